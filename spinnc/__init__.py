@@ -1,0 +1,13 @@
+"""spinnc: compile Nengo models for the SpiNNaker neuromorphic machine and run them.
+
+The pipeline (see DESIGN.md): ``frontend`` (nengo -> Graph -> fixed point),
+``mapper`` (partition, place, keys), ``router`` (multicast tables),
+``firmware_sim`` (the emulated machine) and ``host`` (real boards).
+"""
+
+from . import errors, fixed
+from .frontend import build, quantise, reference
+
+__version__ = "0.1.0"
+
+__all__ = ["build", "quantise", "reference", "errors", "fixed", "__version__"]

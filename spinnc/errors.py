@@ -1,0 +1,46 @@
+"""Exceptions raised by spinnc.
+
+Every error names the object it is about and the numbers involved, and says
+what the user can change.  All derive from :class:`SpinncError`, so a caller
+can catch everything spinnc raises on purpose with one ``except``.
+"""
+
+
+class SpinncError(Exception):
+    """Base class of every error spinnc raises on purpose."""
+
+
+class UnsupportedFeature(SpinncError):
+    """The model uses something spinnc cannot run on SpiNNaker."""
+
+    def __init__(self, obj, feature, hint=""):
+        self.obj = obj
+        self.feature = feature
+        message = f"{describe(obj)}: {feature} is not supported"
+        if hint:
+            message += f"; {hint}"
+        super().__init__(message)
+
+
+class QuantisationError(SpinncError):
+    """A value does not fit the fixed-point format it must be stored in."""
+
+
+class DoesNotFit(SpinncError):
+    """The model, or a part of it, does not fit the machine."""
+
+
+class RoutingTableOverflow(SpinncError):
+    """A chip's routing table is still too large after minimisation."""
+
+
+class ProtocolError(SpinncError):
+    """A board answered with an error, or did not answer."""
+
+
+def describe(obj):
+    """Name a nengo object for a message: its label when it has one."""
+    label = getattr(obj, "label", None)
+    if label:
+        return f"{type(obj).__name__} '{label}'"
+    return repr(obj)

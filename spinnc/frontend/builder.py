@@ -1,0 +1,350 @@
+"""nengo.Network -> float Graph, using nengo's own builder for every parameter.
+
+Gains, biases, encoders, decoders (with function and transform applied) and
+initial neuron states are read from the nengo ``Model`` that nengo's builder
+fills, so they equal ``nengo.Simulator(network, dt=dt, seed=seed).data``.
+Everything the Graph cannot express exactly raises
+:class:`~spinnc.errors.UnsupportedFeature` before anything is built.
+"""
+
+import nengo
+import numpy as np
+from nengo.builder import Model
+from nengo.cache import NoDecoderCache
+from nengo.ensemble import Neurons
+from nengo.transforms import Dense, NoTransform
+
+from ..errors import UnsupportedFeature
+from .graph import Connection, Graph, Input, Population, Probe
+from .passthrough import fold_passthroughs
+
+
+def nengo_model(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
+                built: bool = True) -> Model:
+    """A nengo ``Model`` of ``network``, built (or ready to build) as
+    ``nengo.Simulator`` would build it.
+
+    nengo seeds the build from ``network.seed`` alone (the Simulator's ``seed``
+    only seeds noise and processes).  When the network has no seed and
+    ``seed`` is given, ``seed`` seeds the build, so that spinnc's Graph and
+    the float reference share every parameter.
+    """
+    model = Model(dt=float(dt), label=f"spinnc: {network}", decoder_cache=NoDecoderCache())
+    if network.seed is None and seed is not None:
+        model.seeds[network] = int(seed)
+        model.seeded[network] = False
+    if built:
+        model.build(network)
+    return model
+
+
+def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None) -> Graph:
+    """Build the float Graph of a nengo network.
+
+    Parameters
+    ----------
+    network : nengo.Network
+        The model: LIF ensembles, nodes, connections and probes.
+    dt : float
+        Simulation time step in seconds.
+    seed : int, optional
+        Seeds the build when ``network.seed`` is None (see :func:`nengo_model`).
+
+    Returns
+    -------
+    Graph
+        Populations, inputs, connections (passthrough nodes folded away) and
+        probes, with parameters equal to nengo's.
+
+    Raises
+    ------
+    spinnc.errors.UnsupportedFeature
+        For anything spinnc cannot run, naming the nengo object.
+    """
+    check_supported(network)
+    model = nengo_model(network, dt, seed)
+    graph = Graph(dt=float(dt), seed=seed, names=_names(network))
+    passthroughs = {}
+
+    for ens in network.all_ensembles:
+        graph.populations[graph.names[ens]] = _population(model, ens, graph.names[ens])
+    for node in network.all_nodes:
+        name = graph.names[node]
+        if node.output is None:
+            passthroughs[name] = node
+        else:
+            graph.inputs[name] = _input(node, name)
+
+    edges = [_connection(model, graph, conn) for conn in network.all_connections]
+    probe_conns = _probe_connections(model)
+    for probe in network.all_probes:
+        graph.probes[graph.names[probe]], edge = _probe(graph, probe, probe_conns.get(probe), model)
+        if edge is not None:
+            edges.append(edge)
+
+    graph.connections = _unique_names(fold_passthroughs(edges, passthroughs))
+    return graph
+
+
+# -- checks -------------------------------------------------------------------
+
+
+def check_supported(network: nengo.Network) -> None:
+    """Raise UnsupportedFeature for the first object spinnc cannot run."""
+    for ens in network.all_ensembles:
+        if type(ens.neuron_type) is not nengo.LIF:
+            raise UnsupportedFeature(
+                ens,
+                f"neuron type {type(ens.neuron_type).__name__}",
+                "spinnc runs nengo.LIF neurons; use neuron_type=nengo.LIF()",
+            )
+        if ens.noise is not None:
+            raise UnsupportedFeature(ens, "neuron noise", "remove the ensemble's noise")
+    for node in network.all_nodes:
+        if isinstance(node.output, nengo.Process):
+            if node.size_in > 0:
+                raise UnsupportedFeature(node, "a Process with input as node output")
+            if node.output.seed is None:
+                raise UnsupportedFeature(
+                    node,
+                    "an unseeded Process as node output",
+                    "give the process a seed (e.g. WhiteSignal(..., seed=1)) so that "
+                    "spinnc and the nengo reference play the same signal",
+                )
+    for conn in network.all_connections:
+        _check_connection(conn)
+    for probe in network.all_probes:
+        _check_probe(probe)
+
+
+def _check_connection(conn: nengo.Connection) -> None:
+    if conn.learning_rule_type is not None:
+        raise UnsupportedFeature(conn, "learning rules", "remove learning_rule_type")
+    if not isinstance(conn.post_obj, (nengo.Ensemble, Neurons, nengo.Node)):
+        raise UnsupportedFeature(conn, f"a connection into {type(conn.post_obj).__name__}")
+    if not isinstance(conn.transform, (Dense, NoTransform)):
+        raise UnsupportedFeature(
+            conn, f"{type(conn.transform).__name__} transforms", "use a dense transform"
+        )
+    if conn.synapse is not None and type(conn.synapse) is not nengo.Lowpass:
+        raise UnsupportedFeature(
+            conn, f"synapse {conn.synapse}", "use synapse=None or nengo.Lowpass(tau)"
+        )
+    if isinstance(conn.pre_obj, nengo.Ensemble) and conn.solver.weights:
+        raise UnsupportedFeature(
+            conn,
+            "a solver with weights=True (a full neuron-to-neuron weight matrix)",
+            "SpiNNaker's NEF kernels send decoded values; use weights=False",
+        )
+    if isinstance(conn.pre_obj, nengo.Node) and conn.function is not None:
+        raise UnsupportedFeature(
+            conn,
+            "a function on a connection from a node",
+            "compute the function in the node's output instead",
+        )
+
+
+def _check_probe(probe: nengo.Probe) -> None:
+    obj = probe.obj.obj if isinstance(probe.obj, nengo.base.ObjView) else probe.obj
+    supported = {nengo.Ensemble: ("decoded_output",), Neurons: ("output", "voltage"),
+                 nengo.Node: ("output",)}
+    if probe.attr not in supported.get(type(obj), ()):
+        raise UnsupportedFeature(
+            probe,
+            f"probing '{probe.attr}' of {type(obj).__name__}",
+            "spinnc records an ensemble's decoded_output, its neurons' output "
+            "(spikes) and voltage, and a node's output",
+        )
+    if probe.synapse is not None and type(probe.synapse) is not nengo.Lowpass:
+        raise UnsupportedFeature(probe, f"synapse {probe.synapse}", "use None or nengo.Lowpass")
+
+
+# -- names --------------------------------------------------------------------
+
+
+def _names(network: nengo.Network) -> dict:
+    """Unique readable names: labels, prefixed by their subnetworks' labels."""
+    names, used = {}, set()
+
+    def unique(base, used=used):
+        name, k = base, 1
+        while name in used:
+            k += 1
+            name = f"{base}#{k}"
+        used.add(name)
+        return name
+
+    def visit(net, prefix):
+        for kind, objs in (("ensemble", net.ensembles), ("node", net.nodes)):
+            for i, obj in enumerate(objs):
+                names[obj] = unique(prefix + (obj.label or f"{kind}{i}"))
+        for i, sub in enumerate(net.networks):
+            visit(sub, prefix + (sub.label or f"network{i}") + ".")
+
+    visit(network, "")
+    probe_names = set()  # probes have their own namespace
+    for probe in network.all_probes:  # after the objects, so defaults can name them
+        target = probe.obj.obj if isinstance(probe.obj, nengo.base.ObjView) else probe.obj
+        owner = target.ensemble if isinstance(target, Neurons) else target
+        attr = ("spikes" if probe.attr == "output" else probe.attr) if isinstance(
+            target, Neurons
+        ) else {"decoded_output": "decoded", "output": "out"}[probe.attr]
+        names[probe] = unique(probe.label or f"{names[owner]}.{attr}", probe_names)
+    return names
+
+
+def _unique_names(connections):
+    seen = {}
+    for conn in connections:
+        post = f"probe:{conn.post}" if conn.target == "probe" else conn.post
+        base = f"{conn.pre}->{post}"
+        seen[base] = seen.get(base, 0) + 1
+        conn.name = base if seen[base] == 1 else f"{base}#{seen[base]}"
+    return connections
+
+
+# -- objects ------------------------------------------------------------------
+
+
+def _population(model: Model, ens: nengo.Ensemble, name: str) -> Population:
+    built = model.params[ens]
+    lif = ens.neuron_type
+    state = model.sig[ens.neurons]
+    return Population(
+        name=name,
+        n_neurons=ens.n_neurons,
+        dimensions=ens.dimensions,
+        radius=float(ens.radius),
+        gain=np.array(built.gain, dtype=np.float64),
+        bias=np.array(built.bias, dtype=np.float64),
+        encoders=np.array(built.encoders, dtype=np.float64),
+        tau_rc=float(lif.tau_rc),
+        tau_ref=float(lif.tau_ref),
+        min_voltage=float(lif.min_voltage),
+        amplitude=float(lif.amplitude),
+        initial_voltage=np.array(state["voltage"].initial_value, dtype=np.float64),
+        initial_refractory=np.array(state["refractory_time"].initial_value, dtype=np.float64),
+        obj=ens,
+    )
+
+
+def _input(node: nengo.Node, name: str) -> Input:
+    output = node.output
+    if isinstance(output, nengo.Process):
+        process = output
+
+        def sampler(n_steps, dt):
+            return process.run_steps(n_steps, d=node.size_out, dt=dt).reshape(n_steps, -1)
+
+        return Input(name, "time", 0, node.size_out, sampler=sampler, obj=node)
+    if not callable(output):
+        value = np.array(output, dtype=np.float64).reshape(node.size_out)
+        return Input(name, "constant", 0, node.size_out, value=value, obj=node)
+    if node.size_in == 0:
+
+        def sampler(n_steps, dt):
+            out = np.zeros((n_steps, node.size_out))
+            for step in range(n_steps):
+                value = output((step + 1) * dt)
+                if node.size_out:
+                    out[step] = np.ravel(value)
+            return out
+
+        return Input(name, "time", 0, node.size_out, sampler=sampler, obj=node)
+    return Input(name, "host", node.size_in, node.size_out, function=output, obj=node)
+
+
+def _source(obj):
+    """(underlying object, indices into its output) of a connection's pre."""
+    if isinstance(obj, nengo.base.ObjView):
+        return obj.obj, np.arange(obj.obj.size_out)[obj.slice]
+    return obj, np.arange(obj.size_out)
+
+
+def _matrix(weights, size_out, size_in):
+    """A built transform or weight array as a (size_out, size_in) matrix."""
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim == 0:
+        return w * np.eye(size_out, size_in)
+    if w.ndim == 1:
+        return np.diag(w)
+    return w
+
+
+def _connection(model: Model, graph: Graph, conn: nengo.Connection) -> Connection:
+    pre_obj = conn.pre_obj
+    owner = pre_obj.ensemble if isinstance(pre_obj, Neurons) else pre_obj
+    _, pre_indices = _source(conn.pre)
+    source_size = pre_obj.size_out
+    if isinstance(pre_obj, nengo.Ensemble):
+        weights = np.array(model.params[conn].weights, dtype=np.float64)  # (out, n)
+    else:
+        built = model.sig[conn]["weights"]
+        if built is None:  # NoTransform: identity
+            sliced = np.eye(conn.size_out)
+        else:
+            sliced = _matrix(built.initial_value, conn.size_out, len(pre_indices))
+        weights = np.zeros((conn.size_out, source_size))
+        weights[:, pre_indices] = sliced
+
+    post_obj = conn.post_obj
+    post_indices = np.arange(post_obj.size_in)[conn.post_slice]
+    target = "value"
+    if isinstance(post_obj, Neurons):
+        if not np.all(weights == weights[:1]):
+            raise UnsupportedFeature(
+                conn,
+                "a connection into neurons with different weights per neuron",
+                "spinnc supports connections into ens.neurons whose transform rows "
+                "are all equal (global inhibition)",
+            )
+        weights, target = weights[:1], "neurons"
+        post_obj = post_obj.ensemble
+    return Connection(
+        name="",
+        pre=graph.names[owner],
+        post=graph.names[post_obj],
+        weights=weights,
+        post_indices=post_indices,
+        synapse=None if conn.synapse is None else float(conn.synapse.tau),
+        target=target,
+        obj=(conn,),
+    )
+
+
+def _probe_connections(model: Model) -> dict:
+    """The connections nengo's builder made for decoded-output probes."""
+    return {
+        conn.post_obj: conn
+        for conn in model.params
+        if isinstance(conn, nengo.Connection) and isinstance(conn.post_obj, nengo.Probe)
+    }
+
+
+def _probe(graph: Graph, probe: nengo.Probe, probe_conn, model: Model):
+    """The Graph probe and, for value probes, the connection that feeds it."""
+    name = graph.names[probe]
+    steps = 1.0 if probe.sample_every is None else probe.sample_every / graph.dt
+    if abs(steps - round(steps)) > 1e-9 or round(steps) < 1:
+        raise UnsupportedFeature(
+            probe,
+            f"sample_every={probe.sample_every} (not a multiple of dt={graph.dt})",
+            "use a whole number of time steps",
+        )
+    sample_every = int(round(steps))
+    synapse = None if probe.synapse is None else float(probe.synapse.tau)
+    target, indices = _source(probe.obj)
+
+    if isinstance(target, Neurons):
+        kind = "spikes" if probe.attr == "output" else "voltage"
+        return Probe(name, kind, len(indices), sample_every, graph.names[target.ensemble],
+                     indices, synapse, obj=probe), None
+
+    if isinstance(target, nengo.Ensemble):  # decoded output: nengo built a connection
+        weights = np.array(model.params[probe_conn].weights, dtype=np.float64)
+    else:  # node output: identity on the probed slice
+        weights = np.zeros((len(indices), target.size_out))
+        weights[np.arange(len(indices)), indices] = 1.0
+    edge = Connection("", graph.names[target], name, weights, np.arange(len(indices)),
+                      synapse, target="probe", obj=(probe,))
+    return Probe(name, "value", len(indices), sample_every, obj=probe), edge

@@ -1,0 +1,174 @@
+"""The Graph: the one intermediate representation every later stage reads.
+
+A Graph holds populations of LIF neurons, inputs (nodes), connections and
+probes, named by unique strings.  The frontend builds it in float from nengo's
+own builder; :func:`spinnc.frontend.quantise` turns it into the fixed-point
+Graph the mapper partitions.  Arrays in a float Graph are float64; in a fixed
+Graph (``graph.fixed``) they are raw int32 values in the formats that
+:mod:`spinnc.fixed` lists, and the LIF and filter parameters are replaced by
+the constants the kernels use.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from ..fixed import LIFConstants
+
+
+@dataclass
+class Population:
+    """An ensemble of LIF neurons.
+
+    Float graph: ``encoders`` are nengo's unit encoders, and the input current
+    is ``gain * (encoders @ x) / radius + bias``.  Fixed graph: ``encoders``
+    hold nengo's scaled encoders (``encoders * gain / radius``) in s16.15, so
+    the current is ``encoders @ x + bias``; ``lif`` holds the kernel constants.
+    """
+
+    name: str
+    n_neurons: int
+    dimensions: int
+    radius: float
+    gain: np.ndarray
+    bias: np.ndarray
+    encoders: np.ndarray
+    tau_rc: float
+    tau_ref: float
+    min_voltage: float
+    amplitude: float
+    initial_voltage: np.ndarray
+    initial_refractory: np.ndarray  # seconds in a float graph, ticks when fixed
+    lif: LIFConstants | None = None
+    obj: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def scaled_encoders(self) -> np.ndarray:
+        return self.encoders * (self.gain / self.radius)[:, None]
+
+    @property
+    def size_out(self) -> int:
+        """A population sends its spikes: one output per neuron."""
+        return self.n_neurons
+
+
+INPUT_KINDS = ("constant", "time", "host")
+
+
+@dataclass
+class Input:
+    """A nengo Node that is not a passthrough.
+
+    ``constant``: ``value`` holds the output.  ``time``: the output depends on
+    time alone (a function of t, or a seeded nengo Process) and ``sampler(n_steps,
+    dt)`` computes it ahead of the run.  ``host``: ``function(t, x)`` runs on the
+    host each tick; its inputs arrive as connections into it.
+    """
+
+    name: str
+    kind: str
+    size_in: int
+    size_out: int
+    value: np.ndarray | None = None
+    sampler: Callable[[int, float], np.ndarray] | None = field(
+        default=None, repr=False, compare=False
+    )
+    function: Callable | None = field(default=None, repr=False, compare=False)
+    obj: Any = field(default=None, repr=False, compare=False)
+
+    def samples(self, n_steps: int, dt: float) -> np.ndarray:
+        """The float output for steps 1..n_steps (t = dt, 2 dt, ...), as nengo
+        evaluates it; not available for host functions."""
+        if self.kind == "constant":
+            return np.tile(np.asarray(self.value, dtype=np.float64), (n_steps, 1))
+        if self.kind == "time":
+            return self.sampler(n_steps, dt)
+        raise TypeError(f"input '{self.name}' is a host function: it has no samples")
+
+
+@dataclass
+class Connection:
+    """Values flowing from a source to a sink, through one synapse.
+
+    ``weights`` maps the source's whole output (a population's spikes, an
+    input's values) to the sink dimensions in ``post_indices``: for a
+    population source these are nengo's decoders with function and transform
+    applied (per unit of nengo's spike output in a float Graph, per spike in a
+    fixed one).  ``target`` says what ``post`` names: ``"value"``, the decoded
+    input of a population or host input; ``"neurons"``, a current added to the
+    neurons ``post_indices`` of a population (global inhibition: one row shared
+    by those neurons); ``"probe"``, a value probe (probes have their own names).
+    ``synapse`` is a Lowpass time constant in seconds or None; in a fixed
+    Graph ``filter`` holds the s1.30 coefficients ``(a, b)``.
+    """
+
+    name: str
+    pre: str
+    post: str
+    weights: np.ndarray
+    post_indices: np.ndarray
+    synapse: float | None
+    target: str = "value"
+    filter: tuple[int, int] | None = None
+    obj: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def size_out(self) -> int:
+        return self.weights.shape[0]
+
+
+PROBE_KINDS = ("value", "spikes", "voltage")
+
+
+@dataclass
+class Probe:
+    """Something recorded during a run.
+
+    A ``value`` probe records the sum of the connections into it (its own
+    synapse is already on those connections); ``spikes`` and ``voltage``
+    probes record the neurons ``indices`` of the population ``target`` and
+    filter with ``synapse`` (None for raw).  ``sample_every`` is in steps.
+    """
+
+    name: str
+    kind: str
+    size: int
+    sample_every: int
+    target: str | None = None
+    indices: np.ndarray | None = None
+    synapse: float | None = None
+    filter: tuple[int, int] | None = None
+    obj: Any = field(default=None, repr=False, compare=False)
+
+
+@dataclass
+class Graph:
+    """A whole model: populations, inputs, connections and probes by name."""
+
+    dt: float
+    seed: int | None
+    populations: dict[str, Population] = field(default_factory=dict)
+    inputs: dict[str, Input] = field(default_factory=dict)
+    connections: list[Connection] = field(default_factory=list)
+    probes: dict[str, Probe] = field(default_factory=dict)
+    fixed: bool = False
+    names: dict[Any, str] = field(default_factory=dict, repr=False, compare=False)
+
+    def name_of(self, obj) -> str:
+        """The Graph name of a nengo ensemble, node or probe."""
+        return self.names[obj]
+
+    def incoming(self, name: str, probe: bool = False) -> list[Connection]:
+        """Connections into a population or input (or, with ``probe``, a probe)."""
+        return [c for c in self.connections
+                if c.post == name and (c.target == "probe") == probe]
+
+    def outgoing(self, name: str) -> list[Connection]:
+        return [c for c in self.connections if c.pre == name]
+
+    def summary(self) -> str:
+        """Populations, inputs, connections and probes with their sizes."""
+        from .summary import graph_summary
+
+        return graph_summary(self)

@@ -1,0 +1,78 @@
+"""Fold passthrough nodes away.
+
+A passthrough node (``Node(size_in=n)`` with no output function) only sums
+its inputs, so every path ``source -> node -> sink`` becomes one connection
+``source -> sink`` whose weights are the product of the two.  The composition
+is exact as long as at most one of the two connections has a synapse (a
+Lowpass followed by another Lowpass is not a Lowpass); otherwise the fold
+raises UnsupportedFeature rather than approximate.
+"""
+
+from dataclasses import replace
+
+import numpy as np
+
+from ..errors import UnsupportedFeature
+from .graph import Connection
+
+
+def fold_passthroughs(connections: list[Connection], passthroughs: dict) -> list[Connection]:
+    """Replace every path through the named passthrough nodes by a direct
+    connection.
+
+    Parameters
+    ----------
+    connections : list of Connection
+        Connections among populations, inputs, probes and passthrough nodes.
+    passthroughs : dict
+        Passthrough node name -> nengo Node (for error messages).
+
+    Returns
+    -------
+    list of Connection
+        Connections that neither start nor end at a passthrough node.  Paths
+        whose composed weights are exactly zero are dropped.
+    """
+    for name, node in passthroughs.items():
+        into = [c for c in connections if c.post == name]
+        out_of = [c for c in connections if c.pre == name]
+        if any(c.pre == name for c in into):
+            raise UnsupportedFeature(
+                node, "a passthrough node connected to itself", "give the loop a population"
+            )
+        folded = []
+        for first in into:
+            for second in out_of:
+                weights = second.weights[:, first.post_indices] @ first.weights
+                if not weights.any():
+                    continue
+                if first.synapse is not None and second.synapse is not None:
+                    raise UnsupportedFeature(
+                        node,
+                        f"synapses on both sides of a passthrough node (from "
+                        f"'{first.pre}' with tau={first.synapse}, to '{second.post}' "
+                        f"with tau={second.synapse})",
+                        "set synapse=None on the connection into or out of it",
+                    )
+                folded.append(
+                    replace(
+                        second,
+                        pre=first.pre,
+                        weights=weights,
+                        synapse=first.synapse if first.synapse is not None else second.synapse,
+                        obj=first.obj + second.obj,
+                    )
+                )
+        connections = [c for c in connections if name not in (c.pre, c.post)] + folded
+    return connections
+
+
+def composed_weights(connections: list[Connection], pre: str, post: str, size: int) -> np.ndarray:
+    """The total weights from ``pre`` to the value input of ``post`` as a
+    (size, source size) matrix, summing parallel connections (for tests and
+    reports)."""
+    rows = [c for c in connections if c.pre == pre and c.post == post and c.target == "value"]
+    total = np.zeros((size, rows[0].weights.shape[1])) if rows else np.zeros((size, 0))
+    for c in rows:
+        total[c.post_indices] += c.weights
+    return total

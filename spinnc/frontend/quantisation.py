@@ -1,0 +1,184 @@
+"""Float Graph -> fixed-point Graph, with a report of what rounding cost.
+
+The formats and arithmetic are those of :mod:`spinnc.fixed`; this module
+only decides which parameter goes into which format and measures the error.
+"""
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .. import fixed
+from ..errors import QuantisationError
+from ..fixed import S1_30, S16_15, Format
+from ..table import format_table
+from .graph import Connection, Graph, Input, LIFConstants, Population, Probe
+
+
+@dataclass
+class QuantisedArray:
+    """How one parameter array fared in fixed point (errors in real units)."""
+
+    owner: str
+    parameter: str
+    format: str
+    count: int
+    max_error: float
+    rms_error: float
+    saturated: int
+
+
+@dataclass
+class QuantisationReport:
+    """Per parameter array: max and RMS absolute error and saturated values."""
+
+    entries: list[QuantisedArray] = field(default_factory=list)
+
+    @property
+    def saturated(self) -> int:
+        return sum(e.saturated for e in self.entries)
+
+    def to_dict(self) -> list[dict]:
+        return [vars(e).copy() for e in self.entries]
+
+    def __str__(self) -> str:
+        header = ("owner", "parameter", "format", "values", "max |error|", "rms error",
+                  "saturated")
+        rows = [(e.owner, e.parameter, e.format, e.count, f"{e.max_error:.3g}",
+                 f"{e.rms_error:.3g}", e.saturated) for e in self.entries]
+        return format_table(header, rows)
+
+
+class _Quantiser:
+    """Converts arrays and records each in the report."""
+
+    def __init__(self, strict: bool):
+        self.strict = strict
+        self.report = QuantisationReport()
+
+    def __call__(self, owner: str, parameter: str, values, fmt: Format = S16_15):
+        values = np.asarray(values, dtype=np.float64)
+        if self.strict:
+            raw = fixed.quantise(values, fmt, f"'{owner}' {parameter}")
+            saturated = np.zeros(values.shape, dtype=bool)
+        else:
+            raw, saturated = fixed.to_fixed(values, fmt)
+        error = (fixed.to_float(raw, fmt) - values)[~saturated & np.isfinite(values)]
+        self.record(owner, parameter, fmt.name, error, int(saturated.sum()), values.size)
+        return raw
+
+    def record(self, owner, parameter, fmt_name, error, saturated, count=None):
+        error = np.abs(np.asarray(error, dtype=np.float64))
+        self.report.entries.append(QuantisedArray(
+            owner, parameter, fmt_name, int(error.size if count is None else count),
+            float(error.max(initial=0.0)),
+            float(np.sqrt(np.mean(error**2))) if error.size else 0.0,
+            saturated,
+        ))
+
+    def scalar(self, owner, parameter, value, fmt):
+        return int(self(owner, parameter, [value], fmt)[0])
+
+
+def quantise(graph: Graph, strict: bool = True) -> tuple[Graph, QuantisationReport]:
+    """Convert a float Graph to fixed point.
+
+    Parameters
+    ----------
+    graph : Graph
+        A float Graph from :func:`spinnc.frontend.build`.
+    strict : bool
+        If True (the default), a parameter that saturates raises
+        QuantisationError naming it; if False it is clipped and counted in the
+        report, so that a user can see everything that does not fit at once.
+
+    Returns
+    -------
+    fixed_graph : Graph
+        The same model with raw int32 arrays (``fixed_graph.fixed`` is True).
+    report : QuantisationReport
+    """
+    if graph.fixed:
+        raise ValueError("the graph is already in fixed point")
+    q = _Quantiser(strict)
+    dt = graph.dt
+    populations = {name: _population(q, p, dt) for name, p in graph.populations.items()}
+    inputs = {name: _input(q, i) for name, i in graph.inputs.items()}
+    connections = [_connection(q, c, graph, dt) for c in graph.connections]
+    probes = {name: _probe(q, p, dt) for name, p in graph.probes.items()}
+    fixed_graph = replace(graph, populations=populations, inputs=inputs,
+                          connections=connections, probes=probes, fixed=True)
+    return fixed_graph, q.report
+
+
+def lif_constants(q, owner: str, pop: Population, dt: float) -> LIFConstants:
+    """The fixed-point LIF of :mod:`spinnc.fixed` for one population; its
+    scalars are one report entry, "lif constants"."""
+    a = dt / pop.tau_rc
+    if a >= 2:
+        raise QuantisationError(
+            f"'{owner}' tau_rc={pop.tau_rc}: dt/tau_rc = {a:g} does not fit s1.30; "
+            f"tau_rc must be longer than dt/2 = {dt / 2:g} s"
+        )
+    decay = -np.expm1(-a)
+    values = {"decay": (decay, S1_30), "dt_over_tau_rc": (a, S1_30),
+              "tau_rc_ticks": (pop.tau_rc / dt, S16_15),
+              "tau_ref_ticks": (pop.tau_ref / dt, S16_15),
+              "min_voltage": (pop.min_voltage, S16_15)}
+    raw = {key: int(fixed.quantise([v], fmt, f"'{owner}' lif {key}")[0])
+           for key, (v, fmt) in values.items()}
+    errors = np.array([fixed.to_float(raw[key], fmt) - v for key, (v, fmt) in values.items()])
+    q.record(owner, "lif constants", "s1.30/s16.15", errors, 0)
+    return LIFConstants(**raw, exp_terms=fixed.exp_series_terms(a),
+                        log_terms=fixed.log_series_terms(decay))
+
+
+def _population(q, pop: Population, dt: float) -> Population:
+    name = pop.name
+    encoders = q(name, "encoders x gain / radius", pop.scaled_encoders)
+    # The current is a dot product of encoders and s16.15 inputs: prove that its
+    # int64 accumulator cannot overflow for any input.
+    largest = int(np.abs(encoders.astype(np.int64)).max(initial=0))
+    if not fixed.dot_fits(largest, -fixed.INT32_MIN, pop.dimensions):
+        raise QuantisationError(
+            f"'{name}': encoders x gain / radius up to {largest * S16_15.resolution:g} "
+            f"over {pop.dimensions} dimensions could overflow the 64-bit accumulator"
+        )
+    return replace(
+        pop,
+        encoders=encoders,
+        bias=q(name, "bias", pop.bias),
+        initial_voltage=q(name, "initial voltage", pop.initial_voltage),
+        initial_refractory=q(name, "initial refractory (ticks)", pop.initial_refractory / dt),
+        lif=lif_constants(q, name, pop, dt),
+    )
+
+
+def _input(q, inp: Input) -> Input:
+    if inp.kind != "constant":
+        return replace(inp)  # sampled values are converted when the run plays them
+    return replace(inp, value=q(inp.name, "value", inp.value))
+
+
+def filter_coefficients(q, owner: str, tau: float | None, dt: float) -> tuple[int, int]:
+    """Lowpass ``y = a y + b x`` in s1.30 with ``a + b == 1`` exactly."""
+    if tau is None or tau <= 0:
+        return 0, S1_30.one
+    a = q.scalar(owner, f"synapse tau={tau:g} decay", np.exp(-dt / tau), S1_30)
+    return a, S1_30.one - a
+
+
+def _connection(q, conn: Connection, graph: Graph, dt: float) -> Connection:
+    source = graph.populations.get(conn.pre)
+    if source is not None:  # one spike contributes weights * amplitude / dt
+        weights = q(conn.name, "weights per spike", conn.weights * source.amplitude / dt)
+    else:
+        weights = q(conn.name, "weights", conn.weights)
+    return replace(conn, weights=weights,
+                   filter=filter_coefficients(q, conn.name, conn.synapse, dt))
+
+
+def _probe(q, probe: Probe, dt: float) -> Probe:
+    if probe.kind == "value":
+        return replace(probe)
+    return replace(probe, filter=filter_coefficients(q, probe.name, probe.synapse, dt))
