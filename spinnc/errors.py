@@ -16,7 +16,7 @@ class UnsupportedFeature(SpinncError):
     def __init__(self, obj, feature, hint=""):
         self.obj = obj
         self.feature = feature
-        message = f"{describe(obj)}: {feature} is not supported"
+        message = f"{describe(obj)}: spinnc does not support {feature}"
         if hint:
             message += f"; {hint}"
         super().__init__(message)

@@ -145,7 +145,7 @@ def _check_connection(conn: nengo.Connection) -> None:
 
 
 def _check_probe(probe: nengo.Probe) -> None:
-    obj = probe.obj.obj if isinstance(probe.obj, nengo.base.ObjView) else probe.obj
+    obj = probe.obj  # nengo keeps a probed slice's object here, the view in .target
     supported = {nengo.Ensemble: ("decoded_output",), Neurons: ("output", "voltage"),
                  nengo.Node: ("output",)}
     if probe.attr not in supported.get(type(obj), ()):
@@ -184,7 +184,7 @@ def _names(network: nengo.Network) -> dict:
     visit(network, "")
     probe_names = set()  # probes have their own namespace
     for probe in network.all_probes:  # after the objects, so defaults can name them
-        target = probe.obj.obj if isinstance(probe.obj, nengo.base.ObjView) else probe.obj
+        target = probe.obj
         owner = target.ensemble if isinstance(target, Neurons) else target
         attr = ("spikes" if probe.attr == "output" else probe.attr) if isinstance(
             target, Neurons
@@ -333,7 +333,7 @@ def _probe(graph: Graph, probe: nengo.Probe, probe_conn, model: Model):
         )
     sample_every = int(round(steps))
     synapse = None if probe.synapse is None else float(probe.synapse.tau)
-    target, indices = _source(probe.obj)
+    target, indices = _source(probe.target)
 
     if isinstance(target, Neurons):
         kind = "spikes" if probe.attr == "output" else "voltage"

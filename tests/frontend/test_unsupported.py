@@ -1,0 +1,119 @@
+"""Every unsupported feature raises UnsupportedFeature naming the object."""
+
+import nengo
+import numpy as np
+import pytest
+
+from spinnc.errors import UnsupportedFeature
+from spinnc.frontend import build
+
+
+def ensemble(net_label="net", **kwargs):
+    return nengo.Ensemble(20, 1, label="culprit", **kwargs)
+
+
+def neuron_type(kind):
+    def make():
+        ensemble(neuron_type=kind)
+    return make
+
+
+def noisy():
+    ensemble(noise=nengo.processes.WhiteNoise())
+
+
+def unseeded_process():
+    nengo.Node(nengo.processes.WhiteSignal(1.0, high=5), label="culprit")
+
+
+def learning_rule():
+    a, b = nengo.Ensemble(20, 1), nengo.Ensemble(20, 1)
+    nengo.Connection(a, b, learning_rule_type=nengo.PES(), label="culprit")
+
+
+def alpha_synapse():
+    a, b = nengo.Ensemble(20, 1), nengo.Ensemble(20, 1)
+    nengo.Connection(a, b, synapse=nengo.Alpha(0.01), label="culprit")
+
+
+def full_weight_matrix():
+    a, b = nengo.Ensemble(20, 1), nengo.Ensemble(20, 1)
+    nengo.Connection(a, b, solver=nengo.solvers.LstsqL2(weights=True), label="culprit")
+
+
+def sparse_transform():
+    a, b = nengo.Node([1, 2]), nengo.Ensemble(20, 2)
+    nengo.Connection(a, b, transform=nengo.transforms.Sparse((2, 2), indices=[[0, 0]]),
+                     label="culprit")
+
+
+def function_from_node():
+    a, b = nengo.Node([1.0]), nengo.Ensemble(20, 1)
+    nengo.Connection(a, b, function=lambda x: x**2, label="culprit")
+
+
+def per_neuron_weights():
+    a, b = nengo.Node([1.0]), nengo.Ensemble(20, 1)
+    nengo.Connection(a, b.neurons, transform=np.arange(20)[:, None], label="culprit")
+
+
+def probe_attribute():
+    nengo.Probe(nengo.Ensemble(20, 1), "input", label="culprit")
+
+
+def probe_refractory():
+    nengo.Probe(nengo.Ensemble(20, 1).neurons, "refractory_time", label="culprit")
+
+
+def probe_alpha():
+    nengo.Probe(nengo.Ensemble(20, 1), synapse=nengo.Alpha(0.01), label="culprit")
+
+
+def probe_fractional_sampling():
+    nengo.Probe(nengo.Ensemble(20, 1), sample_every=0.0015, label="culprit")
+
+
+def synapses_around_passthrough():
+    a, b = nengo.Ensemble(20, 1), nengo.Ensemble(20, 1)
+    relay = nengo.Node(size_in=1, label="culprit")
+    nengo.Connection(a, relay, synapse=0.005)
+    nengo.Connection(relay, b, synapse=0.005)
+
+
+def passthrough_loop():
+    relay = nengo.Node(size_in=1, label="culprit")
+    nengo.Connection(relay, relay, synapse=0.01)
+
+
+CASES = {
+    "LIFRate neurons": (neuron_type(nengo.LIFRate()), "neuron type LIFRate"),
+    "AdaptiveLIF neurons": (neuron_type(nengo.AdaptiveLIF()), "neuron type AdaptiveLIF"),
+    "Direct neurons": (neuron_type(nengo.Direct()), "neuron type Direct"),
+    "neuron noise": (noisy, "noise"),
+    "unseeded process": (unseeded_process, "unseeded Process"),
+    "learning rule": (learning_rule, "learning rules"),
+    "alpha synapse": (alpha_synapse, "synapse Alpha"),
+    "full weights": (full_weight_matrix, "weights=True"),
+    "sparse transform": (sparse_transform, "Sparse transforms"),
+    "function on node connection": (function_from_node, "function on a connection from a node"),
+    "per-neuron weights": (per_neuron_weights, "different weights per neuron"),
+    "probe input": (probe_attribute, "probing 'input'"),
+    "probe refractory": (probe_refractory, "probing 'refractory_time'"),
+    "probe alpha": (probe_alpha, "synapse Alpha"),
+    "probe sampling": (probe_fractional_sampling, "sample_every=0.0015"),
+    "two synapses through passthrough": (synapses_around_passthrough, "synapses on both sides"),
+    "passthrough loop": (passthrough_loop, "connected to itself"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_unsupported_feature_names_object_and_feature(case):
+    make, feature = CASES[case]
+    with nengo.Network(seed=0) as network:
+        make()
+    with pytest.raises(UnsupportedFeature) as info:
+        build(network)
+    message = str(info.value)
+    assert "'culprit'" in message, message
+    assert feature in message, message
+    assert info.value.obj.label == "culprit"
