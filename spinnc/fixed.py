@@ -188,7 +188,7 @@ def dot(a, b, fmt: Format = S16_15):
 def dot_fits(max_abs_a: int, max_abs_b: int, length: int) -> bool:
     """Whether a :func:`dot` over ``length`` terms bounded by the given raw
     magnitudes can never overflow its int64 accumulator."""
-    return int(max_abs_a) * int(max_abs_b) * int(length) < 2**62
+    return int(max_abs_a) * int(max_abs_b) * int(length) + 2**30 < 2**63
 
 
 def div(a, b, fmt: Format = S16_15):

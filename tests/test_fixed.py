@@ -84,6 +84,7 @@ def test_dot_rounds_the_sum_not_each_term():
 
 def test_dot_fits_detects_possible_overflow():
     assert fixed.dot_fits(2**20, 2**31, 2**10)
+    assert fixed.dot_fits(2**31, 2**31, 1)
     assert not fixed.dot_fits(2**31, 2**31, 2)
 
 

@@ -1,0 +1,45 @@
+"""The spinnc command."""
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from spinnc import cli
+from spinnc.errors import QuantisationError
+
+
+def test_demo_prints_graph_summary_and_quantisation_report(capsys):
+    assert cli.main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "2 populations (200 neurons)" in out
+    assert "x->y" in out and "x squared" in out
+    assert "Quantisation to fixed point (0 values saturated)" in out
+    assert "weights per spike" in out
+
+
+def test_errors_are_one_line_without_traceback(monkeypatch, capsys):
+    def failing(args):
+        raise QuantisationError("'x' bias: does not fit")
+
+    monkeypatch.setattr(cli, "demo", failing)
+    assert cli.main(["demo"]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == "spinnc: error: 'x' bias: does not fit"
+    with pytest.raises(QuantisationError):
+        cli.main(["--debug", "demo"])
+
+
+def test_console_command_is_installed():
+    command = shutil.which("spinnc")
+    assert command, "the spinnc console script is not on PATH"
+    result = subprocess.run([command, "demo"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "Populations" in result.stdout
+
+
+def test_module_runs_as_script():
+    result = subprocess.run([sys.executable, "-m", "spinnc.cli", "--help"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "demo" in result.stdout
