@@ -131,7 +131,8 @@ def to_fixed(x, fmt: Format = S16_15):
     nan = np.isnan(x)
     # Scaling by a power of two is exact; clip first so that huge values and
     # infinities saturate by their sign.
-    scaled = np.clip(np.where(nan, 0.0, x) * fmt.one, INT32_MIN - 1.0, INT32_MAX + 1.0)
+    with np.errstate(over="ignore"):  # overflow to infinity saturates, as intended
+        scaled = np.clip(np.where(nan, 0.0, x) * fmt.one, INT32_MIN - 1.0, INT32_MAX + 1.0)
     whole = np.floor(scaled)
     rounded = whole + (scaled - whole >= 0.5)  # exact, unlike floor(x + 0.5)
     saturated = nan | (rounded < INT32_MIN) | (rounded > INT32_MAX)
@@ -144,17 +145,17 @@ def to_float(raw, fmt: Format = S16_15):
     return np.asarray(raw, dtype=np.float64) * fmt.resolution
 
 
-def quantise(x, fmt: Format = S16_15, what: str = "value"):
-    """Convert a parameter to ``fmt``; saturation is an error naming ``what``."""
+def quantise(x, fmt: Format = S16_15, what: str = "value", hint: str = ""):
+    """Convert a parameter to ``fmt``; saturation is an error naming ``what``
+    (and saying what to change, ``hint``)."""
     raw, saturated = to_fixed(x, fmt)
     if saturated.any():
         bad = np.asarray(x, dtype=np.float64)[saturated]
+        largest = bad[np.argmax(np.abs(np.nan_to_num(bad, nan=np.inf)))]
         raise QuantisationError(
             f"{what}: {saturated.sum()} of {saturated.size} values do not fit "
             f"{fmt.name} (range {fmt.min_value:g} to {fmt.max_value:g}); the "
-            f"largest is {bad[np.argmax(np.abs(np.nan_to_num(bad, nan=np.inf)))]:g}. "
-            "Scale the model (e.g. a larger radius or a smaller transform) so it "
-            "stays in range."
+            f"largest is {largest:g}" + (f". {hint}" if hint else "")
         )
     return raw
 

@@ -7,6 +7,8 @@ Everything the Graph cannot express exactly raises
 :class:`~spinnc.errors.UnsupportedFeature` before anything is built.
 """
 
+from dataclasses import replace
+
 import nengo
 import numpy as np
 from nengo.builder import Model
@@ -82,7 +84,8 @@ def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None) ->
         if edge is not None:
             edges.append(edge)
 
-    graph.connections = _unique_names(fold_passthroughs(edges, passthroughs))
+    folded = fold_passthroughs(edges, passthroughs)
+    graph.connections = _unique_names([_shared_row(c) for c in folded])
     return graph
 
 
@@ -290,16 +293,8 @@ def _connection(model: Model, graph: Graph, conn: nengo.Connection) -> Connectio
     post_obj = conn.post_obj
     post_indices = np.arange(post_obj.size_in)[conn.post_slice]
     target = "value"
-    if isinstance(post_obj, Neurons):
-        if not np.all(weights == weights[:1]):
-            raise UnsupportedFeature(
-                conn,
-                "a connection into neurons with different weights per neuron",
-                "spinnc supports connections into ens.neurons whose transform rows "
-                "are all equal (global inhibition)",
-            )
-        weights, target = weights[:1], "neurons"
-        post_obj = post_obj.ensemble
+    if isinstance(post_obj, Neurons):  # one row per neuron until _shared_row
+        target, post_obj = "neurons", post_obj.ensemble
     return Connection(
         name="",
         pre=graph.names[owner],
@@ -310,6 +305,26 @@ def _connection(model: Model, graph: Graph, conn: nengo.Connection) -> Connectio
         target=target,
         obj=(conn,),
     )
+
+
+def _shared_row(conn: Connection) -> Connection:
+    """A connection into neurons as one row shared by the neurons it reaches.
+
+    Checked after folding passthroughs: a per-neuron identity out of a node
+    (EnsembleArray.add_neuron_input) composed with an equal-rows transform into
+    that node is global inhibition too."""
+    if conn.target != "neurons":
+        return conn
+    reached = conn.weights.any(axis=1)
+    weights = conn.weights[reached]
+    if not np.all(weights == weights[:1]):
+        raise UnsupportedFeature(
+            conn.obj[-1],
+            "a connection into neurons with different weights per neuron",
+            "spinnc supports connections into ens.neurons whose transform rows "
+            "are all equal (global inhibition)",
+        )
+    return replace(conn, weights=weights[:1], post_indices=conn.post_indices[reached])
 
 
 def _probe_connections(model: Model) -> dict:

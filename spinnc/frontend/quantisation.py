@@ -49,6 +49,12 @@ class QuantisationReport:
         return format_table(header, rows)
 
 
+GAIN_HINT = ("Gains grow without bound as intercepts approach 1, and encoders x "
+             "gain / radius as the radius shrinks: keep intercepts further below 1, "
+             "lower max_rates or use a larger radius")
+WEIGHTS_HINT = "Use a smaller transform or function output (or a larger post radius)"
+
+
 class _Quantiser:
     """Converts arrays and records each in the report."""
 
@@ -56,10 +62,11 @@ class _Quantiser:
         self.strict = strict
         self.report = QuantisationReport()
 
-    def __call__(self, owner: str, parameter: str, values, fmt: Format = S16_15):
+    def __call__(self, owner: str, parameter: str, values, fmt: Format = S16_15,
+                 hint: str = ""):
         values = np.asarray(values, dtype=np.float64)
         if self.strict:
-            raw = fixed.quantise(values, fmt, f"'{owner}' {parameter}")
+            raw = fixed.quantise(values, fmt, f"'{owner}' {parameter}", hint)
             saturated = np.zeros(values.shape, dtype=bool)
         else:
             raw, saturated = fixed.to_fixed(values, fmt)
@@ -135,7 +142,7 @@ def lif_constants(q, owner: str, pop: Population, dt: float) -> LIFConstants:
 
 def _population(q, pop: Population, dt: float) -> Population:
     name = pop.name
-    encoders = q(name, "encoders x gain / radius", pop.scaled_encoders)
+    encoders = q(name, "encoders x gain / radius", pop.scaled_encoders, hint=GAIN_HINT)
     # The current is a dot product of encoders and s16.15 inputs: prove that its
     # int64 accumulator cannot overflow for any input.
     largest = int(np.abs(encoders.astype(np.int64)).max(initial=0))
@@ -147,7 +154,7 @@ def _population(q, pop: Population, dt: float) -> Population:
     return replace(
         pop,
         encoders=encoders,
-        bias=q(name, "bias", pop.bias),
+        bias=q(name, "bias", pop.bias, hint=GAIN_HINT),
         initial_voltage=q(name, "initial voltage", pop.initial_voltage),
         initial_refractory=q(name, "initial refractory (ticks)", pop.initial_refractory / dt),
         lif=lif_constants(q, name, pop, dt),
@@ -171,9 +178,10 @@ def filter_coefficients(q, owner: str, tau: float | None, dt: float) -> tuple[in
 def _connection(q, conn: Connection, graph: Graph, dt: float) -> Connection:
     source = graph.populations.get(conn.pre)
     if source is not None:  # one spike contributes weights * amplitude / dt
-        weights = q(conn.name, "weights per spike", conn.weights * source.amplitude / dt)
+        weights = q(conn.name, "weights per spike", conn.weights * source.amplitude / dt,
+                    hint=WEIGHTS_HINT)
     else:
-        weights = q(conn.name, "weights", conn.weights)
+        weights = q(conn.name, "weights", conn.weights, hint=WEIGHTS_HINT)
     return replace(conn, weights=weights,
                    filter=filter_coefficients(q, conn.name, conn.synapse, dt))
 

@@ -28,6 +28,7 @@ def two_dimensional(seed=1):
         nengo.Connection(a[0], b[0], transform=-2)
         nengo.Connection(b[:2], host)
         nengo.Connection(host, a, transform=0.1)
+        nengo.Connection(stim[1], host[0], synapse=0.01)  # node -> node
         nengo.Probe(a, synapse=0.01, label="a decoded")
         nengo.Probe(b[1], label="b slice")
         nengo.Probe(host, label="host out")
@@ -84,6 +85,19 @@ def ensemble_array_with_inhibition(seed=5):
     return net
 
 
+def gated_memory(seed=6):
+    """InputGatedMemory: its gate reaches neurons through a passthrough node
+    (EnsembleArray.add_neuron_input) with a per-neuron identity."""
+    with nengo.Network(seed=seed, label="gated") as net:
+        stim = nengo.Node(lambda t: [np.sin(3 * t), 0.5], label="stim")
+        gate = nengo.Node(lambda t: 1.0 if t > 0.5 else 0.0, label="gate")
+        memory = nengo.networks.InputGatedMemory(30, 2, label="memory")
+        nengo.Connection(stim, memory.input)
+        nengo.Connection(gate, memory.gate)
+        nengo.Probe(memory.output, synapse=0.01, label="memory")
+    return net
+
+
 MODELS = {
     "demo": demo_model,
     "two_dimensional": two_dimensional,
@@ -91,4 +105,5 @@ MODELS = {
     "oscillator": oscillator,
     "action_selection": action_selection,
     "ensemble_array": ensemble_array_with_inhibition,
+    "gated_memory": gated_memory,
 }

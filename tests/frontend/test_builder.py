@@ -123,6 +123,15 @@ def test_ensemble_array_paths_with_zero_weights_are_dropped():
     assert [(c.pre, c.post, c.weights.shape) for c in inhibition] == [("gate", "ea.ea_0", (1, 40))]
 
 
+def test_inhibition_through_a_neuron_input_node_is_global():
+    graph = build(MODELS["gated_memory"]())
+    gates = [c for c in graph.connections if c.target == "neurons"]
+    assert sorted(c.post for c in gates) == ["memory.diff.diff_0", "memory.diff.diff_1"]
+    for conn in gates:
+        assert conn.pre == "gate" and conn.weights.shape == (1, 1)
+        assert len(conn.post_indices) == 30
+
+
 def test_time_inputs_are_sampled_as_nengo_evaluates_them():
     with nengo.Network(seed=0) as network:
         wave = nengo.Node(lambda t: [np.sin(t), t], label="wave")
