@@ -1,0 +1,336 @@
+"""The SpiNNaker machine model every stage uses: chips, cores, links, dead parts, budgets.
+
+Chips sit on a triangular mesh: chip (x, y) links to its six neighbours by
+the hardware's link numbers (HARDWARE.md): 0 east (+1, 0), 1 north-east
+(+1, +1), 2 north (0, +1), 3 west, 4 south-west, 5 south; the opposite link
+is ``(link + 3) % 6``.  A machine of three or more boards wraps around into a
+torus.  Core 0 of every chip runs the monitor (SC&MP), so application cores
+are numbered from 1.
+
+JSON schema (``Machine.save`` / ``Machine.load``)::
+
+    {
+      "format": "spinnc-machine", "version": 1,
+      "width": 8, "height": 8, "wrap": false,
+      "chips": [[x, y], ...],          # chips that exist; null = the whole box
+      "ethernet_chips": [[x, y], ...], # one per board
+      "app_cores": 16,                 # application cores per chip (16 or 17)
+      "sdram_bytes": 123469792,        # SDRAM per chip usable by applications
+      "router_entries": 1023,          # routing-table entries per chip
+      "dtcm_bytes": 65536,             # DTCM per core
+      "cycles_per_tick": 200000,       # CPU cycles per core per tick
+      "dead_chips": [[x, y], ...],
+      "dead_cores": [[x, y, core], ...],
+      "dead_links": [[x, y, link], ...]  # each stored once; dead both ways
+    }
+"""
+
+import json
+from dataclasses import dataclass, field
+from enum import IntEnum
+from functools import cached_property
+from math import isqrt
+from pathlib import Path
+
+import numpy as np
+
+# Budgets, from ../shared/spinnaker/HARDWARE.md.
+SDRAM_BYTES = 123_469_792  # [C] SDRAM per chip usable by applications
+ROUTER_ENTRIES = 1023  # [C] 1024 TCAM entries, one kept by SC&MP
+DTCM_BYTES = 64 * 1024  # [P] data tightly-coupled memory per core
+CYCLES_PER_TICK = 200_000  # [C] 200 MHz ARM968 and the usual 1 ms tick
+APP_CORES = 16  # [C] typically used; 17 where all 18 cores work
+MAX_APP_CORES = 17  # [C] 18 cores less the monitor
+MONITOR_CORE = 0  # [C] the monitor (SC&MP) runs on core 0 after boot
+
+
+class Link(IntEnum):
+    """Chip-to-chip links, numbered as the router's route bits 0-5."""
+
+    EAST = 0
+    NORTH_EAST = 1
+    NORTH = 2
+    WEST = 3
+    SOUTH_WEST = 4
+    SOUTH = 5
+
+    @property
+    def opposite(self) -> "Link":
+        return Link((self + 3) % 6)
+
+    @property
+    def vector(self) -> tuple[int, int]:
+        return LINK_VECTORS[self]
+
+
+LINK_VECTORS = ((1, 0), (1, 1), (0, 1), (-1, 0), (-1, -1), (0, -1))
+
+# A SpiNN-5 board's 48 chips relative to its Ethernet chip: the hexagonal
+# outline in an 8x8 box (rig.geometry.spinn5_chip_coord).
+BOARD_OUTLINE = tuple((x, y) for x in range(8) for y in range(8) if y - x <= 3 and x - y <= 4)
+# Ethernet chips of the three boards of a 12x12 triad (HARDWARE.md).
+TRIAD_ETHERNET = ((0, 0), (4, 8), (8, 4))
+
+
+def torus_hops(dx, dy, width: int, height: int, wrap: bool = True):
+    """Shortest hop counts for displacements (dx, dy) on the triangular mesh.
+
+    Links move by (1, 0), (0, 1) or (1, 1) and their negatives, so a
+    displacement whose parts share a sign takes ``max(|dx|, |dy|)`` hops and
+    otherwise ``|dx| + |dy|``; on a torus the best of the wrapped
+    displacements counts.  Vectorised over numpy arrays.
+    """
+    dx = np.asarray(dx, dtype=np.int64)
+    dy = np.asarray(dy, dtype=np.int64)
+    if not wrap:
+        return _mesh_hops(dx, dy)
+    dx, dy = dx % width, dy % height
+    return np.minimum.reduce([
+        _mesh_hops(dx, dy), _mesh_hops(dx - width, dy),
+        _mesh_hops(dx, dy - height), _mesh_hops(dx - width, dy - height),
+    ])
+
+
+def _mesh_hops(dx, dy):
+    same_sign = (dx >= 0) == (dy >= 0)
+    return np.where(same_sign, np.maximum(np.abs(dx), np.abs(dy)), np.abs(dx) + np.abs(dy))
+
+
+@dataclass
+class Machine:
+    """A SpiNNaker machine: which chips, cores and links exist and work.
+
+    Build one with :meth:`spinn3`, :meth:`spinn5`, :meth:`boards`,
+    :meth:`grid`, :meth:`from_spec` or :meth:`load`; it is not changed after
+    construction (use :meth:`with_dead` for a copy with more dead parts).
+    """
+
+    width: int
+    height: int
+    wrap: bool = False
+    chips: frozenset | None = None  # None: every chip of the box
+    ethernet_chips: tuple = ((0, 0),)
+    app_cores: int = APP_CORES
+    sdram_bytes: int = SDRAM_BYTES
+    router_entries: int = ROUTER_ENTRIES
+    dtcm_bytes: int = DTCM_BYTES
+    cycles_per_tick: int = CYCLES_PER_TICK
+    dead_chips: frozenset = frozenset()
+    dead_cores: frozenset = frozenset()  # (x, y, core)
+    dead_links: frozenset = field(default=frozenset())  # (x, y, link), both directions
+
+    def __post_init__(self):
+        if not 1 <= self.app_cores <= MAX_APP_CORES:
+            raise ValueError(f"app_cores must be 1 to {MAX_APP_CORES}, not {self.app_cores}")
+        if any(core == MONITOR_CORE for _, _, core in self.dead_cores):
+            raise ValueError("core 0 is the monitor, not an application core")
+        self.chips = None if self.chips is None else frozenset(map(tuple, self.chips))
+        self.ethernet_chips = tuple(map(tuple, self.ethernet_chips))
+        self.dead_chips = frozenset(map(tuple, self.dead_chips))
+        self.dead_cores = frozenset(map(tuple, self.dead_cores))
+        # A dead link is dead in both directions.
+        links = {(x, y, Link(link)) for x, y, link in self.dead_links}
+        self.dead_links = frozenset(links | {self._reverse(*l) for l in links} - {None})
+
+    # -- constructors -------------------------------------------------------
+
+    @classmethod
+    def spinn3(cls, **budgets) -> "Machine":
+        """A SpiNN-3 board: 2x2 chips, no wrap-around."""
+        return cls(2, 2, wrap=False, **budgets)
+
+    @classmethod
+    def spinn5(cls, **budgets) -> "Machine":
+        """One SpiNN-5 board: 48 chips in their hexagonal outline in an 8x8
+        box, no wrap-around."""
+        return cls(8, 8, wrap=False, chips=frozenset(BOARD_OUTLINE), **budgets)
+
+    @classmethod
+    def boards(cls, n: int, **budgets) -> "Machine":
+        """``n`` SpiNN-5 boards: 1 board, or a multiple of three tiled as
+        triads into a 12w x 12h torus with ``w x h = n / 3`` as square as
+        possible (3 -> 12x12, 48 -> 48x48, 1200 -> 240x240)."""
+        if n == 1:
+            return cls.spinn5(**budgets)
+        if n < 1 or n % 3:
+            raise ValueError(f"a machine has 1 board or a multiple of 3, not {n}")
+        triads = n // 3
+        w = max(d for d in range(1, isqrt(triads) + 1) if triads % d == 0)
+        h = triads // w
+        w, h = max(w, h), min(w, h)
+        ethernet = tuple((12 * tx + ex, 12 * ty + ey)
+                         for ty in range(h) for tx in range(w) for ex, ey in TRIAD_ETHERNET)
+        return cls(12 * w, 12 * h, wrap=True, ethernet_chips=ethernet, **budgets)
+
+    @classmethod
+    def grid(cls, width: int, height: int, wrap: bool = False, **budgets) -> "Machine":
+        """Any width x height of chips, with or without wrap-around."""
+        if width < 1 or height < 1:
+            raise ValueError(f"a machine needs at least one chip, not {width}x{height}")
+        return cls(width, height, wrap=wrap, **budgets)
+
+    @classmethod
+    def from_spec(cls, spec: str) -> "Machine":
+        """``spinn3``, ``spinn5``, ``N-boards``, ``WxH`` (``WxH-torus`` to
+        wrap) or the path of a machine JSON file."""
+        text = spec.strip().lower()
+        if text == "spinn3":
+            return cls.spinn3()
+        if text == "spinn5":
+            return cls.spinn5()
+        if text.endswith("-boards") and text[:-7].isdigit():
+            return cls.boards(int(text[:-7]))
+        box, _, wrap = text.partition("-")
+        w, _, h = box.partition("x")
+        if w.isdigit() and h.isdigit() and wrap in ("", "torus"):
+            return cls.grid(int(w), int(h), wrap=wrap == "torus")
+        if Path(spec).is_file():
+            return cls.load(spec)
+        raise ValueError(
+            f"unknown machine '{spec}': use spinn3, spinn5, N-boards (N = 1 or a "
+            "multiple of 3), WxH, WxH-torus or a machine JSON file"
+        )
+
+    def with_dead(self, chips=(), cores=(), links=()) -> "Machine":
+        """A copy with more dead chips (x, y), cores (x, y, core) and links (x, y, link)."""
+        state = self.to_dict()
+        state["dead_chips"] += [list(c) for c in chips]
+        state["dead_cores"] += [list(c) for c in cores]
+        state["dead_links"] += [list(c) for c in links]
+        return Machine.from_dict(state)
+
+    # -- chips and cores ----------------------------------------------------
+
+    def exists(self, x: int, y: int) -> bool:
+        """Whether chip (x, y) is part of the machine (dead or alive)."""
+        in_box = 0 <= x < self.width and 0 <= y < self.height
+        return in_box and (self.chips is None or (x, y) in self.chips)
+
+    def is_alive(self, x: int, y: int) -> bool:
+        return self.exists(x, y) and (x, y) not in self.dead_chips
+
+    @cached_property
+    def core_counts(self) -> np.ndarray:
+        """Working application cores per chip, shape (width, height); 0 for
+        missing or dead chips."""
+        counts = np.zeros((self.width, self.height), dtype=np.int64)
+        for x, y in self.working_chips:
+            counts[x, y] = self.app_cores
+        for x, y, core in self.dead_cores:
+            if core <= self.app_cores and counts[x, y] > 0:
+                counts[x, y] -= 1
+        return counts
+
+    @cached_property
+    def working_chips(self) -> tuple:
+        """Chips that exist and are not dead, in (x, y) order."""
+        box = ((x, y) for x in range(self.width) for y in range(self.height))
+        return tuple(c for c in box if self.is_alive(*c))
+
+    def cores(self, x: int, y: int) -> list[int]:
+        """The working application core numbers of chip (x, y)."""
+        if not self.is_alive(x, y):
+            return []
+        return [p for p in range(1, self.app_cores + 1) if (x, y, p) not in self.dead_cores]
+
+    @property
+    def n_cores(self) -> int:
+        return int(self.core_counts.sum())
+
+    # -- links and geometry -------------------------------------------------
+
+    def _wrapped(self, x: int, y: int):
+        if self.wrap:
+            x, y = x % self.width, y % self.height
+        return (x, y) if self.exists(x, y) else None
+
+    def neighbour(self, x: int, y: int, link: int):
+        """The chip at the far end of a working link, or None."""
+        if not self.is_alive(x, y) or (x, y, Link(link)) in self.dead_links:
+            return None
+        dx, dy = LINK_VECTORS[link]
+        other = self._wrapped(x + dx, y + dy)
+        return other if other is not None and other not in self.dead_chips else None
+
+    def links(self, x: int, y: int) -> list[Link]:
+        """The working links of chip (x, y)."""
+        return [link for link in Link if self.neighbour(x, y, link) is not None]
+
+    def hops(self, ax, ay, bx, by):
+        """Shortest hop counts between chips on the full mesh (vectorised;
+        dead parts are not taken into account)."""
+        return torus_hops(np.asarray(bx) - np.asarray(ax), np.asarray(by) - np.asarray(ay),
+                          self.width, self.height, self.wrap)
+
+    @cached_property
+    def ethernet_map(self) -> np.ndarray:
+        """Each chip's board Ethernet chip, shape (width, height, 2)."""
+        owner = np.zeros((self.width, self.height, 2), dtype=np.int64)
+        if len(self.ethernet_chips) == 1:
+            owner[...] = self.ethernet_chips[0]
+            return owner
+        for ex, ey in self.ethernet_chips:
+            for dx, dy in BOARD_OUTLINE:
+                owner[(ex + dx) % self.width, (ey + dy) % self.height] = (ex, ey)
+        return owner
+
+    def ethernet_chip(self, x: int, y: int) -> tuple[int, int]:
+        """The Ethernet chip of the board that chip (x, y) is on."""
+        ex, ey = self.ethernet_map[x, y]
+        return int(ex), int(ey)
+
+    # -- files --------------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        return {
+            "format": "spinnc-machine", "version": 1,
+            "width": self.width, "height": self.height, "wrap": self.wrap,
+            "chips": None if self.chips is None else sorted(map(list, self.chips)),
+            "ethernet_chips": [list(c) for c in self.ethernet_chips],
+            "app_cores": self.app_cores, "sdram_bytes": self.sdram_bytes,
+            "router_entries": self.router_entries, "dtcm_bytes": self.dtcm_bytes,
+            "cycles_per_tick": self.cycles_per_tick,
+            "dead_chips": sorted(map(list, self.dead_chips)),
+            "dead_cores": sorted(map(list, self.dead_cores)),
+            "dead_links": sorted([x, y, int(link)] for x, y, link in self.dead_links
+                                 if link < 3 or self._reverse(x, y, link) not in self.dead_links),
+        }
+
+    def _reverse(self, x: int, y: int, link: int):
+        """The same link seen from its other end (saved once in JSON)."""
+        dx, dy = LINK_VECTORS[link]
+        other = self._wrapped(x + dx, y + dy)
+        return None if other is None else (*other, Link(link).opposite)
+
+    @classmethod
+    def from_dict(cls, state: dict) -> "Machine":
+        if state.get("format") != "spinnc-machine" or state.get("version") != 1:
+            raise ValueError("not a spinnc machine description (format 'spinnc-machine', "
+                             "version 1)")
+        return cls(
+            width=state["width"], height=state["height"], wrap=state["wrap"],
+            chips=None if state["chips"] is None else frozenset(map(tuple, state["chips"])),
+            ethernet_chips=tuple(map(tuple, state["ethernet_chips"])),
+            app_cores=state["app_cores"], sdram_bytes=state["sdram_bytes"],
+            router_entries=state["router_entries"], dtcm_bytes=state["dtcm_bytes"],
+            cycles_per_tick=state["cycles_per_tick"],
+            dead_chips=frozenset(map(tuple, state["dead_chips"])),
+            dead_cores=frozenset(map(tuple, state["dead_cores"])),
+            dead_links=frozenset(map(tuple, state["dead_links"])),
+        )
+
+    def save(self, path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=1))
+
+    @classmethod
+    def load(cls, path) -> "Machine":
+        try:
+            state = json.loads(Path(path).read_text())
+            return cls.from_dict(state)
+        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            raise ValueError(f"{path}: not a valid machine JSON file ({error})") from None
+
+    def __str__(self) -> str:
+        torus = "torus" if self.wrap else "no wrap-around"
+        return (f"{self.width}x{self.height} machine ({torus}): "
+                f"{len(self.working_chips)} working chips, {self.n_cores} application cores")

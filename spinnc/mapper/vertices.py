@@ -1,0 +1,92 @@
+"""What the mapper's stages pass along: vertices (one per core), nets and placements."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: Applications a vertex can run (one per core).
+APPLICATIONS = (
+    "ensemble",      # LIF neurons: filters, encode, update, decode, send
+    "value_source",  # plays constant and time inputs from SDRAM
+    "recorder",      # records value probes into SDRAM
+    "host_in",       # injects the values of host Python functions
+    "host_out",      # collects the inputs of host Python functions
+)
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What one core's application uses."""
+
+    cycles: int  # CPU cycles per tick
+    dtcm: int  # bytes of DTCM
+    sdram: int  # bytes of SDRAM (region data and recordings)
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Rows ``lo:hi`` of a Graph object (neurons of a population, dimensions
+    of an input or probe)."""
+
+    obj: str
+    lo: int
+    hi: int
+
+    @property
+    def size(self) -> int:
+        return self.hi - self.lo
+
+
+@dataclass
+class Vertex:
+    """One core's worth of the model."""
+
+    name: str
+    application: str
+    slices: tuple[Slice, ...]
+    resources: Resources
+    neurons: int = 0
+    input_dims: int = 0
+    output_dims: int = 0
+
+
+@dataclass
+class Net:
+    """Multicast traffic from one source vertex to its sink vertices.
+
+    A net is one outgoing connection group of its source: ``group`` numbers
+    them per source, ``size`` is the packets per tick (dimensions) it sends.
+    ``connections`` names the Graph connections it carries.
+    """
+
+    source: int
+    sinks: np.ndarray
+    group: int
+    size: int
+    connections: tuple[str, ...] = ()
+
+    @property
+    def weight(self) -> float:
+        """Packets per tick, the placers' cost weight."""
+        return float(self.size)
+
+
+@dataclass
+class Placements:
+    """Where each vertex runs: chip (x, y) and application core, by vertex index."""
+
+    x: np.ndarray
+    y: np.ndarray
+    core: np.ndarray
+    placer: str = ""
+    seconds: float = 0.0
+    stats: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def chip(self, vertex: int) -> tuple[int, int]:
+        return int(self.x[vertex]), int(self.y[vertex])
+
+    def location(self, vertex: int) -> tuple[int, int, int]:
+        return int(self.x[vertex]), int(self.y[vertex]), int(self.core[vertex])
