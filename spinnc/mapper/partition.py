@@ -1,0 +1,381 @@
+"""Partitioning: the fixed-point Graph to per-core vertices and the nets between them.
+
+Each population is split into the fewest slices of neurons whose cores stay
+within the cycle and DTCM budgets (the cost model in :mod:`.costs`).  A split
+ensemble decodes with partial sums: every slice sends its own contribution to
+every output dimension, and receivers add the packets.  Small populations that
+were not split share a core when their sum fits.  Value probes share recorder
+cores the same way.  Constant and time inputs are played from SDRAM by value
+source cores; host functions talk to the board through host_in / host_out
+cores.
+
+Connections from one source that carry the same values (equal weights) form
+one *connection group*: its packets are sent once and every receiver maps
+them to its own filter.  A net is one group of one source vertex.
+"""
+
+from dataclasses import dataclass, field
+from math import ceil
+
+import numpy as np
+
+from ..errors import DoesNotFit
+from ..frontend.graph import Connection, Graph
+from ..machine import Machine
+from . import costs
+from .vertices import Net, Resources, Slice, Vertex
+
+
+@dataclass
+class Group:
+    """Connections from one source that share their values (and packets)."""
+
+    pre: str
+    size: int
+    connections: list[Connection] = field(default_factory=list)
+
+
+@dataclass
+class Partition:
+    """The partitioner's output."""
+
+    vertices: list[Vertex]
+    nets: list[Net]
+    groups: dict[str, list[Group]]  # source object -> its groups (net.group indexes)
+    vertices_of: dict[str, list[int]]  # population or input -> vertex indices
+    recorder_of: dict[str, int]  # value probe -> its recorder vertex
+
+    def summary(self) -> str:
+        from ..table import format_table
+
+        rows = [(i, v.name, v.application, v.neurons, v.input_dims, v.output_dims,
+                 v.resources.cycles, v.resources.dtcm, v.resources.sdram)
+                for i, v in enumerate(self.vertices)]
+        return format_table(("vertex", "name", "application", "neurons", "in dims",
+                             "out dims", "cycles/tick", "DTCM B", "SDRAM B"), rows,
+                            f"Partition: {len(self.vertices)} vertices, {len(self.nets)} nets")
+
+
+def connection_groups(graph: Graph) -> dict[str, list[Group]]:
+    """Group each source's connections by equal weights."""
+    groups: dict[str, dict] = {}
+    for conn in graph.connections:
+        key = (conn.weights.shape, conn.weights.tobytes())
+        by_weights = groups.setdefault(conn.pre, {})
+        group = by_weights.setdefault(key, Group(conn.pre, conn.weights.shape[0]))
+        group.connections.append(conn)
+    return {pre: list(g.values()) for pre, g in groups.items()}
+
+
+@dataclass
+class _Demand:
+    """What one population needs per core, as functions of its neuron count."""
+
+    name: str
+    neurons: int
+    input_dims: int
+    output_dims: int
+    filters: list[int]  # dimensions of each input filter
+    recorded_words: callable  # neurons -> words recorded per tick
+    recorded_bytes_per_step: callable  # neurons -> SDRAM bytes per step
+
+    def cycles(self, n):
+        return costs.ensemble_cycles(n, self.input_dims, self.output_dims, self.filters,
+                                     self.recorded_words(n))
+
+    def dtcm(self, n):
+        return costs.ensemble_dtcm(n, self.input_dims, self.output_dims, self.filters,
+                                   self.recorded_words(n))
+
+
+def _filters(incoming: list[Connection], dims: int) -> list[int]:
+    """One filter per distinct synapse on value inputs (``dims`` wide), and
+    one 1-wide filter per distinct (synapse, neurons) of neuron inputs."""
+    value = {c.filter for c in incoming if c.target != "neurons"}
+    neuron = {(c.filter, c.post_indices.tobytes()) for c in incoming if c.target == "neurons"}
+    return [dims] * len(value) + [1] * len(neuron)
+
+
+def _population_demands(graph: Graph, groups) -> dict[str, _Demand]:
+    demands = {}
+    for name, pop in graph.populations.items():
+        probes = [p for p in graph.probes.values() if p.target == name]
+
+        def words(n, probes=probes):
+            return sum(costs.spike_words(n) if p.kind == "spikes" else n for p in probes)
+
+        def sdram_per_step(n, probes=probes):
+            return sum(costs.WORD * words_ / p.sample_every for p, words_ in
+                       ((p, costs.spike_words(n) if p.kind == "spikes" else n) for p in probes))
+
+        demands[name] = _Demand(
+            name, pop.n_neurons, pop.dimensions,
+            sum(g.size for g in groups.get(name, [])),
+            _filters(graph.incoming(name), pop.dimensions), words, sdram_per_step)
+    return demands
+
+
+class _Budget:
+    def __init__(self, machine: Machine, cycle_fraction: float):
+        self.cycles = int(cycle_fraction * machine.cycles_per_tick)
+        self.dtcm = min(costs.DTCM_BUDGET, machine.dtcm_bytes - costs.DTCM_RESERVE)
+
+
+def _split(demand: _Demand, budget: _Budget, rx_packets: int, key_entries: int) -> int:
+    """The fewest slices whose cores all fit, given the packets every slice receives."""
+    n = demand.neurons
+    k = np.arange(1, n + 1)
+    size = -(-n // k)  # the largest slice of a split into k
+    fixed_cycles = costs.PACKET_RECEIVE_CYCLES * rx_packets
+    fixed_dtcm = costs.KEY_ENTRY_BYTES * key_entries
+    fits = ((demand.cycles(size) + fixed_cycles <= budget.cycles)
+            & (demand.dtcm(size) + fixed_dtcm <= budget.dtcm))
+    if fits.any():
+        return int(k[np.argmax(fits)])
+    one_cycles = demand.cycles(1) + fixed_cycles
+    one_dtcm = demand.dtcm(1) + fixed_dtcm
+    if one_cycles > budget.cycles:
+        limit = (f"cycles: one neuron's core needs {one_cycles:,} per tick "
+                 f"(receiving {rx_packets} packets, decoding {demand.output_dims} and "
+                 f"filtering {demand.input_dims} dimensions) of a budget of {budget.cycles:,}")
+    else:
+        limit = f"DTCM: one neuron's core needs {one_dtcm:,} bytes of a budget of {budget.dtcm:,}"
+    raise DoesNotFit(
+        f"population '{demand.name}' ({n} neurons) cannot be split to fit a core; the "
+        f"binding limit is {limit}. Reduce its dimensions or the connections out of it "
+        "and into it"
+    )
+
+
+def partition(graph: Graph, machine: Machine, n_steps: int = 1000,
+              cycle_fraction: float = costs.CYCLE_BUDGET_FRACTION) -> Partition:
+    """Split a fixed-point Graph into per-core vertices and the nets between them.
+
+    Parameters
+    ----------
+    graph : Graph
+        A quantised Graph (``graph.fixed``).
+    machine : Machine
+        Gives the per-core budgets (cycles per tick, DTCM).
+    n_steps : int
+        Steps the run will record and play back: sizes the SDRAM of recordings
+        and of played-back inputs.
+    cycle_fraction : float
+        The share of a tick's cycles a core may plan to use.
+
+    Raises
+    ------
+    DoesNotFit
+        When a population cannot fit a core at any split, naming it and the
+        binding limit.
+    """
+    if not graph.fixed:
+        raise ValueError("partition a quantised Graph (spinnc.frontend.quantise)")
+    budget = _Budget(machine, cycle_fraction)
+    groups = connection_groups(graph)
+    demands = _population_demands(graph, groups)
+    # Splitting a source multiplies the packets its receivers get, which may
+    # split them in turn: grow the splits to a fixed point (they only grow).
+    splits = {name: 1 for name in demands}
+    while True:
+        rx, entries = _incoming(graph, groups, splits)
+        grown = {name: max(splits[name], _split(d, budget, rx[name], entries[name]))
+                 for name, d in demands.items()}
+        if grown == splits:
+            break
+        splits = grown
+    return _build(graph, groups, demands, splits, rx, entries, budget, n_steps)
+
+
+def _incoming(graph, groups, splits):
+    """Packets per tick and nets arriving at each slice of each population."""
+    rx = {name: 0 for name in graph.populations}
+    entries = dict(rx)
+    for pre, pre_groups in groups.items():
+        sources = splits.get(pre, 1)
+        for group in pre_groups:
+            for post in {c.post for c in group.connections if c.target != "probe"}:
+                if post in rx:
+                    rx[post] += group.size * sources
+                    entries[post] += sources
+    return rx, entries
+
+
+def _build(graph, groups, demands, splits, rx, entries, budget, n_steps) -> Partition:
+    vertices: list[Vertex] = []
+    vertices_of: dict[str, list[int]] = {}
+    recorder_of: dict[str, int] = {}  # probes have their own names
+
+    def add(vertex, objs):
+        index = recorder_of if vertex.application == "recorder" else None
+        for obj in objs:
+            if index is not None:
+                index[obj] = len(vertices)
+            else:
+                vertices_of.setdefault(obj, []).append(len(vertices))
+        vertices.append(vertex)
+
+    # Ensembles: split populations get their own cores; whole small ones share.
+    shared: list[tuple[str, int, int]] = []  # (population, cycles, dtcm) on the open core
+    for name, demand in demands.items():
+        n = demand.neurons
+        if splits[name] == 1:
+            # Packing bound: a member's own packets, as if no net were shared.
+            receive_cycles = costs.PACKET_RECEIVE_CYCLES * rx[name]
+            receive_dtcm = costs.KEY_ENTRY_BYTES * entries[name]
+            cycles, dtcm = int(demand.cycles(n)), int(demand.dtcm(n))
+            if shared and (
+                    sum(c + rc for _, c, _, rc, _ in shared) + cycles + receive_cycles
+                    > budget.cycles
+                    or sum(d + rd for _, _, d, _, rd in shared) + dtcm + receive_dtcm
+                    > budget.dtcm):
+                add(*_ensemble_vertex(shared, demands, n_steps))
+                shared = []
+            shared.append((name, cycles, dtcm, receive_cycles, receive_dtcm))
+            continue
+        bounds = np.linspace(0, n, splits[name] + 1).round().astype(int)
+        for lo, hi in zip(bounds[:-1], bounds[1:]):
+            size = int(hi - lo)
+            member = (name, int(demand.cycles(size)), int(demand.dtcm(size)), 0, 0)
+            add(*_ensemble_vertex([member], demands, n_steps, (lo, hi)))
+    if shared:
+        add(*_ensemble_vertex(shared, demands, n_steps))
+
+    for name, inp in graph.inputs.items():
+        out = sum(g.size for g in groups.get(name, []))
+        if out and inp.kind in ("constant", "time"):
+            steps = n_steps if inp.kind == "time" else 1
+            add(_source_vertex(name, "value_source", out, costs.WORD * out * steps), [name])
+        elif out:
+            add(_source_vertex(name, "host_in", out, 0), [name])
+        if inp.kind == "host" and graph.incoming(name):
+            filters = _filters(graph.incoming(name), inp.size_in)
+            add(_sink_vertex(name, "host_out", [(name, inp.size_in, filters, 0, 0)]), [name])
+
+    _add_recorders(graph, budget, n_steps, add)
+    nets = _nets(groups, vertices, vertices_of, recorder_of)
+    _charge_receiving(vertices, nets)
+    for vertex in vertices:  # splits and packing planned for this; check it held
+        if vertex.resources.cycles > budget.cycles or vertex.resources.dtcm > budget.dtcm:
+            raise DoesNotFit(
+                f"vertex '{vertex.name}' needs {vertex.resources.cycles:,} cycles per tick "
+                f"and {vertex.resources.dtcm:,} bytes of DTCM; the budgets are "
+                f"{budget.cycles:,} and {budget.dtcm:,}. Reduce the packets into it "
+                "(fewer or narrower connections)")
+    return Partition(vertices, nets, groups, vertices_of, recorder_of)
+
+
+def _ensemble_vertex(members, demands, n_steps, bounds=None):
+    slices, cycles, dtcm, sdram = [], 0, 0, 0
+    for name, member_cycles, member_dtcm, _, _ in members:
+        demand = demands[name]
+        lo, hi = bounds if bounds is not None else (0, demand.neurons)
+        slices.append(Slice(name, int(lo), int(hi)))
+        cycles += member_cycles
+        dtcm += member_dtcm
+        # SDRAM: the region data the core copies into DTCM, and its recordings.
+        sdram += member_dtcm + ceil(demand.recorded_bytes_per_step(hi - lo) * n_steps)
+    label = "+".join(s.obj if s.size == demands[s.obj].neurons else f"{s.obj}[{s.lo}:{s.hi}]"
+                     for s in slices)
+    vertex = Vertex(label, "ensemble", tuple(slices), Resources(cycles, dtcm, sdram),
+                    neurons=sum(s.size for s in slices),
+                    input_dims=sum(demands[s.obj].input_dims for s in slices),
+                    output_dims=sum(demands[s.obj].output_dims for s in slices))
+    return vertex, [s.obj for s in slices]
+
+
+def _source_vertex(name, application, dims, sdram):
+    cycles = costs.TICK_CYCLES + costs.SEND_CYCLES_PER_DIM * dims
+    dtcm = 2 * costs.WORD * dims  # one tick's values and their keys
+    return Vertex(name, application, (Slice(name, 0, dims),),
+                  Resources(cycles, dtcm, sdram + dtcm), output_dims=dims)
+
+
+def _sink_vertex(name, application, members):
+    """A core that filters inputs: members are (object, dims, filters,
+    recorded words per step, recorded SDRAM bytes)."""
+    cycles = costs.TICK_CYCLES
+    dtcm = sdram = 0
+    for _, dims, filters, words, recorded in members:
+        cycles += sum(costs.filter_cycles(d) for d in filters)
+        cycles += costs.RECORD_CYCLES_PER_WORD * words
+        dtcm += sum(costs.filter_dtcm(d) for d in filters) + costs.WORD * words
+        sdram += recorded
+    return Vertex(name, application, tuple(Slice(m[0], 0, m[1]) for m in members),
+                  Resources(cycles, dtcm, sdram + dtcm),
+                  input_dims=sum(m[1] for m in members))
+
+
+def _add_recorders(graph, budget, n_steps, add):
+    """Value probes, packed into recorder cores next-fit in Graph order."""
+    open_members, open_cost = [], (0, 0)
+
+    def close():
+        if open_members:
+            name = "+".join(m[0] for m in open_members)
+            add(_sink_vertex(name, "recorder", open_members), [m[0] for m in open_members])
+
+    for probe in graph.probes.values():
+        if probe.kind != "value":
+            continue
+        filters = _filters(graph.incoming(probe.name, probe=True), probe.size)
+        recorded = costs.WORD * probe.size * ceil(n_steps / probe.sample_every)
+        member = (probe.name, probe.size, filters, probe.size, recorded)
+        cycles = (sum(costs.filter_cycles(d) for d in filters)
+                  + costs.RECORD_CYCLES_PER_WORD * probe.size)
+        dtcm = sum(costs.filter_dtcm(d) for d in filters) + costs.WORD * probe.size
+        if open_cost[0] + cycles > budget.cycles - costs.TICK_CYCLES \
+                or open_cost[1] + dtcm > budget.dtcm:
+            close()
+            open_members, open_cost = [], (0, 0)
+        open_members.append(member)
+        open_cost = (open_cost[0] + cycles, open_cost[1] + dtcm)
+    close()
+
+
+def _nets(groups, vertices, vertices_of, recorder_of) -> list[Net]:
+    nets = []
+    for pre, pre_groups in groups.items():
+        for index, group in enumerate(pre_groups):
+            sinks = set()
+            for conn in group.connections:
+                if conn.target == "probe":
+                    sinks.add(recorder_of[conn.post])
+                else:
+                    sinks.update(_sink_vertices(conn, vertices, vertices_of))
+            sinks = np.array(sorted(sinks), dtype=np.int64)
+            names = tuple(c.name for c in group.connections)
+            for source in vertices_of.get(pre, []):
+                if vertices[source].application == "host_out":
+                    continue  # a host node's input side does not send
+                nets.append(Net(source, sinks, index, group.size, names))
+    return nets
+
+
+def _sink_vertices(conn: Connection, vertices, vertices_of):
+    """Vertices that hold the part of ``conn.post`` the connection reaches."""
+    found = []
+    for v in vertices_of.get(conn.post, []):
+        vertex = vertices[v]
+        if vertex.application == "host_in":
+            continue  # a host node's output side does not receive
+        if conn.target == "neurons":
+            s = next(s for s in vertex.slices if s.obj == conn.post)
+            if not np.any((conn.post_indices >= s.lo) & (conn.post_indices < s.hi)):
+                continue
+        found.append(v)
+    return found
+
+
+def _charge_receiving(vertices, nets):
+    """Add each vertex's packet reception and key table to its resources."""
+    packets = np.zeros(len(vertices), dtype=np.int64)
+    count = np.zeros(len(vertices), dtype=np.int64)
+    for net in nets:
+        packets[net.sinks] += net.size
+        count[net.sinks] += 1
+    for i, vertex in enumerate(vertices):
+        r = vertex.resources
+        extra_dtcm = costs.KEY_ENTRY_BYTES * int(count[i])
+        vertex.resources = Resources(r.cycles + costs.PACKET_RECEIVE_CYCLES * int(packets[i]),
+                                     r.dtcm + extra_dtcm, r.sdram + extra_dtcm)
