@@ -348,7 +348,7 @@ def _nets(groups, vertices, vertices_of, recorder_of) -> list[Net]:
             for source in vertices_of.get(pre, []):
                 if vertices[source].application == "host_out":
                     continue  # a host node's input side does not send
-                nets.append(Net(source, sinks, index, group.size, names))
+                nets.append(Net(source, sinks, index, group.size, names, pre))
     return nets
 
 

@@ -56,7 +56,8 @@ class Net:
 
     A net is one outgoing connection group of its source: ``group`` numbers
     them per source, ``size`` is the packets per tick (dimensions) it sends.
-    ``connections`` names the Graph connections it carries.
+    ``pre`` is the Graph object whose group it is (a shared core holds
+    several) and ``connections`` names the Graph connections it carries.
     """
 
     source: int
@@ -64,6 +65,7 @@ class Net:
     group: int
     size: int
     connections: tuple[str, ...] = ()
+    pre: str = ""
 
     @property
     def weight(self) -> float:
