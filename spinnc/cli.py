@@ -7,9 +7,12 @@ from .errors import SpinncError
 
 
 def demo(args) -> None:
-    """Build and quantise the demo model; print its graph and quantisation report."""
+    """Build, quantise and map the demo model onto one SpiNN-5 board, printing
+    each stage's summary."""
     from .demo import demo_model
     from .frontend import build, quantise
+    from .machine import Machine
+    from .mapper import allocate_keys, check_keys, partition, place, placement_summary
 
     network = demo_model(seed=args.seed)
     graph = build(network, dt=args.dt)
@@ -18,6 +21,17 @@ def demo(args) -> None:
     print()
     print(f"Quantisation to fixed point ({report.saturated} values saturated)")
     print(report)
+
+    machine = Machine.spinn5()
+    mapped = partition(fixed_graph, machine)
+    placements = place(mapped.vertices, mapped.nets, machine, placer=args.placer, seed=args.seed)
+    keys = allocate_keys(mapped.nets, placements)
+    check_keys(keys)
+    print()
+    print(f"Mapping onto one SpiNN-5 board: {machine}")
+    print(mapped.summary())
+    print()
+    print(placement_summary(mapped.vertices, placements))
 
 
 def main(argv=None) -> int:
@@ -29,6 +43,7 @@ def main(argv=None) -> int:
     demo_parser = commands.add_parser("demo", help="build and quantise the demo model")
     demo_parser.add_argument("--seed", type=int, default=0)
     demo_parser.add_argument("--dt", type=float, default=0.001)
+    demo_parser.add_argument("--placer", default="anneal", help="hilbert or anneal")
     demo_parser.set_defaults(run=demo)
 
     args = parser.parse_args(argv)

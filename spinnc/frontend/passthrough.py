@@ -10,8 +10,6 @@ raises UnsupportedFeature rather than approximate.
 
 from dataclasses import replace
 
-import numpy as np
-
 from ..errors import UnsupportedFeature
 from .graph import Connection
 
@@ -66,13 +64,3 @@ def fold_passthroughs(connections: list[Connection], passthroughs: dict) -> list
         connections = [c for c in connections if name not in (c.pre, c.post)] + folded
     return connections
 
-
-def composed_weights(connections: list[Connection], pre: str, post: str, size: int) -> np.ndarray:
-    """The total weights from ``pre`` to the value input of ``post`` as a
-    (size, source size) matrix, summing parallel connections (for tests and
-    reports)."""
-    rows = [c for c in connections if c.pre == pre and c.post == post and c.target == "value"]
-    total = np.zeros((size, rows[0].weights.shape[1])) if rows else np.zeros((size, 0))
-    for c in rows:
-        total[c.post_indices] += c.weights
-    return total
