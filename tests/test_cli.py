@@ -19,6 +19,15 @@ def test_demo_prints_graph_summary_and_quantisation_report(capsys):
     assert "weights per spike" in out
 
 
+def test_demo_prints_partition_and_placement_on_a_spinn5_board(capsys):
+    assert cli.main(["demo", "--placer", "hilbert"]) == 0
+    out = capsys.readouterr().out
+    assert "Mapping onto one SpiNN-5 board: 8x8 machine (no wrap-around): 48 working chips" in out
+    assert "Partition: 3 vertices" in out
+    assert "x+y" in out and "value_source" in out and "recorder" in out
+    assert "Placement (hilbert" in out and "chips used" in out
+
+
 def test_errors_are_one_line_without_traceback(monkeypatch, capsys):
     def failing(args):
         raise QuantisationError("'x' bias: does not fit")
