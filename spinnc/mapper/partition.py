@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import DoesNotFit
 from ..frontend.graph import Connection, Graph
 from ..machine import Machine
-from . import costs
+from .. import costs
 from .vertices import Net, Resources, Slice, Vertex
 
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spinnc.mapper.keys import (RESERVED_KEY, KeyAllocation, allocate_keys, block_size,
+from spinnc.mapper.keys import (KeyAllocation, allocate_keys, block_size,
                                 check_keys)
 from spinnc.mapper.vertices import Net, Placements
 

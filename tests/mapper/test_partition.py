@@ -10,7 +10,7 @@ from spinnc.errors import DoesNotFit
 from spinnc.frontend import build, quantise
 from spinnc.frontend.graph import Connection, Graph, Population, Probe
 from spinnc.machine import Machine
-from spinnc.mapper import costs
+from spinnc import costs
 from spinnc.mapper.partition import partition
 
 from ..frontend.models import MODELS

@@ -10,8 +10,8 @@ from spinnc.frontend import build, quantise
 from spinnc.machine import Machine
 from spinnc.mapper.keys import allocate_keys
 from spinnc.mapper.partition import partition
-from spinnc.mapper.regions import (Region, pack_regions, read_regions, region_data,
-                                   unpack_regions)
+from spinnc.mapper.regions import region_data
+from spinnc.regions import Region, pack_regions, read_regions, unpack_regions
 
 from ..frontend.models import MODELS
 

@@ -1,0 +1,176 @@
+"""Region data format: the bytes each core's application reads, in layouts shared by
+the writers (:mod:`spinnc.mapper.regions`) and the readers (the emulator's kernels).
+
+A core's data starts with a region table, then its regions; everything is
+little-endian 32-bit words::
+
+    magic 0x434e5053 ('SPNC'), format version, region count
+    (region id, byte offset, byte length) for each region
+    the regions, in table order
+
+Each region has a :class:`Layout`: a header (a numpy structured dtype) and
+arrays whose shapes are named header fields.  The same Layout packs a region
+here and unpacks it in the emulator's kernels, so the two cannot drift apart.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+MAGIC = 0x434E5053  # 'SPNC' little-endian
+VERSION = 1
+U32, I32 = "<u4", "<i4"
+
+
+def _header(*fields):
+    """A header of unsigned 32-bit fields."""
+    return np.dtype([(name, U32) for name in fields])
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A region: a header, then arrays shaped by header fields (in order)."""
+
+    name: str
+    header: np.dtype
+    arrays: tuple = ()  # (name, dtype, (header field or int, ...))
+
+    def _shape(self, header, dims):
+        return tuple(int(header[d]) if isinstance(d, str) else d for d in dims)
+
+    def pack(self, header: dict, **arrays) -> bytes:
+        head = np.zeros((), dtype=self.header)
+        for key in self.header.names:
+            head[key] = header[key]
+        parts = [head.tobytes()]
+        for name, dtype, dims in self.arrays:
+            shape = self._shape(head, dims)
+            value = np.asarray(arrays[name])
+            if value.shape != shape:
+                raise ValueError(f"{self.name} region: {name} has shape {value.shape}, "
+                                 f"its header says {shape}")
+            parts.append(np.ascontiguousarray(value, dtype=np.dtype(dtype)).tobytes())
+        return b"".join(parts)
+
+    def unpack(self, data: bytes) -> tuple[dict, dict]:
+        if len(data) < self.header.itemsize:
+            raise ValueError(f"{self.name} region: {len(data)} bytes, shorter than its header")
+        head = np.frombuffer(data, dtype=self.header, count=1)[0]
+        header = {key: head[key].item() for key in self.header.names}
+        offset, arrays = self.header.itemsize, {}
+        for name, dtype, dims in self.arrays:
+            shape = self._shape(head, dims)
+            dtype = np.dtype(dtype)
+            size = dtype.itemsize * int(np.prod(shape, dtype=np.int64))
+            if offset + size > len(data):
+                raise ValueError(f"{self.name} region: {name} runs past the region's "
+                                 f"{len(data)} bytes")
+            arrays[name] = np.frombuffer(data, dtype=dtype, count=int(np.prod(shape)),
+                                         offset=offset).reshape(shape)
+            offset += size
+        if offset != len(data):
+            raise ValueError(f"{self.name} region: {len(data) - offset} bytes left over")
+        return header, arrays
+
+
+OUTPUT_KEY = np.dtype([("key", U32), ("mask", U32), ("size", U32), ("member", U32)])
+INPUT_KEY = np.dtype([("key", U32), ("mask", U32), ("size", U32), ("member", U32),
+                      ("filter", U32), ("map_offset", U32)])
+FILTER = np.dtype([("member", U32), ("neurons", U32), ("a", I32), ("b", I32), ("dims", U32),
+                   ("map_offset", U32), ("map_size", U32)])
+RECORDED_PROBE = np.dtype([("member", U32), ("dims", U32), ("sample_every", U32)])
+
+APPLICATION_CODES = {"ensemble": 1, "value_source": 2, "recorder": 3, "host_in": 4,
+                     "host_out": 5}
+
+
+class Region:
+    """Region ids and layouts (one per id; populations take ids from 16)."""
+
+    SYSTEM = 0
+    OUTPUT_KEYS = 1
+    INPUT_KEYS = 2
+    FILTERS = 3
+    INDEX_MAP = 4
+    VALUES = 5
+    PROBES = 6
+    WEIGHTS = 7
+    POPULATION = 16  # + member index
+
+    LAYOUTS = {
+        SYSTEM: Layout("system", _header("application", "timestep_us", "n_steps",
+                                         "n_members")),
+        OUTPUT_KEYS: Layout("output keys", _header("n_nets"),
+                            (("nets", OUTPUT_KEY, ("n_nets",)),)),
+        INPUT_KEYS: Layout("input keys", _header("n_entries"),
+                           (("entries", INPUT_KEY, ("n_entries",)),)),
+        FILTERS: Layout("filters", _header("n_filters"),
+                        (("filters", FILTER, ("n_filters",)),)),
+        INDEX_MAP: Layout("index map", _header("length"), (("indices", U32, ("length",)),)),
+        VALUES: Layout("values", _header("dims", "period"),
+                       (("values", I32, ("period", "dims")),)),
+        PROBES: Layout("probes", _header("n_probes"),
+                       (("probes", RECORDED_PROBE, ("n_probes",)),)),
+        WEIGHTS: Layout("weights", _header("rows", "cols"),
+                        (("weights", I32, ("rows", "cols")),)),
+        POPULATION: Layout(
+            "population",
+            np.dtype([(f, U32) for f in ("n_neurons", "input_dims", "output_dims")]
+                     + [(f, I32) for f in ("decay", "dt_over_tau_rc", "tau_rc_ticks",
+                                           "tau_ref_ticks", "min_voltage")]
+                     + [(f, U32) for f in ("exp_terms", "log_terms", "spikes_every",
+                                           "voltage_every")]),
+            (("encoders", I32, ("n_neurons", "input_dims")), ("bias", I32, ("n_neurons",)),
+             ("voltage", I32, ("n_neurons",)), ("refractory", I32, ("n_neurons",)),
+             ("decoders", I32, ("output_dims", "n_neurons")))),
+    }
+
+    @classmethod
+    def layout(cls, region_id: int) -> Layout:
+        return cls.LAYOUTS[cls.POPULATION if region_id >= cls.POPULATION else region_id]
+
+
+# -- the region table -----------------------------------------------------------------
+
+TABLE_HEADER = np.dtype([("magic", U32), ("version", U32), ("count", U32)])
+TABLE_ENTRY = np.dtype([("id", U32), ("offset", U32), ("length", U32)])
+
+
+def pack_regions(regions: dict[int, bytes]) -> bytes:
+    """A region table followed by the regions."""
+    table = np.zeros(len(regions), dtype=TABLE_ENTRY)
+    offset = TABLE_HEADER.itemsize + TABLE_ENTRY.itemsize * len(regions)
+    for row, (region_id, data) in zip(table, regions.items()):
+        row["id"], row["offset"], row["length"] = region_id, offset, len(data)
+        offset += len(data)
+    header = np.array((MAGIC, VERSION, len(regions)), dtype=TABLE_HEADER)
+    return header.tobytes() + table.tobytes() + b"".join(regions.values())
+
+
+def unpack_regions(blob: bytes) -> dict[int, bytes]:
+    """The regions of a core's data by id; ValueError if the table is broken."""
+    if len(blob) < TABLE_HEADER.itemsize:
+        raise ValueError(f"region data of {len(blob)} bytes has no region table")
+    header = np.frombuffer(blob, dtype=TABLE_HEADER, count=1)[0]
+    if header["magic"] != MAGIC or header["version"] != VERSION:
+        raise ValueError(f"region data has magic {int(header['magic']):#010x} version "
+                         f"{int(header['version'])}; expected {MAGIC:#010x} version {VERSION}")
+    count = int(header["count"])
+    end_of_table = TABLE_HEADER.itemsize + TABLE_ENTRY.itemsize * count
+    if end_of_table > len(blob):
+        raise ValueError(f"region table of {count} entries runs past {len(blob)} bytes")
+    table = np.frombuffer(blob, dtype=TABLE_ENTRY, count=count, offset=TABLE_HEADER.itemsize)
+    regions = {}
+    for entry in table:
+        start, length = int(entry["offset"]), int(entry["length"])
+        if start < end_of_table or start + length > len(blob):
+            raise ValueError(f"region {int(entry['id'])} at {start}+{length} is outside "
+                             f"the {len(blob)} bytes of data")
+        regions[int(entry["id"])] = blob[start:start + length]
+    return regions
+
+
+def read_regions(blob: bytes) -> dict[int, tuple[dict, dict]]:
+    """Every region of a core's data, unpacked: id -> (header, arrays)."""
+    return {rid: Region.layout(rid).unpack(data) for rid, data in unpack_regions(blob).items()}
