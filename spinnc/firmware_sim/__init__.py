@@ -1,10 +1,14 @@
 """firmware_sim: the emulated SpiNNaker machine.
 
-Its kernels use only :mod:`spinnc.fixed` arithmetic.  So far: the LIF neuron
-update (:mod:`spinnc.firmware_sim.lif`); the machine, routers and the other
-kernels come with the emulator issue.
+:class:`Emulator` loads an :class:`~spinnc.image.Image` and runs it tick by
+tick: routers (:mod:`.packets`), the applications' kernels (:mod:`.kernels`,
+using only :mod:`spinnc.fixed` arithmetic, with the LIF update of
+:mod:`.lif`), cycle accounting and provenance (:mod:`.provenance`).
 """
 
+from .emulator import Emulator, ImageError, TickOverrun
 from .lif import LIFState, lif_step
+from .provenance import CoreProvenance, Provenance, RouterProvenance
 
-__all__ = ["LIFState", "lif_step"]
+__all__ = ["Emulator", "ImageError", "TickOverrun", "LIFState", "lif_step", "Provenance",
+           "CoreProvenance", "RouterProvenance"]

@@ -1,0 +1,379 @@
+"""The emulated machine: loads an Image and runs it tick by tick.
+
+Execution model (DESIGN.md): every core runs its application once per tick;
+a packet sent in tick ``t`` reaches its receivers' filters in tick ``t + 1``.
+Tick ``t`` (from 0) is nengo's step ``t + 1`` (time ``(t + 1) dt``), so a
+recording made in tick ``t`` is row ``t`` of nengo's probe data.
+
+A tick:
+
+1. the routers deliver last tick's packets: one scatter of every payload into
+   every receiving filter dimension (:class:`~.packets.Fabric` traced each
+   key once, hop by hop through the Image's tables);
+2. filters update; each member's value filters are summed into its input;
+3. ensembles encode, update their LIF neurons and decode their spikes into
+   this tick's payloads; value sources play back this tick's row;
+4. recorders and ensembles record what is due this tick;
+5. host functions: a host_out core hands the host its filtered input of this
+   tick, ``host(name, (t + 1) dt, x)`` answers at once, and the host_in core
+   sends the answer (times its weights) in the same tick, so it is used in
+   tick ``t + 1``, like a value source's packets.  A host function with no
+   inputs is called with an empty ``x``;
+6. cycles are counted per core from :mod:`spinnc.costs`; a tick over the
+   machine's ``cycles_per_tick`` is an overrun (an error in strict mode).
+"""
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .. import costs, fixed
+from ..errors import SpinncError
+from ..image import Image
+from ..regions import APPLICATION_CODES, Region, read_regions
+from .kernels import EnsembleKernel, FilterBank, Member, MemberInputs, PlaybackKernel, Recorder
+from .packets import Fabric, RouterCounts, scatter
+from .provenance import CoreProvenance, Provenance, RouterProvenance
+
+Host = Callable[[str, float, np.ndarray], np.ndarray]
+
+
+class TickOverrun(SpinncError):
+    """A core needed more cycles in a tick than the machine has (strict mode)."""
+
+
+class ImageError(SpinncError):
+    """The Image's data cannot be run as it is."""
+
+
+@dataclass
+class Core:
+    """One emulated application core: where it is, its regions, and the
+    flat-array indices of its packets and filters."""
+
+    index: int
+    x: int
+    y: int
+    core: int
+    name: str
+    application: str
+    regions: dict = field(repr=False)
+    slots: np.ndarray = field(default=None, repr=False)  # packet slots it sends
+    filter_start: list = field(default_factory=list)  # first filter dimension of each filter
+    base_cycles: int = 0  # cycles every tick, before recording
+    received: int = 0  # packets reaching it per tick
+
+    def region(self, region_id: int):
+        """(header, arrays) of a region; empty when the core has none."""
+        return self.regions.get(region_id, ({}, {}))
+
+
+class Emulator:
+    """Runs an :class:`~spinnc.image.Image` on an emulated SpiNNaker machine.
+
+    Parameters
+    ----------
+    image : Image
+        What a board would be given; nothing else is read.
+    strict : bool
+        Raise :class:`TickOverrun` on the first tick a core overruns.
+    """
+
+    def __init__(self, image: Image, strict: bool = False):
+        self.image, self.machine, self.strict = image, image.machine, strict
+        self.dt = image.dt
+        self.cores = [self._load(i, c) for i, c in enumerate(image.cores)]
+        self._where = {(c.x, c.y, c.core): c for c in self.cores}
+        self._allocate_slots()
+        self._build_filters()
+        self.fabric = Fabric(self.machine, image.tables, set(self._where))
+        self._connect()
+        self._build_kernels()
+        self._count_cycles()
+        self.t = 0
+        self.payloads = np.zeros(self.n_slots, dtype=np.int32)  # sent last tick
+        self.max_cycles = np.zeros(len(self.cores), dtype=np.int64)
+        self.overruns = np.zeros(len(self.cores), dtype=np.int64)
+
+    # -- loading ----------------------------------------------------------------
+
+    def _load(self, index: int, image_core) -> Core:
+        where = f"core {image_core.core} of chip ({image_core.x}, {image_core.y})"
+        try:
+            regions = read_regions(image_core.data)
+        except ValueError as error:
+            raise ImageError(f"{where} ('{image_core.name}'): {error}") from None
+        system = regions.get(Region.SYSTEM, ({}, {}))[0]
+        if system.get("application") != APPLICATION_CODES.get(image_core.application):
+            raise ImageError(f"{where} ('{image_core.name}') is loaded with "
+                             f"'{image_core.application}' but its data says application "
+                             f"{system.get('application')}")
+        return Core(index, image_core.x, image_core.y, image_core.core, image_core.name,
+                    image_core.application, regions)
+
+    def _allocate_slots(self) -> None:
+        """A packet slot per (core, net, dimension): the payload vector's index."""
+        keys, owner = [], []
+        for c in self.cores:
+            nets = c.region(Region.OUTPUT_KEYS)[1].get("nets", [])
+            c.net_slots = []
+            for net in nets:
+                size = int(net["size"])
+                c.net_slots.append(np.arange(len(keys), len(keys) + size))
+                keys.extend(int(net["key"]) + d for d in range(size))
+                owner.extend([c.index] * size)
+            c.slots = np.concatenate(c.net_slots) if c.net_slots else np.zeros(0, np.int64)
+        self.slot_key = np.asarray(keys, dtype=np.int64)
+        self.slot_core = np.asarray(owner, dtype=np.int64)
+        self.n_slots = len(keys)
+
+    def _build_filters(self) -> None:
+        """Every filter dimension, each member's input dimensions, and which
+        filter dimensions sum into which member dimension or neurons."""
+        a, b, source, target = [], [], [], []
+        self.member_base: dict = {}  # (core index, member) -> first member dimension
+        self.neuron_inputs: dict = {}  # (core index, member) -> [(filter dim, neurons)]
+        n_inputs = 0
+        for c in self.cores:
+            for m, dims in self._member_dims(c):
+                self.member_base[c.index, m] = n_inputs
+                n_inputs += dims
+            filters = c.region(Region.FILTERS)[1].get("filters", [])
+            index_map = c.region(Region.INDEX_MAP)[1].get("indices", np.zeros(0, np.uint32))
+            for f in filters:
+                first, dims, m = len(a), int(f["dims"]), int(f["member"])
+                c.filter_start.append(first)
+                a.extend([int(f["a"])] * dims)
+                b.extend([int(f["b"])] * dims)
+                if f["neurons"]:
+                    lo = int(f["map_offset"])
+                    neurons = index_map[lo:lo + int(f["map_size"])].astype(np.int64)
+                    self.neuron_inputs.setdefault((c.index, m), []).append((first, neurons))
+                elif (c.index, m) in self.member_base:
+                    source.extend(range(first, first + dims))
+                    target.extend(self.member_base[c.index, m] + np.arange(dims))
+        self.filters = FilterBank(np.asarray(a, np.int64), np.asarray(b, np.int64))
+        self.inputs = MemberInputs(np.asarray(source), np.asarray(target), n_inputs)
+
+    def _member_dims(self, c: Core):
+        """(member, input dimensions) of a receiving core's members."""
+        if c.application == "ensemble":
+            return [(rid - Region.POPULATION, int(h["input_dims"]))
+                    for rid, (h, _) in sorted(c.regions.items()) if rid >= Region.POPULATION]
+        if c.application == "recorder":
+            return [(int(p["member"]), int(p["dims"]))
+                    for p in c.region(Region.PROBES)[1].get("probes", [])]
+        if c.application == "host_out":
+            return [(0, int(self.image.host_functions[c.name]["size_in"]))]
+        return []
+
+    def _connect(self) -> None:
+        """Trace every packet slot through the routers; map each delivery to
+        the filter dimension it adds into (the receiver's key table and index map)."""
+        to, frm = [], []
+        self.router_counts: dict = {chip: RouterCounts() for chip in self.image.tables}
+        for slot, (key, owner) in enumerate(zip(self.slot_key.tolist(),
+                                                self.slot_core.tolist())):
+            sender = self.cores[owner]
+            trace = self.fabric.trace(sender.x, sender.y, key)
+            for chip, counts in trace.counts.items():
+                total = self.router_counts.setdefault(chip, RouterCounts())
+                for name in vars(counts):
+                    setattr(total, name, getattr(total, name) + getattr(counts, name))
+            for where in trace.cores:
+                receiver = self._where[where]
+                receiver.received += 1
+                entries = receiver.region(Region.INPUT_KEYS)[1].get("entries", [])
+                index_map = receiver.region(Region.INDEX_MAP)[1].get("indices")
+                for e in entries:  # every matching entry: a net may feed several filters
+                    if key & int(e["mask"]) != int(e["key"]):
+                        continue
+                    d = key - int(e["key"])
+                    if 0 <= d < int(e["size"]):
+                        to.append(receiver.filter_start[int(e["filter"])]
+                                  + int(index_map[int(e["map_offset"]) + d]))
+                        frm.append(slot)
+        self.deliver_to = np.asarray(to, dtype=np.int64)
+        self.deliver_from = np.asarray(frm, dtype=np.int64)
+
+    def _build_kernels(self) -> None:
+        members, sources = [], []
+        self.host_in, self.host_out = {}, {}
+        self.value_recorders: dict = {}  # (core index, member) -> Recorder
+        for c in self.cores:
+            if c.application == "ensemble":
+                row = 0
+                nets = c.region(Region.OUTPUT_KEYS)[1].get("nets", [])
+                for rid, (header, arrays) in sorted(c.regions.items()):
+                    if rid < Region.POPULATION:
+                        continue
+                    m = rid - Region.POPULATION
+                    slots = [s for net, s in zip(nets, c.net_slots) if int(net["member"]) == m]
+                    slots = np.concatenate(slots) if slots else np.zeros(0, np.int64)
+                    if slots.size != header["output_dims"]:
+                        raise ImageError(f"'{c.name}' member {m}: {header['output_dims']} "
+                                         f"decoder rows but {slots.size} output keys")
+                    members.append(Member(c.index, m, header, arrays, self.member_base[c.index, m],
+                                          slots, self.neuron_inputs.get((c.index, m), [])))
+            elif c.application == "value_source":
+                values = c.region(Region.VALUES)[1]["values"]
+                weights = c.region(Region.WEIGHTS)[1]["weights"]
+                sources.append((c.slots, values, weights))
+            elif c.application == "recorder":
+                for p in c.region(Region.PROBES)[1].get("probes", []):
+                    m = int(p["member"])
+                    base = self.member_base[c.index, m]
+                    self.value_recorders[c.index, m] = Recorder(
+                        base + np.arange(int(p["dims"])), int(p["sample_every"]))
+            elif c.application == "host_in":
+                self.host_in[c.name] = (c.slots, c.region(Region.WEIGHTS)[1]["weights"])
+            elif c.application == "host_out":
+                base = self.member_base[c.index, 0]
+                size = int(self.image.host_functions[c.name]["size_in"])
+                self.host_out[c.name] = base + np.arange(size)
+        self.ensembles = EnsembleKernel(members, self.inputs.size) if members else None
+        self.playback = PlaybackKernel(sources)
+        # Spike and voltage recordings of each member, over its neurons.
+        self.spike_recorders: dict = {}
+        self.voltage_recorders: dict = {}
+        for i, m in enumerate(members):
+            neurons = np.arange(self.ensembles.start[i], self.ensembles.start[i + 1])
+            if m.header["spikes_every"]:
+                self.spike_recorders[m.core, m.member] = Recorder(neurons,
+                                                                  m.header["spikes_every"])
+            if m.header["voltage_every"]:
+                self.voltage_recorders[m.core, m.member] = Recorder(neurons,
+                                                                    m.header["voltage_every"])
+
+    def _count_cycles(self) -> None:
+        """Each core's cycles per tick (costs.py), and what recording adds when due."""
+        record_core, record_words, record_every = [], [], []
+        for c in self.cores:
+            filter_dims = {}
+            for f in c.region(Region.FILTERS)[1].get("filters", []):
+                filter_dims.setdefault(int(f["member"]), []).append(int(f["dims"]))
+            cycles = costs.PACKET_RECEIVE_CYCLES * c.received
+            if c.application == "ensemble":
+                for rid, (h, _) in c.regions.items():
+                    if rid < Region.POPULATION:
+                        continue
+                    n = h["n_neurons"]
+                    cycles += costs.ensemble_cycles(n, h["input_dims"], h["output_dims"],
+                                                    filter_dims.get(rid - Region.POPULATION, []))
+                    for every, words in ((h["spikes_every"], costs.spike_words(n)),
+                                         (h["voltage_every"], n)):
+                        if every:
+                            record_core.append(c.index), record_words.append(words)
+                            record_every.append(every)
+            else:
+                cycles += costs.TICK_CYCLES + costs.SEND_CYCLES_PER_DIM * c.slots.size
+                cycles += sum(costs.filter_cycles(d) for ds in filter_dims.values() for d in ds)
+                for p in c.region(Region.PROBES)[1].get("probes", []):
+                    record_core.append(c.index), record_words.append(int(p["dims"]))
+                    record_every.append(int(p["sample_every"]))
+            c.base_cycles = int(cycles)
+        self.base_cycles = np.array([c.base_cycles for c in self.cores], dtype=np.int64)
+        self.record_core = np.asarray(record_core, dtype=np.int64)
+        self.record_cycles = costs.RECORD_CYCLES_PER_WORD * np.asarray(record_words, np.int64)
+        self.record_every = np.asarray(record_every, dtype=np.int64)
+
+    # -- running ----------------------------------------------------------------
+
+    def run(self, n_steps: int | None = None, host: Host | None = None) -> None:
+        """Advance ``n_steps`` ticks (the Image's step count by default).
+
+        ``host(name, t, x) -> y`` computes the image's host functions each
+        tick (see the module docstring for when its values enter).
+        """
+        n_steps = self.image.n_steps if n_steps is None else n_steps
+        if self.image.host_functions and host is None:
+            raise SpinncError(f"the image has host functions "
+                              f"{sorted(self.image.host_functions)}: pass run(host=...)")
+        for _ in range(n_steps):
+            self._tick(host)
+
+    def _tick(self, host: Host | None) -> None:
+        t = self.t
+        x = scatter(self.deliver_to, self.deliver_from, self.payloads, self.filters.size)
+        y = self.filters.step(x)
+        u = self.inputs.sum(y)
+        payloads = np.zeros(self.n_slots, dtype=np.int32)
+        if self.ensembles is not None:
+            spiked = self.ensembles.step(y, u, payloads)
+            for recorder in self.spike_recorders.values():
+                recorder.record(t, spiked)
+            if any(r.due(t) for r in self.voltage_recorders.values()):
+                voltage = self.ensembles.voltage()
+                for recorder in self.voltage_recorders.values():
+                    recorder.record(t, voltage)
+        self.playback.step(t, payloads)
+        for recorder in self.value_recorders.values():
+            recorder.record(t, u)
+        for name, spec in self.image.host_functions.items():
+            index = self.host_out.get(name)
+            value = (fixed.to_float(u[index]) if index is not None
+                     else np.zeros(int(spec["size_in"])))
+            answer = host(name, (t + 1) * self.dt, value)
+            if name in self.host_in:
+                slots, weights = self.host_in[name]
+                raw, _ = fixed.to_fixed(np.reshape(answer, -1))  # saturates, as the link would
+                payloads[slots] = fixed.dot(weights, raw)
+        self.payloads = payloads
+        self._account(t)
+        self.t += 1
+
+    def _account(self, t: int) -> None:
+        cycles = self.base_cycles
+        if self.record_core.size:
+            due = (t + 1) % self.record_every == 0
+            cycles = cycles + np.bincount(self.record_core[due], self.record_cycles[due],
+                                          minlength=len(self.cores)).astype(np.int64)
+        np.maximum(self.max_cycles, cycles, out=self.max_cycles)
+        over = cycles > self.machine.cycles_per_tick
+        self.overruns += over
+        if self.strict and over.any():
+            c = self.cores[int(np.argmax(over))]
+            raise TickOverrun(
+                f"core {c.core} of chip ({c.x}, {c.y}) ('{c.name}', {c.application}) took "
+                f"{int(cycles[c.index])} cycles in tick {t}, over the "
+                f"{self.machine.cycles_per_tick} of a tick: partition it onto more cores "
+                "or lengthen the tick")
+
+    # -- results ----------------------------------------------------------------
+
+    def provenance(self) -> Provenance:
+        """What every core and router counted in the ticks run so far."""
+        ticks = self.t
+        cores = [CoreProvenance(c.x, c.y, c.core, c.name, c.application,
+                                int(self.max_cycles[c.index]), int(self.overruns[c.index]),
+                                int(c.slots.size) * ticks, c.received * ticks)
+                 for c in self.cores]
+        routers = [RouterProvenance(x, y, n.local * ticks, n.non_local * ticks,
+                                    n.default_routed * ticks, n.dropped * ticks)
+                   for (x, y), n in sorted(self.router_counts.items())]
+        return Provenance(ticks, self.machine.cycles_per_tick, cores, routers)
+
+    def recordings(self) -> dict[str, np.ndarray]:
+        """Every probe's samples in nengo's units and shape ``(n_samples, size)``:
+        values and voltages as reals, spikes as ``1 / dt`` per spike."""
+        out = {}
+        for name, probe in self.image.probes.items():
+            parts = []
+            for x, y, core, member, first, count in probe.cores:
+                key = (self._where[x, y, core].index, member)
+                if probe.kind == "value":
+                    data = fixed.to_float(self.value_recorders[key].data())
+                    parts.append(data[:, first:first + count])
+                elif probe.kind == "spikes":
+                    parts.append(self.spike_recorders[key].data() / self.dt)
+                else:
+                    parts.append(fixed.to_float(self.voltage_recorders[key].data()))
+            data = np.concatenate(parts, axis=1) if parts else np.zeros((0, probe.size))
+            if data.shape[1] != probe.size:
+                raise ImageError(
+                    f"probe '{name}' has {probe.size} columns but its cores record "
+                    f"{data.shape[1]}: the Image does not say which neurons a partial "
+                    "neuron probe takes; probe all of the ensemble's neurons")
+            out[name] = data
+        return out
