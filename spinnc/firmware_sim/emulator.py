@@ -320,8 +320,8 @@ class Emulator:
                 raw, _ = fixed.to_fixed(np.reshape(answer, -1))  # saturates, as the link would
                 payloads[slots] = fixed.dot(weights, raw)
         self.payloads = payloads
+        self.t += 1  # the tick has run, even if it overran
         self._account(t)
-        self.t += 1
 
     def _account(self, t: int) -> None:
         cycles = self.base_cycles

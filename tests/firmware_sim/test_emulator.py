@@ -1,0 +1,183 @@
+"""The emulator runs compiled Images like nengo runs the models."""
+
+import dataclasses
+import json
+
+import nengo
+import numpy as np
+import pytest
+
+from spinnc.compiler import compile_network
+from spinnc.demo import demo_model
+from spinnc.errors import SpinncError
+from spinnc.firmware_sim import Emulator, TickOverrun
+from spinnc.frontend import reference
+from spinnc.machine import Machine
+
+STEPS = 1000
+
+
+def rms(a, b):
+    return float(np.sqrt(np.mean((np.asarray(a) - np.asarray(b)) ** 2)))
+
+
+def compiled(model, steps=STEPS, machine=None):
+    return compile_network(model, machine or Machine.spinn5(), n_steps=steps, seed=0,
+                           placer="hilbert").image
+
+
+def emulate(image, steps=None, **run):
+    emulator = Emulator(image)
+    emulator.run(steps or image.n_steps, **run)
+    return emulator
+
+
+def constant_model():
+    with nengo.Network(seed=7, label="constant") as model:
+        stim = nengo.Node(0.5, label="stim")
+        a = nengo.Ensemble(50, 1, label="a")
+        nengo.Connection(stim, a)
+        nengo.Probe(a, synapse=0.01, label="a")
+        nengo.Probe(a, synapse=0.01, sample_every=0.005, label="a every 5")
+        nengo.Probe(a.neurons, "voltage", sample_every=0.002, label="a voltage")
+    return model
+
+
+@pytest.fixture(scope="module")
+def demo():
+    image = compiled(demo_model())
+    return image, emulate(image), reference(demo_model(), STEPS * 0.001, seed=0)
+
+
+@pytest.fixture(scope="module")
+def constant():
+    image = compiled(constant_model(), steps=500)
+    return image, emulate(image), reference(constant_model(), 0.5, seed=0)
+
+
+def test_constant_input_is_tracked(constant):
+    _, emulator, ref = constant
+    a = emulator.recordings()["a"]
+    assert a.shape == ref["a"].shape == (500, 1)
+    assert rms(a, ref["a"]) < 0.1
+    assert abs(a[250:].mean() - 0.5) < 0.05
+
+
+def test_sample_every_takes_nengos_steps(constant):
+    _, emulator, ref = constant
+    rec = emulator.recordings()
+    assert rec["a every 5"].shape == ref["a every 5"].shape == (100, 1)
+    np.testing.assert_array_equal(rec["a every 5"], rec["a"][4::5])  # steps 5, 10, ...
+    assert rec["a voltage"].shape == ref["a voltage"].shape == (250, 50)
+    assert rms(rec["a voltage"], ref["a voltage"]) < 0.1
+
+
+def test_demo_matches_nengo(demo):
+    _, emulator, ref = demo
+    rec = emulator.recordings()
+    for name in ("x", "x squared"):
+        assert rec[name].shape == ref[name].shape
+        assert rms(rec[name], ref[name]) < 0.1 * np.ptp(ref[name]), name
+    # The node's probe has no synapse: its packets arrive one tick late.
+    assert rms(rec["sine"][1:], ref["sine"][:-1]) < 1e-3
+
+
+def test_spike_probe_shape_and_scale(demo):
+    image, emulator, ref = demo
+    spikes = emulator.recordings()["x spikes"]
+    assert spikes.shape == ref["x spikes"].shape == (STEPS, 100)
+    assert set(np.unique(spikes)) <= {0.0, 1 / image.dt}
+    # Fixed point keeps nengo's spike times almost everywhere.
+    assert abs(spikes.sum() - ref["x spikes"].sum()) < 0.02 * ref["x spikes"].sum()
+
+
+def test_runs_are_bit_exact_and_deterministic(demo):
+    image, first, _ = demo
+    again = emulate(image)
+    for name, data in first.recordings().items():
+        np.testing.assert_array_equal(again.recordings()[name], data)
+    assert again.provenance() == first.provenance()
+
+
+def test_placement_over_many_chips_gives_the_same_bits(demo):
+    image, emulator, _ = demo
+    spread = compiled(demo_model(), machine=Machine.spinn5(app_cores=1))
+    assert len({(c.x, c.y) for c in spread.cores}) > 1
+    other = emulate(spread)
+    for name, data in emulator.recordings().items():
+        np.testing.assert_array_equal(other.recordings()[name], data)
+    assert other.provenance().routers  # packets crossed chips
+    assert sum(r.non_local_multicast for r in other.provenance().routers) > 0
+
+
+def test_provenance_counts(demo):
+    image, emulator, _ = demo
+    provenance = emulator.provenance()
+    assert provenance.ticks == STEPS
+    json.dumps(provenance.to_dict())
+    sent = {c.name: c.packets_sent for c in provenance.cores}
+    # Per tick: x and y send 1 + 1 (x -> y and probe x) and 1 (y -> probe), the sine 1.
+    assert sent == {"x+y": 3 * STEPS, "sine": STEPS, "sine+x+x squared": 0}
+    assert provenance.packets_sent == 4 * STEPS
+    (router,) = provenance.routers  # everything on chip (0, 0)
+    assert router.local_multicast == provenance.packets_sent and router.dropped == 0
+    received = sum(c.packets_received for c in provenance.cores)
+    assert received == 5 * STEPS  # the sine goes to x and to its probe
+    assert all(c.max_cycles > 0 and c.overruns == 0 for c in provenance.cores)
+
+
+def test_a_routing_bug_changes_the_result(demo):
+    image, emulator, _ = demo
+    tables = {chip: t.copy() for chip, t in image.tables.items()}
+    sine_key = next(int(e["key"]) for e in tables[0, 0]
+                    if bin(int(e["route"])).count("1") == 2)  # the sine feeds two cores
+    broken = tables[0, 0][tables[0, 0]["key"] != sine_key]  # entry removed at the source
+    bad = emulate(dataclasses.replace(image, tables={(0, 0): broken}))
+    assert bad.provenance().router(0, 0).dropped == STEPS
+    assert not bad.recordings()["sine"].any()
+    assert rms(bad.recordings()["x"], emulator.recordings()["x"]) > 0.1
+    # A corrupt route (to the recorder only) also shows.
+    wrong = tables[0, 0].copy()
+    wrong["route"][wrong["key"] == sine_key] = 1 << (6 + 3)
+    bad = emulate(dataclasses.replace(image, tables={(0, 0): wrong}))
+    assert bad.provenance().router(0, 0).dropped == 0
+    assert rms(bad.recordings()["x"], emulator.recordings()["x"]) > 0.1
+
+
+def test_overruns_are_counted_and_strict_mode_raises(demo):
+    image = dataclasses.replace(demo[0], machine=dataclasses.replace(demo[0].machine,
+                                                                     cycles_per_tick=2000))
+    emulator = emulate(image, steps=20)
+    by_name = {c.name: c for c in emulator.provenance().cores}
+    assert by_name["x+y"].overruns == 20 and by_name["x+y"].max_cycles > 2000
+    assert by_name["sine"].overruns == 0
+    strict = Emulator(image, strict=True)
+    with pytest.raises(TickOverrun, match=r"core \d+ of chip \(0, 0\) \('x\+y'.* cycles"):
+        strict.run(5)
+    assert strict.provenance().ticks == 1 and strict.provenance().cores[0].overruns == 1
+
+
+def test_host_functions_are_called_each_tick():
+    with nengo.Network(seed=3) as model:
+        stim = nengo.Node(0.5, label="stim")
+        a = nengo.Ensemble(50, 1, label="a")
+        double = nengo.Node(lambda t, x: 2 * x, size_in=1, label="double")
+        b = nengo.Ensemble(50, 1, radius=2, label="b")
+        nengo.Connection(stim, a)
+        nengo.Connection(a, double)
+        nengo.Connection(double, b)
+        nengo.Probe(b, synapse=0.02, label="b")
+    image = compiled(model, steps=300)
+    with pytest.raises(SpinncError, match="host"):
+        Emulator(image).run(1)
+    calls = []
+
+    def host(name, t, x):
+        calls.append((name, t, np.array(x)))
+        return 2 * np.asarray(x)
+
+    rec = emulate(image, host=host).recordings()
+    assert [c[0] for c in calls] == ["double"] * 300
+    assert calls[0][1] == pytest.approx(0.001) and calls[-1][1] == pytest.approx(0.3)
+    assert calls[0][2].shape == (1,)
+    assert abs(rec["b"][200:].mean() - 1.0) < 0.1
