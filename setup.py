@@ -1,13 +1,12 @@
-"""Build spinnc's compiled extension (the annealing placer's move loop);
-everything else is configured in pyproject.toml."""
+"""Build spinnc's compiled extensions (the annealing placer's move loop and the
+router's NER loop); everything else is configured in pyproject.toml."""
 
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-setup(
-    ext_modules=cythonize(
-        [Extension("spinnc.mapper._anneal", ["spinnc/mapper/_anneal.pyx"],
-                   extra_compile_args=["-O3"])],
-        compiler_directives={"language_level": 3},
-    ),
-)
+EXTENSIONS = [
+    Extension("spinnc.mapper._anneal", ["spinnc/mapper/_anneal.pyx"], extra_compile_args=["-O3"]),
+    Extension("spinnc.router._ner", ["spinnc/router/_ner.pyx"], extra_compile_args=["-O3"]),
+]
+
+setup(ext_modules=cythonize(EXTENSIONS, compiler_directives={"language_level": 3}))

@@ -1,5 +1,16 @@
 """Router: multicast trees over the machine's links, per-chip routing tables,
-minimisation to the 1023 usable entries, and verification.
+minimisation to the 1023 usable entries, and verification."""
 
-Not built yet: see the router issue.
-"""
+from .check import RoutingError, check
+from .equivalence import check_equivalent
+from .files import read_tables, write_tables
+from .generate import routing_tables
+from .minimise import minimise, minimise_chip
+from .route import Routes, UnroutableNet, route
+from .table import ENTRY, is_default_routable
+
+__all__ = [
+    "route", "Routes", "UnroutableNet", "routing_tables", "minimise", "minimise_chip",
+    "check", "RoutingError", "check_equivalent", "read_tables", "write_tables", "ENTRY",
+    "is_default_routable",
+]
