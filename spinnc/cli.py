@@ -32,6 +32,23 @@ def demo(args) -> None:
     print(mapped.summary())
     print()
     print(placement_summary(mapped.vertices, placements))
+    print()
+    print(routing_summary(mapped.nets, placements, keys, machine))
+
+
+def routing_summary(nets, placements, keys, machine) -> str:
+    """Route, table and minimise; check the result; the table size of each chip."""
+    from .router import check, is_default_routable, minimise_chip, route, routing_tables
+    from .table import format_table
+
+    tables = routing_tables(route(nets, placements, machine), keys)
+    minimised = {chip: minimise_chip(t, chip, machine.router_entries)
+                 for chip, t in tables.items()}
+    check(nets, placements, keys, minimised, machine)
+    rows = [(f"({x}, {y})", len(t), int(is_default_routable(t).sum()), len(minimised[x, y]))
+            for (x, y), t in sorted(tables.items())]
+    return format_table(("chip", "entries", "default-routable", "after minimisation"), rows,
+                        f"Routing tables ({len(tables)} chips; every net checked)")
 
 
 def main(argv=None) -> int:
@@ -40,12 +57,16 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     commands = parser.add_subparsers(dest="command", required=True)
-    demo_parser = commands.add_parser("demo", help="build and quantise the demo model")
+    demo_parser = commands.add_parser(
+        "demo", help="build, quantise, map and route the demo model on one SpiNN-5 board")
     demo_parser.add_argument("--seed", type=int, default=0)
     demo_parser.add_argument("--dt", type=float, default=0.001)
     demo_parser.add_argument("--placer", default="anneal", help="hilbert or anneal")
     demo_parser.set_defaults(run=demo)
 
+    from .router.commands import add_commands as add_table_commands
+
+    add_table_commands(commands)
     args = parser.parse_args(argv)
     try:
         args.run(args)
