@@ -1,0 +1,92 @@
+"""nengo.Network -> Image: every stage of the pipeline, in order, timed.
+
+build -> quantise -> partition -> place -> allocate keys -> route -> tables
+-> minimise -> check -> region data -> Image.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+import nengo
+
+from .frontend import Graph, QuantisationReport, build, quantise
+from .image import CoreImage, Image, ProbeImage
+from .machine import Machine
+from .mapper import (KeyAllocation, Partition, Placements, allocate_keys, check_keys,
+                     partition, place, region_data)
+from .router import check, minimise_chip, route, routing_tables
+
+
+@dataclass
+class Compilation:
+    """Every stage's output, for reports, and the Image."""
+
+    graph: Graph
+    fixed_graph: Graph
+    quantisation: QuantisationReport
+    partition: Partition
+    placements: Placements
+    keys: KeyAllocation
+    tables: dict  # as generated, before minimisation
+    image: Image
+    seconds: dict = field(default_factory=dict)
+
+
+def compile_network(network: nengo.Network, machine: Machine | None = None, dt: float = 0.001,
+                    seed: int | None = None, n_steps: int = 1000,
+                    placer: str = "anneal") -> Compilation:
+    """Compile a nengo network into an Image for ``machine`` (one SpiNN-5
+    board by default), recording ``n_steps`` steps.
+
+    Raises the stages' errors: UnsupportedFeature, QuantisationError,
+    DoesNotFit, UnroutableNet, RoutingTableOverflow.
+    """
+    machine = machine or Machine.spinn5()
+    seconds = {}
+
+    def timed(stage, function, *args, **kwargs):
+        start = time.perf_counter()
+        result = function(*args, **kwargs)
+        seconds[stage] = time.perf_counter() - start
+        return result
+
+    graph = timed("build", build, network, dt=dt, seed=seed)
+    fixed_graph, report = timed("quantise", quantise, graph)
+    parts = timed("partition", partition, fixed_graph, machine, n_steps=n_steps)
+    placements = timed("place", place, parts.vertices, parts.nets, machine, placer=placer,
+                       seed=seed)
+    keys = timed("keys", allocate_keys, parts.nets, placements)
+    check_keys(keys)
+    routes = timed("route", route, parts.nets, placements, machine)
+    tables = timed("tables", routing_tables, routes, keys)
+    minimised = timed("minimise", lambda: {chip: minimise_chip(t, chip, machine.router_entries)
+                                           for chip, t in tables.items()})
+    timed("check", check, parts.nets, placements, keys, minimised, machine)
+    data = timed("regions", region_data, fixed_graph, parts, keys, n_steps)
+
+    cores = [CoreImage(*placements.location(i), v.application, v.name, data[i])
+             for i, v in enumerate(parts.vertices)]
+    image = Image(machine, dt, n_steps, cores, minimised, _probes(fixed_graph, parts, placements),
+                  {name: {"size_in": inp.size_in, "size_out": inp.size_out}
+                   for name, inp in fixed_graph.inputs.items() if inp.kind == "host"})
+    return Compilation(graph, fixed_graph, report, parts, placements, keys, tables, image,
+                       seconds)
+
+
+def _probes(graph: Graph, parts: Partition, placements: Placements) -> dict:
+    """Where each probe is recorded: a recorder's member, or the population
+    slices of every core that holds a spiking or voltage-probed population."""
+    probes = {}
+    for name, probe in graph.probes.items():
+        if probe.kind == "value":
+            v = parts.recorder_of[name]
+            member = [s.obj for s in parts.vertices[v].slices].index(name)
+            cores = [(*placements.location(v), member, 0, probe.size)]
+        else:
+            cores = []
+            for v in parts.vertices_of[probe.target]:
+                for member, s in enumerate(parts.vertices[v].slices):
+                    if s.obj == probe.target:
+                        cores.append((*placements.location(v), member, s.lo, s.size))
+        probes[name] = ProbeImage(name, probe.kind, probe.size, probe.sample_every, cores)
+    return probes
