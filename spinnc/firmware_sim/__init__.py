@@ -8,7 +8,7 @@ using only :mod:`spinnc.fixed` arithmetic, with the LIF update of
 
 from .emulator import Emulator, ImageError, TickOverrun
 from .lif import LIFState, lif_step
-from .provenance import CoreProvenance, Provenance, RouterProvenance
+from .provenance import CoreProvenance, LinkProvenance, Provenance, RouterProvenance
 
 __all__ = ["Emulator", "ImageError", "TickOverrun", "LIFState", "lif_step", "Provenance",
-           "CoreProvenance", "RouterProvenance"]
+           "CoreProvenance", "RouterProvenance", "LinkProvenance"]

@@ -34,7 +34,7 @@ from ..image import Image
 from ..regions import APPLICATION_CODES, Region, read_regions
 from .kernels import EnsembleKernel, FilterBank, Member, MemberInputs, PlaybackKernel, Recorder
 from .packets import Fabric, RouterCounts, scatter
-from .provenance import CoreProvenance, Provenance, RouterProvenance
+from .provenance import CoreProvenance, LinkProvenance, Provenance, RouterProvenance
 
 Host = Callable[[str, float, np.ndarray], np.ndarray]
 
@@ -173,6 +173,7 @@ class Emulator:
         the filter dimension it adds into (the receiver's key table and index map)."""
         to, frm = [], []
         self.router_counts: dict = {chip: RouterCounts() for chip in self.image.tables}
+        self.link_counts: dict = {}  # (x, y, link) -> packets per tick
         for slot, (key, owner) in enumerate(zip(self.slot_key.tolist(),
                                                 self.slot_core.tolist())):
             sender = self.cores[owner]
@@ -181,6 +182,8 @@ class Emulator:
                 total = self.router_counts.setdefault(chip, RouterCounts())
                 for name in vars(counts):
                     setattr(total, name, getattr(total, name) + getattr(counts, name))
+            for link, n in trace.links.items():
+                self.link_counts[link] = self.link_counts.get(link, 0) + n
             for where in trace.cores:
                 receiver = self._where[where]
                 receiver.received += 1
@@ -352,7 +355,9 @@ class Emulator:
         routers = [RouterProvenance(x, y, n.local * ticks, n.non_local * ticks,
                                     n.default_routed * ticks, n.dropped * ticks)
                    for (x, y), n in sorted(self.router_counts.items())]
-        return Provenance(ticks, self.machine.cycles_per_tick, cores, routers)
+        links = [LinkProvenance(x, y, link, n * ticks)
+                 for (x, y, link), n in sorted(self.link_counts.items())]
+        return Provenance(ticks, self.machine.cycles_per_tick, cores, routers, links)
 
     def recordings(self) -> dict[str, np.ndarray]:
         """Every probe's samples in nengo's units and shape ``(n_samples, size)``:

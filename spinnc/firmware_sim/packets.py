@@ -58,6 +58,7 @@ class Trace:
 
     cores: list = field(default_factory=list)  # [(x, y, core)]
     counts: dict = field(default_factory=dict)  # (x, y) -> RouterCounts
+    links: dict = field(default_factory=dict)  # (x, y, link) -> packets sent over it
 
 
 class Fabric:
@@ -123,6 +124,7 @@ class Fabric:
                     if far is None:
                         counts.dropped += 1
                     else:
+                        trace.links[x, y, link] = trace.links.get((x, y, link), 0) + 1
                         frontier.append((*far, (link + 3) % N_LINKS))
             for core in range(N_CORES):
                 if route >> (N_LINKS + core) & 1:

@@ -29,13 +29,25 @@ class RouterProvenance:
 
 
 @dataclass
+class LinkProvenance:
+    """Packets sent out of chip (x, y) over ``link`` (0-5: E, NE, N, W, SW, S)."""
+
+    x: int
+    y: int
+    link: int
+    packets: int = 0
+
+
+@dataclass
 class Provenance:
-    """A run's provenance (ticks run so far, cores in Image order, routers by chip)."""
+    """A run's provenance: ticks run so far, cores in Image order, routers
+    by chip, and the links packets crossed."""
 
     ticks: int
     cycles_per_tick: int
     cores: list[CoreProvenance] = field(default_factory=list)
     routers: list[RouterProvenance] = field(default_factory=list)
+    links: list[LinkProvenance] = field(default_factory=list)
 
     @property
     def packets_sent(self) -> int:

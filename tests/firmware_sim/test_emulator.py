@@ -181,3 +181,19 @@ def test_host_functions_are_called_each_tick():
     assert calls[0][1] == pytest.approx(0.001) and calls[-1][1] == pytest.approx(0.3)
     assert calls[0][2].shape == (1,)
     assert abs(rec["b"][200:].mean() - 1.0) < 0.1
+
+
+def test_neuron_inputs_reach_only_their_neurons():
+    with nengo.Network(seed=5) as model:
+        stim = nengo.Node(0.0, label="stim")
+        inhibit = nengo.Node(1.0, label="inhibit")
+        a = nengo.Ensemble(40, 1, label="a")
+        nengo.Connection(stim, a)
+        nengo.Connection(inhibit, a.neurons[:10], transform=-50 * np.ones((10, 1)))
+        nengo.Probe(a.neurons, label="spikes")
+    image = compiled(model, steps=200)
+    spikes = emulate(image).recordings()["spikes"][50:]  # after the synapse settles
+    assert not spikes[:, :10].any()
+    assert spikes[:, 10:].sum() > 0
+    ref = reference(model, 0.2, seed=0)["spikes"][50:]
+    np.testing.assert_array_equal(spikes[:, 10:].sum(axis=0) > 0, ref[:, 10:].sum(axis=0) > 0)

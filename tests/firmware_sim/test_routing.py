@@ -3,8 +3,9 @@
 import json
 
 import numpy as np
+import pytest
 
-from spinnc.firmware_sim import Emulator
+from spinnc.firmware_sim import Emulator, ImageError
 from spinnc.machine import Machine
 
 from .images import KEY, core_route, source_to_recorder, table
@@ -45,6 +46,8 @@ def test_a_miss_on_a_link_is_default_routed_straight_on():
     np.testing.assert_array_equal(recorded[1:], RAMP[:-1])
     assert provenance.router(1, 0).default_routed == 10
     assert provenance.router(1, 0).non_local_multicast == 10
+    assert [(l.x, l.y, l.link, l.packets) for l in provenance.links] == [(0, 0, 0, 10),
+                                                                          (1, 0, 0, 10)]
 
 
 def test_a_miss_at_the_source_chip_is_dropped():
@@ -82,3 +85,14 @@ def test_multidimensional_keys_and_sample_every():
     np.testing.assert_array_equal(recorded, sent[1:10:2])
     assert provenance.packets_sent == 20
     json.dumps(provenance.to_dict())
+
+
+def test_broken_core_data_is_an_image_error():
+    image = source_to_recorder(RAMP, {(0, 0): table((KEY, ALL, core_route(2)))})
+    image.cores[0].data = b"\0" * 12 + image.cores[0].data[12:]
+    with pytest.raises(ImageError, match=r"core 1 of chip \(0, 0\).*magic"):
+        Emulator(image)
+    image = source_to_recorder(RAMP, {(0, 0): table((KEY, ALL, core_route(2)))})
+    image.cores[0].application = "recorder"
+    with pytest.raises(ImageError, match="loaded with 'recorder'"):
+        Emulator(image)
