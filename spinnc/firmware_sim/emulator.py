@@ -60,6 +60,7 @@ class Core:
     application: str
     regions: dict = field(repr=False)
     slots: np.ndarray = field(default=None, repr=False)  # packet slots it sends
+    net_slots: list = field(default_factory=list, repr=False)  # the slots of each output net
     filter_start: list = field(default_factory=list)  # first filter dimension of each filter
     base_cycles: int = 0  # cycles every tick, before recording
     received: int = 0  # packets reaching it per tick
@@ -317,10 +318,13 @@ class Emulator:
             index = self.host_out.get(name)
             value = (fixed.to_float(u[index]) if index is not None
                      else np.zeros(int(spec["size_in"])))
-            answer = host(name, (t + 1) * self.dt, value)
+            answer = np.reshape(np.asarray(host(name, (t + 1) * self.dt, value), float), -1)
+            if answer.size != int(spec["size_out"]):
+                raise SpinncError(f"host function '{name}' returned {answer.size} values in "
+                                  f"tick {t}; the image expects {spec['size_out']}")
             if name in self.host_in:
                 slots, weights = self.host_in[name]
-                raw, _ = fixed.to_fixed(np.reshape(answer, -1))  # saturates, as the link would
+                raw, _ = fixed.to_fixed(answer)  # saturates, as the host's packets would
                 payloads[slots] = fixed.dot(weights, raw)
         self.payloads = payloads
         self.t += 1  # the tick has run, even if it overran

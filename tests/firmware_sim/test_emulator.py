@@ -181,6 +181,8 @@ def test_host_functions_are_called_each_tick():
     assert calls[0][1] == pytest.approx(0.001) and calls[-1][1] == pytest.approx(0.3)
     assert calls[0][2].shape == (1,)
     assert abs(rec["b"][200:].mean() - 1.0) < 0.1
+    with pytest.raises(SpinncError, match="'double' returned 2 values"):
+        Emulator(image).run(1, host=lambda name, t, x: [1.0, 2.0])
 
 
 def test_neuron_inputs_reach_only_their_neurons():
