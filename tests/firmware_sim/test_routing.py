@@ -96,3 +96,11 @@ def test_broken_core_data_is_an_image_error():
     image.cores[0].application = "recorder"
     with pytest.raises(ImageError, match="loaded with 'recorder'"):
         Emulator(image)
+
+
+def test_a_routing_loop_ends_in_a_drop():
+    W = 1 << 3
+    tables = {(0, 0): table((KEY, ALL, E)), (1, 0): table((KEY, ALL, W))}
+    recorded, provenance = run(source_to_recorder(RAMP, tables, Machine.grid(2, 1)))
+    assert not recorded.any()
+    assert provenance.dropped == 10
