@@ -122,6 +122,7 @@ class Region:
                      + [(f, U32) for f in ("exp_terms", "log_terms", "spikes_every",
                                            "voltage_every")]),
             (("encoders", I32, ("n_neurons", "input_dims")), ("bias", I32, ("n_neurons",)),
+             ("gain", I32, ("n_neurons",)),  # scales inputs into the neurons
              ("voltage", I32, ("n_neurons",)), ("refractory", I32, ("n_neurons",)),
              ("decoders", I32, ("output_dims", "n_neurons")))),
     }

@@ -107,6 +107,7 @@ class EnsembleKernel:
         self.encoders = np.zeros((n, width), dtype=np.int64)
         self.input_index = np.full((n, width), zero_input, dtype=np.int64)
         self.bias = np.zeros(n, dtype=np.int64)
+        self.gain = np.zeros(n, dtype=np.int64)
         rows, cols, values, slots = [], [], [], []
         groups: dict = {}
         neuron_filter, neuron_target = [], []
@@ -115,6 +116,7 @@ class EnsembleKernel:
             self.encoders[lo:hi, :dims] = m.arrays["encoders"]
             self.input_index[lo:hi, :dims] = m.input_base + np.arange(dims)
             self.bias[lo:hi] = m.arrays["bias"]
+            self.gain[lo:hi] = m.arrays["gain"]
             decoders = m.arrays["decoders"]
             r, c = np.nonzero(decoders)
             rows.append(len(slots) + r)
@@ -145,12 +147,14 @@ class EnsembleKernel:
     def step(self, y: np.ndarray, u: np.ndarray, payloads: np.ndarray) -> np.ndarray:
         """One tick: filter outputs ``y``, member inputs ``u``; writes the
         decoded partial sums into ``payloads`` and returns the spike vector."""
-        # current = encoders . u (exact, rounded once) + bias + neuron inputs
+        # current = encoders . u (exact, rounded once) + bias + gain x neuron inputs
         acc = np.einsum("nd,nd->n", self.encoders, u[self.input_index].astype(np.int64))
         current = _round_s16_15(acc).astype(np.int64) + self.bias
         if self.neuron_filter.size:
-            current += np.bincount(self.neuron_target, weights=y[self.neuron_filter],
-                                   minlength=self.n_neurons).astype(np.int64)
+            # Each neuron's inputs summed exactly, then scaled by its gain once.
+            summed = np.bincount(self.neuron_target, weights=y[self.neuron_filter],
+                                 minlength=self.n_neurons).astype(np.int64)
+            current += fixed.mul(fixed.saturate(summed), self.gain)
         current = fixed.saturate(current)
         spiked = np.zeros(self.n_neurons, dtype=bool)
         for lif, index, state in self.groups:

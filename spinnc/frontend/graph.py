@@ -22,9 +22,12 @@ class Population:
     """An ensemble of LIF neurons.
 
     Float graph: ``encoders`` are nengo's unit encoders, and the input current
-    is ``gain * (encoders @ x) / radius + bias``.  Fixed graph: ``encoders``
-    hold nengo's scaled encoders (``encoders * gain / radius``) in s16.15, so
-    the current is ``encoders @ x + bias``; ``lif`` holds the kernel constants.
+    is ``gain * (encoders @ x) / radius + bias``, plus ``gain`` times each
+    input into the neurons (nengo applies the gains to connections into
+    ``ens.neurons``).  Fixed graph: ``encoders`` hold nengo's scaled encoders
+    (``encoders * gain / radius``) and ``bias`` and ``gain`` are in s16.15, so
+    the current is ``encoders @ x + bias + gain * neuron inputs``; ``lif``
+    holds the kernel constants.
     """
 
     name: str
@@ -96,9 +99,10 @@ class Connection:
     population source these are nengo's decoders with function and transform
     applied (per unit of nengo's spike output in a float Graph, per spike in a
     fixed one).  ``target`` says what ``post`` names: ``"value"``, the decoded
-    input of a population or host input; ``"neurons"``, a current added to the
+    input of a population or host input; ``"neurons"``, an input to the
     neurons ``post_indices`` of a population (global inhibition: one row shared
-    by those neurons); ``"probe"``, a value probe (probes have their own names).
+    by those neurons, scaled by each neuron's gain as nengo does); ``"probe"``,
+    a value probe (probes have their own names).
     ``synapse`` is a Lowpass time constant in seconds or None; in a fixed
     Graph ``filter`` holds the s1.30 coefficients ``(a, b)``.
     """

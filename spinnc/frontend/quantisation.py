@@ -155,6 +155,7 @@ def _population(q, pop: Population, dt: float) -> Population:
         pop,
         encoders=encoders,
         bias=q(name, "bias", pop.bias, hint=GAIN_HINT),
+        gain=q(name, "gain", pop.gain, hint=GAIN_HINT),
         initial_voltage=q(name, "initial voltage", pop.initial_voltage),
         initial_refractory=q(name, "initial refractory (ticks)", pop.initial_refractory / dt),
         lif=lif_constants(q, name, pop, dt),

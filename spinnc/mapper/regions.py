@@ -135,6 +135,7 @@ def _ensemble(context: _Context, index: int, vertex) -> dict[int, bytes]:
                       spikes_every=every.get("spikes", 0), voltage_every=every.get("voltage", 0))
         regions[Region.POPULATION + m] = Region.LAYOUTS[Region.POPULATION].pack(
             header, encoders=pop.encoders[s.lo:s.hi], bias=pop.bias[s.lo:s.hi],
+            gain=pop.gain[s.lo:s.hi],
             voltage=pop.initial_voltage[s.lo:s.hi], refractory=pop.initial_refractory[s.lo:s.hi],
             decoders=decoders)
     return regions
