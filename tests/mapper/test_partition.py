@@ -73,8 +73,11 @@ def check(result, graph):
             assert receivers <= set(net.sinks.tolist())
 
 
-@settings(max_examples=25, deadline=None)
-@given(st.lists(st.tuples(st.integers(1, 4000), st.integers(1, 24)), min_size=1, max_size=4))
+# Up to 3000 neurons of 16 dimensions: a split source then sends its receivers
+# a few hundred packets per tick, within what one core can take in (see
+# test_population_that_cannot_fit_names_the_binding_limit for beyond).
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 3000), st.integers(1, 16)), min_size=1, max_size=4))
 def test_partitions_stay_within_every_budget(spec):
     graph = chain([n for n, _ in spec], [d for _, d in spec])
     check(partition(graph, MACHINE), graph)
@@ -119,6 +122,11 @@ def test_recording_sizes_sdram_with_the_run_length():
 def test_population_that_cannot_fit_names_the_binding_limit():
     graph = chain([10, 10], [1, 700], probe=False)  # 700 outputs: 143 cycles each
     with pytest.raises(DoesNotFit, match=r"population 'p0' \(10 neurons\).*cycles"):
+        partition(graph, MACHINE)
+    # A source split over many cores sends every slice of p1 more packets a
+    # tick than a core can take in.
+    graph = chain([20000, 100], [24, 24], probe=False)
+    with pytest.raises(DoesNotFit, match=r"population 'p1'.*receiving \d+ packets"):
         partition(graph, MACHINE)
 
 
