@@ -39,7 +39,7 @@ import numpy as np
 
 from spinnc.router.equivalence import check_equivalent
 from spinnc.router.files import from_rig, read_tables, to_rig
-from spinnc.router.minimise import minimise
+from spinnc.router.ordered_covering import minimise
 
 FILES = [f"{network}_12_12_{keys}" for network in ("gaussian", "centroid")
          for keys in ("xyp", "xyzp", "hilbert", "rnd")]

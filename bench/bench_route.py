@@ -2,7 +2,7 @@
 tabled and minimised by spinnc and (with the interop extra) by rig 2.4.1.
 
 Both route the same placement (spinnc's Hilbert placer) and the same keys.
-spinnc: NER trees (``spinnc.router.route``), table generation, minimisation
+spinnc: NER trees (``spinnc.router.trees``), table generation, minimisation
 to 1023 entries (default-route removal, then ordered covering where a table
 is still too large).  rig: NER, ``routing_tree_to_tables``, then
 ``minimise_table`` with default-route removal and ordered covering, as
@@ -22,10 +22,10 @@ import numpy as np
 from bench_place import synthetic_graph
 from spinnc.machine import Machine
 from spinnc.mapper import allocate_keys, check_keys, place
-from spinnc.router.check import check
+from spinnc.router.verify import check
 from spinnc.router.generate import routing_tables
-from spinnc.router.minimise import minimise
-from spinnc.router.route import route
+from spinnc.router.ordered_covering import minimise
+from spinnc.router.trees import route
 
 LIMIT = 1023
 

@@ -1,12 +1,12 @@
 """Router: multicast trees over the machine's links, per-chip routing tables,
 minimisation to the 1023 usable entries, and verification."""
 
-from .check import RoutingError, check
+from .verify import RoutingError, check
 from .equivalence import check_equivalent
 from .files import read_tables, write_tables
 from .generate import routing_tables
-from .minimise import minimise, minimise_chip
-from .route import Routes, UnroutableNet, route
+from .ordered_covering import minimise, minimise_chip
+from .trees import Routes, UnroutableNet, route
 from .table import ENTRY, is_default_routable
 
 __all__ = [

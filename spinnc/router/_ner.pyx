@@ -1,6 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 # cython: initializedcheck=False
-"""The compiled loop of spinnc.router.route: neighbour-exploring routing.
+"""The compiled loop of spinnc.router.trees: neighbour-exploring routing.
 
 Chips are numbered ``x * height + y``.  ``far_end[chip * 6 + link]`` is the
 chip at the far end of a working link, or -1.  Each net's tree is written as

@@ -14,7 +14,7 @@ import numpy as np
 
 from .equivalence import TablesDiffer, check_equivalent
 from .files import read_tables, write_tables
-from .minimise import minimise
+from .ordered_covering import minimise
 
 #: Entries a SpiNNaker router table holds for applications (1024, one kept by SC&MP).
 ROUTER_ENTRIES = 1023

@@ -10,7 +10,7 @@ key; entries with equal key and mask are merged.
 import numpy as np
 
 from ..mapper.keys import KeyAllocation
-from .route import Routes
+from .trees import Routes
 from .table import ENTRY
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from spinnc.errors import SpinncError
 from spinnc.router.equivalence import RoutingMismatch, check_equivalent
-from spinnc.router.minimise import minimise
+from spinnc.router.ordered_covering import minimise
 from spinnc.router.table import make_table
 
 from .test_minimise import DATA, brute_force_mismatches, tables

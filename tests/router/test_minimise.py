@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from spinnc.errors import RoutingTableOverflow
 from spinnc.router.equivalence import check_equivalent
 from spinnc.router.files import read_tables
-from spinnc.router.minimise import minimise, minimise_chip
+from spinnc.router.ordered_covering import minimise, minimise_chip
 from spinnc.router.table import ENTRY, is_default_routable, make_table
 
 WIDTH = 8  # random tables use the low 8 key bits only: every key can be tried

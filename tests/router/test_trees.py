@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 from spinnc.machine import Link, Machine
 from spinnc.mapper.keys import allocate_keys
 from spinnc.mapper.vertices import Net, Placements
-from spinnc.router.check import RoutingError, check
+from spinnc.router.verify import RoutingError, check
 from spinnc.router.generate import routing_tables
-from spinnc.router.route import UnroutableNet, route
+from spinnc.router.trees import UnroutableNet, route
 from spinnc.router.table import is_default_routable
 
 

@@ -14,7 +14,7 @@ from ..errors import SpinncError
 from ..machine import Link, Machine
 from ..mapper.keys import KeyAllocation
 from ..mapper.vertices import Net, Placements
-from .route import CORE_BIT
+from .trees import CORE_BIT
 
 
 
