@@ -51,6 +51,36 @@ def routing_summary(nets, placements, keys, machine) -> str:
                         f"Routing tables ({len(tables)} chips; every net checked)")
 
 
+def compile_command(args) -> None:
+    """Compile a model file into an Image directory."""
+    from .compiler import compile_network
+    from .modelfile import load_model
+
+    network = load_model(args.model)
+    machine = _machine(args.machine)
+    n_steps = max(1, round(args.duration / args.dt))
+    compiled = compile_network(network, machine, dt=args.dt, seed=args.seed, n_steps=n_steps,
+                               placer=args.placer)
+    image = compiled.image
+    image.save(args.out)
+    chips = {(c.x, c.y) for c in image.cores}
+    sizes = [len(t) for t in image.tables.values()] or [0]
+    stages = ", ".join(f"{stage} {seconds:.2f}" for stage, seconds in compiled.seconds.items())
+    print(f"{args.model}: {len(image.cores)} cores on {len(chips)} chips of {machine}")
+    print(f"routing: {sum(sizes)} entries on {len(image.tables)} chips (at most {max(sizes)})")
+    print(f"seconds per stage: {stages}")
+    print(f"wrote {args.out} ({n_steps} steps of {args.dt:g} s recorded)")
+
+
+def _machine(spec: str):
+    from .machine import Machine
+
+    try:
+        return Machine.from_spec(spec)
+    except ValueError as error:
+        raise SpinncError(str(error)) from None
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="spinnc", description="Compile and run Nengo models on SpiNNaker."
@@ -63,6 +93,19 @@ def main(argv=None) -> int:
     demo_parser.add_argument("--dt", type=float, default=0.001)
     demo_parser.add_argument("--placer", default="anneal", help="hilbert or anneal")
     demo_parser.set_defaults(run=demo)
+
+    compile_parser = commands.add_parser(
+        "compile", help="compile MODEL.py (which defines `model`) into an Image directory")
+    compile_parser.add_argument("model", metavar="MODEL.py")
+    compile_parser.add_argument("--machine", default="spinn5",
+                                help="spinn3, spinn5, N-boards, WxH or a machine JSON file")
+    compile_parser.add_argument("--out", required=True, metavar="IMAGE_DIR")
+    compile_parser.add_argument("--duration", type=float, default=1.0,
+                                help="seconds of recording to make room for")
+    compile_parser.add_argument("--dt", type=float, default=0.001)
+    compile_parser.add_argument("--seed", type=int, default=None)
+    compile_parser.add_argument("--placer", default="anneal", help="hilbert or anneal")
+    compile_parser.set_defaults(run=compile_command)
 
     from .router.commands import add_commands as add_table_commands
 

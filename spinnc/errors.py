@@ -44,3 +44,7 @@ def describe(obj):
     if label:
         return f"{type(obj).__name__} '{label}'"
     return repr(obj)
+
+
+class ModelFileError(SpinncError):
+    """A model file is missing, broken, or defines no ``model``."""

@@ -3,11 +3,14 @@
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from spinnc import cli
 from spinnc.errors import QuantisationError
+
+CHANNEL = str(Path(__file__).resolve().parent.parent / "examples" / "channel.py")
 
 
 def test_demo_prints_graph_summary_and_quantisation_report(capsys):
@@ -52,3 +55,37 @@ def test_module_runs_as_script():
     result = subprocess.run([sys.executable, "-m", "spinnc.cli", "--help"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "demo" in result.stdout
+
+
+def test_compile_writes_an_image(tmp_path, capsys):
+    from spinnc.image import Image
+
+    out = tmp_path / "image"
+    assert cli.main(["compile", CHANNEL, "--machine", "spinn3",
+                     "--duration", "0.2", "--placer", "hilbert", "--out", str(out)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    image = Image.load(out)
+    assert image.n_steps == 200 and image.machine.width == 2
+    assert set(image.probes) == {"stimulus", "b"}
+
+
+@pytest.mark.parametrize("text, message", [
+    (None, "no such model file"),
+    ("x = 1\n", "defines no `model`"),
+    ("model = 3\n", "not a nengo.Network"),
+    ("import nengo\nmodel = nengo.Network()\n1 / 0\n", "ZeroDivisionError at line 3"),
+    ("import nengo\nwith nengo.Network() as model:\n    nengo.Ensemble(5, 1, "
+     "neuron_type=nengo.Direct(), label='d')\n", "Ensemble 'd': spinnc does not support"),
+])
+def test_model_file_errors_are_one_clear_line(tmp_path, capsys, text, message):
+    path = tmp_path / "model.py"
+    if text is not None:
+        path.write_text(text)
+    assert cli.main(["compile", str(path), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_unknown_machine_is_an_error(capsys):
+    assert cli.main(["compile", CHANNEL, "--machine", "4x", "--out", "x"]) == 1
+    assert "unknown machine '4x'" in capsys.readouterr().err

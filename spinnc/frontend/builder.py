@@ -21,6 +21,10 @@ from .graph import Connection, Graph, Input, Population, Probe
 from .passthrough import fold_passthroughs
 
 
+#: nengo processes whose output uses no random numbers: they need no seed.
+DETERMINISTIC = (nengo.processes.Piecewise, nengo.processes.PresentInput)
+
+
 def nengo_model(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
                 built: bool = True) -> Model:
     """A nengo ``Model`` of ``network``, built (or ready to build) as
@@ -107,7 +111,7 @@ def check_supported(network: nengo.Network) -> None:
         if isinstance(node.output, nengo.Process):
             if node.size_in > 0:
                 raise UnsupportedFeature(node, "a Process with input as node output")
-            if node.output.seed is None:
+            if node.output.seed is None and not isinstance(node.output, DETERMINISTIC):
                 raise UnsupportedFeature(
                     node,
                     "an unseeded Process as node output",

@@ -1,0 +1,64 @@
+"""The examples run on the emulator close to nengo's float reference."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spinnc.compiler import compile_network
+from spinnc.firmware_sim import Emulator
+from spinnc.frontend import reference
+from spinnc.machine import Machine
+from spinnc.modelfile import load_model
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def run(name, seconds):
+    """(emulated recordings, nengo's) for an example file."""
+    steps = int(round(seconds / 0.001))
+    image = compile_network(load_model(EXAMPLES / f"{name}.py"), Machine.spinn5(),
+                            n_steps=steps, seed=0, placer="hilbert").image
+    emulator = Emulator(image)
+    emulator.run(steps)
+    return emulator.recordings(), reference(load_model(EXAMPLES / f"{name}.py"), seconds, seed=0)
+
+
+def rms(a, b):
+    return float(np.sqrt(np.mean((np.asarray(a) - np.asarray(b)) ** 2)))
+
+
+@pytest.mark.parametrize("name, probe, seconds", [
+    ("demo", "x squared", 1.0),
+    ("channel", "b", 1.0),
+    ("integrator", "memory", 2.0),
+])
+def test_decoded_output_within_a_tenth_of_the_range(name, probe, seconds):
+    got, ref = run(name, seconds)
+    assert got[probe].shape == ref[probe].shape
+    assert rms(got[probe], ref[probe]) <= 0.1 * np.ptp(ref[probe])
+
+
+def dominant_frequency(signal, dt=0.001):
+    spectrum = np.abs(np.fft.rfft(signal - signal.mean()))
+    return np.fft.rfftfreq(len(signal), dt)[np.argmax(spectrum)]
+
+
+def test_oscillator_frequency_within_ten_percent():
+    got, ref = run("oscillator", 2.0)
+    ours = dominant_frequency(got["oscillator"][500:, 0])
+    nengos = dominant_frequency(ref["oscillator"][500:, 0])
+    assert abs(ours - nengos) <= 0.1 * nengos
+    assert np.ptp(got["oscillator"][500:, 0]) > 0.5  # it keeps oscillating
+
+
+def test_basal_ganglia_selects_the_same_action():
+    got, ref = run("basal_ganglia", 1.5)
+    # Judge each half second after the selection settles (its last 350 ms).
+    for start in (150, 650, 1150):
+        window = slice(start, start + 350)
+        ours = np.argmax(got["selection"][window], axis=1)
+        nengos = np.argmax(ref["selection"][window], axis=1)
+        utilities = np.argmax(ref["utilities"][window], axis=1)
+        assert np.mean(ours == nengos) > 0.95
+        assert np.mean(ours == utilities) > 0.95
