@@ -7,7 +7,8 @@ The pipeline (see DESIGN.md): ``frontend`` (nengo -> Graph -> fixed point),
 
 from . import errors, fixed
 from .frontend import build, quantise, reference
+from .simulator import Simulator
 
 __version__ = "0.1.0"
 
-__all__ = ["build", "quantise", "reference", "errors", "fixed", "__version__"]
+__all__ = ["Simulator", "build", "quantise", "reference", "errors", "fixed", "__version__"]

@@ -1,0 +1,254 @@
+"""spinnc.Simulator behaves as nengo.Simulator does for users."""
+
+import importlib.metadata
+
+import nengo
+import numpy as np
+import pytest
+from nengo.exceptions import ReadonlyError, SimulatorClosed
+
+import spinnc
+from spinnc import simulator as simulator_module
+from spinnc.errors import UnsupportedFeature
+from spinnc.frontend import nengo_model
+
+STEPS = 300
+
+
+def rms(a, b):
+    return float(np.sqrt(np.mean((np.asarray(a) - np.asarray(b)) ** 2)))
+
+
+def model(calls=None):
+    """A seeded network with every probe kind, sample_every and a host function
+    (recording the times it is called at into ``calls``)."""
+
+    def double(t, x):
+        if calls is not None:
+            calls.append(t)
+        return 2 * x
+
+    with nengo.Network(seed=11, label="simulator") as net:
+        stim = nengo.Node(lambda t: np.sin(2 * np.pi * 2 * t), label="stim")
+        a = nengo.Ensemble(60, 1, label="a")
+        nengo.Connection(stim, a)
+        host = nengo.Node(double, size_in=1, label="host")
+        nengo.Connection(a, host, synapse=0.01)
+        b = nengo.Ensemble(60, 1, radius=2, label="b")
+        nengo.Connection(host, b)
+        nengo.Probe(a, synapse=0.01, label="a")
+        nengo.Probe(b, synapse=0.02, sample_every=0.005, label="b every 5")
+        nengo.Probe(a.neurons, label="a spikes")
+        nengo.Probe(b.neurons, synapse=0.01, label="b filtered spikes")
+        nengo.Probe(b.neurons, "voltage", sample_every=0.002, label="b voltage")
+        nengo.Probe(host, label="host out")
+    if calls is not None:
+        calls.clear()  # nengo calls the function once to find its output size
+    return net
+
+
+def probes(net):
+    return {p.label: p for p in net.all_probes}
+
+
+@pytest.fixture(scope="module")
+def runs():
+    """(network, spinnc sim, nengo sim, spinnc host times, nengo host times)."""
+    spinnc_calls, nengo_calls = [], []
+    net = model(spinnc_calls)
+    with spinnc.Simulator(net, progress_bar=False) as sim:
+        sim.run(STEPS * 0.001)
+    ref_net = model(nengo_calls)
+    with nengo.Simulator(ref_net, progress_bar=False) as ref:
+        ref.run(STEPS * 0.001)
+    return net, sim, ref_net, ref, spinnc_calls, nengo_calls
+
+
+def test_probe_data_has_nengos_shapes_and_values(runs):
+    net, sim, ref_net, ref, _, _ = runs
+    ours, theirs = probes(net), probes(ref_net)
+    for label, probe in ours.items():
+        data, expected = sim.data[probe], ref.data[theirs[label]]
+        assert data.shape == expected.shape, label
+        assert not data.flags.writeable
+    for label in ("a", "b every 5", "host out"):
+        expected = ref.data[theirs[label]]
+        assert rms(sim.data[ours[label]], expected) < 0.1 * np.ptp(expected), label
+    spikes = sim.data[ours["a spikes"]]
+    assert set(np.unique(spikes)) <= {0.0, 1 / sim.dt}
+    filtered = ref.data[theirs["b filtered spikes"]]
+    assert rms(sim.data[ours["b filtered spikes"]], filtered) < 0.1 * np.ptp(filtered)
+
+
+def test_trange_steps_and_time_match_nengo(runs):
+    _, sim, _, ref, _, _ = runs
+    assert sim.n_steps == ref.n_steps == STEPS
+    assert sim.time == pytest.approx(ref.time)
+    np.testing.assert_allclose(sim.trange(), ref.trange())
+    for every in (0.002, 0.005):
+        np.testing.assert_allclose(sim.trange(sample_every=every),
+                                   ref.trange(sample_every=every))
+    assert sim.dt == ref.dt
+    assert sim.seed == ref.seed == 12  # network.seed + 1, as nengo
+    with pytest.raises(ReadonlyError):
+        sim.dt = 0.002
+
+
+def test_host_function_called_once_per_step_at_nengos_times(runs):
+    _, _, _, _, spinnc_calls, nengo_calls = runs
+    assert len(spinnc_calls) == STEPS
+    np.testing.assert_allclose(spinnc_calls, nengo_calls)
+
+
+def test_built_parameters_are_nengos(runs):
+    net, sim, ref_net, ref, _, _ = runs
+    for ens, ref_ens in zip(net.all_ensembles, ref_net.all_ensembles):
+        ours, theirs = sim.data[ens], ref.data[ref_ens]
+        assert type(ours) is type(theirs)
+        for field in ("gain", "bias", "encoders", "scaled_encoders", "intercepts",
+                      "max_rates", "eval_points"):
+            np.testing.assert_array_equal(getattr(ours, field), getattr(theirs, field),
+                                          err_msg=field)
+    for conn, ref_conn in zip(net.all_connections, ref_net.all_connections):
+        np.testing.assert_array_equal(sim.data[conn].weights, ref.data[ref_conn].weights)
+    assert sim.model.params[net.all_ensembles[0]] is sim.data[net.all_ensembles[0]]
+
+
+def test_unseeded_network_takes_parameters_from_the_simulator_seed():
+    with nengo.Network() as net:
+        ens = nengo.Ensemble(10, 1)
+        nengo.Probe(ens)
+    with spinnc.Simulator(net, seed=3, progress_bar=False) as sim:
+        np.testing.assert_array_equal(sim.data[ens].gain,
+                                      nengo_model(net, seed=3).params[ens].gain)
+
+
+def test_two_runs_equal_one_bit_for_bit():
+    with spinnc.Simulator(model([]), progress_bar=False) as sim:
+        sim.run(0.1)
+        sim.run(0.1)
+        sim.step()
+        first = {p.label: np.array(sim.data[p]) for p in sim.network.all_probes}
+    with spinnc.Simulator(model([]), progress_bar=False) as sim:
+        sim.run_steps(201)
+        for p in sim.network.all_probes:
+            np.testing.assert_array_equal(sim.data[p], first[p.label], err_msg=p.label)
+
+
+def test_runs_past_the_compiled_horizon_continue_exactly(monkeypatch):
+    monkeypatch.setattr(simulator_module, "INITIAL_HORIZON", 50)
+    calls = []
+    with spinnc.Simulator(model(calls), progress_bar=False) as sim:
+        sim.run_steps(40)
+        sim.run_steps(30)  # past 50: recompiled for 100, re-run to 40 from the log
+        assert sim.compilation.image.n_steps == 100
+        sim.run_steps(90)  # past 100: recompiled for 200
+        assert sim.compilation.image.n_steps == 200
+        pieces = {p.label: np.array(sim.data[p]) for p in sim.network.all_probes}
+    np.testing.assert_allclose(calls, 0.001 * np.arange(1, 161))  # once per step
+    with spinnc.Simulator(model([]), progress_bar=False) as sim:
+        sim.run_steps(160)  # one run, compiled for 160 steps at once
+        for p in sim.network.all_probes:
+            np.testing.assert_array_equal(sim.data[p], pieces[p.label], err_msg=p.label)
+
+
+def test_reset_gives_identical_results():
+    calls = []
+    with spinnc.Simulator(model(calls), progress_bar=False) as sim:
+        sim.run(0.1)
+        first = {p: np.array(sim.data[p]) for p in sim.network.all_probes}
+        sim.reset(seed=5)
+        assert sim.n_steps == 0 and sim.time == 0 and sim.seed == 5
+        assert all(len(sim.data[p]) == 0 for p in sim.network.all_probes)
+        sim.run(0.1)
+        for p, data in first.items():
+            np.testing.assert_array_equal(sim.data[p], data)
+    assert len(calls) == 200
+
+
+def test_clear_probes_keeps_running():
+    with spinnc.Simulator(model([]), progress_bar=False) as sim:
+        sim.run_steps(20)
+        sim.clear_probes()
+        sim.run_steps(10)
+        cleared = np.array(sim.data[probes(sim.network)["a"]])
+    with spinnc.Simulator(model([]), progress_bar=False) as whole:
+        whole.run_steps(30)
+        np.testing.assert_array_equal(cleared, whole.data[probes(whole.network)["a"]][20:])
+
+
+def test_closed_simulator_raises_and_keeps_its_data():
+    net = model([])
+    with spinnc.Simulator(net, progress_bar=False) as sim:
+        sim.run_steps(10)
+    assert sim.closed
+    for call in (lambda: sim.run(0.01), lambda: sim.run_steps(1), sim.step, sim.reset):
+        with pytest.raises(SimulatorClosed):
+            call()
+    with pytest.raises(SimulatorClosed):
+        sim.__enter__()
+    assert sim.data[probes(net)["a"]].shape == (10, 1)
+    sim.close()  # closing twice is fine
+
+
+def test_compare_reports_errors_against_the_reference():
+    with spinnc.Simulator(model([]), progress_bar=False) as sim:
+        sim.run(0.2)
+        result = sim.compare()
+        shorter = sim.compare(0.1)
+        with pytest.raises(nengo.exceptions.ValidationError):
+            sim.compare(0.3)
+    assert set(result) == set(sim.compilation.graph.probes)
+    a = result["a"]
+    assert (a.name, a.kind, a.samples) == ("a", "value", 200)
+    assert 0 <= a.rms_error < 0.1 * a.reference_rms
+    assert a.relative_error == pytest.approx(a.rms_error / a.reference_rms)
+    assert a.float_rms_error is None or a.float_rms_error >= 0
+    assert result["b every 5"].samples == 40 and shorter["b every 5"].samples == 20
+    assert result["a spikes"].kind == "spikes"
+
+
+class RecordingBar(nengo.utils.progress.ProgressBar):
+    """A progress bar that keeps what it was shown."""
+
+    def __init__(self):
+        super().__init__()
+        self.shown = []
+
+    def update(self, progress):
+        self.shown.append((progress.name_during, progress.n_steps, progress.max_steps))
+
+    def close(self):
+        pass
+
+
+def test_progress_bar_and_precision_options():
+    net = model([])
+    bar = RecordingBar()
+    with spinnc.Simulator(net, progress_bar=bar) as sim:
+        sim.run_steps(20)
+    assert ("Simulating", 20, 20) in bar.shown
+    with pytest.raises(nengo.exceptions.ValidationError):
+        spinnc.Simulator(net, precision="half", progress_bar=False)
+    try:
+        sim = spinnc.Simulator(net, precision="float", progress_bar=False)
+    except simulator_module.PrecisionNotAvailable as error:
+        assert "precision='fixed'" in str(error)
+        assert isinstance(error, NotImplementedError)
+    else:
+        sim.close()
+
+
+def test_filtered_spike_probe_every_few_steps_is_unsupported():
+    with nengo.Network(seed=1) as net:
+        ens = nengo.Ensemble(10, 1)
+        nengo.Probe(ens)
+        nengo.Probe(ens.neurons, synapse=0.01, sample_every=0.002)
+    with pytest.raises(UnsupportedFeature, match="sample_every"):
+        spinnc.Simulator(net, progress_bar=False)
+
+
+def test_registered_as_a_nengo_backend():
+    backends = {ep.name: ep for ep in importlib.metadata.entry_points(group="nengo.backends")}
+    assert "spinnc" in backends
+    assert backends["spinnc"].load() is spinnc.Simulator
