@@ -383,12 +383,13 @@ class Simulator:
     def _host(self, name: str, t: float, x: np.ndarray) -> np.ndarray:
         """Call a host function as nengo would, logging its input and answer."""
         inp = self.compilation.graph.inputs[name]
+        logged_x = np.array(x, copy=True)  # before the function can change x
         y = inp.function(t, x)
-        y = np.zeros(0) if y is None and inp.size_out == 0 else np.asarray(y, dtype=float)
+        y = np.zeros(0) if y is None and inp.size_out == 0 else np.array(y, dtype=float)
         step = int(round(t / self.dt)) - 1
         if step == len(self._host_log):
             self._host_log.append({})
-        self._host_log[step][name] = (np.array(x, copy=True), y.copy())
+        self._host_log[step][name] = (logged_x, y)
         return y
 
     def _replay(self, name: str, t: float, x: np.ndarray) -> np.ndarray:

@@ -152,6 +152,29 @@ def test_runs_past_the_compiled_horizon_continue_exactly(monkeypatch):
             np.testing.assert_array_equal(sim.data[p], pieces[p.label], err_msg=p.label)
 
 
+def test_a_rerun_that_does_not_reproduce_the_past_is_an_error(monkeypatch):
+    monkeypatch.setattr(simulator_module, "INITIAL_HORIZON", 20)
+    with spinnc.Simulator(model([]), progress_bar=False) as sim:
+        sim.run_steps(10)
+        x, y = sim._host_log[5]["host"]
+        sim._host_log[5]["host"] = (x + 1, y)  # as if the first run had seen another input
+        with pytest.raises(simulator_module.RerunMismatch, match="'host'"):
+            sim.run_steps(20)
+
+
+def test_host_sink_without_output():
+    seen = []
+    with nengo.Network(seed=2) as net:
+        ens = nengo.Ensemble(20, 1)
+        nengo.Connection(nengo.Node(0.5), ens)
+        sink = nengo.Node(lambda t, x: seen.append(x[0]), size_in=1)
+        nengo.Connection(ens, sink, synapse=0.01)
+    seen.clear()  # nengo's call to find the output size
+    with spinnc.Simulator(net, progress_bar=False) as sim:
+        sim.run_steps(50)
+    assert len(seen) == 50 and abs(np.mean(seen[-10:]) - 0.5) < 0.1
+
+
 def test_reset_gives_identical_results():
     calls = []
     with spinnc.Simulator(model(calls), progress_bar=False) as sim:
