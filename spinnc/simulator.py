@@ -281,8 +281,10 @@ class Simulator:
         progress_bar = self.progress_bar if progress_bar is None else progress_bar
         with ProgressTracker(progress_bar, Progress("Simulating", "Simulation", steps)) as pt:
             for _ in range(steps):
-                self._emulator.run(1, host=self._host)
-                self._n_steps += 1
+                try:
+                    self._emulator.run(1, host=self._host)
+                finally:  # a tick that overran in strict mode has still run
+                    self._n_steps = self._emulator.t
                 pt.total_progress.step()
 
     def step(self) -> None:

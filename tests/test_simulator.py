@@ -1,5 +1,6 @@
 """spinnc.Simulator behaves as nengo.Simulator does for users."""
 
+import dataclasses
 import importlib.metadata
 
 import nengo
@@ -10,6 +11,7 @@ from nengo.exceptions import ReadonlyError, SimulatorClosed
 import spinnc
 from spinnc import simulator as simulator_module
 from spinnc.errors import UnsupportedFeature
+from spinnc.firmware_sim import TickOverrun
 from spinnc.frontend import nengo_model
 
 STEPS = 300
@@ -212,6 +214,17 @@ def test_closed_simulator_raises_and_keeps_its_data():
         sim.__enter__()
     assert sim.data[probes(net)["a"]].shape == (10, 1)
     sim.close()  # closing twice is fine
+
+
+def test_strict_overrun_raises_after_the_tick_has_run():
+    with spinnc.Simulator(model([]), progress_bar=False, strict=True) as sim:
+        sim.run_steps(3)
+        emulator = sim._emulator  # a machine with far fewer cycles per tick, after mapping
+        emulator.machine = dataclasses.replace(emulator.machine, cycles_per_tick=2000)
+        with pytest.raises(TickOverrun):
+            sim.run_steps(5)
+        assert sim.n_steps == 4 and sim.data[probes(sim.network)["a"]].shape == (4, 1)
+        assert max(core.overruns for core in sim.provenance().cores) == 1
 
 
 def test_compare_reports_errors_against_the_reference():
