@@ -84,7 +84,8 @@ class ProbeComparison:
     samples : int
         Samples compared (the first ``samples`` of both).
     rms_error : float
-        RMS of (fixed-point emulation - reference).
+        RMS of (this simulator's emulation - reference): fixed point, unless
+        the simulator was made with ``precision="float"``.
     reference_rms : float
         RMS of the reference itself, the scale ``rms_error`` is small against.
     float_rms_error : float or None
@@ -321,7 +322,9 @@ class Simulator:
         network, dt and seed, so the same parameters) for ``duration`` and
         compares each probe's first samples.  The reference calls the
         network's host functions too (it is a separate run).  When the
-        emulator has a float mode, a float emulation is run as well.
+        emulator has a float mode, a float emulation of the same Image is run
+        as well (calling the host functions again), unless this simulator is
+        the float one.
 
         Parameters
         ----------
@@ -345,7 +348,7 @@ class Simulator:
                               "dropped some; reset() and run again")
         ref = reference(self.network, steps * self.dt, self.dt, self._build_seed)
         fixed = self._probe_data()
-        floating = self._float_emulation(steps)
+        floating = fixed if self.precision == "float" else self._float_emulation(steps)
         comparisons = {}
         for name, probe in self.compilation.graph.probes.items():
             n = len(ref[name])
