@@ -21,6 +21,12 @@ A tick:
    inputs is called with an empty ``x``;
 6. cycles are counted per core from :mod:`spinnc.costs`; a tick over the
    machine's ``cycles_per_tick`` is an overrun (an error in strict mode).
+
+Precision: the kernels compute in the firmware's fixed point (``"fixed"``,
+bit-exact) or, on the same Image, in float64 on the real values of the
+stored words (``"float"``, see :mod:`.kernels`).  Routing, timing, cycle
+counts and provenance do not depend on it; payloads are s16.15 words in
+fixed mode and float64 reals in float mode.
 """
 
 from dataclasses import dataclass, field
@@ -28,12 +34,13 @@ from typing import Callable
 
 import numpy as np
 
-from .. import costs, fixed
+from .. import costs
 from ..errors import SpinncError
 from ..image import Image
 from ..regions import APPLICATION_CODES, Region, read_regions
-from .kernels import EnsembleKernel, FilterBank, Member, MemberInputs, PlaybackKernel, Recorder
-from .packets import Fabric, RouterCounts, scatter
+from .kernels import (EnsembleKernel, FilterBank, Member, MemberInputs, PlaybackKernel,
+                      Recorder, arithmetic)
+from .packets import Fabric, RouterCounts
 from .provenance import CoreProvenance, LinkProvenance, Provenance, RouterProvenance
 
 Host = Callable[[str, float, np.ndarray], np.ndarray]
@@ -79,9 +86,21 @@ class Emulator:
         What a board would be given; nothing else is read.
     strict : bool
         Raise :class:`TickOverrun` on the first tick a core overruns.
+    precision : {"fixed", "float"}
+        ``"fixed"``: the firmware's fixed-point arithmetic, bit-exact.
+        ``"float"``: the same kernels in float64 on the real values of the
+        Image's parameters, with nengo's float LIF update, to tell
+        quantisation error from mapping and timing effects.
+
+    Raises
+    ------
+    ValueError
+        If ``precision`` is neither.
     """
 
-    def __init__(self, image: Image, strict: bool = False):
+    def __init__(self, image: Image, strict: bool = False, precision: str = "fixed"):
+        self.arith = arithmetic(precision, image.dt)  # first: a bad precision fails fast
+        self.precision = precision
         self.image, self.machine, self.strict = image, image.machine, strict
         self.dt = image.dt
         self.cores = [self._load(i, c) for i, c in enumerate(image.cores)]
@@ -93,7 +112,7 @@ class Emulator:
         self._build_kernels()
         self._count_cycles()
         self.t = 0
-        self.payloads = np.zeros(self.n_slots, dtype=np.int32)  # sent last tick
+        self.payloads = np.zeros(self.n_slots, dtype=self.arith.dtype)  # sent last tick
         self.max_cycles = np.zeros(len(self.cores), dtype=np.int64)
         self.overruns = np.zeros(len(self.cores), dtype=np.int64)
 
@@ -154,8 +173,8 @@ class Emulator:
                 elif (c.index, m) in self.member_base:
                     source.extend(range(first, first + dims))
                     target.extend(self.member_base[c.index, m] + np.arange(dims))
-        self.filters = FilterBank(np.asarray(a, np.int64), np.asarray(b, np.int64))
-        self.inputs = MemberInputs(np.asarray(source), np.asarray(target), n_inputs)
+        self.filters = FilterBank(np.asarray(a, np.int64), np.asarray(b, np.int64), self.arith)
+        self.inputs = MemberInputs(np.asarray(source), np.asarray(target), n_inputs, self.arith)
 
     def _member_dims(self, c: Core):
         """(member, input dimensions) of a receiving core's members."""
@@ -207,7 +226,6 @@ class Emulator:
         self.value_recorders: dict = {}  # (core index, member) -> Recorder
         for c in self.cores:
             if c.application == "ensemble":
-                row = 0
                 nets = c.region(Region.OUTPUT_KEYS)[1].get("nets", [])
                 for rid, (header, arrays) in sorted(c.regions.items()):
                     if rid < Region.POPULATION:
@@ -231,13 +249,15 @@ class Emulator:
                     self.value_recorders[c.index, m] = Recorder(
                         base + np.arange(int(p["dims"])), int(p["sample_every"]))
             elif c.application == "host_in":
-                self.host_in[c.name] = (c.slots, c.region(Region.WEIGHTS)[1]["weights"])
+                self.host_in[c.name] = (c.slots,
+                                        self.arith.param(c.region(Region.WEIGHTS)[1]["weights"]))
             elif c.application == "host_out":
                 base = self.member_base[c.index, 0]
                 size = int(self.image.host_functions[c.name]["size_in"])
                 self.host_out[c.name] = base + np.arange(size)
-        self.ensembles = EnsembleKernel(members, self.inputs.size) if members else None
-        self.playback = PlaybackKernel(sources)
+        self.ensembles = (EnsembleKernel(members, self.inputs.size, self.arith)
+                          if members else None)
+        self.playback = PlaybackKernel(sources, self.arith)
         # Spike and voltage recordings of each member, over its neurons.
         self.spike_recorders: dict = {}
         self.voltage_recorders: dict = {}
@@ -299,10 +319,11 @@ class Emulator:
 
     def _tick(self, host: Host | None) -> None:
         t = self.t
-        x = scatter(self.deliver_to, self.deliver_from, self.payloads, self.filters.size)
+        x = self.arith.scatter(self.deliver_to, self.deliver_from, self.payloads,
+                               self.filters.size)
         y = self.filters.step(x)
         u = self.inputs.sum(y)
-        payloads = np.zeros(self.n_slots, dtype=np.int32)
+        payloads = np.zeros(self.n_slots, dtype=self.arith.dtype)
         if self.ensembles is not None:
             spiked = self.ensembles.step(y, u, payloads)
             for recorder in self.spike_recorders.values():
@@ -316,7 +337,7 @@ class Emulator:
             recorder.record(t, u)
         for name, spec in self.image.host_functions.items():
             index = self.host_out.get(name)
-            value = (fixed.to_float(u[index]) if index is not None
+            value = (self.arith.to_real(u[index]) if index is not None
                      else np.zeros(int(spec["size_in"])))
             answer = np.reshape(np.asarray(host(name, (t + 1) * self.dt, value), float), -1)
             if answer.size != int(spec["size_out"]):
@@ -324,8 +345,8 @@ class Emulator:
                                   f"tick {t}; the image expects {spec['size_out']}")
             if name in self.host_in:
                 slots, weights = self.host_in[name]
-                raw, _ = fixed.to_fixed(answer)  # saturates, as the host's packets would
-                payloads[slots] = fixed.dot(weights, raw)
+                # In fixed mode this saturates, as the host's packets would.
+                payloads[slots] = self.arith.dot(weights, self.arith.from_real(answer))
         self.payloads = payloads
         self.t += 1  # the tick has run, even if it overran
         self._account(t)
@@ -372,12 +393,12 @@ class Emulator:
             for x, y, core, member, first, count in probe.cores:
                 key = (self._where[x, y, core].index, member)
                 if probe.kind == "value":
-                    data = fixed.to_float(self.value_recorders[key].data())
+                    data = self.arith.to_real(self.value_recorders[key].data())
                     parts.append(data[:, first:first + count])
                 elif probe.kind == "spikes":
                     parts.append(self.spike_recorders[key].data() / self.dt)
                 else:
-                    parts.append(fixed.to_float(self.voltage_recorders[key].data()))
+                    parts.append(self.arith.to_real(self.voltage_recorders[key].data()))
             data = np.concatenate(parts, axis=1) if parts else np.zeros((0, probe.size))
             if data.shape[1] != probe.size:
                 raise ImageError(

@@ -9,10 +9,17 @@ whatever the number of cores and neurons:
 * :class:`MemberInputs`: the sum of each member's value filters (its input).
 * :class:`EnsembleKernel`: encode, LIF update, decode, record.
 * :class:`PlaybackKernel`: played-back inputs (value sources).
-* :class:`Recorder`: samples of values every ``sample_every`` ticks.
+* :class:`Recorder`: samples of values every ``every`` ticks.
 
-All arithmetic is :mod:`spinnc.fixed`'s; every sum of products is exact in
-int64 and rounded once, so runs are bit-exact and deterministic.
+The kernels do their arithmetic through an arithmetic object chosen once per
+emulator (:func:`arithmetic`):
+
+* :class:`FixedArithmetic` is :mod:`spinnc.fixed`'s: every sum of products is
+  exact in int64 and rounded once, so runs are bit-exact and deterministic.
+* :class:`FloatArithmetic` converts every stored parameter to the real value
+  its raw word stands for and computes in float64, with nengo's own LIF
+  update.  Comparing the two separates quantisation error from mapping and
+  timing effects (DESIGN.md, "Fixed point").
 """
 
 from dataclasses import dataclass
@@ -21,15 +28,171 @@ import numpy as np
 import scipy.sparse
 
 from .. import fixed
-from ..fixed import S1_30, LIFConstants
-from .lif import LIFState, lif_step
+from ..fixed import S1_30, S16_15, Format, LIFConstants
+from .lif import FloatLIF, LIFState, float_lif_step, lif_step
+from .packets import scatter
 
 HALF = 1 << 14  # half an s16.15 unit: the rounding of a dot product
+
+#: The precisions :func:`arithmetic` offers.
+PRECISIONS = ("fixed", "float")
 
 
 def _round_s16_15(acc: np.ndarray) -> np.ndarray:
     """Round an exact int64 sum of s16.15 x s16.15 products once, saturated."""
     return fixed.saturate((acc + HALF) >> 15)
+
+
+def _stored_lif(header: dict) -> LIFConstants:
+    """The fixed-point LIF constants stored in a POPULATION header."""
+    return LIFConstants(*(int(header[f]) for f in LIFConstants.__dataclass_fields__))
+
+
+class FixedArithmetic:
+    """The firmware's arithmetic: :mod:`spinnc.fixed` on raw integer words.
+
+    Values (payloads, filter outputs, voltages) are int32 words; ``wide``
+    values are int64 accumulators that :meth:`saturate` brings back to words.
+    """
+
+    name = "fixed"
+    dtype = np.dtype(np.int32)  # values and payloads
+    wide_dtype = np.dtype(np.int64)  # accumulators
+
+    def __init__(self, dt: float | None = None):
+        self.dt = dt  # unused: the stored constants are already per tick
+
+    def param(self, raw, fmt: Format = S16_15) -> np.ndarray:
+        """A stored parameter, as the kernels use it (``fmt`` is its format)."""
+        return np.asarray(raw, dtype=np.int64)
+
+    def value(self, raw) -> np.ndarray:
+        """Stored s16.15 values (initial states, played-back values)."""
+        return np.asarray(raw, dtype=np.int32)
+
+    def wide(self, x) -> np.ndarray:
+        """``x`` as an accumulator (booleans become 0 and 1)."""
+        return np.asarray(x).astype(np.int64)
+
+    def saturate(self, x) -> np.ndarray:
+        return fixed.saturate(x)
+
+    def mul(self, a, b, fmt: Format = S16_15) -> np.ndarray:
+        """``a * b`` with ``b`` in ``fmt``, rounded once (:func:`spinnc.fixed.mul`)."""
+        return fixed.mul(a, b, fmt)
+
+    def dot(self, a, b, fmt: Format = S16_15) -> np.ndarray:
+        """``a @ b`` with ``b`` in ``fmt``, rounded once (:func:`spinnc.fixed.dot`)."""
+        return fixed.dot(a, b, fmt)
+
+    def row_dot(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Row-wise s16.15 dot products ``sum(a * b, axis=1)``, rounded once."""
+        return _round_s16_15(np.einsum("nd,nd->n", a, b.astype(np.int64)))
+
+    def accumulate(self, index: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
+        """Sums of ``weights`` by ``index`` into ``size`` accumulators (exact:
+        int32 terms, far fewer than 2**21 of them, so float64 adds them exactly)."""
+        return np.bincount(index, weights=weights, minlength=size).astype(np.int64)
+
+    def scatter(self, to: np.ndarray, frm: np.ndarray, payloads: np.ndarray,
+                size: int) -> np.ndarray:
+        """Every delivery of last tick's payloads, summed into its filter dimension."""
+        return scatter(to, frm, payloads, size)
+
+    def to_real(self, x) -> np.ndarray:
+        """Real values (float64) of values in this arithmetic."""
+        return fixed.to_float(x)
+
+    def from_real(self, x) -> np.ndarray:
+        """Reals as values: rounded and saturated, as the host's packets are."""
+        return fixed.to_fixed(x)[0]
+
+    def lif_constants(self, header: dict) -> LIFConstants:
+        """A population's LIF constants from its POPULATION header."""
+        return _stored_lif(header)
+
+    def lif_state(self, voltage_raw: np.ndarray, refractory_raw: np.ndarray) -> LIFState:
+        """The LIF state from the stored s16.15 voltage and refractory ticks."""
+        return LIFState(np.asarray(voltage_raw, np.int32), np.asarray(refractory_raw, np.int32))
+
+    def lif_step(self, lif, current: np.ndarray, state: LIFState) -> np.ndarray:
+        return lif_step(lif, current, state)
+
+
+class FloatArithmetic:
+    """float64 arithmetic on the real values the stored words stand for.
+
+    No rounding beyond float64's and no saturation: what differs from a
+    :class:`FixedArithmetic` run is the quantisation of the fixed point.
+    Parameters are converted once, at load: s16.15 words ``/ 2**15``, s1.30
+    ``/ 2**30``.
+    """
+
+    name = "float"
+    dtype = np.dtype(np.float64)
+    wide_dtype = np.dtype(np.float64)
+
+    def __init__(self, dt: float):
+        self.dt = dt
+
+    def param(self, raw, fmt: Format = S16_15) -> np.ndarray:
+        return fixed.to_float(raw, fmt)
+
+    def value(self, raw) -> np.ndarray:
+        return fixed.to_float(raw)
+
+    def wide(self, x) -> np.ndarray:
+        return np.asarray(x).astype(np.float64)
+
+    def saturate(self, x) -> np.ndarray:
+        return np.asarray(x, dtype=np.float64)
+
+    def mul(self, a, b, fmt: Format = S16_15) -> np.ndarray:
+        return np.multiply(a, b, dtype=np.float64)
+
+    def dot(self, a, b, fmt: Format = S16_15) -> np.ndarray:
+        return np.matmul(np.asarray(a, np.float64), np.asarray(b, np.float64))
+
+    def row_dot(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.einsum("nd,nd->n", a, b)
+
+    def accumulate(self, index: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
+        return np.bincount(index, weights=weights, minlength=size)
+
+    def scatter(self, to: np.ndarray, frm: np.ndarray, payloads: np.ndarray,
+                size: int) -> np.ndarray:
+        return np.bincount(to, weights=payloads[frm], minlength=size).astype(np.float64)
+
+    def to_real(self, x) -> np.ndarray:
+        return np.array(x, dtype=np.float64)
+
+    def from_real(self, x) -> np.ndarray:
+        return np.asarray(x, dtype=np.float64)
+
+    def lif_constants(self, header: dict) -> FloatLIF:
+        return FloatLIF.from_fixed(_stored_lif(header), self.dt)
+
+    def lif_state(self, voltage_raw: np.ndarray, refractory_raw: np.ndarray) -> LIFState:
+        # nengo counts refractory time in seconds; the Image stores ticks.
+        return LIFState(fixed.to_float(voltage_raw), fixed.to_float(refractory_raw) * self.dt)
+
+    def lif_step(self, lif: FloatLIF, current: np.ndarray, state: LIFState) -> np.ndarray:
+        return float_lif_step(lif, current, state)
+
+
+def arithmetic(precision: str, dt: float) -> FixedArithmetic | FloatArithmetic:
+    """The arithmetic object for ``precision`` ("fixed" or "float").
+
+    Raises
+    ------
+    ValueError
+        For any other precision, naming the choices.
+    """
+    kinds = {"fixed": FixedArithmetic, "float": FloatArithmetic}
+    if precision not in kinds:
+        raise ValueError(f"precision must be one of {', '.join(map(repr, PRECISIONS))}, "
+                         f"not {precision!r}")
+    return kinds[precision](dt)
 
 
 class FilterBank:
@@ -39,22 +202,25 @@ class FilterBank:
     ----------
     a, b : ndarray of int32
         Per filter dimension, the s1.30 coefficients of its filter.
+    arith : FixedArithmetic or FloatArithmetic, optional
+        The arithmetic (fixed point by default).
     """
 
-    def __init__(self, a: np.ndarray, b: np.ndarray):
-        self.a = np.asarray(a, dtype=np.int64)
-        self.b = np.asarray(b, dtype=np.int64)
-        self.y = np.zeros(self.a.size, dtype=np.int32)
+    def __init__(self, a: np.ndarray, b: np.ndarray, arith=None):
+        self.arith = arith = arith or FixedArithmetic()
+        self.a = arith.param(a, S1_30)
+        self.b = arith.param(b, S1_30)
+        self.y = np.zeros(self.a.size, dtype=arith.dtype)
 
     @property
     def size(self) -> int:
         return self.a.size
 
     def step(self, x: np.ndarray) -> np.ndarray:
-        """Update with this tick's accumulated input ``x`` (int64) and return the outputs."""
-        x = fixed.saturate(x)  # the accumulator is an s16.15 word
-        self.y = fixed.saturate(fixed.mul(self.y, self.a, S1_30).astype(np.int64)
-                                + fixed.mul(x, self.b, S1_30))
+        """Update with this tick's accumulated input ``x`` and return the outputs."""
+        ar = self.arith
+        x = ar.saturate(x)  # the accumulator is an s16.15 word
+        self.y = ar.saturate(ar.wide(ar.mul(self.y, self.a, S1_30)) + ar.mul(x, self.b, S1_30))
         return self.y
 
 
@@ -65,15 +231,16 @@ class MemberInputs:
     ``target[i]``; ``size`` member dimensions in all.
     """
 
-    def __init__(self, source: np.ndarray, target: np.ndarray, size: int):
+    def __init__(self, source: np.ndarray, target: np.ndarray, size: int, arith=None):
+        self.arith = arith or FixedArithmetic()
         self.source = np.asarray(source, dtype=np.int64)
         self.target = np.asarray(target, dtype=np.int64)
         self.size = size
 
     def sum(self, y: np.ndarray) -> np.ndarray:
-        """Member dimensions (int32), plus one trailing 0 that padded encoders point at."""
-        total = np.bincount(self.target, weights=y[self.source], minlength=self.size + 1)
-        return fixed.saturate(total.astype(np.int64))  # exact: few int32 terms
+        """Member dimensions, plus one trailing 0 that padded encoders point at."""
+        total = self.arith.accumulate(self.target, y[self.source], self.size + 1)
+        return self.arith.saturate(total)
 
 
 @dataclass
@@ -94,11 +261,12 @@ class EnsembleKernel:
 
     Encoders are padded to the widest member (padding points at a zero input),
     LIF neurons are updated in groups of equal constants (usually one), and
-    decoders form one block-structured sparse int64 matrix from neurons to
-    packet slots.
+    decoders form one block-structured sparse matrix from neurons to packet
+    slots.  ``arith`` is the arithmetic (fixed point by default).
     """
 
-    def __init__(self, members: list[Member], zero_input: int):
+    def __init__(self, members: list[Member], zero_input: int, arith=None):
+        self.arith = ar = arith or FixedArithmetic()
         self.members = members
         sizes = [m.header["n_neurons"] for m in members]
         self.start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
@@ -123,49 +291,50 @@ class EnsembleKernel:
             cols.append(lo + c)
             values.append(decoders[r, c].astype(np.int64))
             slots.extend(m.slots.tolist())
-            lif = LIFConstants(*(int(m.header[f]) for f in LIFConstants.__dataclass_fields__))
+            lif = ar.lif_constants(m.header)
             groups.setdefault(lif, []).append(np.arange(lo, hi))
             for fdim, neurons in m.neuron_inputs:
                 neuron_filter.extend([fdim] * len(neurons))
                 neuron_target.extend((lo + np.asarray(neurons, dtype=np.int64)).tolist())
         self.slots = np.asarray(slots, dtype=np.int64)
+        self.encoders = ar.param(self.encoders)
+        self.bias, self.gain = ar.param(self.bias), ar.param(self.gain)
         self.decoders = scipy.sparse.csr_matrix(
-            (np.concatenate(values or [np.zeros(0, np.int64)]),
+            (ar.param(np.concatenate(values or [np.zeros(0, np.int64)])),
              (np.concatenate(rows or [np.zeros(0, np.int64)]),
               np.concatenate(cols or [np.zeros(0, np.int64)]))),
-            shape=(len(slots), n), dtype=np.int64)
-        voltage = np.concatenate([m.arrays["voltage"] for m in members]).astype(np.int32)
-        refractory = np.concatenate([m.arrays["refractory"] for m in members]).astype(np.int32)
+            shape=(len(slots), n), dtype=ar.wide_dtype)
+        state = ar.lif_state(np.concatenate([m.arrays["voltage"] for m in members]),
+                             np.concatenate([m.arrays["refractory"] for m in members]))
         self.groups = []
         for lif, parts in groups.items():
             index = np.concatenate(parts)
-            self.groups.append((lif, index, LIFState(voltage[index].copy(),
-                                                     refractory[index].copy())))
+            self.groups.append((lif, index, LIFState(state.voltage[index].copy(),
+                                                     state.refractory[index].copy())))
         self.neuron_filter = np.asarray(neuron_filter, dtype=np.int64)
         self.neuron_target = np.asarray(neuron_target, dtype=np.int64)
 
     def step(self, y: np.ndarray, u: np.ndarray, payloads: np.ndarray) -> np.ndarray:
         """One tick: filter outputs ``y``, member inputs ``u``; writes the
         decoded partial sums into ``payloads`` and returns the spike vector."""
+        ar = self.arith
         # current = encoders . u (exact, rounded once) + bias + gain x neuron inputs
-        acc = np.einsum("nd,nd->n", self.encoders, u[self.input_index].astype(np.int64))
-        current = _round_s16_15(acc).astype(np.int64) + self.bias
+        current = ar.wide(ar.row_dot(self.encoders, u[self.input_index])) + self.bias
         if self.neuron_filter.size:
             # Each neuron's inputs summed exactly, then scaled by its gain once.
-            summed = np.bincount(self.neuron_target, weights=y[self.neuron_filter],
-                                 minlength=self.n_neurons).astype(np.int64)
-            current += fixed.mul(fixed.saturate(summed), self.gain)
-        current = fixed.saturate(current)
+            summed = ar.accumulate(self.neuron_target, y[self.neuron_filter], self.n_neurons)
+            current += ar.mul(ar.saturate(summed), self.gain)
+        current = ar.saturate(current)
         spiked = np.zeros(self.n_neurons, dtype=bool)
         for lif, index, state in self.groups:
-            spiked[index] = lif_step(lif, current[index], state)
+            spiked[index] = ar.lif_step(lif, current[index], state)
         # Decoding: the exact sum of the spiking neurons' per-spike decoders.
-        payloads[self.slots] = fixed.saturate(self.decoders @ spiked.astype(np.int64))
+        payloads[self.slots] = ar.saturate(self.decoders @ ar.wide(spiked))
         return spiked
 
     def voltage(self) -> np.ndarray:
-        """Every neuron's membrane voltage (s16.15)."""
-        v = np.zeros(self.n_neurons, dtype=np.int32)
+        """Every neuron's membrane voltage (s16.15 words, or reals in float mode)."""
+        v = np.zeros(self.n_neurons, dtype=self.arith.dtype)
         for _, index, state in self.groups:
             v[index] = state.voltage
         return v
@@ -176,12 +345,14 @@ class PlaybackKernel:
     values, dotted with the weights.  The products are computed once at load
     (the same exact arithmetic) and played back."""
 
-    def __init__(self, sources: list[tuple[np.ndarray, np.ndarray, np.ndarray]]):
-        """``sources``: (slots, values (period, dims), weights (rows, dims))."""
+    def __init__(self, sources: list[tuple[np.ndarray, np.ndarray, np.ndarray]], arith=None):
+        """``sources``: (slots, values (period, dims), weights (rows, dims)) as
+        stored s16.15 words; ``arith``: the arithmetic (fixed point by default)."""
+        ar = arith or FixedArithmetic()
         tables, slots, base, period, width = [], [], [], [], []
         offset = 0
         for slot, values, weights in sources:
-            table = fixed.dot(values, np.asarray(weights).T).astype(np.int32)  # (period, rows)
+            table = ar.saturate(ar.dot(ar.value(values), ar.param(weights).T))  # (period, rows)
             tables.append(table.ravel())
             rows = table.shape[1]
             slots.append(slot)
@@ -191,7 +362,8 @@ class PlaybackKernel:
             offset += table.size
         cat = lambda parts: (np.concatenate(parts).astype(np.int64) if parts
                              else np.zeros(0, np.int64))
-        self.table, self.slots, self.base = cat(tables), cat(slots), cat(base)
+        self.table = np.concatenate(tables) if tables else np.zeros(0, ar.dtype)
+        self.slots, self.base = cat(slots), cat(base)
         self.period, self.width = cat(period), cat(width)
 
     def step(self, t: int, payloads: np.ndarray) -> None:

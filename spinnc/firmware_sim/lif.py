@@ -1,8 +1,10 @@
-"""The LIF neuron update an ensemble core runs every tick, in fixed point.
+"""The LIF neuron update an ensemble core runs every tick.
 
-The scheme (nengo's exact integration and sub-tick spike times, built from
-:mod:`spinnc.fixed` operations) is documented in :mod:`spinnc.fixed`.  All
-neurons of a core update at once: no Python loop over neurons.
+:func:`lif_step` is the fixed-point update: nengo's exact integration and
+sub-tick spike times built from :mod:`spinnc.fixed` operations (the scheme is
+documented in :mod:`spinnc.fixed`).  :func:`float_lif_step` is nengo's own
+float64 update (``nengo.LIF.step``) over the same state, for the emulator's
+float mode.  All neurons of a core update at once: no Python loop over neurons.
 """
 
 from dataclasses import dataclass
@@ -58,4 +60,46 @@ def lif_step(lif: LIFConstants, current: np.ndarray, state: LIFState) -> np.ndar
     state.voltage = voltage.astype(np.int32)
     # A finished refractory period stays at 0 instead of counting down forever.
     state.refractory = np.maximum(refractory, 0).astype(np.int32)
+    return spiked
+
+
+@dataclass(frozen=True)
+class FloatLIF:
+    """A population's LIF constants as reals, recovered from its stored
+    fixed-point :class:`~spinnc.fixed.LIFConstants` (float mode)."""
+
+    tau_rc: float  # seconds: tau_rc_ticks * dt
+    tau_ref: float  # seconds: tau_ref_ticks * dt
+    min_voltage: float
+    dt: float
+
+    @classmethod
+    def from_fixed(cls, lif: LIFConstants, dt: float) -> "FloatLIF":
+        """The real constants that ``lif``'s s16.15 words stand for."""
+        real = lambda raw: float(fixed.to_float(raw))
+        return cls(real(lif.tau_rc_ticks) * dt, real(lif.tau_ref_ticks) * dt,
+                   real(lif.min_voltage), dt)
+
+
+def float_lif_step(lif: FloatLIF, current: np.ndarray, state: LIFState) -> np.ndarray:
+    """Advance the neurons one tick in float64, exactly as ``nengo.LIF.step``.
+
+    ``state`` holds float64 arrays: the voltage, and the refractory time in
+    *seconds* (nengo's unit, so every operation is nengo's and the result is
+    bit-identical to it).  Updates ``state`` in place and returns the boolean
+    spike vector.
+    """
+    dt, tau_rc = lif.dt, lif.tau_rc
+    current = np.asarray(current, dtype=np.float64)
+    refractory = state.refractory - dt
+    # Integrate for the part of the tick after the refractory period ends.
+    delta_t = np.clip(dt - refractory, 0, dt)
+    voltage = state.voltage - (current - state.voltage) * np.expm1(-delta_t / tau_rc)
+    spiked = voltage > 1
+    # Spike time from v(0) = 1: when in the tick the voltage crossed 1.
+    t_spike = dt + tau_rc * np.log1p(-(voltage[spiked] - 1) / (current[spiked] - 1))
+    voltage[voltage < lif.min_voltage] = lif.min_voltage
+    voltage[spiked] = 0
+    refractory[spiked] = lif.tau_ref + t_spike
+    state.voltage, state.refractory = voltage, refractory
     return spiked
