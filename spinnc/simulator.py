@@ -42,9 +42,9 @@ from __future__ import annotations
 
 import inspect
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import nengo
 import numpy as np
@@ -177,9 +177,9 @@ class Simulator:
         self.machine, self.placer, self.strict = machine or Machine.spinn5(), placer, strict
         self._dt, self.seed, self._build_seed = float(dt), int(seed), int(seed)
         self._model = None
-        with ProgressTracker(progress_bar, Progress("Building", "Build")) as pt:
-            with pt.next_stage("Compiling for SpiNNaker", "Compilation"):
-                self.compilation = self._compile(INITIAL_HORIZON)
+        with (ProgressTracker(progress_bar, Progress("Building", "Build")) as pt,
+              pt.next_stage("Compiling for SpiNNaker", "Compilation")):
+            self.compilation = self._compile(INITIAL_HORIZON)
         graph = self.compilation.graph
         self._probe_names = {probe: graph.name_of(probe) for probe in network.all_probes}
         self._check_probe_filters()
@@ -391,7 +391,7 @@ class Simulator:
         logged_x = np.array(x, copy=True)  # before the function can change x
         y = inp.function(t, x)
         y = np.zeros(0) if y is None and inp.size_out == 0 else np.array(y, dtype=float)
-        step = int(round(t / self.dt)) - 1
+        step = round(t / self.dt) - 1
         if step == len(self._host_log):
             self._host_log.append({})
         self._host_log[step][name] = (logged_x, y)
@@ -399,7 +399,7 @@ class Simulator:
 
     def _replay(self, name: str, t: float, x: np.ndarray) -> np.ndarray:
         """Answer a host call of a re-run from the log, checking its input."""
-        step = int(round(t / self.dt)) - 1
+        step = round(t / self.dt) - 1
         logged_x, y = self._host_log[step][name]
         if not np.array_equal(logged_x, x):
             raise RerunMismatch(f"re-running the recompiled Image gave host function "
