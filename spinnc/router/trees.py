@@ -77,10 +77,12 @@ def route(nets: list[Net], placements: Placements, machine: Machine) -> Routes:
     core_of = np.asarray(placements.core, dtype=np.int64)
     sources = np.fromiter((n.source for n in nets), dtype=np.int64, count=len(nets))
     source_chip, source_core = chip_of[sources], core_of[sources]
+    if not nets:
+        empty = np.zeros(0, dtype=np.int64)
+        return Routes(empty, empty, empty, empty, empty)
     # Each net's sink chips (unique, sorted) with the route bits of their cores.
     fan_out = np.fromiter((len(n.sinks) for n in nets), dtype=np.int64, count=len(nets))
-    sinks = (np.concatenate([np.asarray(n.sinks, dtype=np.int64) for n in nets])
-             if nets else np.zeros(0, dtype=np.int64))
+    sinks = np.concatenate([np.asarray(n.sinks, dtype=np.int64) for n in nets])
     owner = np.repeat(np.arange(len(nets)), fan_out)
     order = np.lexsort((chip_of[sinks], owner))
     owner, chip, bit = owner[order], chip_of[sinks][order], np.left_shift(

@@ -115,3 +115,14 @@ def test_checker_catches_loops():
               for x in range(3)}
     with pytest.raises(RoutingError, match="twice"):
         check(nets, placements, keys, tables, machine)
+
+
+def test_no_nets_no_routes():
+    from spinnc.compiler import compile_network
+    import nengo
+
+    with nengo.Network(seed=0) as model:
+        e = nengo.Ensemble(10, 1, label="alone")
+        nengo.Probe(e.neurons, label="spikes")
+    compiled = compile_network(model, Machine.spinn3(), n_steps=10, placer="hilbert")
+    assert compiled.image.tables == {} and len(compiled.image.cores) == 1
