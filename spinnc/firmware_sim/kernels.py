@@ -59,9 +59,6 @@ class FixedArithmetic:
     dtype = np.dtype(np.int32)  # values and payloads
     wide_dtype = np.dtype(np.int64)  # accumulators
 
-    def __init__(self, dt: float | None = None):
-        self.dt = dt  # unused: the stored constants are already per tick
-
     def param(self, raw, fmt: Format = S16_15) -> np.ndarray:
         """A stored parameter, as the kernels use it (``fmt`` is its format)."""
         return np.asarray(raw, dtype=np.int64)
@@ -90,8 +87,8 @@ class FixedArithmetic:
         return _round_s16_15(np.einsum("nd,nd->n", a, b.astype(np.int64)))
 
     def accumulate(self, index: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
-        """Sums of ``weights`` by ``index`` into ``size`` accumulators (exact:
-        int32 terms, far fewer than 2**21 of them, so float64 adds them exactly)."""
+        """Sums of ``weights`` by ``index`` into ``size`` accumulators; exact,
+        since float64 adds up to 2**22 int32 terms without rounding."""
         return np.bincount(index, weights=weights, minlength=size).astype(np.int64)
 
     def scatter(self, to: np.ndarray, frm: np.ndarray, payloads: np.ndarray,
@@ -133,7 +130,7 @@ class FloatArithmetic:
     wide_dtype = np.dtype(np.float64)
 
     def __init__(self, dt: float):
-        self.dt = dt
+        self.dt = dt  # the LIF update runs in seconds, as nengo's does
 
     def param(self, raw, fmt: Format = S16_15) -> np.ndarray:
         return fixed.to_float(raw, fmt)
@@ -188,11 +185,12 @@ def arithmetic(precision: str, dt: float) -> FixedArithmetic | FloatArithmetic:
     ValueError
         For any other precision, naming the choices.
     """
-    kinds = {"fixed": FixedArithmetic, "float": FloatArithmetic}
-    if precision not in kinds:
-        raise ValueError(f"precision must be one of {', '.join(map(repr, PRECISIONS))}, "
-                         f"not {precision!r}")
-    return kinds[precision](dt)
+    if precision == "fixed":
+        return FixedArithmetic()
+    if precision == "float":
+        return FloatArithmetic(dt)
+    raise ValueError(f"precision must be one of {', '.join(map(repr, PRECISIONS))}, "
+                     f"not {precision!r}")
 
 
 class FilterBank:
