@@ -3,52 +3,87 @@
 import argparse
 import sys
 
+import numpy as np
+
 from .errors import SpinncError
+from .table import format_table
 
 
 def demo(args) -> None:
-    """Build, quantise and map the demo model onto one SpiNN-5 board, printing
-    each stage's summary."""
+    """Build, quantise, map and route the demo model on one SpiNN-5 board, run it
+    on the emulator in fixed and float point, and compare with nengo."""
+    from .compiler import compile_network
     from .demo import demo_model
-    from .frontend import build, quantise
+    from .firmware_sim import Emulator
+    from .frontend import reference
     from .machine import Machine
-    from .mapper import allocate_keys, check_keys, partition, place, placement_summary
+    from .mapper import placement_summary
 
-    network = demo_model(seed=args.seed)
-    graph = build(network, dt=args.dt)
-    fixed_graph, report = quantise(graph)
-    print(graph.summary())
+    n_steps = max(1, round(args.duration / args.dt))
+    compiled = compile_network(demo_model(seed=args.seed), Machine.spinn5(), dt=args.dt,
+                               seed=args.seed, n_steps=n_steps, placer=args.placer)
+    image = compiled.image
+    print(compiled.graph.summary())
     print()
-    print(f"Quantisation to fixed point ({report.saturated} values saturated)")
-    print(report)
-
-    machine = Machine.spinn5()
-    mapped = partition(fixed_graph, machine)
-    placements = place(mapped.vertices, mapped.nets, machine, placer=args.placer, seed=args.seed)
-    keys = allocate_keys(mapped.nets, placements)
-    check_keys(keys)
+    print(f"Quantisation to fixed point ({compiled.quantisation.saturated} values saturated)")
+    print(compiled.quantisation)
     print()
-    print(f"Mapping onto one SpiNN-5 board: {machine}")
-    print(mapped.summary())
+    print(f"Mapping onto one SpiNN-5 board: {image.machine}")
+    print(compiled.partition.summary())
     print()
-    print(placement_summary(mapped.vertices, placements))
+    print(placement_summary(compiled.partition.vertices, compiled.placements))
     print()
-    print(routing_summary(mapped.nets, placements, keys, machine))
+    print(routing_summary(compiled.tables, image.tables))
+
+    runs = {}
+    for precision in ("fixed", "float"):
+        emulator = Emulator(image, precision=precision)
+        emulator.run(n_steps)
+        runs[precision] = emulator
+    expected = reference(demo_model(seed=args.seed), n_steps * args.dt, dt=args.dt, seed=args.seed)
+    print()
+    print(comparison_table(runs["fixed"].recordings(), runs["float"].recordings(), expected,
+                           compiled.graph))
+    print()
+    print(run_summary(runs["fixed"].provenance(), image, n_steps * args.dt))
 
 
-def routing_summary(nets, placements, keys, machine) -> str:
-    """Route, table and minimise; check the result; the table size of each chip."""
-    from .router import check, is_default_routable, minimise_chip, route, routing_tables
-    from .table import format_table
+def routing_summary(generated: dict, minimised: dict) -> str:
+    """Each chip's routing-table size, as generated and after minimisation."""
+    from .router import is_default_routable
 
-    tables = routing_tables(route(nets, placements, machine), keys)
-    minimised = {chip: minimise_chip(t, chip, machine.router_entries)
-                 for chip, t in tables.items()}
-    check(nets, placements, keys, minimised, machine)
     rows = [(f"({x}, {y})", len(t), int(is_default_routable(t).sum()), len(minimised[x, y]))
-            for (x, y), t in sorted(tables.items())]
+            for (x, y), t in sorted(generated.items())]
     return format_table(("chip", "entries", "default-routable", "after minimisation"), rows,
-                        f"Routing tables ({len(tables)} chips; every net checked)")
+                        f"Routing tables ({len(generated)} chips; every net checked)")
+
+
+def comparison_table(fixed: dict, floating: dict, expected: dict, graph) -> str:
+    """Per value probe: RMS error of the fixed and float emulations against
+    nengo's reference, and the reference's own RMS."""
+    def rms(a):
+        return float(np.sqrt(np.mean(np.square(a))))
+
+    rows = [(name, f"{rms(fixed[name] - expected[name]):.4f}",
+             f"{rms(floating[name] - expected[name]):.4f}", f"{rms(expected[name]):.4f}")
+            for name, probe in graph.probes.items() if probe.kind == "value"]
+    return format_table(("probe", "RMS error fixed", "RMS error float", "reference RMS"),
+                        rows, "Emulation against nengo's float reference")
+
+
+def run_summary(provenance, image, seconds: float) -> str:
+    chips = {(c.x, c.y) for c in image.cores}
+    dropped = sum(r.dropped for r in provenance.routers)
+    sent = sum(c.packets_sent for c in provenance.cores)
+    busiest = max(provenance.cores, key=lambda c: c.max_cycles)
+    return "\n".join([
+        f"Ran {seconds:g} s ({provenance.ticks} ticks) on {len(image.cores)} cores of "
+        f"{len(chips)} chip{'s' * (len(chips) != 1)}",
+        f"most cycles in a tick: {busiest.max_cycles:,} of {provenance.cycles_per_tick:,} "
+        f"(core {busiest.core} of chip ({busiest.x}, {busiest.y}), {busiest.name})",
+        f"overruns: {sum(c.overruns for c in provenance.cores)}; packets sent: {sent:,}; "
+        f"dropped: {dropped}",
+    ])
 
 
 def compile_command(args) -> None:
@@ -88,10 +123,12 @@ def main(argv=None) -> int:
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     commands = parser.add_subparsers(dest="command", required=True)
     demo_parser = commands.add_parser(
-        "demo", help="build, quantise, map and route the demo model on one SpiNN-5 board")
+        "demo", help="map the demo model onto one SpiNN-5 board, run it on the emulator and "
+        "compare with nengo")
     demo_parser.add_argument("--seed", type=int, default=0)
     demo_parser.add_argument("--dt", type=float, default=0.001)
     demo_parser.add_argument("--placer", default="anneal", help="hilbert or anneal")
+    demo_parser.add_argument("--duration", type=float, default=1.0, help="seconds to run")
     demo_parser.set_defaults(run=demo)
 
     compile_parser = commands.add_parser(

@@ -29,6 +29,22 @@ def test_demo_prints_partition_and_placement_on_a_spinn5_board(capsys):
     assert "Partition: 3 vertices" in out
     assert "x+y" in out and "value_source" in out and "recorder" in out
     assert "Placement (hilbert" in out and "chips used" in out
+    assert "Routing tables (1 chips; every net checked)" in out
+
+
+def test_demo_runs_on_the_emulator_and_compares_with_nengo(capsys):
+    assert cli.main(["demo", "--placer", "hilbert", "--duration", "0.5"]) == 0
+    out = capsys.readouterr().out
+    table = out[out.index("Emulation against nengo's float reference"):]
+    rows = {}
+    for line in table.splitlines()[3:6]:
+        name, *numbers = line.rsplit(None, 3)
+        rows[name] = [float(n) for n in numbers]
+    assert set(rows) == {"sine", "x", "x squared"}
+    for fixed_error, float_error, reference_rms in rows.values():
+        assert fixed_error < 0.1 * reference_rms and float_error < 0.1 * reference_rms
+    assert "Ran 0.5 s (500 ticks) on 3 cores of 1 chip" in out
+    assert "overruns: 0" in out and "dropped: 0" in out
 
 
 def test_errors_are_one_line_without_traceback(monkeypatch, capsys):
