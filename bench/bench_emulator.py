@@ -1,0 +1,191 @@
+"""Benchmark the emulator (spinnc.firmware_sim.Emulator) against nengo.
+
+Prints JSON with two parts:
+
+``channel``
+    Node -> 1000 LIF -> 1000 LIF communication channel (1-D, sine input,
+    synapse 0.01, probe on the second ensemble) for 1 s: the emulator's run
+    time (``Emulator(image).run(1000)``, compile excluded) in fixed and float
+    precision, against ``nengo.Simulator``'s ``sim.run(1.0)`` (build
+    excluded) in the same process.  Target: fixed emulator / nengo <= 1.0.
+``board``
+    A full SpiNN-5 board of NEF ensembles (>= 100,000 neurons in rings of
+    decoded connections, 1-4 dimensions) compiled once and run: wall seconds
+    per simulated second (target <= 10) and the process's peak resident
+    memory (target < 2 GB), with the partition, compile seconds and the
+    provenance highlights.
+
+Usage::
+
+    OPENBLAS_NUM_THREADS=1 python bench/bench_emulator.py [--quick] [--repeats N]
+"""
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import nengo  # noqa: E402
+import numpy as np  # noqa: E402
+
+from spinnc.compiler import compile_network  # noqa: E402
+from spinnc.firmware_sim import Emulator  # noqa: E402
+from spinnc.machine import Machine  # noqa: E402
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB (Linux: KiB units)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def channel_model(neurons: int, seed: int = 0) -> nengo.Network:
+    with nengo.Network(label="channel", seed=seed) as model:
+        stim = nengo.Node(lambda t: np.sin(2 * np.pi * t), label="sine")
+        a = nengo.Ensemble(neurons, 1, label="a")
+        b = nengo.Ensemble(neurons, 1, label="b")
+        nengo.Connection(stim, a)
+        nengo.Connection(a, b, synapse=0.01)
+        nengo.Probe(b, synapse=0.01, label="b")
+    return model
+
+
+def best_of(repeats: int, function) -> float:
+    """The fastest of ``repeats`` timed calls of ``function()`` (seconds)."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def bench_channel(neurons: int, steps: int, repeats: int) -> dict:
+    model = channel_model(neurons)
+    start = time.perf_counter()
+    compilation = compile_network(model, Machine.spinn5(), n_steps=steps, seed=0,
+                                  placer="hilbert")
+    compile_s = time.perf_counter() - start
+    image = compilation.image
+
+    def nengo_run():
+        with nengo.Simulator(model, seed=0, progress_bar=False) as sim:
+            start = time.perf_counter()
+            sim.run(steps * 0.001)
+            return time.perf_counter() - start
+
+    nengo_s = min(nengo_run() for _ in range(repeats))
+    fixed_s = best_of(repeats, lambda: Emulator(image).run(steps))
+    float_s = best_of(repeats, lambda: Emulator(image, precision="float").run(steps))
+    load_s = best_of(repeats, lambda: Emulator(image))  # included in the two above
+    fixed_run = fixed_s - load_s
+    float_run = float_s - best_of(repeats, lambda: Emulator(image, precision="float"))
+    return {
+        "neurons_per_ensemble": neurons, "steps": steps, "repeats": repeats,
+        "compile_s": round(compile_s, 3),
+        "nengo_run_s": round(nengo_s, 4),
+        "emulator_load_s": round(load_s, 4),
+        "emulator_fixed_run_s": round(fixed_run, 4),
+        "emulator_float_run_s": round(float_run, 4),
+        "ratio_fixed_to_nengo": round(fixed_run / nengo_s, 3),
+        "ratio_float_to_nengo": round(float_run / nengo_s, 3),
+        "target_ratio": 1.0,
+        "meets_target": fixed_run / nengo_s <= 1.0,
+    }
+
+
+def board_model(n_ensembles: int, neurons: int, ring: int, seed: int = 0) -> nengo.Network:
+    """``n_ensembles`` ensembles of ``neurons`` neurons and 1-4 dimensions in
+    rings of ``ring``: each ring has a sine input into its first ensemble,
+    every ensemble feeds the next one of its ring (decoded, the shared
+    dimensions), and the first ensemble of each ring is probed."""
+    with nengo.Network(label="board", seed=seed) as model:
+        ensembles = [nengo.Ensemble(neurons, 1 + i % 4, label=f"e{i}")
+                     for i in range(n_ensembles)]
+        for first in range(0, n_ensembles, ring):
+            members = ensembles[first:first + ring]
+            stim = nengo.Node(lambda t, k=first: np.sin(2 * np.pi * t + k), label=f"in{first}")
+            nengo.Connection(stim, members[0][0])
+            for a, b in zip(members, members[1:] + members[:1]):
+                if a is b:
+                    continue
+                k = min(a.dimensions, b.dimensions)
+                nengo.Connection(a[:k], b[:k], synapse=0.005, transform=0.9)
+            nengo.Probe(members[0], synapse=0.01, label=f"p{first}")
+    return model
+
+
+def bench_board(n_ensembles: int, neurons: int, steps: int, ring: int = 10) -> dict:
+    model = board_model(n_ensembles, neurons, ring)
+    start = time.perf_counter()
+    compilation = compile_network(model, Machine.spinn5(), n_steps=steps, seed=0,
+                                  placer="hilbert")
+    compile_s = time.perf_counter() - start
+    image = compilation.image
+    start = time.perf_counter()
+    emulator = Emulator(image)
+    load_s = time.perf_counter() - start
+    start = time.perf_counter()
+    emulator.run(steps)
+    run_s = time.perf_counter() - start
+    prov = emulator.provenance()
+    ensemble_cores = [c for c in prov.cores if c.application == "ensemble"]
+    busiest = max(prov.cores, key=lambda c: c.max_cycles)
+    wall_per_sim_s = run_s / (steps * image.dt)
+    peak = peak_rss_mb()
+    return {
+        "ensembles": n_ensembles, "neurons_per_ensemble": neurons,
+        "neurons": n_ensembles * neurons, "dimensions": "1-4 (cycling)", "ring": ring,
+        "steps": steps,
+        "partition": {"cores": len(image.cores), "ensemble_cores": len(ensemble_cores),
+                      "chips": len({(c.x, c.y) for c in image.cores})},
+        "compile_s": round(compile_s, 2),
+        "compile_stages_s": {k: round(v, 2) for k, v in compilation.seconds.items()},
+        "emulator_load_s": round(load_s, 2),
+        "run_s": round(run_s, 2),
+        "wall_s_per_simulated_s": round(wall_per_sim_s, 2),
+        "target_wall_s_per_simulated_s": 10.0,
+        "peak_rss_mb": round(peak, 1),
+        "target_peak_rss_mb": 2048,
+        "meets_targets": wall_per_sim_s <= 10.0 and peak < 2048,
+        "provenance": {
+            "max_cycles_per_tick": busiest.max_cycles,
+            "busiest_core": f"{busiest.name} at ({busiest.x}, {busiest.y}, {busiest.core})",
+            "cycles_per_tick": prov.cycles_per_tick,
+            "overruns": prov.overruns,
+            "packets_sent": prov.packets_sent,
+            "packets_dropped": prov.dropped,
+            "links_used": len(prov.links),
+        },
+    }
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="timed runs of the channel (best is kept)")
+    parser.add_argument("--skip-board", action="store_true")
+    parser.add_argument("--skip-channel", action="store_true")
+    args = parser.parse_args(argv)
+    if args.quick:
+        channel = dict(neurons=200, steps=200, repeats=args.repeats or 1)
+        board = dict(n_ensembles=40, neurons=100, steps=50)
+    else:
+        channel = dict(neurons=1000, steps=1000, repeats=args.repeats or 3)
+        board = dict(n_ensembles=250, neurons=400, steps=1000)
+    out = {"python": sys.version.split()[0], "numpy": np.__version__,
+           "nengo": nengo.__version__,
+           "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS")}
+    if not args.skip_channel:
+        out["channel"] = bench_channel(**channel)
+    if not args.skip_board:
+        out["board"] = bench_board(**board)
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
