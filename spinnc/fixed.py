@@ -67,6 +67,11 @@ import numpy as np
 
 from .errors import QuantisationError
 
+try:  # the clip ufunc itself: np.clip's Python wrapper costs more than small clips
+    from numpy._core.umath import clip as _clip
+except ImportError:  # pragma: no cover - other numpy layouts
+    _clip = np.clip
+
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
 
@@ -162,7 +167,7 @@ def quantise(x, fmt: Format = S16_15, what: str = "value", hint: str = ""):
 
 def saturate(x):
     """Clip int64 results to the int32 range."""
-    return np.clip(x, INT32_MIN, INT32_MAX).astype(np.int32)
+    return _clip(x, INT32_MIN, INT32_MAX).astype(np.int32)
 
 
 def mul(a, b, fmt: Format = S16_15):
@@ -171,8 +176,10 @@ def mul(a, b, fmt: Format = S16_15):
     The exact int64 product plus half a unit, shifted right arithmetically by
     ``fmt.frac_bits`` (round to nearest, halves up), saturated.
     """
-    product = np.asarray(a, dtype=np.int64) * np.asarray(b, dtype=np.int64)
-    return saturate((product + (1 << (fmt.frac_bits - 1))) >> fmt.frac_bits)
+    product = np.multiply(a, b, dtype=np.int64)
+    product += 1 << (fmt.frac_bits - 1)
+    product >>= fmt.frac_bits
+    return saturate(product)
 
 
 def dot(a, b, fmt: Format = S16_15):
@@ -257,9 +264,29 @@ def neg_log1m(r, terms: int):
     """``-ln(1 - r) = r + r**2/2 + r**3/3 + ...`` for ``0 <= r < 1`` in s1.30,
     with ``terms`` terms."""
     r = np.asarray(r, dtype=np.int32)
+    if r.size and np.abs(r).max() <= S1_30.one:
+        return _neg_log1m_unsaturated(r.astype(np.int64), terms)
     power = r
     total = r.astype(np.int64)
     for n in range(2, terms + 1):
         power = mul(power, r, S1_30)
         total = total + mul(power, _INVERSE[n - 1], S1_30)
     return saturate(total)
+
+
+def _neg_log1m_unsaturated(r: np.ndarray, terms: int) -> np.ndarray:
+    """:func:`neg_log1m` for ``|r| <= 1``, in fewer operations: every power
+    and term then stays within +-1 (s1.30), so the multiplies' saturation
+    never acts and is left out; the result is the same to the bit."""
+    half = 1 << (S1_30.frac_bits - 1)
+    powers = np.empty((terms, r.size), dtype=np.int64)
+    powers[0] = r
+    for n in range(1, terms):
+        power = np.multiply(powers[n - 1], r, out=powers[n])
+        power += half
+        power >>= S1_30.frac_bits
+    # Term n (from 1) is power_n / n, rounded; term 1 is r itself.
+    scaled = powers[1:] * _INVERSE[1:terms, None].astype(np.int64)
+    scaled += half
+    scaled >>= S1_30.frac_bits
+    return saturate(r + scaled.sum(axis=0))

@@ -8,6 +8,7 @@ float mode.  All neurons of a core update at once: no Python loop over neurons.
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -30,37 +31,73 @@ def lif_step(lif: LIFConstants, current: np.ndarray, state: LIFState) -> np.ndar
 
     Updates ``state`` in place and returns the boolean spike vector.
     """
-    current = np.asarray(current, dtype=np.int64)
-    refractory = state.refractory.astype(np.int64) - ONE
-    # Fraction of this tick each neuron integrates for (0 while refractory).
-    delta = np.clip(ONE - refractory, 0, ONE)
-    decay = np.where(delta == ONE, lif.decay, 0).astype(np.int64)
-    partial = (delta > 0) & (delta < ONE)
-    if partial.any():
-        exponent = fixed.mul(lif.dt_over_tau_rc, delta[partial], S16_15)  # s1.30
-        decay[partial] = fixed.one_minus_exp_neg(exponent, lif.exp_terms)
-
     voltage = state.voltage.astype(np.int64)
-    voltage = voltage + fixed.mul(fixed.saturate(current - voltage), decay, S1_30)
-    voltage = fixed.saturate(voltage).astype(np.int64)
-    spiked = voltage > ONE
+    refractory = state.refractory.astype(np.int64)
+    spikes = lif_update(lif, decay_table(lif), np.asarray(current, dtype=np.int64),
+                        voltage, refractory)
+    state.voltage = voltage.astype(np.int32)
+    state.refractory = refractory.astype(np.int32)
+    spiked = np.zeros(voltage.size, dtype=bool)
+    spiked[spikes] = True
+    return spiked
 
-    if spiked.any():
+
+@lru_cache(maxsize=64)
+def decay_table(lif: LIFConstants) -> np.ndarray:
+    """``k(delta)`` (s1.30) for every integration fraction ``delta`` of a
+    tick, 0 to 1 in s16.15 (``ONE + 1`` entries): 0 while refractory, the
+    stored ``k(1)`` for a whole tick, and the series in between.  The series
+    is evaluated here once for all 2**15 fractions instead of every tick on
+    the neurons that leave their refractory period: the same values."""
+    delta = np.arange(ONE + 1, dtype=np.int64)
+    exponent = fixed.mul(lif.dt_over_tau_rc, delta, S16_15)  # s1.30
+    table = fixed.one_minus_exp_neg(exponent, lif.exp_terms).astype(np.int64)
+    table[0], table[ONE] = 0, lif.decay
+    table.flags.writeable = False
+    return table
+
+
+def _saturate(x: np.ndarray) -> np.ndarray:
+    """Clip an int64 array to the int32 range in place (it stays int64)."""
+    return fixed._clip(x, fixed.INT32_MIN, fixed.INT32_MAX, out=x)
+
+
+def lif_update(lif: LIFConstants, table: np.ndarray, current: np.ndarray,
+               voltage: np.ndarray, refractory: np.ndarray) -> np.ndarray:
+    """:func:`lif_step` on int64 state arrays, updated in place.
+
+    ``table`` is :func:`decay_table` of ``lif``; ``current``, ``voltage`` and
+    ``refractory`` are int64 arrays holding int32 words (the state stays
+    within int32, as the firmware's does).  Returns the indices of the
+    neurons that spiked.
+    """
+    refractory -= ONE
+    # Fraction of this tick each neuron integrates for (0 while refractory).
+    delta = fixed._clip(ONE - refractory, 0, ONE)
+    # v += (J - v) k(delta), every step saturated to a word.
+    change = _saturate(current - voltage)
+    change *= table[delta]
+    change += 1 << (S1_30.frac_bits - 1)
+    change >>= S1_30.frac_bits
+    voltage += _saturate(change)
+    _saturate(voltage)
+    spikes = np.flatnonzero(voltage > ONE)
+    over = voltage[spikes] - ONE
+    np.maximum(voltage, lif.min_voltage, out=voltage)
+    # A finished refractory period stays at 0 instead of counting down forever.
+    np.maximum(refractory, 0, out=refractory)
+    if spikes.size:
         # Time since the crossing of 1, in ticks: tau_rc/dt * -ln(1 - r),
         # r = (v - 1) / (J - 1) (J > v > 1 for a neuron that just spiked).
-        over = voltage[spiked] - ONE
-        drive = np.maximum(current[spiked] - ONE, over)
+        drive = np.maximum(current[spikes] - ONE, over)
         ratio = fixed.div(over, drive, S1_30)
         ticks = fixed.mul(lif.tau_rc_ticks, fixed.neg_log1m(ratio, lif.log_terms), S1_30)
-        ticks = np.minimum(ticks, delta[spiked])
-        refractory[spiked] = lif.tau_ref_ticks + ONE - ticks
-
-    voltage = np.maximum(voltage, lif.min_voltage)
-    voltage[spiked] = 0
-    state.voltage = voltage.astype(np.int32)
-    # A finished refractory period stays at 0 instead of counting down forever.
-    state.refractory = np.maximum(refractory, 0).astype(np.int32)
-    return spiked
+        ticks = np.minimum(ticks, delta[spikes])
+        # As an int32 word, like the rest of the state.
+        refractory[spikes] = np.maximum(lif.tau_ref_ticks + ONE - ticks.astype(np.int64),
+                                        0).astype(np.int32)
+        voltage[spikes] = 0
+    return spikes
 
 
 @dataclass(frozen=True)
