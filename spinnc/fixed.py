@@ -265,7 +265,7 @@ def neg_log1m(r, terms: int):
     with ``terms`` terms."""
     r = np.asarray(r, dtype=np.int32)
     if r.size and np.abs(r).max() <= S1_30.one:
-        return _neg_log1m_unsaturated(r.astype(np.int64), terms)
+        return neg_log1m_unit(r.astype(np.int64), terms)
     power = r
     total = r.astype(np.int64)
     for n in range(2, terms + 1):
@@ -274,8 +274,9 @@ def neg_log1m(r, terms: int):
     return saturate(total)
 
 
-def _neg_log1m_unsaturated(r: np.ndarray, terms: int) -> np.ndarray:
-    """:func:`neg_log1m` for ``|r| <= 1``, in fewer operations: every power
+def neg_log1m_unit(r: np.ndarray, terms: int) -> np.ndarray:
+    """:func:`neg_log1m` for int64 ``r`` known to hold ``|r| <= 1`` (s1.30),
+    in fewer operations: every power
     and term then stays within +-1 (s1.30), so the multiplies' saturation
     never acts and is left out; the result is the same to the bit."""
     half = 1 << (S1_30.frac_bits - 1)

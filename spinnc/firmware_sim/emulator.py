@@ -325,9 +325,12 @@ class Emulator:
         u = self.inputs.sum(y)
         payloads = np.zeros(self.n_slots, dtype=self.arith.dtype)
         if self.ensembles is not None:
-            spiked = self.ensembles.step(y, u, payloads)
-            for recorder in self.spike_recorders.values():
-                recorder.record(t, spiked)
+            spikes = self.ensembles.step(y, u, payloads)
+            if any(r.due(t) for r in self.spike_recorders.values()):
+                spiked = np.zeros(self.ensembles.n_neurons, dtype=bool)
+                spiked[spikes] = True
+                for recorder in self.spike_recorders.values():
+                    recorder.record(t, spiked)
             if any(r.due(t) for r in self.voltage_recorders.values()):
                 voltage = self.ensembles.voltage()
                 for recorder in self.voltage_recorders.values():

@@ -25,11 +25,10 @@ emulator (:func:`arithmetic`):
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse
 
 from .. import fixed
 from ..fixed import S1_30, S16_15, Format, LIFConstants
-from .lif import FloatLIF, LIFState, float_lif_step, lif_step
+from .lif import FloatLIF, LIFState, decay_table, float_lif_step, lif_update
 from .packets import scatter
 
 HALF = 1 << 14  # half an s16.15 unit: the rounding of a dot product
@@ -110,10 +109,13 @@ class FixedArithmetic:
 
     def lif_state(self, voltage_raw: np.ndarray, refractory_raw: np.ndarray) -> LIFState:
         """The LIF state from the stored s16.15 voltage and refractory ticks."""
-        return LIFState(np.asarray(voltage_raw, np.int32), np.asarray(refractory_raw, np.int32))
+        return LIFState(np.asarray(voltage_raw, np.int32).astype(np.int64),
+                        np.asarray(refractory_raw, np.int32).astype(np.int64))
 
     def lif_step(self, lif, current: np.ndarray, state: LIFState) -> np.ndarray:
-        return lif_step(lif, current, state)
+        """:func:`~.lif.lif_step` on int64 state (int32 words, widened once);
+        returns the indices of the neurons that spiked."""
+        return lif_update(lif, decay_table(lif), current, state.voltage, state.refractory)
 
 
 class FloatArithmetic:
@@ -174,7 +176,8 @@ class FloatArithmetic:
         return LIFState(fixed.to_float(voltage_raw), fixed.to_float(refractory_raw) * self.dt)
 
     def lif_step(self, lif: FloatLIF, current: np.ndarray, state: LIFState) -> np.ndarray:
-        return float_lif_step(lif, current, state)
+        """nengo's LIF update; returns the indices of the neurons that spiked."""
+        return np.flatnonzero(float_lif_step(lif, current, state))
 
 
 def arithmetic(precision: str, dt: float) -> FixedArithmetic | FloatArithmetic:
@@ -259,8 +262,8 @@ class EnsembleKernel:
 
     Encoders are padded to the widest member (padding points at a zero input),
     LIF neurons are updated in groups of equal constants (usually one), and
-    decoders form one block-structured sparse matrix from neurons to packet
-    slots.  ``arith`` is the arithmetic (fixed point by default).
+    each neuron's per-spike decoders are a row of (packet slot, weight) pairs
+    that a spike adds in.  ``arith`` is the arithmetic (fixed point by default).
     """
 
     def __init__(self, members: list[Member], zero_input: int, arith=None):
@@ -297,16 +300,27 @@ class EnsembleKernel:
         self.slots = np.asarray(slots, dtype=np.int64)
         self.encoders = ar.param(self.encoders)
         self.bias, self.gain = ar.param(self.bias), ar.param(self.gain)
-        self.decoders = scipy.sparse.csr_matrix(
-            (ar.param(np.concatenate(values or [np.zeros(0, np.int64)])),
-             (np.concatenate(rows or [np.zeros(0, np.int64)]),
-              np.concatenate(cols or [np.zeros(0, np.int64)]))),
-            shape=(len(slots), n), dtype=ar.wide_dtype)
+        # Per neuron, the packet slots its spike adds into and its per-spike
+        # decoders there, padded to the widest neuron with slot len(slots)
+        # (dropped) and weight 0: decoding gathers the spiking neurons' rows.
+        rows = np.concatenate(rows or [np.zeros(0, np.int64)])
+        cols = np.concatenate(cols or [np.zeros(0, np.int64)])
+        values = ar.param(np.concatenate(values or [np.zeros(0, np.int64)]))
+        order = np.lexsort((rows, cols))  # by neuron, then slot
+        rows, cols, values = rows[order], cols[order], values[order]
+        per_neuron = np.bincount(cols, minlength=n)
+        width = int(per_neuron.max()) if n else 0
+        column = np.arange(cols.size) - np.repeat(np.cumsum(per_neuron) - per_neuron, per_neuron)
+        self.spike_slots = np.full((n, width), len(slots), dtype=np.int64)
+        self.spike_slots[cols, column] = rows
+        # float64 weights: bincount's sums of int32 words are exact (< 2**53).
+        self.spike_weights = np.zeros((n, width), dtype=np.float64)
+        self.spike_weights[cols, column] = values
         state = ar.lif_state(np.concatenate([m.arrays["voltage"] for m in members]),
                              np.concatenate([m.arrays["refractory"] for m in members]))
         self.groups = []
         for lif, parts in groups.items():
-            index = np.concatenate(parts)
+            index = np.concatenate(parts)  # all neurons in order when there is one group
             self.groups.append((lif, index, LIFState(state.voltage[index].copy(),
                                                      state.refractory[index].copy())))
         self.neuron_filter = np.asarray(neuron_filter, dtype=np.int64)
@@ -314,7 +328,8 @@ class EnsembleKernel:
 
     def step(self, y: np.ndarray, u: np.ndarray, payloads: np.ndarray) -> np.ndarray:
         """One tick: filter outputs ``y``, member inputs ``u``; writes the
-        decoded partial sums into ``payloads`` and returns the spike vector."""
+        decoded partial sums into ``payloads`` and returns the indices of the
+        neurons that spiked, in increasing order."""
         ar = self.arith
         # current = encoders . u (exact, rounded once) + bias + gain x neuron inputs
         current = ar.wide(ar.row_dot(self.encoders, u[self.input_index])) + self.bias
@@ -322,13 +337,20 @@ class EnsembleKernel:
             # Each neuron's inputs summed exactly, then scaled by its gain once.
             summed = ar.accumulate(self.neuron_target, y[self.neuron_filter], self.n_neurons)
             current += ar.mul(ar.saturate(summed), self.gain)
-        current = ar.saturate(current)
-        spiked = np.zeros(self.n_neurons, dtype=bool)
-        for lif, index, state in self.groups:
-            spiked[index] = ar.lif_step(lif, current[index], state)
-        # Decoding: the exact sum of the spiking neurons' per-spike decoders.
-        payloads[self.slots] = ar.saturate(self.decoders @ ar.wide(spiked))
-        return spiked
+        current = ar.wide(ar.saturate(current))
+        if len(self.groups) == 1:  # the usual case: one set of LIF constants
+            lif, index, state = self.groups[0]
+            spikes = ar.lif_step(lif, current, state)
+        else:
+            spikes = np.sort(np.concatenate([
+                index[ar.lif_step(lif, current[index], state)]
+                for lif, index, state in self.groups]))
+        # Decoding: the exact sum of the spiking neurons' per-spike decoders
+        # (in neuron order, as a sparse matrix product would add them).
+        total = np.bincount(self.spike_slots[spikes].ravel(),
+                            self.spike_weights[spikes].ravel(), minlength=self.slots.size + 1)
+        payloads[self.slots] = ar.saturate(total[:-1])
+        return spikes
 
     def voltage(self) -> np.ndarray:
         """Every neuron's membrane voltage (s16.15 words, or reals in float mode)."""

@@ -90,8 +90,10 @@ def lif_update(lif: LIFConstants, table: np.ndarray, current: np.ndarray,
         # Time since the crossing of 1, in ticks: tau_rc/dt * -ln(1 - r),
         # r = (v - 1) / (J - 1) (J > v > 1 for a neuron that just spiked).
         drive = np.maximum(current[spikes] - ONE, over)
-        ratio = fixed.div(over, drive, S1_30)
-        ticks = fixed.mul(lif.tau_rc_ticks, fixed.neg_log1m(ratio, lif.log_terms), S1_30)
+        # fixed.div(over, drive, S1_30) for 0 < over <= drive: in (0, 1], no
+        # division by zero and nothing to saturate.
+        ratio = ((over << (S1_30.frac_bits + 1)) + drive) // (2 * drive)
+        ticks = fixed.mul(lif.tau_rc_ticks, fixed.neg_log1m_unit(ratio, lif.log_terms), S1_30)
         ticks = np.minimum(ticks, delta[spikes])
         # As an int32 word, like the rest of the state.
         refractory[spikes] = np.maximum(lif.tau_ref_ticks + ONE - ticks.astype(np.int64),
