@@ -1,5 +1,6 @@
-"""Build spinnc's compiled extensions (the annealing placer's move loop and the
-router's NER loop); everything else is configured in pyproject.toml."""
+"""Build spinnc's compiled extensions (the annealing placer's move loop, the
+router's NER loop and the emulator's LIF update); everything else is
+configured in pyproject.toml."""
 
 from Cython.Build import cythonize
 from setuptools import Extension, setup
@@ -7,6 +8,8 @@ from setuptools import Extension, setup
 EXTENSIONS = [
     Extension("spinnc.mapper._anneal", ["spinnc/mapper/_anneal.pyx"], extra_compile_args=["-O3"]),
     Extension("spinnc.router._ner", ["spinnc/router/_ner.pyx"], extra_compile_args=["-O3"]),
+    Extension("spinnc.firmware_sim._lif", ["spinnc/firmware_sim/_lif.pyx"],
+              extra_compile_args=["-O3"]),
 ]
 
 setup(ext_modules=cythonize(EXTENSIONS, compiler_directives={"language_level": 3}))

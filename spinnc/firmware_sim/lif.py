@@ -14,6 +14,10 @@ import numpy as np
 
 from .. import fixed
 from ..fixed import S1_30, S16_15, LIFConstants
+from . import _lif
+
+#: 1/n in s1.30 (n from 1), for the spike time's series.
+_INVERSE = fixed._INVERSE.astype(np.int64)
 
 ONE = S16_15.one
 
@@ -57,49 +61,22 @@ def decay_table(lif: LIFConstants) -> np.ndarray:
     return table
 
 
-def _saturate(x: np.ndarray) -> np.ndarray:
-    """Clip an int64 array to the int32 range in place (it stays int64)."""
-    return fixed._clip(x, fixed.INT32_MIN, fixed.INT32_MAX, out=x)
-
-
 def lif_update(lif: LIFConstants, table: np.ndarray, current: np.ndarray,
                voltage: np.ndarray, refractory: np.ndarray) -> np.ndarray:
     """:func:`lif_step` on int64 state arrays, updated in place.
 
     ``table`` is :func:`decay_table` of ``lif``; ``current``, ``voltage`` and
-    ``refractory`` are int64 arrays holding int32 words (the state stays
-    within int32, as the firmware's does).  Returns the indices of the
-    neurons that spiked.
+    ``refractory`` are contiguous int64 arrays holding int32 words (the state
+    stays within int32, as the firmware's does).  Returns the indices of the
+    neurons that spiked, in increasing order.  The per-neuron loop is
+    compiled (``_lif.pyx``).
     """
-    refractory -= ONE
-    # Fraction of this tick each neuron integrates for (0 while refractory).
-    delta = fixed._clip(ONE - refractory, 0, ONE)
-    # v += (J - v) k(delta), every step saturated to a word.
-    change = _saturate(current - voltage)
-    change *= table[delta]
-    change += 1 << (S1_30.frac_bits - 1)
-    change >>= S1_30.frac_bits
-    voltage += _saturate(change)
-    _saturate(voltage)
-    spikes = np.flatnonzero(voltage > ONE)
-    over = voltage[spikes] - ONE
-    np.maximum(voltage, lif.min_voltage, out=voltage)
-    # A finished refractory period stays at 0 instead of counting down forever.
-    np.maximum(refractory, 0, out=refractory)
-    if spikes.size:
-        # Time since the crossing of 1, in ticks: tau_rc/dt * -ln(1 - r),
-        # r = (v - 1) / (J - 1) (J > v > 1 for a neuron that just spiked).
-        drive = np.maximum(current[spikes] - ONE, over)
-        # fixed.div(over, drive, S1_30) for 0 < over <= drive: in (0, 1], no
-        # division by zero and nothing to saturate.
-        ratio = ((over << (S1_30.frac_bits + 1)) + drive) // (2 * drive)
-        ticks = fixed.mul(lif.tau_rc_ticks, fixed.neg_log1m_unit(ratio, lif.log_terms), S1_30)
-        ticks = np.minimum(ticks, delta[spikes])
-        # As an int32 word, like the rest of the state.
-        refractory[spikes] = np.maximum(lif.tau_ref_ticks + ONE - ticks.astype(np.int64),
-                                        0).astype(np.int32)
-        voltage[spikes] = 0
-    return spikes
+    spikes = np.empty(current.size, dtype=np.int64)
+    count = _lif.lif_update(table, _INVERSE, lif.tau_rc_ticks, lif.tau_ref_ticks,
+                            lif.min_voltage, lif.log_terms,
+                            np.ascontiguousarray(current, dtype=np.int64), voltage, refractory,
+                            spikes)
+    return spikes[:count]
 
 
 @dataclass(frozen=True)
