@@ -25,6 +25,7 @@ emulator (:func:`arithmetic`):
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse
 
 from .. import fixed
 from ..fixed import S1_30, S16_15, Format, LIFConstants
@@ -35,11 +36,6 @@ HALF = 1 << 14  # half an s16.15 unit: the rounding of a dot product
 
 #: The precisions :func:`arithmetic` offers.
 PRECISIONS = ("fixed", "float")
-
-
-def _round_s16_15(acc: np.ndarray) -> np.ndarray:
-    """Round an exact int64 sum of s16.15 x s16.15 products once, saturated."""
-    return fixed.saturate((acc + HALF) >> 15)
 
 
 def _stored_lif(header: dict) -> LIFConstants:
@@ -81,9 +77,19 @@ class FixedArithmetic:
         """``a @ b`` with ``b`` in ``fmt``, rounded once (:func:`spinnc.fixed.dot`)."""
         return fixed.dot(a, b, fmt)
 
-    def row_dot(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Row-wise s16.15 dot products ``sum(a * b, axis=1)``, rounded once."""
-        return _round_s16_15(np.einsum("nd,nd->n", a, b.astype(np.int64)))
+    def encode(self, encoders, u: np.ndarray, bias: np.ndarray) -> np.ndarray:
+        """``encoders @ u`` (s16.15 dot products exact in int64, rounded
+        once, saturated) plus ``bias``: int64, not yet saturated."""
+        acc = encoders @ u
+        acc += HALF
+        acc >>= 15
+        fixed._clip(acc, fixed.INT32_MIN, fixed.INT32_MAX, out=acc)
+        acc += bias
+        return acc
+
+    def saturate_wide(self, x: np.ndarray) -> np.ndarray:
+        """:meth:`saturate` in place, keeping the accumulator type."""
+        return fixed._clip(x, fixed.INT32_MIN, fixed.INT32_MAX, out=x)
 
     def accumulate(self, index: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
         """Sums of ``weights`` by ``index`` into ``size`` accumulators; exact,
@@ -152,8 +158,11 @@ class FloatArithmetic:
     def dot(self, a, b, fmt: Format = S16_15) -> np.ndarray:
         return np.matmul(np.asarray(a, np.float64), np.asarray(b, np.float64))
 
-    def row_dot(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.einsum("nd,nd->n", a, b)
+    def encode(self, encoders, u: np.ndarray, bias: np.ndarray) -> np.ndarray:
+        return encoders @ u + bias
+
+    def saturate_wide(self, x: np.ndarray) -> np.ndarray:
+        return x
 
     def accumulate(self, index: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
         return np.bincount(index, weights=weights, minlength=size)
@@ -260,7 +269,7 @@ class Member:
 class EnsembleKernel:
     """Every ensemble member of every core, batched.
 
-    Encoders are padded to the widest member (padding points at a zero input),
+    Encoders form one sparse matrix from member input dimensions to neurons,
     LIF neurons are updated in groups of equal constants (usually one), and
     each neuron's per-spike decoders are a row of (packet slot, weight) pairs
     that a spike adds in.  ``arith`` is the arithmetic (fixed point by default).
@@ -273,8 +282,8 @@ class EnsembleKernel:
         self.start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         n = self.n_neurons = int(self.start[-1])
         width = max([m.header["input_dims"] for m in members] + [1])
-        self.encoders = np.zeros((n, width), dtype=np.int64)
-        self.input_index = np.full((n, width), zero_input, dtype=np.int64)
+        encoders = np.zeros((n, width), dtype=np.int64)
+        input_index = np.full((n, width), zero_input, dtype=np.int64)
         self.bias = np.zeros(n, dtype=np.int64)
         self.gain = np.zeros(n, dtype=np.int64)
         rows, cols, values, slots = [], [], [], []
@@ -282,8 +291,8 @@ class EnsembleKernel:
         neuron_filter, neuron_target = [], []
         for i, m in enumerate(members):
             lo, hi, dims = self.start[i], self.start[i + 1], m.header["input_dims"]
-            self.encoders[lo:hi, :dims] = m.arrays["encoders"]
-            self.input_index[lo:hi, :dims] = m.input_base + np.arange(dims)
+            encoders[lo:hi, :dims] = m.arrays["encoders"]
+            input_index[lo:hi, :dims] = m.input_base + np.arange(dims)
             self.bias[lo:hi] = m.arrays["bias"]
             self.gain[lo:hi] = m.arrays["gain"]
             decoders = m.arrays["decoders"]
@@ -298,7 +307,12 @@ class EnsembleKernel:
                 neuron_filter.extend([fdim] * len(neurons))
                 neuron_target.extend((lo + np.asarray(neurons, dtype=np.int64)).tolist())
         self.slots = np.asarray(slots, dtype=np.int64)
-        self.encoders = ar.param(self.encoders)
+        # Encoders as a sparse (neuron x member dimension) matrix without the padding.
+        real = input_index < zero_input
+        self.encoders = scipy.sparse.csr_matrix(
+            (ar.param(encoders[real]), input_index[real],
+             np.concatenate([[0], np.cumsum(real.sum(axis=1))])),
+            shape=(n, zero_input + 1), dtype=ar.wide_dtype)
         self.bias, self.gain = ar.param(self.bias), ar.param(self.gain)
         # Per neuron, the packet slots its spike adds into and its per-spike
         # decoders there, padded to the widest neuron with slot len(slots)
@@ -332,12 +346,12 @@ class EnsembleKernel:
         neurons that spiked, in increasing order."""
         ar = self.arith
         # current = encoders . u (exact, rounded once) + bias + gain x neuron inputs
-        current = ar.wide(ar.row_dot(self.encoders, u[self.input_index])) + self.bias
+        current = ar.encode(self.encoders, u, self.bias)
         if self.neuron_filter.size:
             # Each neuron's inputs summed exactly, then scaled by its gain once.
             summed = ar.accumulate(self.neuron_target, y[self.neuron_filter], self.n_neurons)
             current += ar.mul(ar.saturate(summed), self.gain)
-        current = ar.wide(ar.saturate(current))
+        current = ar.saturate_wide(current)
         if len(self.groups) == 1:  # the usual case: one set of LIF constants
             lif, index, state = self.groups[0]
             spikes = ar.lif_step(lif, current, state)
