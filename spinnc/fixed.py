@@ -49,8 +49,10 @@ of Hz at 300 Hz.  spinnc keeps nengo's scheme with fixed-point pieces:
 Synaptic filters
 ----------------
 A ``Lowpass(tau)`` (nengo's zero-order hold) is ``y = a * y + b * x`` with
-``a = exp(-dt / tau)`` and ``b = 1 - a`` in s1.30, ``a + b`` exactly 1 so a
-constant input settles on itself; ``synapse=None`` is ``a = 0, b = 1``.
+``a = exp(-dt / tau)`` and ``b = 1 - a`` in s1.30, ``a + b`` exactly 1 so the
+gain for a constant is exactly 1; each product is rounded, so a constant input
+settles within about ``tau / dt`` units of s16.15 of itself (measured: 5 units
+at 5 ms, 100 units = 0.003 at 100 ms).  ``synapse=None`` is ``a = 0, b = 1``.
 
 Decoders
 --------
