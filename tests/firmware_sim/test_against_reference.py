@@ -627,14 +627,13 @@ def test_two_neuron_probes_of_one_kind_keep_their_own_sample_every():
     assert rec["every step"].shape == (30, 10)  # nengo's; the emulator gives (10, 10)
 
 
-@pytest.mark.xfail(strict=True, reason="y = round(a y) + round(b x) stalls up to tau/dt "
-                   "units from a constant input, so it does not settle on it as "
-                   "spinnc.fixed documents")
-def test_a_constant_input_settles_on_itself():
+def test_a_constant_input_settles_within_tau_over_dt_units():
+    """y = round(a y) + round(b x) can stall short of a constant input, by at
+    most about tau / dt units of s16.15, as spinnc.fixed documents."""
     tau = 0.02
     a = int(fixed.to_fixed(math.exp(-0.001 / tau), fixed.S1_30)[0])
     x = np.arange(-70000, 70000, 7, dtype=np.int64)
     bank = FilterBank(np.full(x.size, a), np.full(x.size, ONE30 - a))
     for _ in range(2000):  # 100 time constants
         y = bank.step(x)
-    assert np.array_equal(y, x), f"off by up to {np.abs(y - x).max()} units"
+    assert np.abs(y - x).max() <= tau / 0.001, f"off by up to {np.abs(y - x).max()} units"
