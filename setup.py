@@ -1,5 +1,6 @@
 """Build spinnc's compiled extensions (the annealing placer's move loop, the
-router's NER loop and the emulator's LIF update); everything else is
+router's NER loop and the emulator's LIF
+update and decoding); everything else is
 configured in pyproject.toml."""
 
 from Cython.Build import cythonize
@@ -8,7 +9,7 @@ from setuptools import Extension, setup
 EXTENSIONS = [
     Extension("spinnc.mapper._anneal", ["spinnc/mapper/_anneal.pyx"], extra_compile_args=["-O3"]),
     Extension("spinnc.router._ner", ["spinnc/router/_ner.pyx"], extra_compile_args=["-O3"]),
-    Extension("spinnc.firmware_sim._lif", ["spinnc/firmware_sim/_lif.pyx"],
+    Extension("spinnc.firmware_sim._kernels", ["spinnc/firmware_sim/_kernels.pyx"],
               extra_compile_args=["-O3"]),
 ]
 

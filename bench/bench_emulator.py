@@ -195,7 +195,7 @@ def main(argv=None) -> None:
         # 735 of the 768 cores of 46 of the 48 chips: 198,000 neurons, 16-D.
         board = dict(n_ensembles=660, neurons=300, steps=1000, dims=(16,))
     if args.board:
-        board = dict(zip(("n_ensembles", "neurons", "steps"), map(int, args.board.split(","))))
+        board.update(zip(("n_ensembles", "neurons", "steps"), map(int, args.board.split(","))))
     if args.dims:
         board["dims"] = tuple(int(d) for d in args.dims.split(","))
     out = {"python": sys.version.split()[0], "numpy": np.__version__,

@@ -29,6 +29,7 @@ import scipy.sparse
 
 from .. import fixed
 from ..fixed import S1_30, S16_15, Format, LIFConstants
+from ._kernels import decode
 from .lif import FloatLIF, LIFState, decay_table, float_lif_step, lif_update
 from .packets import scatter
 
@@ -271,8 +272,8 @@ class EnsembleKernel:
 
     Encoders form one sparse matrix from member input dimensions to neurons,
     LIF neurons are updated in groups of equal constants (usually one), and
-    each neuron's per-spike decoders are a row of (packet slot, weight) pairs
-    that a spike adds in.  ``arith`` is the arithmetic (fixed point by default).
+    each neuron's per-spike decoders are a column of (packet slot, weight)
+    pairs that its spike adds in (a compiled loop over the spikes).  ``arith`` is the arithmetic (fixed point by default).
     """
 
     def __init__(self, members: list[Member], zero_input: int, arith=None):
@@ -314,22 +315,16 @@ class EnsembleKernel:
              np.concatenate([[0], np.cumsum(real.sum(axis=1))])),
             shape=(n, zero_input + 1), dtype=ar.wide_dtype)
         self.bias, self.gain = ar.param(self.bias), ar.param(self.gain)
-        # Per neuron, the packet slots its spike adds into and its per-spike
-        # decoders there, padded to the widest neuron with slot len(slots)
-        # (dropped) and weight 0: decoding gathers the spiking neurons' rows.
+        # Per neuron (neuron-major, as a CSC matrix), the packet slots its
+        # spike adds into and its per-spike decoders there.
         rows = np.concatenate(rows or [np.zeros(0, np.int64)])
         cols = np.concatenate(cols or [np.zeros(0, np.int64)])
         values = ar.param(np.concatenate(values or [np.zeros(0, np.int64)]))
         order = np.lexsort((rows, cols))  # by neuron, then slot
-        rows, cols, values = rows[order], cols[order], values[order]
-        per_neuron = np.bincount(cols, minlength=n)
-        width = int(per_neuron.max()) if n else 0
-        column = np.arange(cols.size) - np.repeat(np.cumsum(per_neuron) - per_neuron, per_neuron)
-        self.spike_slots = np.full((n, width), len(slots), dtype=np.int64)
-        self.spike_slots[cols, column] = rows
-        # float64 weights: bincount's sums of int32 words are exact (< 2**53).
-        self.spike_weights = np.zeros((n, width), dtype=np.float64)
-        self.spike_weights[cols, column] = values
+        self.decode_slot = np.ascontiguousarray(rows[order], dtype=np.int64)
+        self.decode_weight = np.ascontiguousarray(values[order], dtype=ar.wide_dtype)
+        self.decode_start = np.concatenate(
+            [[0], np.cumsum(np.bincount(cols, minlength=n))]).astype(np.int64)
         state = ar.lif_state(np.concatenate([m.arrays["voltage"] for m in members]),
                              np.concatenate([m.arrays["refractory"] for m in members]))
         self.groups = []
@@ -359,11 +354,12 @@ class EnsembleKernel:
             spikes = np.sort(np.concatenate([
                 index[ar.lif_step(lif, current[index], state)]
                 for lif, index, state in self.groups]))
-        # Decoding: the exact sum of the spiking neurons' per-spike decoders
-        # (in neuron order, as a sparse matrix product would add them).
-        total = np.bincount(self.spike_slots[spikes].ravel(),
-                            self.spike_weights[spikes].ravel(), minlength=self.slots.size + 1)
-        payloads[self.slots] = ar.saturate(total[:-1])
+        # Decoding: the sum of the spiking neurons' per-spike decoders (exact
+        # in int64; in float64 in neuron order, as a sparse product adds).
+        total = np.zeros(self.slots.size, dtype=ar.wide_dtype)
+        decode(np.ascontiguousarray(spikes, dtype=np.int64), self.decode_start,
+               self.decode_slot, self.decode_weight, total)
+        payloads[self.slots] = ar.saturate(total)
         return spikes
 
     def voltage(self) -> np.ndarray:

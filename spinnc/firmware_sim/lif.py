@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import fixed
 from ..fixed import S1_30, S16_15, LIFConstants
-from . import _lif
+from . import _kernels
 
 #: 1/n in s1.30 (n from 1), for the spike time's series.
 _INVERSE = fixed._INVERSE.astype(np.int64)
@@ -69,10 +69,10 @@ def lif_update(lif: LIFConstants, table: np.ndarray, current: np.ndarray,
     ``refractory`` are contiguous int64 arrays holding int32 words (the state
     stays within int32, as the firmware's does).  Returns the indices of the
     neurons that spiked, in increasing order.  The per-neuron loop is
-    compiled (``_lif.pyx``).
+    compiled (``_kernels.pyx``).
     """
     spikes = np.empty(current.size, dtype=np.int64)
-    count = _lif.lif_update(table, _INVERSE, lif.tau_rc_ticks, lif.tau_ref_ticks,
+    count = _kernels.lif_update(table, _INVERSE, lif.tau_rc_ticks, lif.tau_ref_ticks,
                             lif.min_voltage, lif.log_terms,
                             np.ascontiguousarray(current, dtype=np.int64), voltage, refractory,
                             spikes)

@@ -1,11 +1,16 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 # cython: initializedcheck=False
-"""The compiled LIF update of spinnc.firmware_sim.lif: one pass over the
-neurons, per neuron what the firmware does (the scheme is documented in
-:mod:`spinnc.fixed`).  Every operation is :mod:`spinnc.fixed`'s on int64:
+"""The emulator's compiled per-neuron loops.
+
+:func:`lif_update` is the LIF update of spinnc.firmware_sim.lif: one pass
+over the neurons, per neuron what the firmware does (the scheme is documented
+in :mod:`spinnc.fixed`).  Every operation is :mod:`spinnc.fixed`'s on int64:
 products exact, ``+ half``, arithmetic shift right, saturation to int32 where
 ``fixed.mul`` / ``fixed.saturate`` would saturate, so the results are those of
 the numpy formulation to the bit.
+
+:func:`decode` adds the spiking neurons' per-spike decoders into their packet
+slots (the ensembles' decoding), in spike order.
 """
 
 from libc.stdint cimport int32_t, int64_t
@@ -27,6 +32,24 @@ cdef inline int64_t _sat(int64_t x) noexcept nogil:
 cdef inline int64_t _mul30(int64_t a, int64_t b) noexcept nogil:
     """fixed.mul(a, b, S1_30) for operands whose product fits int64."""
     return _sat((a * b + S1_30_HALF) >> 30)
+
+
+ctypedef fused number:
+    int64_t
+    double
+
+
+def decode(const int64_t[::1] spikes, const int64_t[::1] start, const int64_t[::1] slot,
+           const number[::1] weight, number[::1] total):
+    """Add ``weight[start[i]:start[i + 1]]`` into ``total`` at
+    ``slot[start[i]:start[i + 1]]`` for every neuron ``i`` in ``spikes``, in
+    that order (int64: exact; float64: the order a sparse product adds in)."""
+    cdef Py_ssize_t s, k, i
+    with nogil:
+        for s in range(spikes.shape[0]):
+            i = spikes[s]
+            for k in range(start[i], start[i + 1]):
+                total[slot[k]] += weight[k]
 
 
 def lif_update(const int64_t[::1] table, const int64_t[::1] inverse, int64_t tau_rc_ticks,
