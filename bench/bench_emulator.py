@@ -31,12 +31,12 @@ import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import nengo  # noqa: E402
-import numpy as np  # noqa: E402
+import nengo
+import numpy as np
 
-from spinnc.compiler import compile_network  # noqa: E402
-from spinnc.firmware_sim import Emulator  # noqa: E402
-from spinnc.machine import Machine  # noqa: E402
+from spinnc.compiler import compile_network
+from spinnc.firmware_sim import Emulator
+from spinnc.machine import Machine
 
 
 def peak_rss_mb() -> float:
@@ -188,12 +188,12 @@ def main(argv=None) -> None:
     parser.add_argument("--skip-channel", action="store_true")
     args = parser.parse_args(argv)
     if args.quick:
-        channel = dict(neurons=200, steps=200, repeats=args.repeats or 1)
-        board = dict(n_ensembles=40, neurons=100, steps=50)
+        channel = {"neurons": 200, "steps": 200, "repeats": args.repeats or 1}
+        board = {"n_ensembles": 40, "neurons": 100, "steps": 50}
     else:
-        channel = dict(neurons=1000, steps=1000, repeats=args.repeats or 3)
+        channel = {"neurons": 1000, "steps": 1000, "repeats": args.repeats or 3}
         # 735 of the 768 cores of 46 of the 48 chips: 198,000 neurons, 16-D.
-        board = dict(n_ensembles=660, neurons=300, steps=1000, dims=(16,))
+        board = {"n_ensembles": 660, "neurons": 300, "steps": 1000, "dims": (16,)}
     if args.board:
         board.update(zip(("n_ensembles", "neurons", "steps"), map(int, args.board.split(","))))
     if args.dims:

@@ -348,7 +348,7 @@ class EnsembleKernel:
             current += ar.mul(ar.saturate(summed), self.gain)
         current = ar.saturate_wide(current)
         if len(self.groups) == 1:  # the usual case: one set of LIF constants
-            lif, index, state = self.groups[0]
+            lif, _, state = self.groups[0]
             spikes = ar.lif_step(lif, current, state)
         else:
             spikes = np.sort(np.concatenate([

@@ -4,7 +4,8 @@
 sub-tick spike times built from :mod:`spinnc.fixed` operations (the scheme is
 documented in :mod:`spinnc.fixed`).  :func:`float_lif_step` is nengo's own
 float64 update (``nengo.LIF.step``) over the same state, for the emulator's
-float mode.  All neurons of a core update at once: no Python loop over neurons.
+float mode.  All neurons update at once: the fixed-point update is one
+compiled loop (``_kernels.pyx``), the float one numpy operations on arrays.
 """
 
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 
 from .. import fixed
-from ..fixed import S1_30, S16_15, LIFConstants
+from ..fixed import S16_15, LIFConstants
 from . import _kernels
 
 #: 1/n in s1.30 (n from 1), for the spike time's series.
@@ -24,7 +25,8 @@ ONE = S16_15.one
 
 @dataclass
 class LIFState:
-    """Membrane voltage and remaining refractory ticks, both s16.15 int32."""
+    """Membrane voltage and remaining refractory ticks, both s16.15 words
+    (int32; the emulator's kernel holds them widened to int64)."""
 
     voltage: np.ndarray
     refractory: np.ndarray
@@ -73,9 +75,9 @@ def lif_update(lif: LIFConstants, table: np.ndarray, current: np.ndarray,
     """
     spikes = np.empty(current.size, dtype=np.int64)
     count = _kernels.lif_update(table, _INVERSE, lif.tau_rc_ticks, lif.tau_ref_ticks,
-                            lif.min_voltage, lif.log_terms,
-                            np.ascontiguousarray(current, dtype=np.int64), voltage, refractory,
-                            spikes)
+                                lif.min_voltage, lif.log_terms,
+                                np.ascontiguousarray(current, dtype=np.int64), voltage,
+                                refractory, spikes)
     return spikes[:count]
 
 
