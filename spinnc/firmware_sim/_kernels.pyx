@@ -9,6 +9,7 @@ products exact, ``+ half``, arithmetic shift right, saturation to int32 where
 ``fixed.mul`` / ``fixed.saturate`` would saturate, so the results are those of
 the numpy formulation to the bit.
 
+:func:`encode` makes the ensembles' input currents from their encoders, and
 :func:`decode` adds the spiking neurons' per-spike decoders into their packet
 slots (the ensembles' decoding), in spike order.
 """
@@ -37,6 +38,22 @@ cdef inline int64_t _mul30(int64_t a, int64_t b) noexcept nogil:
 ctypedef fused number:
     int64_t
     double
+
+
+def encode(const int32_t[::1] words, const int64_t[::1] start, const int64_t[::1] base,
+           const int32_t[::1] u, const int64_t[::1] bias, int64_t[::1] out):
+    """``out[i]`` = the exact sum of ``words[start[i] + d] * u[base[i] + d]``
+    (s16.15 x s16.15), rounded once (+ half, >> 15), saturated, plus
+    ``bias[i]``: an ensemble's input currents before its neuron inputs."""
+    cdef Py_ssize_t i, k
+    cdef int64_t acc, offset
+    with nogil:
+        for i in range(out.shape[0]):
+            acc = 0
+            offset = base[i] - start[i]
+            for k in range(start[i], start[i + 1]):
+                acc += <int64_t>words[k] * u[offset + k]
+            out[i] = _sat((acc + (1 << 14)) >> 15) + bias[i]
 
 
 def decode(const int64_t[::1] spikes, const int64_t[::1] start, const int64_t[::1] slot,

@@ -29,7 +29,7 @@ import scipy.sparse
 
 from .. import fixed
 from ..fixed import S1_30, S16_15, Format, LIFConstants
-from ._kernels import decode
+from ._kernels import decode, encode
 from .lif import FloatLIF, LIFState, decay_table, float_lif_step, lif_update
 from .packets import scatter
 
@@ -78,15 +78,22 @@ class FixedArithmetic:
         """``a @ b`` with ``b`` in ``fmt``, rounded once (:func:`spinnc.fixed.dot`)."""
         return fixed.dot(a, b, fmt)
 
+    def encoder_matrix(self, words: np.ndarray, start: np.ndarray, base: np.ndarray,
+                       size: int):
+        """Encoders for :meth:`encode`: neuron ``i``'s are ``words[start[i]:
+        start[i + 1]]``, for the consecutive input dimensions from ``base[i]``
+        (of ``size``)."""
+        return (np.ascontiguousarray(words, dtype=np.int32), start.astype(np.int64),
+                base.astype(np.int64))
+
     def encode(self, encoders, u: np.ndarray, bias: np.ndarray) -> np.ndarray:
         """``encoders @ u`` (s16.15 dot products exact in int64, rounded
-        once, saturated) plus ``bias``: int64, not yet saturated."""
-        acc = encoders @ u
-        acc += HALF
-        acc >>= 15
-        fixed._clip(acc, fixed.INT32_MIN, fixed.INT32_MAX, out=acc)
-        acc += bias
-        return acc
+        once, saturated) plus ``bias``: int64, not yet saturated (a compiled
+        loop, ``_kernels.pyx``)."""
+        words, start, base = encoders
+        out = np.empty(bias.size, dtype=np.int64)
+        encode(words, start, base, np.ascontiguousarray(u, dtype=np.int32), bias, out)
+        return out
 
     def saturate_wide(self, x: np.ndarray) -> np.ndarray:
         """:meth:`saturate` in place, keeping the accumulator type."""
@@ -158,6 +165,13 @@ class FloatArithmetic:
 
     def dot(self, a, b, fmt: Format = S16_15) -> np.ndarray:
         return np.matmul(np.asarray(a, np.float64), np.asarray(b, np.float64))
+
+    def encoder_matrix(self, words: np.ndarray, start: np.ndarray, base: np.ndarray,
+                       size: int):
+        columns = base.repeat(np.diff(start)) + (np.arange(start[-1])
+                                                  - start[:-1].repeat(np.diff(start)))
+        return scipy.sparse.csr_matrix((self.param(words), columns, start),
+                                       shape=(base.size, size), dtype=np.float64)
 
     def encode(self, encoders, u: np.ndarray, bias: np.ndarray) -> np.ndarray:
         return encoders @ u + bias
@@ -270,7 +284,7 @@ class Member:
 class EnsembleKernel:
     """Every ensemble member of every core, batched.
 
-    Encoders form one sparse matrix from member input dimensions to neurons,
+    Each neuron's encoders are a run of words over its member's input dimensions,
     LIF neurons are updated in groups of equal constants (usually one), and
     each neuron's per-spike decoders are a column of (packet slot, weight)
     pairs that its spike adds in (a compiled loop over the spikes).  ``arith`` is the arithmetic (fixed point by default).
@@ -308,12 +322,11 @@ class EnsembleKernel:
                 neuron_filter.extend([fdim] * len(neurons))
                 neuron_target.extend((lo + np.asarray(neurons, dtype=np.int64)).tolist())
         self.slots = np.asarray(slots, dtype=np.int64)
-        # Encoders as a sparse (neuron x member dimension) matrix without the padding.
+        # Each neuron's encoders, for its member's consecutive input dimensions.
         real = input_index < zero_input
-        self.encoders = scipy.sparse.csr_matrix(
-            (ar.param(encoders[real]), input_index[real],
-             np.concatenate([[0], np.cumsum(real.sum(axis=1))])),
-            shape=(n, zero_input + 1), dtype=ar.wide_dtype)
+        self.encoders = ar.encoder_matrix(
+            encoders[real], np.concatenate([[0], np.cumsum(real.sum(axis=1))]),
+            input_index[:, 0], zero_input + 1)
         self.bias, self.gain = ar.param(self.bias), ar.param(self.gain)
         # Per neuron (neuron-major, as a CSC matrix), the packet slots its
         # spike adds into and its per-spike decoders there.
