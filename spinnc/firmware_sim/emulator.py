@@ -398,10 +398,15 @@ class Emulator:
                 if probe.kind == "value":
                     data = self.arith.to_real(self.value_recorders[key].data())
                     parts.append(data[:, first:first + count])
-                elif probe.kind == "spikes":
-                    parts.append(self.spike_recorders[key].data() / self.dt)
                 else:
-                    parts.append(self.arith.to_real(self.voltage_recorders[key].data()))
+                    # A population records each kind at the common period of
+                    # its probes of that kind: take this probe's own samples.
+                    recorder = (self.spike_recorders if probe.kind == "spikes"
+                                else self.voltage_recorders)[key]
+                    ratio = probe.sample_every // recorder.every
+                    samples = recorder.data()[ratio - 1::ratio]
+                    parts.append(samples / self.dt if probe.kind == "spikes"
+                                 else self.arith.to_real(samples))
             data = np.concatenate(parts, axis=1) if parts else np.zeros((0, probe.size))
             if data.shape[1] != probe.size:
                 raise ImageError(

@@ -1,6 +1,7 @@
 """Region data writers: each vertex's regions, from the fixed-point Graph,
 the partition and the keys, in the format of :mod:`spinnc.regions`."""
 
+import math
 
 import numpy as np
 
@@ -125,7 +126,12 @@ def _ensemble(context: _Context, index: int, vertex) -> dict[int, bytes]:
         rows = [groups[s.obj][net.group].connections[0].weights[:, s.lo:s.hi]
                 for _, net in nets if net.pre == s.obj]
         decoders = np.concatenate(rows) if rows else np.zeros((0, s.size), dtype=np.int32)
-        every = {p.kind: p.sample_every for p in graph.probes.values() if p.target == s.obj}
+        # One recording per kind: at the greatest common period of the kind's
+        # probes; the host takes each probe's own samples from it.
+        every = {}
+        for p in graph.probes.values():
+            if p.target == s.obj:
+                every[p.kind] = math.gcd(every.get(p.kind, 0), p.sample_every)
         lif = pop.lif
         header = dict(n_neurons=s.size, input_dims=pop.dimensions,
                       output_dims=decoders.shape[0], decay=lif.decay,

@@ -609,22 +609,25 @@ def emulator_refractory_of(kernel) -> list:
     return everything.tolist()
 
 
-# -- discrepancies found while writing this file (strict xfails: they flip when fixed) ---
+# -- discrepancies found while writing this file, now fixed ---------------------------
 
-@pytest.mark.xfail(strict=True, reason="mapper/regions.py _ensemble keeps one sample_every "
-                   "per probe kind and population: the last probe's period wins")
 def test_two_neuron_probes_of_one_kind_keep_their_own_sample_every():
     with nengo.Network(seed=1) as model:
         a = nengo.Ensemble(10, 1, label="a")
         nengo.Connection(nengo.Node(0.5), a)
         nengo.Probe(a.neurons, "output", label="every step")
         nengo.Probe(a.neurons, "output", sample_every=0.003, label="every 3")
+        nengo.Probe(a.neurons, "voltage", sample_every=0.002, label="v every 2")
+        nengo.Probe(a.neurons, "voltage", sample_every=0.003, label="v every 3")
     image = compile_network(model, SPINN5, n_steps=30, seed=0, placer="hilbert").image
     emulator = Emulator(image)
     emulator.run()
     rec = emulator.recordings()
     assert rec["every 3"].shape == (10, 10)
-    assert rec["every step"].shape == (30, 10)  # nengo's; the emulator gives (10, 10)
+    assert rec["every step"].shape == (30, 10)  # nengo's shapes
+    np.testing.assert_array_equal(rec["every 3"], rec["every step"][2::3])
+    assert rec["v every 2"].shape == (15, 10) and rec["v every 3"].shape == (10, 10)
+    np.testing.assert_array_equal(rec["v every 2"][2::3], rec["v every 3"][1::2])  # steps 6, 12...
 
 
 def test_a_constant_input_settles_within_tau_over_dt_units():
