@@ -88,5 +88,8 @@ def _probes(graph: Graph, parts: Partition, placements: Placements) -> dict:
                 for member, s in enumerate(parts.vertices[v].slices):
                     if s.obj == probe.target:
                         cores.append((*placements.location(v), member, s.lo, s.size))
-        probes[name] = ProbeImage(name, probe.kind, probe.size, probe.sample_every, cores)
+        n = graph.populations[probe.target].n_neurons if probe.target else probe.size
+        partial = probe.kind != "value" and probe.size != n
+        probes[name] = ProbeImage(name, probe.kind, probe.size, probe.sample_every, cores,
+                                  probe.indices.tolist() if partial else None)
     return probes

@@ -49,6 +49,7 @@ class ProbeImage:
     size: int
     sample_every: int
     cores: list  # [(x, y, core, member, first neuron or dimension, count)]
+    neurons: list | None = None  # the probed neurons of a partial neuron probe
 
 
 @dataclass

@@ -408,10 +408,10 @@ class Emulator:
                     parts.append(samples / self.dt if probe.kind == "spikes"
                                  else self.arith.to_real(samples))
             data = np.concatenate(parts, axis=1) if parts else np.zeros((0, probe.size))
+            if probe.neurons is not None:  # a probe on some of the neurons
+                data = data[:, probe.neurons]
             if data.shape[1] != probe.size:
-                raise ImageError(
-                    f"probe '{name}' has {probe.size} columns but its cores record "
-                    f"{data.shape[1]}: the Image does not say which neurons a partial "
-                    "neuron probe takes; probe all of the ensemble's neurons")
+                raise ImageError(f"probe '{name}' has {probe.size} columns but its cores "
+                                 f"record {data.shape[1]}")
             out[name] = data
         return out

@@ -211,3 +211,17 @@ def test_inhibition_is_scaled_by_each_neurons_gain_as_in_nengo():
     ref = reference(ensemble_array_with_inhibition(), 0.6, seed=0)
     for name in ("ea out", "squares"):
         assert rms(got[name][100:], ref[name][100:]) < 0.05, name
+
+
+def test_probes_on_some_neurons_take_just_those():
+    with nengo.Network(seed=0) as model:
+        a = nengo.Ensemble(30, 1, label="a")
+        nengo.Connection(nengo.Node(0.3), a)
+        nengo.Probe(a.neurons, label="all")
+        nengo.Probe(a.neurons[5:12], label="some")
+        nengo.Probe(a.neurons[[1, 3, 20]], "voltage", label="three voltages")
+        nengo.Probe(a.neurons, "voltage", label="all voltages")
+    got = emulate(compiled(model, steps=200)).recordings()
+    assert got["some"].shape == (200, 7) and got["three voltages"].shape == (200, 3)
+    np.testing.assert_array_equal(got["some"], got["all"][:, 5:12])
+    np.testing.assert_array_equal(got["three voltages"], got["all voltages"][:, [1, 3, 20]])
