@@ -107,6 +107,24 @@ def compile_command(args) -> None:
     print(f"wrote {args.out} ({n_steps} steps of {args.dt:g} s recorded)")
 
 
+def machine_command(args) -> None:
+    """Describe a machine: size, chips, cores, links and dead parts."""
+    machine = _machine(args.spec)
+    working_links = sum(len(machine.links(x, y)) for x, y in machine.working_chips) // 2
+    print(machine)
+    print(f"boards: {len(machine.ethernet_chips)} (Ethernet chips "
+          f"{', '.join(map(str, machine.ethernet_chips[:6]))}"
+          f"{', ...' if len(machine.ethernet_chips) > 6 else ''})")
+    print(f"links: {working_links} working chip-to-chip links")
+    print(f"per chip: {machine.app_cores} application cores, {machine.sdram_bytes:,} bytes of "
+          f"SDRAM, {machine.router_entries} routing entries; per core: {machine.dtcm_bytes:,} "
+          f"bytes of DTCM, {machine.cycles_per_tick:,} cycles per tick")
+    dead_links = machine.to_dict()["dead_links"]
+    print(f"dead: {len(machine.dead_chips)} chips {sorted(machine.dead_chips)}, "
+          f"{len(machine.dead_cores)} cores {sorted(machine.dead_cores)}, "
+          f"{len(dead_links)} links {[tuple(l) for l in dead_links]}")
+
+
 def _machine(spec: str):
     from .machine import Machine
 
@@ -143,6 +161,12 @@ def main(argv=None) -> int:
     compile_parser.add_argument("--seed", type=int, default=None)
     compile_parser.add_argument("--placer", default="anneal", help="hilbert or anneal")
     compile_parser.set_defaults(run=compile_command)
+
+    machine_parser = commands.add_parser(
+        "machine", help="describe a machine: chips, cores, links and dead parts")
+    machine_parser.add_argument(
+        "spec", help="spinn3, spinn5, N-boards, WxH, WxH-torus or a machine JSON file")
+    machine_parser.set_defaults(run=machine_command)
 
     from .router.commands import add_commands as add_table_commands
 

@@ -105,3 +105,18 @@ def test_model_file_errors_are_one_clear_line(tmp_path, capsys, text, message):
 def test_unknown_machine_is_an_error(capsys):
     assert cli.main(["compile", CHANNEL, "--machine", "4x", "--out", "x"]) == 1
     assert "unknown machine '4x'" in capsys.readouterr().err
+
+
+def test_machine_describes_chips_cores_links_and_dead_parts(tmp_path, capsys):
+    from spinnc.machine import Machine
+
+    assert cli.main(["machine", "3-boards"]) == 0
+    out = capsys.readouterr().out
+    assert "12x12 machine (torus): 144 working chips, 2304 application cores" in out
+    assert "links: 432 working" in out  # 3 links a chip on a torus
+    path = tmp_path / "dead.json"
+    Machine.spinn5().with_dead(chips=[(3, 3)], cores=[(0, 0, 4)], links=[(1, 1, 0)]).save(path)
+    assert cli.main(["machine", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "47 working chips" in out
+    assert "dead: 1 chips [(3, 3)], 1 cores [(0, 0, 4)], 1 links [(1, 1, 0)]" in out
