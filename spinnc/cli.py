@@ -107,6 +107,44 @@ def compile_command(args) -> None:
     print(f"wrote {args.out} ({n_steps} steps of {args.dt:g} s recorded)")
 
 
+def run_command(args) -> None:
+    """Map and run a model file on the emulator, compare with nengo, write the
+    report directory (probes.npz, summary.json)."""
+    import json
+    from pathlib import Path
+
+    from .modelfile import load_model
+    from .runner import run_model
+
+    network = load_model(args.model)
+    result = run_model(network, _machine(args.machine), args.duration, args.dt, args.seed,
+                       args.placer, args.precision)
+    out = Path(args.out or f"{Path(args.model).stem}_report")
+    out.mkdir(parents=True, exist_ok=True)
+    arrays = {"t": result.trange}
+    for name, data in result.recordings.items():
+        arrays[name] = data
+        every = result.compilation.graph.probes[name].sample_every
+        if every > 1:  # this probe's own sample times
+            arrays[f"t:{name}"] = result.trange[every - 1::every]
+    np.savez(out / "probes.npz", **arrays)
+    text = json.dumps(result.summary, indent=1)
+    (out / "summary.json").write_text(text)
+    if args.json:
+        Path(args.json).write_text(text)
+    run, machine = result.summary["run"], result.summary["machine"]
+    print(f"{args.model}: {machine['cores_used']} cores on {machine['chips_used']} chips; "
+          f"{run['steps']} steps in {run['wall_seconds']:.2f} s "
+          f"({run['wall_seconds_per_simulated_second']:.2f} s per simulated second, "
+          f"{run['precision']} point)")
+    print(f"most cycles in a tick {run['max_cycles_per_tick']:,}; overruns {run['overruns']}; "
+          f"packets sent {run['packets_sent']:,}, dropped {run['packets_dropped']}")
+    rows = [(name, f"{c['rms_error_fixed']:.4f}", f"{c['rms_error_float']:.4f}",
+             f"{c['reference_rms']:.4f}") for name, c in result.summary["compare"].items()]
+    print(format_table(("probe", "RMS error fixed", "RMS error float", "reference RMS"), rows))
+    print(f"wrote {out}/probes.npz and {out}/summary.json")
+
+
 def machine_command(args) -> None:
     """Describe a machine: size, chips, cores, links and dead parts."""
     machine = _machine(args.spec)
@@ -161,6 +199,20 @@ def main(argv=None) -> int:
     compile_parser.add_argument("--seed", type=int, default=None)
     compile_parser.add_argument("--placer", default="anneal", help="hilbert or anneal")
     compile_parser.set_defaults(run=compile_command)
+
+    run_parser = commands.add_parser(
+        "run", help="map MODEL.py onto a machine, run it on the emulator, compare with nengo")
+    run_parser.add_argument("model", metavar="MODEL.py")
+    run_parser.add_argument("--machine", default="spinn5",
+                            help="spinn3, spinn5, N-boards, WxH or a machine JSON file")
+    run_parser.add_argument("--duration", type=float, default=1.0, help="simulated seconds")
+    run_parser.add_argument("--dt", type=float, default=0.001)
+    run_parser.add_argument("--seed", type=int, default=None)
+    run_parser.add_argument("--placer", default="anneal", help="hilbert or anneal")
+    run_parser.add_argument("--precision", choices=("fixed", "float"), default="fixed")
+    run_parser.add_argument("--out", metavar="DIR", help="report directory (MODEL_report)")
+    run_parser.add_argument("--json", metavar="FILE", help="also write the run summary here")
+    run_parser.set_defaults(run=run_command)
 
     machine_parser = commands.add_parser(
         "machine", help="describe a machine: chips, cores, links and dead parts")

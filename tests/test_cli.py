@@ -120,3 +120,28 @@ def test_machine_describes_chips_cores_links_and_dead_parts(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "47 working chips" in out
     assert "dead: 1 chips [(3, 3)], 1 cores [(0, 0, 4)], 1 links [(1, 1, 0)]" in out
+
+
+def test_run_writes_probes_and_the_documented_summary(tmp_path, capsys):
+    import json
+
+    import numpy as np
+
+    out, summary = tmp_path / "report", tmp_path / "summary.json"
+    assert cli.main(["run", CHANNEL, "--duration", "0.3", "--placer", "hilbert",
+                     "--out", str(out), "--json", str(summary)]) == 0
+    assert "RMS error fixed" in capsys.readouterr().out
+    data = json.loads(summary.read_text())
+    assert data == json.loads((out / "summary.json").read_text())
+    assert set(data["machine"]) == {"width", "height", "chips", "cores_used", "chips_used"}
+    assert set(data["mapping"]) == {"vertices", "routing_entries_total", "routing_entries_max",
+                                    "tables_over_1023", "seconds"}
+    assert data["run"]["steps"] == 300 and data["run"]["overruns"] == 0
+    assert data["run"]["packets_dropped"] == 0 and data["run"]["packets_sent"] > 0
+    b = data["compare"]["b"]
+    assert b["rms_error_fixed"] < 0.1 * b["reference_rms"]
+    assert b["rms_error_float"] < 0.1 * b["reference_rms"]
+    assert data["reference"]["wall_seconds"] > 0
+    probes = np.load(out / "probes.npz")
+    assert set(probes) == {"t", "stimulus", "b"} and probes["b"].shape == (300, 1)
+    np.testing.assert_allclose(probes["t"], 0.001 * np.arange(1, 301))
