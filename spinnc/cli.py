@@ -145,6 +145,27 @@ def run_command(args) -> None:
     print(f"wrote {out}/probes.npz and {out}/summary.json")
 
 
+def map_command(args) -> None:
+    """Map a model file (no run) and write the mapping report."""
+    from pathlib import Path
+
+    from .compiler import compile_network
+    from .modelfile import load_model
+    from .report import write_mapping_report
+
+    compiled = compile_network(load_model(args.model), _machine(args.machine), dt=args.dt,
+                               seed=args.seed, n_steps=max(1, round(args.duration / args.dt)),
+                               placer=args.placer)
+    out = write_mapping_report(compiled, args.out or f"{Path(args.model).stem}_report")
+    image = compiled.image
+    sizes = [len(t) for t in image.tables.values()] or [0]
+    chips = len({(c.x, c.y) for c in image.cores})
+    print(f"{args.model}: {len(image.cores)} cores on {chips} chip{'s' * (chips != 1)} of "
+          f"{image.machine}; routing entries {sum(sizes)} (at most {max(sizes)} on a chip); "
+          f"mapped in {sum(compiled.seconds.values()):.2f} s")
+    print(f"wrote {out}/mapping.txt and {out}/mapping.json")
+
+
 def machine_command(args) -> None:
     """Describe a machine: size, chips, cores, links and dead parts."""
     machine = _machine(args.spec)
@@ -213,6 +234,19 @@ def main(argv=None) -> int:
     run_parser.add_argument("--out", metavar="DIR", help="report directory (MODEL_report)")
     run_parser.add_argument("--json", metavar="FILE", help="also write the run summary here")
     run_parser.set_defaults(run=run_command)
+
+    map_parser = commands.add_parser(
+        "map", help="map MODEL.py onto a machine and write the mapping report (no run)")
+    map_parser.add_argument("model", metavar="MODEL.py")
+    map_parser.add_argument("--machine", default="spinn5",
+                            help="spinn3, spinn5, N-boards, WxH or a machine JSON file")
+    map_parser.add_argument("--duration", type=float, default=1.0,
+                            help="seconds of recording to make room for")
+    map_parser.add_argument("--dt", type=float, default=0.001)
+    map_parser.add_argument("--seed", type=int, default=None)
+    map_parser.add_argument("--placer", default="anneal", help="hilbert or anneal")
+    map_parser.add_argument("--out", metavar="DIR", help="report directory (MODEL_report)")
+    map_parser.set_defaults(run=map_command)
 
     machine_parser = commands.add_parser(
         "machine", help="describe a machine: chips, cores, links and dead parts")

@@ -145,3 +145,22 @@ def test_run_writes_probes_and_the_documented_summary(tmp_path, capsys):
     probes = np.load(out / "probes.npz")
     assert set(probes) == {"t", "stimulus", "b"} and probes["b"].shape == (300, 1)
     np.testing.assert_allclose(probes["t"], 0.001 * np.arange(1, 301))
+
+
+def test_map_writes_the_mapping_report(tmp_path, capsys):
+    import json
+
+    out = tmp_path / "report"
+    assert cli.main(["map", CHANNEL, "--machine", "spinn3", "--placer", "hilbert",
+                     "--out", str(out)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    report = json.loads((out / "mapping.json").read_text())
+    assert set(report) == {"quantisation", "vertices", "nets", "routing", "seconds"}
+    assert {v["application"] for v in report["vertices"]} == {"ensemble", "value_source",
+                                                             "recorder"}
+    for net in report["nets"]:
+        assert net["key"] & ~net["mask"] & 0xFFFFFFFF == 0 and net["sinks"]
+    text = (out / "mapping.txt").read_text()
+    for heading in ("Populations", "Quantisation", "Partition:", "Placement", "Keys per net",
+                    "Routing tables"):
+        assert heading in text

@@ -1,4 +1,9 @@
-"""Reports: text, JSON and HTML reports and plots of how a model was mapped and ran.
+"""Reports: how a model was mapped and how it ran.
 
-Not built yet: see the command and reports issue.
+So far the mapping report (:mod:`spinnc.report.mapping`: mapping.json and
+mapping.txt); plots and report.html are still to come.
 """
+
+from .mapping import mapping_report, mapping_text, write_mapping_report
+
+__all__ = ["mapping_report", "mapping_text", "write_mapping_report"]

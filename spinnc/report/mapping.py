@@ -1,0 +1,72 @@
+"""The mapping report: how a model was partitioned, placed, keyed and routed.
+
+``mapping.json`` holds::
+
+    quantisation: [{owner, parameter, format, count, max_error, rms_error, saturated}]
+    vertices:     [{vertex, name, application, slices [[object, lo, hi]], neurons,
+                    input_dims, output_dims, cycles, dtcm, sdram, x, y, core}]
+    nets:         [{net, source, pre, group, size, key, mask, sinks}]
+    routing:      [{x, y, entries, default_routable, minimised}]
+    seconds:      {stage: seconds}
+
+``mapping.txt`` shows the same as tables.
+"""
+
+import json
+from pathlib import Path
+
+from ..compiler import Compilation
+from ..mapper import placement_summary
+from ..router import is_default_routable
+from ..table import format_table
+
+
+def mapping_report(compiled: Compilation) -> dict:
+    """The mapping of a compiled model as plain data (JSON-serialisable)."""
+    placements, keys = compiled.placements, compiled.keys
+    vertices = [{"vertex": i, "name": v.name, "application": v.application,
+                 "slices": [[s.obj, s.lo, s.hi] for s in v.slices], "neurons": v.neurons,
+                 "input_dims": v.input_dims, "output_dims": v.output_dims,
+                 "cycles": v.resources.cycles, "dtcm": v.resources.dtcm,
+                 "sdram": v.resources.sdram,
+                 **dict(zip(("x", "y", "core"), placements.location(i)))}
+                for i, v in enumerate(compiled.partition.vertices)]
+    nets = [{"net": i, "source": net.source, "pre": net.pre, "group": net.group,
+             "size": net.size, "key": int(keys.keys[i]), "mask": int(keys.masks[i]),
+             "sinks": [int(s) for s in net.sinks]}
+            for i, net in enumerate(compiled.partition.nets)]
+    routing = [{"x": x, "y": y, "entries": len(table),
+                "default_routable": int(is_default_routable(table).sum()),
+                "minimised": len(compiled.image.tables[x, y])}
+               for (x, y), table in sorted(compiled.tables.items())]
+    return {"quantisation": compiled.quantisation.to_dict(), "vertices": vertices,
+            "nets": nets, "routing": routing,
+            "seconds": {k: round(v, 4) for k, v in compiled.seconds.items()}}
+
+
+def mapping_text(compiled: Compilation, report: dict) -> str:
+    """The mapping report as text tables."""
+    nets = format_table(
+        ("net", "from vertex", "of", "group", "dims", "key", "mask", "to vertices"),
+        [(n["net"], n["source"], n["pre"], n["group"], n["size"], f"{n['key']:#010x}",
+          f"{n['mask']:#010x}", " ".join(map(str, n["sinks"]))) for n in report["nets"]],
+        "Keys per net")
+    routing = format_table(
+        ("chip", "entries", "default-routable", "after minimisation", "compression"),
+        [(f"({r['x']}, {r['y']})", r["entries"], r["default_routable"], r["minimised"],
+          f"{r['minimised'] / r['entries']:.0%}") for r in report["routing"]],
+        "Routing tables")
+    return "\n\n".join([
+        compiled.graph.summary(), "Quantisation\n" + str(compiled.quantisation),
+        compiled.partition.summary(),
+        placement_summary(compiled.partition.vertices, compiled.placements), nets, routing])
+
+
+def write_mapping_report(compiled: Compilation, directory) -> Path:
+    """Write mapping.json and mapping.txt into ``directory`` (created if needed)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    report = mapping_report(compiled)
+    (directory / "mapping.json").write_text(json.dumps(report, indent=1))
+    (directory / "mapping.txt").write_text(mapping_text(compiled, report) + "\n")
+    return directory
