@@ -109,11 +109,12 @@ def compile_command(args) -> None:
 
 def run_command(args) -> None:
     """Map and run a model file on the emulator, compare with nengo, write the
-    report directory (probes.npz, summary.json)."""
+    report directory (probes.npz, summary.json, mapping and provenance reports)."""
     import json
     from pathlib import Path
 
     from .modelfile import load_model
+    from .report import write_mapping_report, write_provenance_report
     from .runner import run_model
 
     network = load_model(args.model)
@@ -132,6 +133,8 @@ def run_command(args) -> None:
     (out / "summary.json").write_text(text)
     if args.json:
         Path(args.json).write_text(text)
+    write_mapping_report(result.compilation, out)
+    write_provenance_report(result.provenance, out)
     run, machine = result.summary["run"], result.summary["machine"]
     print(f"{args.model}: {machine['cores_used']} cores on {machine['chips_used']} chips; "
           f"{run['steps']} steps in {run['wall_seconds']:.2f} s "
@@ -142,7 +145,7 @@ def run_command(args) -> None:
     rows = [(name, f"{c['rms_error_fixed']:.4f}", f"{c['rms_error_float']:.4f}",
              f"{c['reference_rms']:.4f}") for name, c in result.summary["compare"].items()]
     print(format_table(("probe", "RMS error fixed", "RMS error float", "reference RMS"), rows))
-    print(f"wrote {out}/probes.npz and {out}/summary.json")
+    print(f"wrote {out}/: probes.npz, summary.json, mapping.txt/json, provenance.txt/json")
 
 
 def map_command(args) -> None:

@@ -30,6 +30,7 @@ class RunResult:
     recordings: dict  # probe label -> samples, at the chosen precision
     trange: np.ndarray
     summary: dict
+    provenance: object  # the chosen precision's firmware_sim Provenance
 
 
 def _rms(values) -> float:
@@ -84,4 +85,4 @@ def run_model(network: nengo.Network, machine: Machine, duration: float = 1.0,
                     for name, probe in compiled.graph.probes.items() if probe.kind == "value"},
         "reference": {"wall_seconds": round(reference_seconds, 4)},
     }
-    return RunResult(compiled, recorded[precision], expected["t"], summary)
+    return RunResult(compiled, recorded[precision], expected["t"], summary, provenance)

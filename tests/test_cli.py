@@ -142,6 +142,10 @@ def test_run_writes_probes_and_the_documented_summary(tmp_path, capsys):
     assert b["rms_error_fixed"] < 0.1 * b["reference_rms"]
     assert b["rms_error_float"] < 0.1 * b["reference_rms"]
     assert data["reference"]["wall_seconds"] > 0
+    provenance = json.loads((out / "provenance.json").read_text())
+    assert sum(c["packets_sent"] for c in provenance["cores"]) == data["run"]["packets_sent"]
+    assert "Routers (multicast packets)" in (out / "provenance.txt").read_text()
+    assert (out / "mapping.json").is_file() and (out / "mapping.txt").is_file()
     probes = np.load(out / "probes.npz")
     assert set(probes) == {"t", "stimulus", "b"} and probes["b"].shape == (300, 1)
     np.testing.assert_allclose(probes["t"], 0.001 * np.arange(1, 301))

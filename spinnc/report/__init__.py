@@ -1,9 +1,11 @@
 """Reports: how a model was mapped and how it ran.
 
-So far the mapping report (:mod:`spinnc.report.mapping`: mapping.json and
-mapping.txt); plots and report.html are still to come.
+So far the mapping and provenance reports (:mod:`spinnc.report.mapping`);
+plots and report.html are still to come.
 """
 
-from .mapping import mapping_report, mapping_text, write_mapping_report
+from .mapping import (mapping_report, mapping_text, provenance_text, write_mapping_report,
+                      write_provenance_report)
 
-__all__ = ["mapping_report", "mapping_text", "write_mapping_report"]
+__all__ = ["mapping_report", "mapping_text", "write_mapping_report", "provenance_text",
+           "write_provenance_report"]

@@ -9,7 +9,8 @@
     routing:      [{x, y, entries, default_routable, minimised}]
     seconds:      {stage: seconds}
 
-``mapping.txt`` shows the same as tables.
+``mapping.txt`` shows the same as tables.  After a run, ``provenance.json``
+and ``provenance.txt`` hold the emulator's per core and per router counters.
 """
 
 import json
@@ -60,6 +61,29 @@ def mapping_text(compiled: Compilation, report: dict) -> str:
         compiled.graph.summary(), "Quantisation\n" + str(compiled.quantisation),
         compiled.partition.summary(),
         placement_summary(compiled.partition.vertices, compiled.placements), nets, routing])
+
+
+def provenance_text(provenance) -> str:
+    """Per core cycles, overruns and packets; per router counters."""
+    cores = format_table(
+        ("chip", "core", "name", "max cycles", "overruns", "sent", "received"),
+        [(f"({c.x}, {c.y})", c.core, c.name, c.max_cycles, c.overruns, c.packets_sent,
+          c.packets_received) for c in provenance.cores],
+        f"Cores ({provenance.ticks} ticks of {provenance.cycles_per_tick:,} cycles)")
+    routers = format_table(
+        ("chip", "local", "non-local", "default-routed", "dropped"),
+        [(f"({r.x}, {r.y})", r.local_multicast, r.non_local_multicast, r.default_routed,
+          r.dropped) for r in provenance.routers], "Routers (multicast packets)")
+    return f"{cores}\n\n{routers}"
+
+
+def write_provenance_report(provenance, directory) -> Path:
+    """Write provenance.json and provenance.txt into ``directory``."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "provenance.json").write_text(json.dumps(provenance.to_dict(), indent=1))
+    (directory / "provenance.txt").write_text(provenance_text(provenance) + "\n")
+    return directory
 
 
 def write_mapping_report(compiled: Compilation, directory) -> Path:
