@@ -12,99 +12,88 @@ from .table import format_table
 def demo(args) -> None:
     """Build, quantise, map and route the demo model on one SpiNN-5 board, run it
     on the emulator in fixed and float point, and compare with nengo."""
-    from .compiler import compile_network
     from .demo import demo_model
-    from .firmware_sim import Emulator
-    from .frontend import reference
     from .machine import Machine
     from .mapper import placement_summary
+    from .report import mapping_report, routing_table
+    from .runner import run_model
 
-    n_steps = max(1, round(args.duration / args.dt))
-    compiled = compile_network(demo_model(seed=args.seed), Machine.spinn5(), dt=args.dt,
-                               seed=args.seed, n_steps=n_steps, placer=args.placer)
-    image = compiled.image
+    result = run_model(demo_model(seed=args.seed), Machine.spinn5(), args.duration, args.dt,
+                       args.seed, args.placer)
+    compiled = result.compilation
     print(compiled.graph.summary())
     print()
     print(f"Quantisation to fixed point ({compiled.quantisation.saturated} values saturated)")
     print(compiled.quantisation)
     print()
-    print(f"Mapping onto one SpiNN-5 board: {image.machine}")
+    print(f"Mapping onto one SpiNN-5 board: {compiled.image.machine}")
     print(compiled.partition.summary())
     print()
     print(placement_summary(compiled.partition.vertices, compiled.placements))
     print()
-    print(routing_summary(compiled.tables, image.tables))
-
-    runs = {}
-    for precision in ("fixed", "float"):
-        emulator = Emulator(image, precision=precision)
-        emulator.run(n_steps)
-        runs[precision] = emulator
-    expected = reference(demo_model(seed=args.seed), n_steps * args.dt, dt=args.dt, seed=args.seed)
+    print(routing_table(mapping_report(compiled)["routing"]))
     print()
-    print(comparison_table(runs["fixed"].recordings(), runs["float"].recordings(), expected,
-                           compiled.graph))
+    print(comparison_table(result.summary["compare"]))
     print()
-    print(run_summary(runs["fixed"].provenance(), image, n_steps * args.dt))
+    print(run_summary(result))
 
 
-def routing_summary(generated: dict, minimised: dict) -> str:
-    """Each chip's routing-table size, as generated and after minimisation."""
-    from .router import is_default_routable
-
-    rows = [(f"({x}, {y})", len(t), int(is_default_routable(t).sum()), len(minimised[x, y]))
-            for (x, y), t in sorted(generated.items())]
-    return format_table(("chip", "entries", "default-routable", "after minimisation"), rows,
-                        f"Routing tables ({len(generated)} chips; every net checked)")
-
-
-def comparison_table(fixed: dict, floating: dict, expected: dict, graph) -> str:
+def comparison_table(compare: dict) -> str:
     """Per value probe: RMS error of the fixed and float emulations against
-    nengo's reference, and the reference's own RMS."""
-    def rms(a):
-        return float(np.sqrt(np.mean(np.square(a))))
-
-    rows = [(name, f"{rms(fixed[name] - expected[name]):.4f}",
-             f"{rms(floating[name] - expected[name]):.4f}", f"{rms(expected[name]):.4f}")
-            for name, probe in graph.probes.items() if probe.kind == "value"]
+    nengo's reference, and the reference's own RMS (a run summary's compare)."""
+    rows = [(name, f"{c['rms_error_fixed']:.4f}", f"{c['rms_error_float']:.4f}",
+             f"{c['reference_rms']:.4f}") for name, c in compare.items()]
     return format_table(("probe", "RMS error fixed", "RMS error float", "reference RMS"),
                         rows, "Emulation against nengo's float reference")
 
 
-def run_summary(provenance, image, seconds: float) -> str:
-    chips = {(c.x, c.y) for c in image.cores}
-    dropped = sum(r.dropped for r in provenance.routers)
-    sent = sum(c.packets_sent for c in provenance.cores)
-    busiest = max(provenance.cores, key=lambda c: c.max_cycles)
+def run_summary(result) -> str:
+    """Cores and chips used, the busiest core, overruns and packets of a run."""
+    machine, run = result.summary["machine"], result.summary["run"]
+    busiest = max(result.provenance.cores, key=lambda c: c.max_cycles)
+    chips = machine["chips_used"]
     return "\n".join([
-        f"Ran {seconds:g} s ({provenance.ticks} ticks) on {len(image.cores)} cores of "
-        f"{len(chips)} chip{'s' * (len(chips) != 1)}",
-        f"most cycles in a tick: {busiest.max_cycles:,} of {provenance.cycles_per_tick:,} "
-        f"(core {busiest.core} of chip ({busiest.x}, {busiest.y}), {busiest.name})",
-        f"overruns: {sum(c.overruns for c in provenance.cores)}; packets sent: {sent:,}; "
-        f"dropped: {dropped}",
+        f"Ran {run['steps'] * result.compilation.image.dt:g} s ({run['steps']} ticks) on "
+        f"{machine['cores_used']} cores of {chips} chip{'s' * (chips != 1)} in "
+        f"{run['wall_seconds']:.2f} s ({run['precision']} point)",
+        f"most cycles in a tick: {busiest.max_cycles:,} of "
+        f"{result.provenance.cycles_per_tick:,} (core {busiest.core} of chip "
+        f"({busiest.x}, {busiest.y}), {busiest.name})",
+        f"overruns: {run['overruns']}; packets sent: {run['packets_sent']:,}; "
+        f"dropped: {run['packets_dropped']}",
     ])
+
+
+def _compile(args):
+    """Load ``args.model`` and compile it with the command's mapping options."""
+    from .compiler import compile_network
+    from .modelfile import load_model
+
+    return compile_network(load_model(args.model), _machine(args.machine), dt=args.dt,
+                           seed=args.seed, n_steps=_steps(args), placer=args.placer)
+
+
+def _steps(args) -> int:
+    return max(1, round(args.duration / args.dt))
+
+
+def _mapped(compiled) -> str:
+    """Cores, chips and routing entries of a compiled model, in a line."""
+    image = compiled.image
+    chips = len({(c.x, c.y) for c in image.cores})
+    sizes = [len(t) for t in image.tables.values()] or [0]
+    return (f"{len(image.cores)} cores on {chips} chip{'s' * (chips != 1)} of {image.machine}; "
+            f"routing entries {sum(sizes)} (at most {max(sizes)} on a chip)")
 
 
 def compile_command(args) -> None:
     """Compile a model file into an Image directory."""
-    from .compiler import compile_network
-    from .modelfile import load_model
-
-    network = load_model(args.model)
-    machine = _machine(args.machine)
-    n_steps = max(1, round(args.duration / args.dt))
-    compiled = compile_network(network, machine, dt=args.dt, seed=args.seed, n_steps=n_steps,
-                               placer=args.placer)
-    image = compiled.image
-    image.save(args.out)
-    chips = {(c.x, c.y) for c in image.cores}
-    sizes = [len(t) for t in image.tables.values()] or [0]
+    compiled = _compile(args)
+    compiled.image.save(args.out)
     stages = ", ".join(f"{stage} {seconds:.2f}" for stage, seconds in compiled.seconds.items())
-    print(f"{args.model}: {len(image.cores)} cores on {len(chips)} chips of {machine}")
-    print(f"routing: {sum(sizes)} entries on {len(image.tables)} chips (at most {max(sizes)})")
+    print(f"{args.model}: {_mapped(compiled)}")
     print(f"seconds per stage: {stages}")
-    print(f"wrote {args.out} ({n_steps} steps of {args.dt:g} s recorded)")
+    print(f"wrote {args.out} ({_steps(args)} steps of {args.dt:g} s recorded)")
 
 
 def run_command(args) -> None:
@@ -135,16 +124,9 @@ def run_command(args) -> None:
         Path(args.json).write_text(text)
     write_mapping_report(result.compilation, out)
     write_provenance_report(result.provenance, out)
-    run, machine = result.summary["run"], result.summary["machine"]
-    print(f"{args.model}: {machine['cores_used']} cores on {machine['chips_used']} chips; "
-          f"{run['steps']} steps in {run['wall_seconds']:.2f} s "
-          f"({run['wall_seconds_per_simulated_second']:.2f} s per simulated second, "
-          f"{run['precision']} point)")
-    print(f"most cycles in a tick {run['max_cycles_per_tick']:,}; overruns {run['overruns']}; "
-          f"packets sent {run['packets_sent']:,}, dropped {run['packets_dropped']}")
-    rows = [(name, f"{c['rms_error_fixed']:.4f}", f"{c['rms_error_float']:.4f}",
-             f"{c['reference_rms']:.4f}") for name, c in result.summary["compare"].items()]
-    print(format_table(("probe", "RMS error fixed", "RMS error float", "reference RMS"), rows))
+    print(f"{args.model}: {_mapped(result.compilation)}")
+    print(run_summary(result))
+    print(comparison_table(result.summary["compare"]))
     print(f"wrote {out}/: probes.npz, summary.json, mapping.txt/json, provenance.txt/json")
 
 
@@ -152,20 +134,11 @@ def map_command(args) -> None:
     """Map a model file (no run) and write the mapping report."""
     from pathlib import Path
 
-    from .compiler import compile_network
-    from .modelfile import load_model
     from .report import write_mapping_report
 
-    compiled = compile_network(load_model(args.model), _machine(args.machine), dt=args.dt,
-                               seed=args.seed, n_steps=max(1, round(args.duration / args.dt)),
-                               placer=args.placer)
+    compiled = _compile(args)
     out = write_mapping_report(compiled, args.out or f"{Path(args.model).stem}_report")
-    image = compiled.image
-    sizes = [len(t) for t in image.tables.values()] or [0]
-    chips = len({(c.x, c.y) for c in image.cores})
-    print(f"{args.model}: {len(image.cores)} cores on {chips} chip{'s' * (chips != 1)} of "
-          f"{image.machine}; routing entries {sum(sizes)} (at most {max(sizes)} on a chip); "
-          f"mapped in {sum(compiled.seconds.values()):.2f} s")
+    print(f"{args.model}: {_mapped(compiled)}; mapped in {sum(compiled.seconds.values()):.2f} s")
     print(f"wrote {out}/mapping.txt and {out}/mapping.json")
 
 
@@ -196,6 +169,17 @@ def _machine(spec: str):
         raise SpinncError(str(error)) from None
 
 
+def _model_options(parser, duration_help: str) -> None:
+    """MODEL.py and the mapping options that compile, run and map share."""
+    parser.add_argument("model", metavar="MODEL.py")
+    parser.add_argument("--machine", default="spinn5",
+                        help="spinn3, spinn5, N-boards, WxH or a machine JSON file")
+    parser.add_argument("--duration", type=float, default=1.0, help=duration_help)
+    parser.add_argument("--dt", type=float, default=0.001)
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--placer", default="anneal", help="hilbert or anneal")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="spinnc", description="Compile and run Nengo models on SpiNNaker."
@@ -213,26 +197,13 @@ def main(argv=None) -> int:
 
     compile_parser = commands.add_parser(
         "compile", help="compile MODEL.py (which defines `model`) into an Image directory")
-    compile_parser.add_argument("model", metavar="MODEL.py")
-    compile_parser.add_argument("--machine", default="spinn5",
-                                help="spinn3, spinn5, N-boards, WxH or a machine JSON file")
+    _model_options(compile_parser, "seconds of recording to make room for")
     compile_parser.add_argument("--out", required=True, metavar="IMAGE_DIR")
-    compile_parser.add_argument("--duration", type=float, default=1.0,
-                                help="seconds of recording to make room for")
-    compile_parser.add_argument("--dt", type=float, default=0.001)
-    compile_parser.add_argument("--seed", type=int, default=None)
-    compile_parser.add_argument("--placer", default="anneal", help="hilbert or anneal")
     compile_parser.set_defaults(run=compile_command)
 
     run_parser = commands.add_parser(
         "run", help="map MODEL.py onto a machine, run it on the emulator, compare with nengo")
-    run_parser.add_argument("model", metavar="MODEL.py")
-    run_parser.add_argument("--machine", default="spinn5",
-                            help="spinn3, spinn5, N-boards, WxH or a machine JSON file")
-    run_parser.add_argument("--duration", type=float, default=1.0, help="simulated seconds")
-    run_parser.add_argument("--dt", type=float, default=0.001)
-    run_parser.add_argument("--seed", type=int, default=None)
-    run_parser.add_argument("--placer", default="anneal", help="hilbert or anneal")
+    _model_options(run_parser, "simulated seconds")
     run_parser.add_argument("--precision", choices=("fixed", "float"), default="fixed")
     run_parser.add_argument("--out", metavar="DIR", help="report directory (MODEL_report)")
     run_parser.add_argument("--json", metavar="FILE", help="also write the run summary here")
@@ -240,14 +211,7 @@ def main(argv=None) -> int:
 
     map_parser = commands.add_parser(
         "map", help="map MODEL.py onto a machine and write the mapping report (no run)")
-    map_parser.add_argument("model", metavar="MODEL.py")
-    map_parser.add_argument("--machine", default="spinn5",
-                            help="spinn3, spinn5, N-boards, WxH or a machine JSON file")
-    map_parser.add_argument("--duration", type=float, default=1.0,
-                            help="seconds of recording to make room for")
-    map_parser.add_argument("--dt", type=float, default=0.001)
-    map_parser.add_argument("--seed", type=int, default=None)
-    map_parser.add_argument("--placer", default="anneal", help="hilbert or anneal")
+    _model_options(map_parser, "seconds of recording to make room for")
     map_parser.add_argument("--out", metavar="DIR", help="report directory (MODEL_report)")
     map_parser.set_defaults(run=map_command)
 
