@@ -126,3 +126,39 @@ def test_no_nets_no_routes():
         nengo.Probe(e.neurons, label="spikes")
     compiled = compile_network(model, Machine.spinn3(), n_steps=10, placer="hilbert")
     assert compiled.image.tables == {} and len(compiled.image.cores) == 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from(["4x4-torus", "6x5", "spinn3"]),
+       st.sampled_from(["drop entry", "flip route bit", "change key", "none"]))
+def test_batched_check_agrees_with_following_each_net(seed, spec, corruption):
+    """check() follows all nets at once; it must fail exactly when following
+    some net on its own fails, and then with that net's message."""
+    from spinnc.router.verify import _check_net
+
+    machine = Machine.from_spec(spec)
+    nets, placements = random_mapping(machine, 20, 15, seed)
+    keys, routes, tables = routed(machine, nets, placements)
+    rng = np.random.RandomState(seed)
+    tables = {c: t.copy() for c, t in tables.items()}
+    chip = sorted(tables)[rng.randint(len(tables))]
+    row = rng.randint(len(tables[chip]))
+    if corruption == "drop entry":
+        tables[chip] = np.delete(tables[chip], row)
+    elif corruption == "flip route bit":
+        tables[chip]["route"][row] ^= 1 << int(rng.randint(24))
+    elif corruption == "change key":
+        tables[chip]["key"][row] ^= 1 << int(rng.randint(4))
+    first_error = None
+    for index, net in enumerate(nets):
+        try:
+            _check_net(index, net, placements, keys, tables, machine)
+        except RoutingError as error:
+            first_error = str(error)
+            break
+    if first_error is None:
+        check(nets, placements, keys, tables, machine)
+    else:
+        with pytest.raises(RoutingError) as raised:
+            check(nets, placements, keys, tables, machine)
+        assert str(raised.value) == first_error
