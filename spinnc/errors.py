@@ -48,3 +48,34 @@ def describe(obj):
 
 class ModelFileError(SpinncError):
     """A model file is missing, broken, or defines no ``model``."""
+
+
+class ImageError(SpinncError):
+    """The Image's data cannot be run as it is."""
+
+
+# -- host protocol (spinnc.host) ---------------------------------------------------
+
+
+class ProtocolTimeout(ProtocolError):
+    """A board did not answer a request, even after resending it."""
+
+
+class SCPError(ProtocolError):
+    """A board answered a request with a non-OK SCP return code.
+
+    ``rc`` is the return code (a :class:`spinnc.host.scp.ReturnCode` when known).
+    """
+
+    def __init__(self, message, rc=None):
+        self.rc = rc
+        super().__init__(message)
+
+
+class BoardNotBooted(ProtocolError):
+    """A board answers but SC&MP has not booted it (VER's p2p_addr is 0xFFFF)."""
+
+
+class CoreFailed(ProtocolError):
+    """An application core stopped in runtime exception or watchdog state;
+    the message carries its IOBUF text."""

@@ -35,7 +35,8 @@ from typing import Callable
 import numpy as np
 
 from .. import costs
-from ..errors import SpinncError
+from .. import recording
+from ..errors import ImageError, SpinncError
 from ..image import Image
 from ..regions import APPLICATION_CODES, Region, read_regions
 from .kernels import (EnsembleKernel, FilterBank, Member, MemberInputs, PlaybackKernel,
@@ -48,10 +49,6 @@ Host = Callable[[str, float, np.ndarray], np.ndarray]
 
 class TickOverrun(SpinncError):
     """A core needed more cycles in a tick than the machine has (strict mode)."""
-
-
-class ImageError(SpinncError):
-    """The Image's data cannot be run as it is."""
 
 
 @dataclass
@@ -389,29 +386,11 @@ class Emulator:
 
     def recordings(self) -> dict[str, np.ndarray]:
         """Every probe's samples in nengo's units and shape ``(n_samples, size)``:
-        values and voltages as reals, spikes as ``1 / dt`` per spike."""
-        out = {}
-        for name, probe in self.image.probes.items():
-            parts = []
-            for x, y, core, member, first, count in probe.cores:
-                key = (self._where[x, y, core].index, member)
-                if probe.kind == "value":
-                    data = self.arith.to_real(self.value_recorders[key].data())
-                    parts.append(data[:, first:first + count])
-                else:
-                    # A population records each kind at the common period of
-                    # its probes of that kind: take this probe's own samples.
-                    recorder = (self.spike_recorders if probe.kind == "spikes"
-                                else self.voltage_recorders)[key]
-                    ratio = probe.sample_every // recorder.every
-                    samples = recorder.data()[ratio - 1::ratio]
-                    parts.append(samples / self.dt if probe.kind == "spikes"
-                                 else self.arith.to_real(samples))
-            data = np.concatenate(parts, axis=1) if parts else np.zeros((0, probe.size))
-            if probe.neurons is not None:  # a probe on some of the neurons
-                data = data[:, probe.neurons]
-            if data.shape[1] != probe.size:
-                raise ImageError(f"probe '{name}' has {probe.size} columns but its cores "
-                                 f"record {data.shape[1]}")
-            out[name] = data
-        return out
+        values and voltages as reals, spikes as ``1 / dt`` per spike.
+
+        They go through the recording buffers a board's cores would fill
+        (:mod:`spinnc.recording`), so a board's read-back cannot drift from them.
+        """
+        buffers = {(c.x, c.y, c.core): recording.pack_recordings(self, c.x, c.y, c.core)
+                   for c in self.cores}
+        return recording.recordings_from_buffers(self.image, buffers, self.precision)
