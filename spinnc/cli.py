@@ -11,15 +11,18 @@ from .table import format_table
 
 def demo(args) -> None:
     """Build, quantise, map and route the demo model on one SpiNN-5 board, run it
-    on the emulator in fixed and float point, and compare with nengo."""
+    on the emulator in fixed and float point, compare with nengo and write the
+    report directory."""
     from .demo import demo_model
     from .machine import Machine
     from .mapper import placement_summary
     from .report import mapping_report, routing_table
     from .runner import run_model
 
+    progress = _progress(args)
     result = run_model(demo_model(seed=args.seed), Machine.spinn5(), args.duration, args.dt,
-                       args.seed, args.placer)
+                       args.seed, args.placer, progress=progress)
+    html = _write_run_report(result, args.out, None, progress, "spinnc demo")
     compiled = result.compilation
     print(compiled.graph.summary())
     print()
@@ -36,6 +39,9 @@ def demo(args) -> None:
     print(comparison_table(result.summary["compare"]))
     print()
     print(run_summary(result))
+    print()
+    print(f"report: {html} (open it in a browser; plots, mapping and provenance are "
+          f"in {html.parent}/)")
 
 
 def comparison_table(compare: dict) -> str:
@@ -70,7 +76,15 @@ def _compile(args):
     from .modelfile import load_model
 
     return compile_network(load_model(args.model), _machine(args.machine), dt=args.dt,
-                           seed=args.seed, n_steps=_steps(args), placer=args.placer)
+                           seed=args.seed, n_steps=_steps(args), placer=args.placer,
+                           progress=_progress(args))
+
+
+def _progress(args):
+    """Stage names and times on standard error, unless ``--quiet``."""
+    from .progress import Progress
+
+    return None if args.quiet else Progress()
 
 
 def _steps(args) -> int:
@@ -96,20 +110,17 @@ def compile_command(args) -> None:
     print(f"wrote {args.out} ({_steps(args)} steps of {args.dt:g} s recorded)")
 
 
-def run_command(args) -> None:
-    """Map and run a model file on the emulator, compare with nengo, write the
-    report directory (probes.npz, summary.json, mapping and provenance reports)."""
+def _write_run_report(result, out, json_path, progress, title: str):
+    """Write a run's report directory: probes.npz, summary.json (and
+    ``json_path``), mapping and provenance reports, plots and report.html.
+    Returns the path of report.html."""
     import json
+    from contextlib import nullcontext
     from pathlib import Path
 
-    from .modelfile import load_model
-    from .report import write_mapping_report, write_provenance_report
-    from .runner import run_model
+    from .report import write_report
 
-    network = load_model(args.model)
-    result = run_model(network, _machine(args.machine), args.duration, args.dt, args.seed,
-                       args.placer, args.precision)
-    out = Path(args.out or f"{Path(args.model).stem}_report")
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     arrays = {"t": result.trange}
     for name, data in result.recordings.items():
@@ -120,26 +131,48 @@ def run_command(args) -> None:
     np.savez(out / "probes.npz", **arrays)
     text = json.dumps(result.summary, indent=1)
     (out / "summary.json").write_text(text)
-    if args.json:
-        Path(args.json).write_text(text)
-    write_mapping_report(result.compilation, out)
-    write_provenance_report(result.provenance, out)
+    if json_path:
+        Path(json_path).write_text(text)
+    with progress.timed("report") if progress is not None else nullcontext():
+        return write_report(result, out, title)
+
+
+def run_command(args) -> None:
+    """Map and run a model file on the emulator, compare with nengo, write the
+    report directory (probes.npz, summary.json, mapping and provenance reports,
+    plots and report.html)."""
+    from pathlib import Path
+
+    from .modelfile import load_model
+    from .runner import run_model
+
+    network = load_model(args.model)
+    progress = _progress(args)
+    result = run_model(network, _machine(args.machine), args.duration, args.dt, args.seed,
+                       args.placer, args.precision, progress=progress)
+    out = Path(args.out or f"{Path(args.model).stem}_report")
+    html = _write_run_report(result, out, args.json, progress, f"spinnc run {args.model}")
     print(f"{args.model}: {_mapped(result.compilation)}")
     print(run_summary(result))
     print(comparison_table(result.summary["compare"]))
-    print(f"wrote {out}/: probes.npz, summary.json, mapping.txt/json, provenance.txt/json")
+    print(f"wrote {out}/: probes.npz, summary.json, mapping.txt/json, provenance.txt/json, "
+          "plots/")
+    print(f"report: {html}")
 
 
 def map_command(args) -> None:
     """Map a model file (no run) and write the mapping report."""
     from pathlib import Path
 
-    from .report import write_mapping_report
+    from .report import write_mapping_html
 
     compiled = _compile(args)
-    out = write_mapping_report(compiled, args.out or f"{Path(args.model).stem}_report")
+    html = write_mapping_html(compiled, args.out or f"{Path(args.model).stem}_report",
+                              f"spinnc map {args.model}")
+    out = html.parent
     print(f"{args.model}: {_mapped(compiled)}; mapped in {sum(compiled.seconds.values()):.2f} s")
-    print(f"wrote {out}/mapping.txt and {out}/mapping.json")
+    print(f"wrote {out}/mapping.txt, {out}/mapping.json and {out}/plots/machine_map.png")
+    print(f"report: {html}")
 
 
 def machine_command(args) -> None:
@@ -180,6 +213,16 @@ def _model_options(parser, duration_help: str) -> None:
     parser.add_argument("--placer", default="anneal", help="hilbert or anneal")
 
 
+def _leaf_parsers(parser):
+    """Every (sub-)command's parser, so that each gets the shared options."""
+    subcommands = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subcommands:
+        yield parser
+    for action in subcommands:
+        for command in action.choices.values():
+            yield from _leaf_parsers(command)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="spinnc", description="Compile and run Nengo models on SpiNNaker."
@@ -193,6 +236,8 @@ def main(argv=None) -> int:
     demo_parser.add_argument("--dt", type=float, default=0.001)
     demo_parser.add_argument("--placer", default="anneal", help="hilbert or anneal")
     demo_parser.add_argument("--duration", type=float, default=1.0, help="seconds to run")
+    demo_parser.add_argument("--out", metavar="DIR", default="demo_report",
+                             help="report directory (demo_report)")
     demo_parser.set_defaults(run=demo)
 
     compile_parser = commands.add_parser(
@@ -224,6 +269,9 @@ def main(argv=None) -> int:
     from .router.commands import add_commands as add_table_commands
 
     add_table_commands(commands)
+    for command in _leaf_parsers(parser):
+        command.add_argument("--quiet", action="store_true",
+                             help="no progress (stage names and times) on standard error")
     args = parser.parse_args(argv)
     try:
         args.run(args)

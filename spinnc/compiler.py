@@ -34,9 +34,12 @@ class Compilation:
 
 def compile_network(network: nengo.Network, machine: Machine | None = None, dt: float = 0.001,
                     seed: int | None = None, n_steps: int = 1000,
-                    placer: str = "anneal") -> Compilation:
+                    placer: str = "anneal", progress=None) -> Compilation:
     """Compile a nengo network into an Image for ``machine`` (one SpiNN-5
     board by default), recording ``n_steps`` steps.
+
+    ``progress(stage, seconds)``, if given, is called as each stage finishes
+    (e.g. a :class:`spinnc.progress.Progress`).
 
     Raises the stages' errors: UnsupportedFeature, QuantisationError,
     DoesNotFit, UnroutableNet, RoutingTableOverflow.
@@ -48,6 +51,8 @@ def compile_network(network: nengo.Network, machine: Machine | None = None, dt: 
         start = time.perf_counter()
         result = function(*args, **kwargs)
         seconds[stage] = time.perf_counter() - start
+        if progress is not None:
+            progress(stage, seconds[stage])
         return result
 
     graph = timed("build", build, network, dt=dt, seed=seed)

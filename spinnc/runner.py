@@ -13,7 +13,8 @@ The run summary (``RunResult.summary``, written by ``spinnc run --json``)::
 """
 
 import time
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 
 import nengo
 import numpy as np
@@ -31,6 +32,7 @@ class RunResult:
     trange: np.ndarray
     summary: dict
     provenance: object  # the chosen precision's firmware_sim Provenance
+    reference: dict = field(default_factory=dict)  # nengo's probe data, for plots
 
 
 def _rms(values) -> float:
@@ -39,23 +41,30 @@ def _rms(values) -> float:
 
 def run_model(network: nengo.Network, machine: Machine, duration: float = 1.0,
               dt: float = 0.001, seed: int | None = None, placer: str = "anneal",
-              precision: str = "fixed") -> RunResult:
+              precision: str = "fixed", progress=None) -> RunResult:
     """Compile ``network`` for ``machine``, run it for ``duration`` seconds on
-    the emulator in fixed and in float point, and compare both with nengo."""
+    the emulator in fixed and in float point, and compare both with nengo.
+
+    ``progress``, if given (a :class:`spinnc.progress.Progress`), hears each
+    stage's name and time as it finishes and shows a bar for long runs.
+    """
     n_steps = max(1, round(duration / dt))
     compiled = compile_network(network, machine, dt=dt, seed=seed, n_steps=n_steps,
-                               placer=placer)
+                               placer=placer, progress=progress)
     image = compiled.image
     runs, wall = {}, {}
     for mode in ("fixed", "float"):
         emulator = Emulator(image, precision=mode)
         start = time.perf_counter()
-        emulator.run(n_steps)
+        _emulate(emulator, n_steps, progress and progress.bar(f"emulate {mode}", n_steps))
         wall[mode] = time.perf_counter() - start
+        if progress is not None:
+            progress.stage(f"emulate {mode}", wall[mode])
         runs[mode] = emulator
-    start = time.perf_counter()
-    expected = reference(network, n_steps * dt, dt=dt, seed=seed)
-    reference_seconds = time.perf_counter() - start
+    with progress.timed("nengo reference") if progress is not None else nullcontext():
+        start = time.perf_counter()
+        expected = reference(network, n_steps * dt, dt=dt, seed=seed)
+        reference_seconds = time.perf_counter() - start
 
     chosen = runs[precision]
     recorded = {mode: run.recordings() for mode, run in runs.items()}
@@ -85,4 +94,17 @@ def run_model(network: nengo.Network, machine: Machine, duration: float = 1.0,
                     for name, probe in compiled.graph.probes.items() if probe.kind == "value"},
         "reference": {"wall_seconds": round(reference_seconds, 4)},
     }
-    return RunResult(compiled, recorded[precision], expected["t"], summary, provenance)
+    return RunResult(compiled, recorded[precision], expected["t"], summary, provenance,
+                     expected)
+
+
+def _emulate(emulator: Emulator, n_steps: int, bar=None) -> None:
+    """Run ``n_steps`` ticks; with a bar, in about a hundred chunks to update it."""
+    if bar is None:
+        emulator.run(n_steps)
+        return
+    chunk = max(1, n_steps // 100)
+    for done in range(0, n_steps, chunk):
+        emulator.run(min(chunk, n_steps - done))
+        bar.update(min(done + chunk, n_steps))
+    bar.close()

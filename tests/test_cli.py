@@ -1,5 +1,8 @@
 """The spinnc command."""
 
+import io
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -13,8 +16,16 @@ from spinnc.errors import QuantisationError
 CHANNEL = str(Path(__file__).resolve().parent.parent / "examples" / "channel.py")
 
 
-def test_demo_prints_graph_summary_and_quantisation_report(capsys):
-    assert cli.main(["demo"]) == 0
+def spinnc(*args, cwd=None):
+    """Run the installed ``spinnc`` console script."""
+    command = shutil.which("spinnc")
+    assert command, "the spinnc console script is not on PATH (pip install -e .)"
+    return subprocess.run([command, *map(str, args)], capture_output=True, text=True,
+                          timeout=300, cwd=cwd)
+
+
+def test_demo_prints_graph_summary_and_quantisation_report(tmp_path, capsys):
+    assert cli.main(["demo", "--duration", "0.1", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "2 populations (200 neurons)" in out
     assert "x->y" in out and "x squared" in out
@@ -22,8 +33,9 @@ def test_demo_prints_graph_summary_and_quantisation_report(capsys):
     assert "weights per spike" in out
 
 
-def test_demo_prints_partition_and_placement_on_a_spinn5_board(capsys):
-    assert cli.main(["demo", "--placer", "hilbert"]) == 0
+def test_demo_prints_partition_and_placement_on_a_spinn5_board(tmp_path, capsys):
+    assert cli.main(["demo", "--placer", "hilbert", "--duration", "0.1", "--out",
+                     str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "Mapping onto one SpiNN-5 board: 8x8 machine (no wrap-around): 48 working chips" in out
     assert "Partition: 3 vertices" in out
@@ -32,8 +44,9 @@ def test_demo_prints_partition_and_placement_on_a_spinn5_board(capsys):
     assert "Routing tables (1 chips; every net checked)" in out
 
 
-def test_demo_runs_on_the_emulator_and_compares_with_nengo(capsys):
-    assert cli.main(["demo", "--placer", "hilbert", "--duration", "0.5"]) == 0
+def test_demo_runs_on_the_emulator_and_compares_with_nengo(tmp_path, capsys):
+    assert cli.main(["demo", "--placer", "hilbert", "--duration", "0.5", "--out",
+                     str(tmp_path)]) == 0
     out = capsys.readouterr().out
     table = out[out.index("Emulation against nengo's float reference"):]
     rows = {}
@@ -59,12 +72,18 @@ def test_errors_are_one_line_without_traceback(monkeypatch, capsys):
         cli.main(["--debug", "demo"])
 
 
-def test_console_command_is_installed():
-    command = shutil.which("spinnc")
-    assert command, "the spinnc console script is not on PATH"
-    result = subprocess.run([command, "demo"], capture_output=True, text=True, timeout=300)
+def test_console_demo_writes_and_names_its_report(tmp_path):
+    result = spinnc("demo", "--duration", "0.1", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "Populations" in result.stdout
+    assert "Populations" in result.stdout and "Emulation against nengo" in result.stdout
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith("report: demo_report/report.html")
+    for name in ("report.html", "probes.npz", "summary.json", "mapping.json",
+                 "provenance.json", "plots/machine_map.png"):
+        assert (tmp_path / "demo_report" / name).is_file(), name
+    other = spinnc("demo", "--duration", "0.1", "--quiet", "--out", "elsewhere", cwd=tmp_path)
+    assert other.returncode == 0 and other.stderr == ""
+    assert "report: elsewhere/report.html" in other.stdout
 
 
 def test_module_runs_as_script():
@@ -168,3 +187,191 @@ def test_map_writes_the_mapping_report(tmp_path, capsys):
     for heading in ("Populations", "Quantisation", "Partition:", "Placement", "Keys per net",
                     "Routing tables"):
         assert heading in text
+
+
+# -- each command through the console entry point ----------------------------------
+
+STAGE = re.compile(r"^(\S+(?: \S+)*) +(\d+\.\d\d) s$")
+
+
+def stages(stderr: str) -> list[str]:
+    """The stage names of the progress lines on standard error."""
+    return [m.group(1) for m in map(STAGE.match, stderr.splitlines()) if m]
+
+
+def test_console_run_writes_the_report_and_shows_progress(tmp_path):
+    result = spinnc("run", CHANNEL, "--machine", "spinn3", "--duration", "0.1",
+                    "--placer", "hilbert", "--out", tmp_path / "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"report: {tmp_path / 'out' / 'report.html'}" in result.stdout
+    assert "RMS error fixed" in result.stdout
+    assert stages(result.stderr) == ["build", "quantise", "partition", "place", "keys",
+                                     "route", "tables", "minimise", "check", "regions",
+                                     "emulate fixed", "emulate float", "nengo reference",
+                                     "report"]
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert 'id="machine-map"' in html and 'id="comparison"' in html
+
+
+def test_console_run_json_follows_the_documented_schema(tmp_path):
+    summary = tmp_path / "summary.json"
+    result = spinnc("run", CHANNEL, "--duration", "0.1", "--placer", "hilbert", "--quiet",
+                    "--out", tmp_path / "out", "--json", summary)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(summary.read_text())
+    schema = {
+        "machine": {"width": int, "height": int, "chips": int, "cores_used": int,
+                    "chips_used": int},
+        "mapping": {"vertices": int, "routing_entries_total": int, "routing_entries_max": int,
+                    "tables_over_1023": int, "seconds": dict},
+        "run": {"precision": str, "steps": int, "wall_seconds": float,
+                "wall_seconds_per_simulated_second": float, "max_cycles_per_tick": int,
+                "overruns": int, "packets_sent": int, "packets_dropped": int},
+        "compare": dict, "reference": {"wall_seconds": float},
+    }
+    assert set(data) == set(schema)
+    for part, fields in schema.items():
+        if isinstance(fields, dict):
+            assert set(data[part]) == set(fields), part
+            for name, kind in fields.items():
+                assert isinstance(data[part][name], kind), (part, name)
+    assert data["machine"] == {"width": 8, "height": 8, "chips": 48, "cores_used": 3,
+                               "chips_used": 1}
+    assert {"build", "place", "route", "minimise"} <= set(data["mapping"]["seconds"])
+    assert set(data["compare"]) == {"stimulus", "b"}
+    for values in data["compare"].values():
+        assert set(values) == {"rms_error_fixed", "rms_error_float", "reference_rms"}
+        assert all(isinstance(v, float) for v in values.values())
+
+
+def test_console_map_writes_the_html_report(tmp_path):
+    result = spinnc("map", CHANNEL, "--machine", "spinn3", "--placer", "hilbert", "--out",
+                    tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert f"report: {tmp_path / 'out' / 'report.html'}" in result.stdout
+    assert stages(result.stderr)[:2] == ["build", "quantise"]
+    assert "emulate fixed" not in result.stderr
+    assert (tmp_path / "out" / "plots" / "machine_map.png").is_file()
+    assert 'id="machine-map"' in (tmp_path / "out" / "report.html").read_text()
+
+
+def test_console_machine_describes_a_machine():
+    result = spinnc("machine", "spinn5", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("8x8 machine (no wrap-around): 48 working chips, "
+                                    "768 application cores")
+    assert "dead: 0 chips" in result.stdout and result.stderr == ""
+
+
+def test_console_compile_writes_an_image(tmp_path):
+    from spinnc.image import Image
+
+    result = spinnc("compile", CHANNEL, "--machine", "spinn3", "--duration", "0.1",
+                    "--placer", "hilbert", "--out", tmp_path / "image")
+    assert result.returncode == 0, result.stderr
+    assert "seconds per stage" in result.stdout and "place" in stages(result.stderr)
+    assert Image.load(tmp_path / "image").n_steps == 100
+
+
+def test_console_tables_minimise_and_check(tmp_path):
+    from spinnc.router.files import write_tables
+    from spinnc.router.table import make_table
+
+    # Eight keys differing in the low bits, all going to core 1: one entry after merging.
+    original = tmp_path / "original.bin"
+    write_tables(original, {(0, 0): make_table([(k, 0xFFFFFFFF, 1 << 7, 0)
+                                                 for k in range(8)])})
+    minimised, summary = tmp_path / "minimised.bin", tmp_path / "summary.json"
+    result = spinnc("tables", "minimise", original, "--out", minimised, "--full", "--json",
+                    summary, "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "minimised 1 tables" in result.stdout
+    assert json.loads(summary.read_text())["after"]["max"] == 1
+    result = spinnc("tables", "check", original, minimised)
+    assert result.returncode == 0 and "all 1 tables route like" in result.stdout
+
+
+def _does_not_fit(tmp_path) -> list:
+    """A model of two 1000-neuron ensembles (a core each) and a machine with one core."""
+    from spinnc.machine import Machine
+
+    machine = tmp_path / "tiny.json"
+    Machine.grid(1, 1, app_cores=1).save(machine)
+    return ["--machine", machine, "import nengo\nwith nengo.Network(seed=0) as model:\n"
+            "    for _ in range(2):\n        nengo.Ensemble(1000, 1)\n"]
+
+
+@pytest.mark.parametrize("case, message", [
+    ("missing", "no such model file"),
+    ("no model", "defines no `model`"),
+    ("unsupported", "spinnc does not support"),
+    ("does not fit", "the model needs 2 cores but the machine has 1"),
+])
+@pytest.mark.parametrize("command", ["run", "map"])
+def test_console_errors_are_one_line_with_nonzero_exit(tmp_path, case, message, command):
+    texts = {"no model": "x = 1\n",
+             "unsupported": "import nengo\nwith nengo.Network() as model:\n    nengo.Ensemble("
+                            "5, 1, neuron_type=nengo.Direct(), label='d')\n"}
+    options = []
+    if case == "does not fit":
+        *options, texts[case] = _does_not_fit(tmp_path)
+    path = tmp_path / "model.py"
+    if case in texts:
+        path.write_text(texts[case])
+    result = spinnc(command, path, "--duration", "0.1", "--out", tmp_path / "out", *options)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("spinnc: error: ") and message in last
+    # Besides the message, standard error holds only progress lines.
+    assert len(result.stderr.strip().splitlines()) == 1 + len(stages(result.stderr))
+    quiet = spinnc(command, path, "--duration", "0.1", "--quiet", "--out", tmp_path / "out",
+                   *options)
+    assert quiet.returncode == 1 and quiet.stderr == last + "\n"
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    result = spinnc("--debug", "map", tmp_path / "missing.py")
+    assert result.returncode != 0 and "Traceback" in result.stderr
+
+
+# -- progress ----------------------------------------------------------------------
+
+def test_progress_reports_stages_and_draws_a_bar_only_when_slow():
+    from spinnc.progress import Progress
+
+    stream = io.StringIO()
+    progress = Progress(stream, delay=0)
+    progress("place", 0.1234)
+    with progress.timed("emulate"):
+        pass
+    bar = progress.bar("emulate fixed", 10)
+    for done in range(1, 11):
+        bar.update(done)
+    bar.close()
+    lines = stream.getvalue().split("\r")
+    assert stages(lines[0]) == ["place", "emulate"] and "place            0.12 s" in lines[0]
+    assert any("[" + "#" * 30 + "] 100%" in part for part in lines)
+    assert lines[-1].strip() == ""  # the bar's line is cleared for the next stage
+
+    quiet = io.StringIO()
+    slow_to_show = Progress(quiet, delay=60).bar("emulate fixed", 10)
+    slow_to_show.update(10)
+    slow_to_show.close()
+    assert quiet.getvalue() == ""
+
+
+def test_runner_and_compiler_are_silent_without_progress(capsys):
+    from spinnc.machine import Machine
+    from spinnc.modelfile import load_model
+    from spinnc.progress import Progress
+    from spinnc.runner import run_model
+
+    model = load_model(CHANNEL)
+    run_model(model, Machine.spinn3(), duration=0.02, placer="hilbert")
+    assert capsys.readouterr().err == ""
+    stream = io.StringIO()
+    result = run_model(model, Machine.spinn3(), duration=0.02, placer="hilbert",
+                       progress=Progress(stream, delay=0))
+    assert "emulate float" in stages(stream.getvalue())
+    assert result.reference["b"].shape == result.recordings["b"].shape
