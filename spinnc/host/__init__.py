@@ -1,5 +1,14 @@
-"""Host: the SC&MP host protocol (SDP/SCP over UDP, boot), loading an Image onto
-a board, running it and reading back recordings and provenance.
+"""Host: the SC&MP 4.0 host protocol (SDP/SCP over UDP, boot), machine
+discovery, and loading an Image onto a board, running it and reading back
+recordings and provenance.
 
-Not built yet: see the host protocol issue.
+- :mod:`.scp`: the wire format; :mod:`.aplx`: application binaries.
+- :mod:`.connection`: a UDP connection with retries and 8 requests in flight.
+- :mod:`.controller`: :class:`BoardController`, one method per SC&MP command.
 """
+
+from .connection import ConnectionStats, Request, SCPConnection
+from .controller import BoardController, ChipInfo, CoreStatus, IPTag, SystemVariables, Version
+
+__all__ = ["BoardController", "ChipInfo", "ConnectionStats", "CoreStatus", "IPTag", "Request",
+           "SCPConnection", "SystemVariables", "Version"]
