@@ -110,3 +110,13 @@ def test_chromium_check_catches_errors_and_broken_images(report, tmp_path):
     assert "undefinedFunction" in attributes["errors"] and "failed to load IMG" in \
         attributes["errors"]
     assert any("undefinedFunction" in line for line in console)
+
+
+def test_missing_chromium_fails_when_required(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setenv("SPINNC_REQUIRE_CHROMIUM", "1")
+    with pytest.raises(pytest.fail.Exception, match="chromium is not installed"):
+        _chromium()
+    monkeypatch.delenv("SPINNC_REQUIRE_CHROMIUM")
+    with pytest.raises(pytest.skip.Exception):
+        _chromium()
