@@ -27,7 +27,7 @@ table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.85em; }
 caption { text-align: left; font-weight: bold; padding: 0.3em 0; }
 th, td { border: 1px solid #ddd; padding: 0.2em 0.6em; text-align: right; }
 th { background: #f0f0f0; } td:first-child, th:first-child { text-align: left; }
-tr:nth-child(even) td { background: #fafafa; }
+tr:nth-child(even) td { background: #fafafa; } #summary td { text-align: left; }
 figure { margin: 1em 0; } figcaption { font-size: 0.85em; color: #555; }
 img { max-width: 100%; height: auto; }
 .grid { display: flex; flex-wrap: wrap; gap: 1em; } .grid figure { flex: 1 1 540px; }

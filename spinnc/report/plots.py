@@ -169,17 +169,19 @@ def value_plot(name: str, t, emulated, reference, path, label: str = "emulation"
     figure = Figure(figsize=(7, 3))
     ax = figure.add_subplot()
     emulated = np.asarray(emulated).reshape(len(t), -1)
-    for d in range(emulated.shape[1]):
-        ax.plot(t, emulated[:, d], lw=1.2, color=f"C{d % 10}",
-                label=f"{label}" if d == 0 else None)
-    if reference is not None:
+    if reference is not None:  # broad and grey underneath, so both stay visible
         reference = np.asarray(reference).reshape(len(t), -1)
-        ax.plot(t, reference, "--", lw=1, color="black")
-        ax.plot([], [], "--", color="black", label="nengo reference")
+        ax.plot(t, reference, lw=3.5, color="#bbbbbb")
+        ax.plot([], [], lw=3.5, color="#bbbbbb", label="nengo reference")
+    for d in range(emulated.shape[1]):
+        ax.plot(t, emulated[:, d], lw=0.9, color=f"C{d % 10}",
+                label=label if d == 0 else None)
     ax.set_xlabel("time (s)")
     ax.set_ylabel("value")
-    ax.set_title(f"'{name}' ({emulated.shape[1]} dimension{'s' * (emulated.shape[1] != 1)})")
-    ax.legend(loc="upper right", fontsize=8)
+    ax.set_title(f"'{name}' ({emulated.shape[1]} dimension{'s' * (emulated.shape[1] != 1)})",
+                 loc="left")
+    # Above the axes, right of the title: never over the data.
+    ax.legend(loc="lower right", bbox_to_anchor=(1, 1), ncol=2, frameon=False, fontsize=8)
     figure.tight_layout()
     return _save(figure, Path(path))
 
