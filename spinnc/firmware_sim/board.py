@@ -1,0 +1,880 @@
+"""The virtual board: a UDP server that speaks SC&MP 4.0 for a spinnc Machine
+and runs loaded applications on the emulator.
+
+It is both the host protocol's test partner and a feature: a laptop can run
+a model behind the same interface as a real board.  The wire format is
+:mod:`spinnc.host.scp` (``spinnaker/HOST_PROTOCOL.md``); every chip's state
+is :class:`~.board_state.Chip`.
+
+Serving
+    SCP on ``port`` (17893; 0 picks a free one, see :attr:`VirtualBoard.address`),
+    boot packets on ``boot_port`` (54321), bound to 127.0.0.1 unless ``host``
+    says otherwise.  One port serves the whole machine, even of several
+    boards: a datagram to chip (255, 255) is for the first Ethernet chip,
+    COUNT counts the cores of the board of the chip it is sent to.
+
+Boot
+    The board starts unbooted (unless ``booted=True``): VER answers with
+    p2p_addr 0xFFFF and every other command gets RC_DEAD.  It takes boot
+    packets (start with the block count, data blocks of at most 1024 bytes
+    each, 32 KiB in all, then end) and boots ``boot_delay`` seconds after a
+    complete image's end packet.
+
+Replies
+    As real SC&MP sends them: flags 0x07, the SDP source and destination
+    swapped with the answering chip as source, the request's seq echoed.
+    SDP shorter than 24 bytes gets RC_LEN, an unknown command RC_CMD, a chip
+    that does not exist or is dead RC_ROUTE, a port other than 0 RC_PORT, a
+    cpu other than 0 or a core mask naming a missing core RC_CPU, out-of-range
+    addresses, lengths (READ/WRITE of 0 or over 256 bytes, misaligned units)
+    and fields RC_ARG, WRITE data whose length is not arg2 RC_LEN, a bad
+    APP_COPY_RUN checksum RC_SUM.  Nothing a datagram holds can crash the
+    board: a handler that fails answers RC_ARG and is counted.  A request
+    repeated by the same client (same bytes: seq, command, args, data) is
+    answered from a cache of recent replies without running it again, as
+    SC&MP's own duplicate detection does, so a retried ALLOC allocates once.
+
+How the binary names the application
+    The host writes :func:`spinnc.host.aplx.application_binary` (an APLX
+    table whose data section is ``b"SPNCAPP\\0"`` + the application's name)
+    to the chip's ``sdram_sys`` (0x67800000); AR (or AS at any address, or
+    APP_COPY_RUN from a neighbour's ``sdram_sys``) reads the stamp with
+    :func:`spinnc.host.aplx.application_name` and puts the name in each
+    started core's vcpu ``app_name``.  The name picks the emulator's kernel
+    (``ensemble``, ``value_source``, ``recorder``); a binary without a stamp
+    loads as an unnamed application whose cores fail on start, with the
+    reason in their IOBUF.
+
+Running (the contract with :mod:`spinnc.host`)
+    AR with the wait flag puts cores in WAIT (5), without it they start at
+    once.  Start: each core reads its data from the SDRAM address in vcpu
+    user0 (its length from the region table) and checks it; bad data or an
+    unknown application -> RUNTIME_EXCEPTION (2) with the reason in IOBUF,
+    otherwise SYNC0 (8).  Sync0: the cores in SYNC0 go to RUN (7) and an
+    Image is rebuilt from the board (each core's data and application, every
+    chip's loaded router entries, dt and n_steps from the SYSTEM region, the
+    board's Machine) and run by :class:`~spinnc.firmware_sim.Emulator` in a
+    background thread while the board keeps answering.  Then each core's
+    recordings go to the buffer at user1 and its provenance to the block at
+    user2 (:mod:`spinnc.recording`), each chip's router counts to its
+    diagnostic counters, and the cores go to EXIT (11).  Stop frees the
+    application: its cores go IDLE, its SDRAM blocks and router entries are
+    freed.
+
+Faults
+    ``loss``, ``duplicate``, ``delay`` and ``reorder`` are fractions of
+    datagrams dropped, sent twice, held back up to ``max_delay`` seconds, or
+    held until the next datagram has passed; applied to requests and/or
+    replies, drawn from ``seed``, and counted in :attr:`VirtualBoard.counts`.
+"""
+
+import argparse
+import heapq
+import logging
+import selectors
+import socket
+import struct
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import ProtocolError
+from ..host.scp import (BOOT_BLOCK, BOOT_DATA, BOOT_END, BOOT_IMAGE_MAX, BOOT_PORT, BOOT_START,
+                        FLAG_NO_REPLY, MAX_DATA, ROUTER_DIAGNOSTICS, ROUTER_ENTRY, SCP_HEADER,
+                        SCP_MIN, SCP_PORT, SDP_HEADER, SDRAM_SYS, UNBOOTED, VERSION_TEXT,
+                        AllocOp, BootPacket, Command, IPTagOp, ReturnCode, RouterOp,
+                        SDPHeader, Signal, State)
+from ..image import CoreImage, Image
+from ..machine import Machine
+from ..regions import Region, read_regions
+from .. import recording
+from .board_state import (N_CORES, ROUTER_ENTRIES, SYSTEM_HEAP, TAG_FIXED, TAG_POOL, Chip,
+                          IPTag, application_from_binary, binary_checksum)
+
+log = logging.getLogger(__name__)
+
+BUILD_DATE = 1_700_000_000  # VER arg3: the "build date" of this SC&MP
+SYSRAM_FREE = 0x6000  # INFO arg3: the monitor's free SysRAM (not modelled)
+BINARY_MAX = SYSTEM_HEAP - SDRAM_SYS  # the staging area for binaries
+REPLY_CACHE = 1024  # recent replies kept for duplicate requests
+FLOOD_SIGNALS = {Signal.INIT, Signal.POWER_DOWN, Signal.STOP, Signal.START, Signal.EXIT}
+
+
+class Reject(Exception):
+    """A request answered with a return code other than OK."""
+
+    def __init__(self, rc: ReturnCode, reason: str = ""):
+        super().__init__(reason)
+        self.rc = rc
+
+
+@dataclass
+class Faults:
+    """Fractions of datagrams to drop, duplicate, delay and reorder."""
+
+    loss: float = 0.0
+    duplicate: float = 0.0
+    delay: float = 0.0
+    reorder: float = 0.0
+    seed: int | None = None
+    max_delay: float = 0.05  # seconds a delayed datagram is held, at most
+    requests: bool = True  # apply to incoming requests
+    replies: bool = True  # and to outgoing replies
+
+    def __post_init__(self):
+        for name in ("loss", "duplicate", "delay", "reorder"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"fault fraction {name}={value} must be between 0 and 1")
+
+    @property
+    def any(self) -> bool:
+        return bool(self.loss or self.duplicate or self.delay or self.reorder)
+
+
+@dataclass
+class BoardCounts:
+    """What the board saw and did."""
+
+    requests: int = 0
+    replies: int = 0
+    cached: int = 0  # repeated requests answered from the reply cache
+    errors: int = 0  # handlers that failed unexpectedly (answered RC_ARG)
+    rejected: dict = field(default_factory=dict)  # return code name -> requests
+    dropped: int = 0
+    duplicated: int = 0
+    delayed: int = 0
+    reordered: int = 0
+    boot_packets: int = 0
+    boot_errors: int = 0
+    runs: int = 0
+
+
+class VirtualBoard:
+    """A virtual SpiNNaker board (or machine of boards) behind SC&MP 4.0 over UDP.
+
+    Parameters
+    ----------
+    machine : Machine, optional
+        The machine emulated (``Machine.spinn5()`` by default).
+    host : str
+        Address to bind (127.0.0.1: only this computer can reach the board).
+    port, boot_port : int
+        UDP ports for SCP and boot packets (0: any free port; None: no boot port).
+    booted : bool
+        Start booted instead of waiting for boot packets.
+    faults : Faults, optional
+        Datagrams to drop, duplicate, delay and reorder.
+    boot_delay : float
+        Seconds from a boot image's end packet to the board answering as booted.
+
+    Use :meth:`start` and :meth:`close`, or ``with VirtualBoard(...) as board:``;
+    :meth:`handle` answers one datagram in-process without any socket.
+    """
+
+    def __init__(self, machine: Machine | None = None, host: str = "127.0.0.1",
+                 port: int = SCP_PORT, boot_port: int | None = BOOT_PORT, booted: bool = False,
+                 faults: Faults | None = None, boot_delay: float = 0.5):
+        self.machine = machine or Machine.spinn5()
+        self.host, self.port, self.boot_port = host, port, boot_port
+        self.booted = booted
+        self.faults = faults or Faults()
+        self.boot_delay = boot_delay
+        self.counts = BoardCounts()
+        self.root = self.machine.ethernet_chips[0]
+        if not self.machine.is_alive(*self.root):
+            raise ValueError(f"the machine's Ethernet chip {self.root} is dead: "
+                             "the virtual board would be unreachable")
+        self.chips: dict[tuple, Chip] = {}
+        self._ethernet = set(self.machine.ethernet_chips)
+        self._lock = threading.RLock()
+        self._cache: OrderedDict = OrderedDict()
+        self._boot: dict | None = None
+        self._rng = np.random.default_rng(self.faults.seed)
+        self._timers: list = []  # heap of (due, n, action): delayed and held datagrams
+        self._held: dict = {}  # direction -> action held back to be reordered
+        self._n = 0
+        self._scp = self._boot_socket = self._thread = None
+        self._closing = threading.Event()
+        self._runs: list[threading.Thread] = []
+        self._commands = {
+            Command.VER: self._ver, Command.READ: self._read, Command.WRITE: self._write,
+            Command.FILL: self._fill, Command.COUNT: self._count,
+            Command.LINK_READ: self._link_read, Command.LINK_WRITE: self._link_write,
+            Command.AR: self._ar, Command.NNP: self._nnp,
+            Command.APP_COPY_RUN: self._app_copy_run, Command.SIG: self._sig,
+            Command.AS: self._as, Command.IPTAG: self._iptag, Command.ALLOC: self._alloc,
+            Command.RTR: self._rtr, Command.INFO: self._info,
+        }
+
+    # -- chips --------------------------------------------------------------------
+
+    def chip(self, x: int, y: int) -> Chip:
+        """Chip (x, y)'s state, made on first use (KeyError if it is missing or dead)."""
+        chip = self.chips.get((x, y))
+        if chip is None:
+            if not self.machine.is_alive(x, y):
+                raise KeyError((x, y))
+            chip = self.chips[x, y] = Chip(self.machine, x, y, (x, y) in self._ethernet)
+        return chip
+
+    def _chip_or_route(self, x: int, y: int, what: str = "chip") -> Chip:
+        try:
+            return self.chip(x, y)
+        except KeyError:
+            raise Reject(ReturnCode.ROUTE, f"{what} ({x}, {y}) does not exist or is dead")
+
+    # -- datagrams ---------------------------------------------------------------
+
+    def handle(self, datagram: bytes, client=("127.0.0.1", 0)) -> list[bytes]:
+        """Answer one SCP datagram from ``client``: the replies to send (none
+        when the request asks for no reply or cannot be answered at all)."""
+        with self._lock:
+            self.counts.requests += 1
+            datagram = bytes(datagram)
+            try:
+                replies = self._handle(datagram, client)
+            except Exception:  # never let a datagram take the board down
+                log.exception("virtual board: a request failed")
+                self.counts.errors += 1
+                replies = self._fallback(datagram)
+            self.counts.replies += len(replies)
+            return replies
+
+    def _fallback(self, datagram: bytes) -> list[bytes]:
+        if len(datagram) < SDP_HEADER.size + 4:
+            return []
+        sdp = SDPHeader.unpack(datagram)
+        seq = struct.unpack_from("<H", datagram, SDP_HEADER.size + 2)[0]
+        self._reject_count(ReturnCode.ARG)
+        return [self._reply(sdp, self.root, ReturnCode.ARG, seq)] if sdp.flags & 0x80 else []
+
+    def _reject_count(self, rc: ReturnCode) -> None:
+        name = ReturnCode(rc).name
+        self.counts.rejected[name] = self.counts.rejected.get(name, 0) + 1
+
+    def _reply(self, sdp: SDPHeader, chip: tuple, rc: int, seq: int, args=(),
+               data: bytes = b"") -> bytes:
+        head = SDPHeader(FLAG_NO_REPLY, sdp.tag, sdp.src_port_cpu, sdp.dest_port_cpu,
+                         sdp.src, chip).pack()
+        return head + struct.pack(f"<HH{len(args)}I", rc, seq & 0xFFFF,
+                                  *(a & 0xFFFFFFFF for a in args)) + bytes(data)
+
+    def _handle(self, datagram: bytes, client) -> list[bytes]:
+        if len(datagram) < SDP_HEADER.size:
+            self._reject_count(ReturnCode.LEN)
+            return []  # not even an SDP header: nobody to answer
+        sdp = SDPHeader.unpack(datagram)
+        want_reply = bool(sdp.flags & 0x80)
+        where = self.root if sdp.dest == (255, 255) else sdp.dest
+        if len(datagram) < SCP_MIN:
+            seq = (struct.unpack_from("<H", datagram, SDP_HEADER.size + 2)[0]
+                   if len(datagram) >= SDP_HEADER.size + 4 else 0)
+            self._reject_count(ReturnCode.LEN)
+            return [self._reply(sdp, where, ReturnCode.LEN, seq)] if want_reply else []
+        key = (client, datagram[2:])
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            self.counts.cached += 1
+            return [cached] if want_reply else []
+        cmd, seq, a1, a2, a3 = SCP_HEADER.unpack_from(datagram, SDP_HEADER.size)
+        data = datagram[SCP_MIN:]
+        try:
+            args, payload = self._dispatch(sdp, where, cmd, a1, a2, a3, data, client)
+            rc = ReturnCode.OK
+        except Reject as reject:
+            args, payload, rc = (), b"", reject.rc
+            self._reject_count(rc)
+            log.debug("virtual board: command %s to %s: %s: %s", cmd, where,
+                      ReturnCode(rc).name, reject)
+        reply = self._reply(sdp, where, rc, seq, args, payload)
+        self._cache[key] = reply
+        if len(self._cache) > REPLY_CACHE:
+            self._cache.popitem(last=False)
+        return [reply] if want_reply else []
+
+    def _dispatch(self, sdp, where, cmd, a1, a2, a3, data, client):
+        handler = self._commands.get(cmd)
+        if handler is None:
+            raise Reject(ReturnCode.CMD, f"unknown command {cmd}")
+        chip = self._chip_or_route(*where)
+        port, cpu = sdp.dest_port_cpu >> 5, sdp.dest_port_cpu & 0x1F
+        if port != 0:
+            raise Reject(ReturnCode.PORT, f"SDP port {port}: SC&MP listens on port 0")
+        if cpu != 0:
+            raise Reject(ReturnCode.CPU, f"cpu {cpu}: SC&MP runs on cpu 0")
+        if not self.booted and cmd != Command.VER:
+            raise Reject(ReturnCode.DEAD, "the board is not booted")
+        return handler(chip, a1, a2, a3, data, client)
+
+    # -- memory commands ------------------------------------------------------------
+
+    @staticmethod
+    def _check_transfer(address: int, length: int, unit: int) -> None:
+        if not 0 < length <= MAX_DATA:
+            raise Reject(ReturnCode.ARG, f"length {length}: 1-{MAX_DATA} bytes per packet")
+        if unit > 2:
+            raise Reject(ReturnCode.ARG, f"unit {unit}: 0 byte, 1 half-word or 2 word")
+        size = 1 << unit
+        if address % size or length % size:
+            raise Reject(ReturnCode.ARG, f"{address:#x}+{length} is not aligned to {size}")
+
+    @staticmethod
+    def _check_range(chip: Chip, address: int, length: int) -> None:
+        if not chip.valid(address, length):
+            raise Reject(ReturnCode.ARG, f"{address:#010x}+{length} is not memory of chip "
+                         f"({chip.x}, {chip.y}) the host can reach")
+
+    def _ver(self, chip, a1, a2, a3, data, client):
+        p2p = (chip.x << 8 | chip.y) if self.booted else UNBOOTED
+        return (p2p << 16, 0xFFFF0000 | MAX_DATA, BUILD_DATE), VERSION_TEXT
+
+    def _read(self, chip, a1, a2, a3, data, client):
+        self._check_transfer(a1, a2, a3)
+        self._check_range(chip, a1, a2)
+        return (), chip.read(a1, a2)
+
+    def _write(self, chip, a1, a2, a3, data, client):
+        self._check_transfer(a1, a2, a3)
+        if len(data) != a2:
+            raise Reject(ReturnCode.LEN, f"{len(data)} bytes of data for a {a2}-byte write")
+        self._check_range(chip, a1, a2)
+        chip.write(a1, data)
+        return (), b""
+
+    def _fill(self, chip, a1, a2, a3, data, client):
+        if a1 % 4 or a3 % 4:
+            raise Reject(ReturnCode.ARG, f"FILL of {a3} bytes at {a1:#x}: not word-aligned")
+        if a3:
+            self._check_range(chip, a1, a3)
+            word = struct.pack("<I", a2)
+            if chip.sdram.contains(a1, a3):
+                chip.sdram.fill(a1, word, a3)
+            else:
+                chip.write(a1, word * (a3 // 4))
+        return (), b""
+
+    def _link_chip(self, chip: Chip, link: int) -> Chip:
+        if link > 5:
+            raise Reject(ReturnCode.ARG, f"link {link}: links are 0-5")
+        other = self.machine.neighbour(chip.x, chip.y, link)
+        if other is None:
+            raise Reject(ReturnCode.ROUTE, f"link {link} of chip ({chip.x}, {chip.y}) is dead")
+        return self.chip(*other)
+
+    def _link_transfer(self, chip, address, length, link) -> Chip:
+        other = self._link_chip(chip, link)
+        self._check_transfer(address, length, 2)
+        self._check_range(other, address, length)
+        return other
+
+    def _link_read(self, chip, a1, a2, a3, data, client):
+        return (), self._link_transfer(chip, a1, a2, a3).read(a1, a2)
+
+    def _link_write(self, chip, a1, a2, a3, data, client):
+        other = self._link_transfer(chip, a1, a2, a3)
+        if len(data) != a2:
+            raise Reject(ReturnCode.LEN, f"{len(data)} bytes of data for a {a2}-byte write")
+        other.write(a1, data)
+        return (), b""
+
+    # -- applications ---------------------------------------------------------------
+
+    def _count(self, chip, a1, a2, a3, data, client):
+        if a1 > 0xFF or a2 > 0xF:
+            raise Reject(ReturnCode.ARG, f"COUNT of app {a1} in state {a2}")
+        board = self.machine.ethernet_chip(chip.x, chip.y)
+        n = sum(1 for c in self.chips.values()
+                if self.machine.ethernet_chip(c.x, c.y) == board
+                for core in c.cores if c.state(core) == a2 and c.app_id(core) == a1)
+        return (n,), b""
+
+    def _run_binary(self, chip: Chip, binary: bytes, spec: int) -> None:
+        """AR/AS/APP_COPY_RUN: start ``binary`` on the cores of ``spec``
+        (app_id << 24 | flags << 18 | core mask)."""
+        app_id, flags, mask = spec >> 24, (spec >> 18) & 0x3F, spec & 0x3FFFF
+        cores = [c for c in range(N_CORES) if mask >> c & 1]
+        bad = [c for c in cores if c not in chip.cores or chip.state(c) == State.RUN]
+        if bad:
+            raise Reject(ReturnCode.CPU, f"cores {bad} of chip ({chip.x}, {chip.y}) are not "
+                         "free application cores")
+        name = application_from_binary(binary)
+        for core in cores:
+            chip.load_core(core, app_id, name, State.WAIT if flags & 1 else State.INIT)
+            if not flags & 1:
+                chip.start_core(core)
+
+    def _ar(self, chip, a1, a2, a3, data, client):
+        self._run_binary(chip, chip.read(SDRAM_SYS, 4096), a1)
+        return (), b""
+
+    def _as(self, chip, a1, a2, a3, data, client):
+        if not chip.sdram.contains(a1, 16):
+            raise Reject(ReturnCode.ARG, f"binary address {a1:#010x} is not in SDRAM")
+        self._run_binary(chip, chip.sdram.read(a1, min(4096, chip.sdram.end - a1)), a2)
+        return (), b""
+
+    def _app_copy_run(self, chip, a1, a2, a3, data, client):
+        link, checksum = a1 & 7, a1 >> 3
+        if not 0 < a2 <= BINARY_MAX:
+            raise Reject(ReturnCode.ARG, f"binary of {a2} bytes: 1-{BINARY_MAX} fit sdram_sys")
+        other = self._link_chip(chip, link)
+        binary = other.read(SDRAM_SYS, a2)
+        got = binary_checksum(binary) & 0x1FFFFFFF
+        if got != checksum:
+            raise Reject(ReturnCode.SUM, f"checksum {got:#x} of the copied binary, "
+                         f"expected {checksum:#x}")
+        chip.write(SDRAM_SYS, binary)
+        self._run_binary(chip, binary, a3)
+        return (), b""
+
+    def _nnp(self, chip, a1, a2, a3, data, client):
+        return (), b""  # accepted; nearest-neighbour packets have no effect here
+
+    def _sig(self, chip, a1, a2, a3, data, client):
+        if a1 == 1:
+            raise Reject(ReturnCode.ARG, "point-to-point signals were removed in SC&MP 4.0")
+        if a1 not in (0, 2):
+            raise Reject(ReturnCode.ARG, f"signal type {a1}: 0 multicast or 2 nearest-neighbour")
+        signal, mask, app_id = (a2 >> 16) & 0xFF, (a2 >> 8) & 0xFF, a2 & 0xFF
+        if signal > Signal.USR3 or a2 >> 24:
+            raise Reject(ReturnCode.ARG, f"signal {a2 >> 16}")
+        cores = [(c, core) for c in list(self.chips.values()) for core in c.cores_of(app_id, mask)]
+        if signal == Signal.START:
+            for c, core in cores:
+                if c.state(core) == State.WAIT:
+                    c.start_core(core)
+        elif signal == Signal.SYNC0:
+            self._start_run([(c, core) for c, core in cores if c.state(core) == State.SYNC0])
+        elif signal == Signal.STOP:
+            self._stop(cores, app_id, mask)
+        elif signal == Signal.EXIT:
+            for c, core in cores:
+                c.set_state(core, State.EXIT)
+        return (), b""
+
+    def _stop(self, cores, app_id: int, mask: int) -> None:
+        for c, core in cores:
+            c.load_core(core, 0, "", State.IDLE)
+        for c in self.chips.values():
+            for block in [b for b in c.heap.blocks if b.app_id & mask == app_id]:
+                c.heap.free(block.start)
+            for block in [b for b in c.router_blocks.blocks if b.app_id & mask == app_id]:
+                c.router_blocks.free(block.start)
+                c.clear_router(slice(block.start, block.start + block.size))
+
+    def _start_run(self, cores) -> None:
+        if not cores:
+            return
+        try:
+            image = self._image_of(cores)
+        except Exception as error:  # whatever the cores' data hold
+            for c, core in cores:
+                c.fail(core, f"cannot run: {error}")
+            return
+        for c, core in cores:
+            c.set_state(core, State.RUN)
+        self.counts.runs += 1
+        thread = threading.Thread(target=self._run, args=(image, cores), daemon=True,
+                                  name="virtual-board-run")
+        self._runs.append(thread)
+        thread.start()
+
+    def _image_of(self, cores) -> Image:
+        """The Image the board holds for these cores: their data and
+        applications, every chip's loaded entries, dt and n_steps from SYSTEM."""
+        images = [CoreImage(c.x, c.y, core, c.app_name(core),
+                            f"{c.app_name(core)} ({c.x}, {c.y}, {core})", c.core_data[core],
+                            c.app_id(core)) for c, core in cores]
+        system = read_regions(images[0].data)[Region.SYSTEM][0]
+        if not system["timestep_us"]:
+            raise ValueError("the SYSTEM region's timestep is 0")
+        tables = {(c.x, c.y): c.table() for c in self.chips.values() if c.router["used"].any()}
+        return Image(self.machine, system["timestep_us"] / 1e6, int(system["n_steps"]), images,
+                     tables)
+
+    def _run(self, image: Image, cores) -> None:
+        """The run thread: emulate, then publish results under the lock."""
+        from .emulator import Emulator
+
+        try:
+            emulator = Emulator(image)
+            emulator.run()
+            provenance = emulator.provenance()
+            results = {(c.x, c.y, core): (
+                recording.pack_recordings(emulator, c.x, c.y, core),
+                recording.pack_provenance(provenance.core(c.x, c.y, core))) for c, core in cores}
+            counters = {(r.x, r.y): recording.pack_router_counters(r)
+                        for r in provenance.routers}
+            error = None
+        except Exception as exc:  # the cores fail with the reason, the board goes on
+            error = f"{type(exc).__name__}: {exc}"
+        with self._lock:
+            if error is None:
+                for (x, y), words in counters.items():
+                    self.chip(x, y).write(ROUTER_DIAGNOSTICS, words)
+            for c, core in cores:
+                if c.state(core) != State.RUN:
+                    continue  # stopped meanwhile
+                if error is not None:
+                    c.fail(core, error)
+                    continue
+                recorded, block = results[c.x, c.y, core]
+                if self._publish(c, core, 1, recorded, "recording buffer") and \
+                        self._publish(c, core, 2, block, "provenance block"):
+                    c.set_state(core, State.EXIT)
+
+    @staticmethod
+    def _publish(c: Chip, core: int, user: int, data: bytes, what: str) -> bool:
+        if not data:
+            return True
+        address = c.user(core, user)
+        if address == 0 and user == 2:
+            return True  # no provenance asked for
+        if c.heap.owner(address, len(data)) is None:
+            c.fail(core, f"the {what} at user{user} ({address:#010x}) is not an allocated "
+                   f"block of the {len(data)} bytes it needs")
+            return False
+        c.sdram.write(address, data)
+        return True
+
+    def wait_runs(self, timeout: float = 60.0) -> None:
+        """Wait for the background runs to finish (for tests)."""
+        for thread in list(self._runs):
+            thread.join(timeout)
+
+    # -- tables -----------------------------------------------------------------------
+
+    def _iptag(self, chip, a1, a2, a3, data, client):
+        op, tag = (a1 >> 16) & 0xF, a1 & 0xFF
+        strip, reverse, use_sender = a1 >> 28 & 1, a1 >> 29 & 1, a1 >> 30 & 1
+        n_tags = TAG_FIXED + TAG_POOL
+        if op == IPTagOp.TTO:
+            if a2 != 255:
+                if a2 > 15:
+                    raise Reject(ReturnCode.ARG, f"tag timeout code {a2}: 0-15")
+                chip.tag_timeout = a2
+            return (chip.tag_timeout | TAG_POOL << 16 | TAG_FIXED << 24,), b""
+        if op == IPTagOp.NEW:
+            tag = next((t for t in range(TAG_FIXED, n_tags)
+                        if not chip.tags[t].flags & IPTag.IN_USE), None)
+            if tag is None:
+                raise Reject(ReturnCode.BUF, "no free transient IP tag")
+        elif op > IPTagOp.TTO:
+            raise Reject(ReturnCode.ARG, f"IPTAG op {op}")
+        if tag >= n_tags:
+            raise Reject(ReturnCode.ARG, f"IP tag {tag}: tags are 0-{n_tags - 1}")
+        if op == IPTagOp.GET:
+            count = max(a2, 1)
+            if tag + count > n_tags:
+                raise Reject(ReturnCode.ARG, f"IP tags {tag}-{tag + count - 1}")
+            return (), b"".join(t.pack() for t in chip.tags[tag:tag + count])
+        if op == IPTagOp.CLEAR:
+            chip.tags[tag] = IPTag()
+            return (), b""
+        ip = struct.pack("<I", a3)
+        port = a2 & 0xFFFF
+        if use_sender or a3 == 0:
+            ip = socket.inet_aton(client[0]) if _is_ipv4(client[0]) else b"\0\0\0\0"
+        if use_sender and port == 0:
+            port = client[1]
+        flags = IPTag.IN_USE | (IPTag.STRIP if strip else 0) | (IPTag.REVERSE if reverse else 0)
+        chip.tags[tag] = IPTag(ip, 0 if reverse else port, chip.tag_timeout, flags, 0,
+                               port if reverse else 0, a2 >> 16, (a1 >> 8) & 0xFF)
+        return (tag,), b""
+
+    def _alloc(self, chip, a1, a2, a3, data, client):
+        op, app_id = a1 & 0xFF, (a1 >> 8) & 0xFF
+        if op == AllocOp.SDRAM:
+            address = chip.heap.alloc(a2, app_id, a3 & 0xFF) if a2 else None
+            return (address or 0,), b""
+        if op == AllocOp.FREE_SDRAM:
+            if chip.heap.free(a2) is None:
+                raise Reject(ReturnCode.ARG, f"no SDRAM block at {a2:#010x}")
+            return (), b""
+        if op == AllocOp.FREE_SDRAM_BY_APP:
+            return (len(chip.heap.free_app(app_id)),), b""
+        if op == AllocOp.RTR:
+            first = chip.router_blocks.alloc(a2, app_id) if 0 < a2 < ROUTER_ENTRIES else None
+            return (first or 0,), b""
+        if op == AllocOp.FREE_RTR:
+            block = chip.router_blocks.free(a2)
+            if block is None:
+                raise Reject(ReturnCode.ARG, f"no router entries allocated at {a2}")
+            chip.clear_router(slice(block.start, block.start + block.size))
+            return (), b""
+        if op == AllocOp.FREE_RTR_BY_APP:
+            blocks = chip.router_blocks.free_app(app_id)
+            for block in blocks:
+                chip.clear_router(slice(block.start, block.start + block.size))
+            return (len(blocks),), b""
+        if op == AllocOp.FREE_SPACE:
+            return (chip.heap.free_total(), chip.heap.largest_free()), b""
+        raise Reject(ReturnCode.ARG, f"ALLOC op {op}")
+
+    def _rtr(self, chip, a1, a2, a3, data, client):
+        op, count = a1 & 0xFF, a1 >> 16
+        if op == RouterOp.INIT:
+            chip.router_blocks.blocks.clear()
+            chip.clear_router(slice(None))
+        elif op == RouterOp.CLEAR:
+            if a2 >= ROUTER_ENTRIES:
+                raise Reject(ReturnCode.ARG, f"router entry {a2}: entries are 0-1023")
+            chip.clear_router(a2)
+        elif op == RouterOp.LOAD:
+            self._load_entries(chip, count, a2, a3)
+        elif op == RouterOp.FIXED:
+            if a2 >> 31:
+                return (chip.fixed_route,), b""
+            chip.fixed_route = a2 & 0xFFFFFF
+        else:
+            raise Reject(ReturnCode.ARG, f"RTR op {op}")
+        return (), b""
+
+    def _load_entries(self, chip: Chip, count: int, address: int, first: int) -> None:
+        if not count:
+            return
+        if chip.router_blocks.owner(first, count) is None:
+            raise Reject(ReturnCode.ARG, f"router entries {first}-{first + count - 1} of chip "
+                         f"({chip.x}, {chip.y}) are not allocated (ALLOC op 3 first)")
+        size = ROUTER_ENTRY.size * count
+        if not chip.sdram.contains(address, size):
+            raise Reject(ReturnCode.ARG, f"{count} router entries at {address:#010x} are not "
+                         "in SDRAM")
+        raw = np.frombuffer(chip.sdram.read(address, size), dtype=np.dtype(
+            [("next", "<u2"), ("free", "<u2"), ("route", "<u4"), ("key", "<u4"),
+             ("mask", "<u4")]))
+        rows = chip.router[first:first + count]
+        rows["key"], rows["mask"] = raw["key"], raw["mask"]
+        rows["route"], rows["app_id"], rows["used"] = raw["route"] & 0xFFFFFF, raw["free"], True
+
+    def _info(self, chip, a1, a2, a3, data, client):
+        links = sum(1 << int(link) for link in self.machine.links(chip.x, chip.y))
+        n_cores = 1 + len(chip.cores)
+        arg1 = (n_cores & 0x1F | links << 8 | min(chip.largest_router_block(), 0x7FF) << 14
+                | int(chip.ethernet) << 25)
+        ex, ey = self.machine.ethernet_chip(chip.x, chip.y)
+        ip = socket.inet_aton(self.host) if _is_ipv4(self.host) else b"\x7f\0\0\1"
+        states = bytes(chip.state(core) for core in range(N_CORES))
+        payload = states + bytes([ey, ex]) + ip + struct.pack("<H", self._root_link(chip))
+        return (arg1, chip.heap.largest_free(), SYSRAM_FREE), payload
+
+    def _root_link(self, chip: Chip) -> int:
+        """The link towards the root chip (0 on the root itself)."""
+        best, link = int(self.machine.hops(chip.x, chip.y, *self.root)), 0
+        for candidate in self.machine.links(chip.x, chip.y):
+            nx, ny = self.machine.neighbour(chip.x, chip.y, candidate)
+            hops = int(self.machine.hops(nx, ny, *self.root))
+            if hops < best:
+                best, link = hops, int(candidate)
+        return link
+
+    # -- boot ---------------------------------------------------------------------------
+
+    def handle_boot(self, datagram: bytes) -> None:
+        """Take one boot packet (a bad one is counted and restarts the boot)."""
+        with self._lock:
+            self.counts.boot_packets += 1
+            try:
+                self._boot_packet(BootPacket.unpack(bytes(datagram)))
+            except (ProtocolError, ValueError) as error:
+                log.info("virtual board: bad boot packet: %s", error)
+                self.counts.boot_errors += 1
+                self._boot = None
+
+    def _boot_packet(self, packet: BootPacket) -> None:
+        if packet.opcode == BOOT_START:
+            blocks = packet.arg3 + 1
+            if blocks * BOOT_BLOCK > BOOT_IMAGE_MAX:
+                raise ValueError(f"boot image of {blocks} blocks is over "
+                                 f"{BOOT_IMAGE_MAX} bytes")
+            self._boot = {"blocks": blocks, "received": {}}
+        elif packet.opcode == BOOT_DATA:
+            if self._boot is None:
+                raise ValueError("boot data before the start packet")
+            block, words = packet.arg1 & 0xFF, (packet.arg1 >> 8) + 1
+            if block >= self._boot["blocks"] or 4 * words > BOOT_BLOCK or \
+                    len(packet.data) != 4 * words:
+                raise ValueError(f"boot block {block} of {len(packet.data)} bytes "
+                                 f"({words} words announced)")
+            self._boot["received"][block] = packet.data
+        elif packet.opcode == BOOT_END:
+            if self._boot is None or len(self._boot["received"]) != self._boot["blocks"]:
+                raise ValueError("boot end before every block arrived")
+            self._boot = None
+            self._later(self.boot_delay, self._become_booted)
+        # other opcodes (HELLO from another board) are ignored
+
+    def _become_booted(self) -> None:
+        with self._lock:
+            self.booted = True
+
+    # -- UDP and faults ------------------------------------------------------------------
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """(host, port) the SCP socket is bound to."""
+        return self._scp.getsockname() if self._scp else (self.host, self.port)
+
+    @property
+    def boot_address(self) -> tuple[str, int] | None:
+        return self._boot_socket.getsockname() if self._boot_socket else None
+
+    def start(self) -> "VirtualBoard":
+        """Bind the sockets and serve in a daemon thread."""
+        self._scp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._scp.bind((self.host, self.port))
+        if self.boot_port is not None:
+            self._boot_socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self._boot_socket.bind((self.host, self.boot_port))
+        self._thread = threading.Thread(target=self._serve, daemon=True, name="virtual-board")
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._closing.set()
+        if self._thread is not None:
+            self._thread.join(5.0)
+        for sock in (self._scp, self._boot_socket):
+            if sock is not None:
+                sock.close()
+        self._scp = self._boot_socket = self._thread = None
+
+    def __enter__(self) -> "VirtualBoard":
+        return self.start() if self._scp is None else self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _later(self, seconds: float, action) -> None:
+        self._n += 1
+        heapq.heappush(self._timers, (time.monotonic() + seconds, self._n, action))
+
+    def _serve(self) -> None:
+        selector = selectors.DefaultSelector()
+        selector.register(self._scp, selectors.EVENT_READ, "scp")
+        if self._boot_socket is not None:
+            selector.register(self._boot_socket, selectors.EVENT_READ, "boot")
+        while not self._closing.is_set():
+            wait = 0.1
+            if self._timers:
+                wait = max(0.0, min(wait, self._timers[0][0] - time.monotonic()))
+            for key, _ in selector.select(wait):
+                try:
+                    datagram, client = key.fileobj.recvfrom(65536)
+                except OSError:
+                    continue
+                if key.data == "boot":
+                    self.handle_boot(datagram)
+                else:
+                    self._through_faults("requests", lambda d=datagram, c=client:
+                                         self._answer(d, c))
+            while self._timers and self._timers[0][0] <= time.monotonic():
+                heapq.heappop(self._timers)[2]()
+        selector.close()
+
+    def _answer(self, datagram: bytes, client) -> None:
+        for reply in self.handle(datagram, client):
+            self._through_faults("replies", lambda r=reply, c=client: self._send(r, c))
+
+    def _send(self, reply: bytes, client) -> None:
+        try:
+            self._scp.sendto(reply, client)
+        except OSError:
+            pass  # the client went away; UDP promises nothing more
+
+    def _through_faults(self, direction: str, action) -> None:
+        """Perform ``action`` (receive or send one datagram) subject to the faults."""
+        faults = self.faults
+        if not faults.any or not getattr(faults, direction):
+            return action()
+        lose, duplicate, delay, reorder = self._rng.random(4)
+        if lose < faults.loss:
+            self.counts.dropped += 1
+            return None
+        repeats = 2 if duplicate < faults.duplicate else 1
+        self.counts.duplicated += repeats - 1
+        for _ in range(repeats):
+            if delay < faults.delay:
+                self.counts.delayed += 1
+                self._later(self._rng.uniform(0, faults.max_delay), action)
+            elif reorder < faults.reorder and direction not in self._held:
+                self.counts.reordered += 1
+                self._held[direction] = action
+                self._later(faults.max_delay, lambda: self._release(direction, action))
+            else:
+                action()
+                self._release(direction)
+
+    def _release(self, direction: str, only=None) -> None:
+        """Let the datagram held back for reordering go (``only``: if still that one)."""
+        held = self._held.get(direction)
+        if held is not None and (only is None or held is only):
+            del self._held[direction]
+            held()
+
+
+def _is_ipv4(text: str) -> bool:
+    try:
+        socket.inet_aton(text)
+        return text.count(".") == 3
+    except OSError:
+        return False
+
+
+# -- serving from the command line ------------------------------------------------------
+
+
+def serve(machine: Machine | None = None, host: str = "127.0.0.1", port: int = SCP_PORT,
+          boot_port: int | None = BOOT_PORT, loss: float = 0.0, duplicate: float = 0.0,
+          delay: float = 0.0, reorder: float = 0.0, seed: int | None = None,
+          booted: bool = False, boot_delay: float = 0.5) -> VirtualBoard:
+    """Start a virtual board serving in a daemon thread; ``close()`` it when done.
+
+    See :class:`VirtualBoard` and :class:`Faults` for the parameters.
+    """
+    faults = Faults(loss, duplicate, delay, reorder, seed)
+    return VirtualBoard(machine, host, port, boot_port, booted, faults, boot_delay).start()
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``spinnc board serve``."""
+    parser.add_argument("--machine", default="spinn5",
+                        help="spinn3, spinn5, N-boards, WxH[-torus] or a machine JSON file")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to bind (default 127.0.0.1: this computer only)")
+    parser.add_argument("--port", type=int, default=SCP_PORT, help="SCP UDP port")
+    parser.add_argument("--boot-port", type=int, default=BOOT_PORT, help="boot UDP port")
+    for name in ("loss", "duplicate", "delay", "reorder"):
+        parser.add_argument(f"--{name}", type=float, default=0.0,
+                            help=f"fraction of datagrams to {name} (0-1)")
+    parser.add_argument("--seed", type=int, default=None, help="seed of the faults")
+    parser.add_argument("--booted", action="store_true",
+                        help="start booted instead of waiting for boot packets")
+
+
+def serve_forever(args: argparse.Namespace) -> int:
+    """``spinnc board serve``: serve until interrupted; 0 on a clean stop."""
+    machine = Machine.from_spec(getattr(args, "machine", None) or "spinn5")
+    board = serve(machine, getattr(args, "host", "127.0.0.1"),
+                  getattr(args, "port", SCP_PORT), getattr(args, "boot_port", BOOT_PORT),
+                  args.loss, args.duplicate, args.delay, args.reorder,
+                  getattr(args, "seed", None), args.booted)
+    host, port = board.address
+    state = ("booted" if board.booted or board.boot_address is None
+             else f"waiting for boot on UDP {board.boot_address[1]}")
+    print(f"virtual board ({machine}) serving SC&MP 4.0 on {host}:{port}, {state}; "
+          "Ctrl-C stops it", flush=True)
+    try:
+        while True:
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        board.close()
+        print(f"virtual board stopped: {board.counts}", flush=True)
+    return 0
