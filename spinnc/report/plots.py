@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
 from matplotlib.collections import PolyCollection
-from matplotlib.colors import Normalize
+from matplotlib.colors import Normalize, to_rgba
 from matplotlib.figure import Figure
 
 from ..machine import LINK_VECTORS
@@ -106,9 +106,10 @@ def machine_map(machine, layers: list, path, title: str | None = None) -> Path:
         value = np.array([values.get(c, 0) for c in chips], dtype=float)
         norm = Normalize(0, max(value.max(initial=0), 1))
         cmap = _cmap()
-        colours = np.array([cmap(norm(v)) if v > 0 else UNUSED for v in value], dtype=object)
-        colours[dead] = DEAD
-        ax.add_collection(PolyCollection(hexagons, facecolors=list(colours),
+        colours = cmap(norm(value))
+        colours[value <= 0] = to_rgba(UNUSED)
+        colours[dead] = to_rgba(DEAD)
+        ax.add_collection(PolyCollection(hexagons, facecolors=colours,
                                          edgecolors="white",
                                          linewidths=0.5 if len(chips) < 2000 else 0))
         if dead.any():
