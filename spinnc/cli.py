@@ -161,14 +161,17 @@ def run_command(args) -> None:
 
 
 def map_command(args) -> None:
-    """Map a model file (no run) and write the mapping report."""
+    """Map a model file (no run) and write the mapping report and report.html."""
+    from contextlib import nullcontext
     from pathlib import Path
 
     from .report import write_mapping_html
 
     compiled = _compile(args)
-    html = write_mapping_html(compiled, args.out or f"{Path(args.model).stem}_report",
-                              f"spinnc map {args.model}")
+    progress = _progress(args)
+    with progress.timed("report") if progress is not None else nullcontext():
+        html = write_mapping_html(compiled, args.out or f"{Path(args.model).stem}_report",
+                                  f"spinnc map {args.model}")
     out = html.parent
     print(f"{args.model}: {_mapped(compiled)}; mapped in {sum(compiled.seconds.values()):.2f} s")
     print(f"wrote {out}/mapping.txt, {out}/mapping.json and {out}/plots/machine_map.png")
