@@ -5,10 +5,20 @@ recordings and provenance.
 - :mod:`.scp`: the wire format; :mod:`.aplx`: application binaries.
 - :mod:`.connection`: a UDP connection with retries and 8 requests in flight.
 - :mod:`.controller`: :class:`BoardController`, one method per SC&MP command.
+- :mod:`.boot`: :func:`boot` (UDP 54321); :mod:`.discovery`: :func:`discover`.
+- :mod:`.loader`: :func:`run_image`, load-run-read an Image -> :class:`BoardRun`.
+
+``run_image(image, host, port=17893, *, timeout=1.0, retries=10, window=8,
+run_timeout=None) -> BoardRun(recordings, provenance, stats, machine)`` is the
+entry point the runner, CLI and Simulator use for ``target="board"``.
 """
 
 from .connection import ConnectionStats, Request, SCPConnection
+from .boot import boot
 from .controller import BoardController, ChipInfo, CoreStatus, IPTag, SystemVariables, Version
+from .discovery import discover
+from .loader import BoardRun, RunStats, run_image
 
-__all__ = ["BoardController", "ChipInfo", "ConnectionStats", "CoreStatus", "IPTag", "Request",
-           "SCPConnection", "SystemVariables", "Version"]
+__all__ = ["BoardController", "BoardRun", "ChipInfo", "ConnectionStats", "CoreStatus", "IPTag",
+           "Request", "RunStats", "SCPConnection", "SystemVariables", "Version", "boot",
+           "discover", "run_image"]

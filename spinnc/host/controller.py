@@ -262,7 +262,7 @@ class BoardController:
                 wait: bool = True) -> None:
         """AR: run the binary staged at chip (x, y)'s sdram_sys on ``cores``
         (with ``wait`` they stop in WAIT until signal start)."""
-        self._do(Command.AR, (x, y), _app_word(app_id, cores, wait),
+        self._do(Command.AR, (x, y), app_word(app_id, cores, wait),
                  what=f"AR of app {app_id} on cores {sorted(cores)}")
 
     def app_copy_run(self, x: int, y: int, link: int, binary: bytes, app_id: int,
@@ -272,7 +272,7 @@ class BoardController:
         it on ``cores``."""
         arg1 = (binary_checksum(binary) & 0x1FFFFFFF) << 3 | (link & 7)
         self._do(Command.APP_COPY_RUN, (x, y), arg1, len(binary),
-                 _app_word(app_id, cores, wait))
+                 app_word(app_id, cores, wait))
 
     def signal(self, signal: int, app_id: int, app_mask: int = 0xFF, kind: int = 0) -> None:
         """SIG: send ``signal`` to the cores of ``app_id`` (``kind`` 0
@@ -496,8 +496,9 @@ def binary_checksum(binary: bytes) -> int:
     return int(np.frombuffer(padded, dtype="<u4").sum(dtype=np.uint64) & 0xFFFFFFFF)
 
 
-def _app_word(app_id: int, cores: Iterable[int], wait: bool) -> int:
-    """AR/APP_COPY_RUN's app_id<<24 | flags<<18 | core mask."""
+def app_word(app_id: int, cores: Iterable[int], wait: bool) -> int:
+    """AR/APP_COPY_RUN's app_id<<24 | flags<<18 | core mask (flag bit 0:
+    wait in WAIT for signal start)."""
     mask = 0
     for core in cores:
         mask |= 1 << core

@@ -1,0 +1,142 @@
+"""Load, run and read back Images over SCP: the recordings equal direct
+emulation bit for bit, also with lost, duplicated and reordered datagrams."""
+
+import dataclasses
+import socket
+
+import numpy as np
+import pytest
+
+from spinnc.compiler import compile_network
+from spinnc.demo import demo_model
+from spinnc.errors import CoreFailed, DoesNotFit, ProtocolTimeout, UnsupportedFeature
+from spinnc.firmware_sim import Emulator
+from spinnc.host import BoardController
+from spinnc.host.loader import run_image, run_on_board
+from spinnc.host.scp import State
+from spinnc.machine import Machine
+
+from ..firmware_sim.images import KEY, core_route, source_to_recorder, table
+
+ALL = 0xFFFFFFFF
+NE = 1 << 1
+
+
+@pytest.fixture(scope="module")
+def demo():
+    """The demo model's Image on a SpiNN-5 (200 ticks) and its emulation."""
+    image = compile_network(demo_model(0), Machine.spinn5(), n_steps=200, seed=0).image
+    emulator = Emulator(image)
+    emulator.run()
+    return image, emulator.recordings(), emulator.provenance()
+
+
+@pytest.fixture(scope="module")
+def spread():
+    """The demo on a SpiNN-5 with one application core per chip: its cores and
+    routes span several chips."""
+    machine = Machine.spinn5(app_cores=1)
+    image = compile_network(demo_model(0), machine, n_steps=100, seed=0).image
+    assert len({(c.x, c.y) for c in image.cores}) == len(image.cores) > 1
+    emulator = Emulator(image)
+    emulator.run()
+    return image, emulator.recordings()
+
+
+def assert_same(recordings, expected):
+    assert recordings.keys() == expected.keys()
+    for name in expected:
+        assert np.array_equal(recordings[name], expected[name]), name
+
+
+def test_demo_equals_emulation(virtual_board, demo):
+    image, expected, provenance = demo
+    vboard = virtual_board()
+    run = run_image(image, *vboard.address)
+    assert_same(run.recordings, expected)
+    assert run.provenance.cores == provenance.cores
+    assert run.provenance.routers == provenance.routers
+    assert run.machine == Machine.spinn5()
+    assert run.stats.retries == 0 and run.stats.datagrams > 0
+    # Stop freed the application: cores idle, SDRAM and router entries back.
+    with BoardController(*vboard.address) as board:
+        assert board.count(image.cores[0].app_id, State.EXIT) == 0
+        assert {s.state for s in board.core_status(0, 0, range(1, 17))} == {State.IDLE}
+        assert board.info(0, 0).largest_free_router_block == 1023
+    # The same board runs the same Image again to the same result.
+    assert_same(run_image(image, *vboard.address).recordings, expected)
+
+
+def test_multi_chip_images(virtual_board, spread):
+    image, expected = spread
+    assert_same(run_image(image, *virtual_board(Machine.spinn5()).address).recordings, expected)
+    # A hand-built source on (0, 0) sending to a recorder on (1, 1) of a SpiNN-3.
+    ramp = (np.arange(10) / 16)[:, None]
+    tables = {(0, 0): table((KEY, ALL, NE)), (1, 1): table((KEY, ALL, core_route(2)))}
+    small = source_to_recorder(ramp, tables, Machine.spinn3(), recorder_at=(1, 1, 2))
+    emulator = Emulator(small)
+    emulator.run()
+    run = run_image(small, *virtual_board(Machine.spinn3()).address)
+    assert_same(run.recordings, emulator.recordings())
+    assert run.provenance.routers == emulator.provenance().routers
+
+
+@pytest.mark.parametrize("fault", [dict(loss=0.1), dict(duplicate=0.2, reorder=0.2)])
+def test_faulty_network_gives_identical_results(virtual_board, demo, fault):
+    image, expected, _ = demo
+    vboard = virtual_board(seed=1, **fault)
+    run = run_image(image, *vboard.address, timeout=0.05)
+    assert_same(run.recordings, expected)
+    if "loss" in fault:
+        assert run.stats.retries > 0 and run.stats.timeouts > 0
+        assert vboard.counts.dropped > 0
+    else:
+        assert vboard.counts.duplicated > 0 and vboard.counts.reordered > 0
+
+
+def test_silent_board_times_out():
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))
+    try:
+        image = source_to_recorder(np.zeros((1, 1)), {})
+        with pytest.raises(ProtocolTimeout, match="VER .* after 2 tries"):
+            run_image(image, "127.0.0.1", silent.getsockname()[1], timeout=0.02, retries=1)
+    finally:
+        silent.close()
+
+
+def test_runtime_exception_surfaces_iobuf(virtual_board, demo):
+    image, _, _ = demo
+    broken = dataclasses.replace(image, cores=list(image.cores))
+    c = broken.cores[1]
+    # The region table claims far more data than was loaded.
+    broken.cores[1] = dataclasses.replace(c, data=c.data[:8] + b"\xff" * 8)
+    with pytest.raises(CoreFailed, match=rf"core {c.core} of chip \({c.x}, {c.y}\) \('{c.name}'"
+                                         r".*RUNTIME_EXCEPTION: .*bad data"):
+        run_image(broken, *virtual_board().address)
+
+
+def test_unknown_application_fails_with_its_reason(virtual_board):
+    image = source_to_recorder(np.zeros((1, 1)), {})
+    image.cores[0] = dataclasses.replace(image.cores[0], application="mystery")
+    with pytest.raises(CoreFailed, match="unknown application 'mystery'"):
+        run_image(image, *virtual_board(Machine.spinn3()).address)
+
+
+def test_image_must_fit_the_board(virtual_board, controller):
+    image = source_to_recorder(np.zeros((1, 1)), {}, Machine.spinn5(),
+                               recorder_at=(4, 4, 2))
+    with pytest.raises(DoesNotFit, match=r"core 2 of chip \(4, 4\) \('probe'\) is on a chip "
+                                         "the board does not have"):
+        run_image(image, *virtual_board(Machine.spinn3()).address)
+    dead_core = Machine.spinn3().with_dead(cores=[(0, 0, 2)])
+    with pytest.raises(DoesNotFit, match=r"core 2 of chip \(0, 0\) .* dead or missing"):
+        run_on_board(controller(virtual_board(dead_core)), source_to_recorder(
+            np.zeros((1, 1)), {}))
+
+
+def test_host_functions_are_not_supported():
+    image = source_to_recorder(np.zeros((1, 1)), {})
+    image.host_functions = {"live": {"size_in": 1, "size_out": 1}}
+    with pytest.raises(UnsupportedFeature, match="live.*emulator target"):
+        run_image(image, "127.0.0.1", 1)
