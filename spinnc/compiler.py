@@ -34,12 +34,16 @@ class Compilation:
 
 def compile_network(network: nengo.Network, machine: Machine | None = None, dt: float = 0.001,
                     seed: int | None = None, n_steps: int = 1000,
-                    placer: str = "anneal", progress=None) -> Compilation:
+                    placer: str = "anneal", progress=None,
+                    process_seed: int | None = None) -> Compilation:
     """Compile a nengo network into an Image for ``machine`` (one SpiNN-5
     board by default), recording ``n_steps`` steps.
 
     ``progress(stage, seconds)``, if given, is called as each stage finishes
     (e.g. a :class:`spinnc.progress.Progress`).
+
+    ``process_seed`` seeds unseeded nengo Processes (``seed`` by default; see
+    :func:`spinnc.frontend.build`).
 
     Raises the stages' errors: UnsupportedFeature, QuantisationError,
     DoesNotFit, UnroutableNet, RoutingTableOverflow.
@@ -55,7 +59,8 @@ def compile_network(network: nengo.Network, machine: Machine | None = None, dt: 
             progress(stage, seconds[stage])
         return result
 
-    graph = timed("build", build, network, dt=dt, seed=seed)
+    graph = timed("build", build, network, dt=dt, seed=seed,
+                  process_seed=process_seed)
     fixed_graph, report = timed("quantise", quantise, graph)
     parts = timed("partition", partition, fixed_graph, machine, n_steps=n_steps)
     placements = timed("place", place, parts.vertices, parts.nets, machine, placer=placer,

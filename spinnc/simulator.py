@@ -53,7 +53,7 @@ from nengo.exceptions import ReadonlyError, SimulatorClosed, ValidationError
 from nengo.utils.progress import Progress, ProgressTracker
 
 from .compiler import Compilation, compile_network
-from .errors import DoesNotFit, SpinncError, UnsupportedFeature
+from .errors import DoesNotFit, SpinncError
 from .firmware_sim import Emulator
 from .frontend import nengo_model, reference
 from .machine import Machine
@@ -182,7 +182,6 @@ class Simulator:
             self.compilation = self._compile(INITIAL_HORIZON)
         graph = self.compilation.graph
         self._probe_names = {probe: graph.name_of(probe) for probe in network.all_probes}
-        self._check_probe_filters()
         self.data = SimulationData(self)
         self.closed = False
         self.reset()
@@ -247,8 +246,11 @@ class Simulator:
         """
         if self.closed:
             raise SimulatorClosed("Cannot reset closed Simulator.")
-        if seed is not None:
+        if seed is not None and int(seed) != self.seed:
             self.seed = int(seed)
+            if any(isinstance(node.output, nengo.Process) and node.output.seed is None
+                   for node in self.network.all_nodes):  # their noise follows the seed
+                self.compilation = self._compile(self.compilation.image.n_steps)
         self._emulator = self._new_emulator()
         self._n_steps = 0
         self._host_log: list[dict] = []  # per step: {name: (x, y)}
@@ -365,8 +367,9 @@ class Simulator:
     # -- internals --------------------------------------------------------------
 
     def _compile(self, n_steps: int) -> Compilation:
+        self._samples = {}
         return compile_network(self.network, self.machine, dt=self._dt, seed=self._build_seed,
-                               n_steps=n_steps, placer=self.placer)
+                               n_steps=n_steps, placer=self.placer, process_seed=self.seed)
 
     def _new_emulator(self, compilation: Compilation | None = None,
                       precision: str | None = None) -> Emulator:
@@ -374,16 +377,6 @@ class Simulator:
         precision = precision or self.precision
         options = {} if precision == "fixed" else {"precision": precision}
         return Emulator(compilation.image, strict=self.strict, **options)
-
-    def _check_probe_filters(self) -> None:
-        """Spike and voltage probes are recorded raw and filtered here; that
-        matches nengo only when every step is recorded."""
-        for probe, name in self._probe_names.items():
-            p = self.compilation.graph.probes[name]
-            if p.kind != "value" and p.synapse is not None and p.sample_every != 1:
-                raise UnsupportedFeature(
-                    probe, f"a synapse on a {p.kind} probe with sample_every > dt",
-                    "record every step (sample_every=None) or remove the probe's synapse")
 
     def _host(self, name: str, t: float, x: np.ndarray) -> np.ndarray:
         """Call a host function as nengo would, logging its input and answer."""
@@ -433,22 +426,69 @@ class Simulator:
         if self._cache is None or self._cache[0] != self._n_steps:
             if self._emulator is None:  # closed
                 return self._cache[1] if self._cache else {}
+            recordings = self._emulator.recordings()
             data = {}
-            for name, raw in self._emulator.recordings().items():
-                values = self._filter(name, raw)[self._cleared.get(name, 0):]
+            for probe, name in self._probe_names.items():
+                values = self._host_probe(name)
+                if values is not None:
+                    values = self._subsample(probe, values, every_step=True)
+                else:
+                    values = self._subsample(probe, self._filter(name, recordings[name]))
+                values = values[self._cleared.get(name, 0):]
                 values.setflags(write=False)
                 data[name] = values
             self._cache = (self._n_steps, data)
         return self._cache[1]
 
+    def _host_probe(self, name: str) -> np.ndarray | None:
+        """A probe's data computed on the host, when the probe is fed by nodes
+        alone (a node's output, or passthrough nodes summing node outputs);
+        None when something on the machine feeds it.
+
+        Nodes run on the host (functions of time are sampled there before the
+        run), so such a probe gets the host's float values at the steps nengo
+        records them, filtered as nengo filters them, rather than a copy that
+        crossed the machine (one tick per hop, in s16.15)."""
+        graph = self.compilation.graph
+        edges = graph.incoming(name, probe=True)
+        if not edges or any(edge.pre not in graph.inputs for edge in edges):
+            return None
+        values = np.zeros((self._n_steps, graph.probes[name].size))
+        for edge in edges:
+            values[:, edge.post_indices] += _lowpass(self._input_values(edge.pre) @ edge.weights.T,
+                                                     edge.synapse, self.dt)
+        return values
+
+    def _input_values(self, name: str) -> np.ndarray:
+        """A node's output over the steps run, (n_steps, size_out)."""
+        inp, n = self.compilation.graph.inputs[name], self._n_steps
+        if inp.kind == "host":
+            rows = [self._host_log[step][name][1] for step in range(n)]
+            return np.reshape(rows, (n, inp.size_out)).astype(float)
+        if name not in self._samples:
+            horizon = self.compilation.image.n_steps
+            self._samples[name] = np.reshape(inp.samples(horizon, self.dt),
+                                             (horizon, inp.size_out))
+        return self._samples[name][:n]
+
+    def _subsample(self, probe: nengo.Probe, values: np.ndarray,
+                   every_step: bool = False) -> np.ndarray:
+        """The rows nengo keeps for ``probe.sample_every`` (steps n with
+        ``n % period < 1``) of ``values`` that has a row for every step
+        (``every_step``, or the machine recorded every step)."""
+        graph_probe = self.compilation.graph.probes[self._probe_names[probe]]
+        if probe.sample_every is None or not (every_step or graph_probe.sample_every == 1):
+            return values  # every step wanted, or the machine's recorders kept the rows
+        steps = np.arange(1, len(values) + 1)
+        return values[steps % (probe.sample_every / self.dt) < 1]
+
     def _filter(self, name: str, raw: np.ndarray) -> np.ndarray:
         """Apply a spike or voltage probe's Lowpass synapse as nengo does: the
         sample of step n filters the recordings of steps before n."""
         probe = self.compilation.graph.probes[name]
-        if probe.kind == "value" or probe.synapse is None or len(raw) == 0:
+        if probe.kind == "value":
             return np.array(raw, dtype=float)
-        a = np.exp(-self.dt / probe.synapse)
-        return scipy.signal.lfilter([0.0, 1.0 - a], [1.0, -a], raw, axis=0)
+        return _lowpass(raw, probe.synapse, self.dt)
 
     def _float_emulation(self, steps: int) -> dict[str, np.ndarray] | None:
         """Recordings of a float-mode emulation of ``steps`` steps, or None
@@ -465,4 +505,18 @@ class Simulator:
             return np.zeros(0) if y is None else y
 
         emulator.run(steps, host=host)
-        return {name: self._filter(name, raw) for name, raw in emulator.recordings().items()}
+        data = emulator.recordings()
+        return {name: self._subsample(probe, self._filter(name, data[name]))
+                for probe, name in self._probe_names.items()}
+
+
+def _lowpass(values: np.ndarray, synapse, dt: float) -> np.ndarray:
+    """Filter as nengo filters a probe: the sample of step n filters the
+    values of the steps before n.  ``synapse``: a time constant, a
+    ``nengo.Lowpass`` or None."""
+    values = np.array(values, dtype=float)
+    tau = getattr(synapse, "tau", synapse)
+    if tau is None or len(values) == 0:
+        return values
+    a = np.exp(-dt / tau)
+    return scipy.signal.lfilter([0.0, 1.0 - a], [1.0, -a], values, axis=0)

@@ -11,7 +11,6 @@ from nengo.exceptions import ReadonlyError, SimulatorClosed
 
 import spinnc
 from spinnc import simulator as simulator_module
-from spinnc.errors import UnsupportedFeature
 from spinnc.firmware_sim import Emulator, TickOverrun
 from spinnc.frontend import nengo_model
 
@@ -281,13 +280,63 @@ def test_progress_bar_and_precision_options():
             assert sim.data[probes(net)["a"]].shape == (50, 1)
 
 
-def test_filtered_spike_probe_every_few_steps_is_unsupported():
+def test_filtered_spike_probe_every_few_steps_filters_every_step():
     with nengo.Network(seed=1) as net:
         ens = nengo.Ensemble(10, 1)
-        nengo.Probe(ens)
-        nengo.Probe(ens.neurons, synapse=0.01, sample_every=0.002)
-    with pytest.raises(UnsupportedFeature, match="sample_every"):
-        spinnc.Simulator(net, progress_bar=False)
+        nengo.Connection(nengo.Node(0.5), ens)
+        raw = nengo.Probe(ens.neurons)
+        every = nengo.Probe(ens.neurons, synapse=0.01, sample_every=0.002)
+    with spinnc.Simulator(net, progress_bar=False) as sim:
+        sim.run_steps(100)
+    filtered = simulator_module._lowpass(sim.data[raw], 0.01, sim.dt)
+    assert sim.data[raw].any()
+    np.testing.assert_allclose(sim.data[every], filtered[1::2])
+
+
+def test_node_probes_are_the_hosts_values_at_nengos_steps():
+    with nengo.Network(seed=1) as net:
+        time = nengo.Node(lambda t: [t, -t])
+        square = nengo.Node(lambda t, x: x**2, size_in=1)
+        nengo.Connection(time[0], square, synapse=None)
+        p_time = nengo.Probe(time[1])
+        p_every = nengo.Probe(time, sample_every=0.0015)
+        p_every_2 = nengo.Probe(time, sample_every=0.002)
+        relay = nengo.Node(size_in=2)
+        nengo.Connection(time, relay, transform=[[0, 2], [1, 0]], synapse=0.003)
+        p_relay = nengo.Probe(relay)
+        p_filtered = nengo.Probe(time, synapse=0.005)
+        p_square = nengo.Probe(square)
+    with spinnc.Simulator(net, progress_bar=False) as sim:
+        sim.run_steps(30)
+    with nengo.Simulator(net, progress_bar=False) as ref:
+        ref.run_steps(30)
+    t = sim.trange()
+    np.testing.assert_array_equal(sim.data[p_time][:, 0], -t)  # exact and not delayed
+    for probe in (p_every, p_every_2, p_filtered, p_relay):
+        np.testing.assert_allclose(sim.data[probe], ref.data[probe], atol=1e-12)
+    np.testing.assert_allclose(sim.trange(sample_every=0.0015), ref.trange(sample_every=0.0015))
+    # the host function's input came through the machine: a tick late, in s16.15
+    np.testing.assert_allclose(sim.data[p_square][1:, 0], t[:-1] ** 2, atol=1e-4)
+
+
+def test_unseeded_processes_follow_the_simulator_seed():
+    with nengo.Network(seed=1) as net:
+        noise = nengo.Node(nengo.processes.WhiteNoise())
+        probe = nengo.Probe(noise)
+
+    def run(sim):
+        sim.run_steps(20)
+        return np.array(sim.data[probe])
+
+    with spinnc.Simulator(net, seed=5, progress_bar=False) as sim:
+        first = run(sim)
+        sim.reset()
+        np.testing.assert_array_equal(run(sim), first)
+        sim.reset(seed=6)
+        assert sim.seed == 6
+        assert not np.allclose(run(sim), first)
+    with spinnc.Simulator(net, seed=5, progress_bar=False) as again:
+        np.testing.assert_array_equal(run(again), first)
 
 
 def test_registered_as_a_nengo_backend():

@@ -13,16 +13,18 @@ import nengo
 import numpy as np
 from nengo.builder import Model
 from nengo.cache import NoDecoderCache
+from nengo.builder.transforms import ConvInc, ConvTransposeInc
 from nengo.ensemble import Neurons
-from nengo.transforms import Dense, NoTransform
+from nengo.transforms import Convolution, ConvolutionTranspose, Dense, NoTransform, Sparse
 
 from ..errors import UnsupportedFeature
 from .graph import Connection, Graph, Input, Population, Probe
 from .passthrough import fold_passthroughs
 
 
-#: nengo processes whose output uses no random numbers: they need no seed.
-DETERMINISTIC = (nengo.processes.Piecewise, nengo.processes.PresentInput)
+#: Transforms spinnc runs as the dense matrix they are equivalent to (nengo's
+#: builder refuses sparse and convolution transforms on decoded connections).
+DENSE_EQUIVALENT = (Dense, NoTransform, Sparse, Convolution, ConvolutionTranspose)
 
 
 def nengo_model(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
@@ -44,7 +46,8 @@ def nengo_model(network: nengo.Network, dt: float = 0.001, seed: int | None = No
     return model
 
 
-def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None) -> Graph:
+def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
+          process_seed: int | None = None) -> Graph:
     """Build the float Graph of a nengo network.
 
     Parameters
@@ -55,6 +58,11 @@ def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None) ->
         Simulation time step in seconds.
     seed : int, optional
         Seeds the build when ``network.seed`` is None (see :func:`nengo_model`).
+    process_seed : int, optional
+        Seeds the nengo Processes that have no seed of their own, as the
+        simulator's seed does in nengo (``seed`` when not given).  Each such
+        process gets its own stream, from this seed and nengo's seed for its
+        node.
 
     Returns
     -------
@@ -70,6 +78,7 @@ def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None) ->
     check_supported(network)
     model = nengo_model(network, dt, seed)
     graph = Graph(dt=float(dt), seed=seed, names=_names(network))
+    process_seed = seed if process_seed is None else process_seed
     passthroughs = {}
 
     for ens in network.all_ensembles:
@@ -79,7 +88,7 @@ def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None) ->
         if node.output is None:
             passthroughs[name] = node
         else:
-            graph.inputs[name] = _input(node, name)
+            graph.inputs[name] = _input(node, name, _process_rng(model, node, process_seed))
 
     edges = [_connection(model, graph, conn) for conn in network.all_connections]
     probe_conns = _probe_connections(model)
@@ -111,13 +120,6 @@ def check_supported(network: nengo.Network) -> None:
         if isinstance(node.output, nengo.Process):
             if node.size_in > 0:
                 raise UnsupportedFeature(node, "a Process with input as node output")
-            if node.output.seed is None and not isinstance(node.output, DETERMINISTIC):
-                raise UnsupportedFeature(
-                    node,
-                    "an unseeded Process as node output",
-                    "give the process a seed (e.g. WhiteSignal(..., seed=1)) so that "
-                    "spinnc and the nengo reference play the same signal",
-                )
     for conn in network.all_connections:
         _check_connection(conn)
     for probe in network.all_probes:
@@ -129,7 +131,7 @@ def _check_connection(conn: nengo.Connection) -> None:
         raise UnsupportedFeature(conn, "learning rules", "remove learning_rule_type")
     if not isinstance(conn.post_obj, (nengo.Ensemble, Neurons, nengo.Node)):
         raise UnsupportedFeature(conn, f"a connection into {type(conn.post_obj).__name__}")
-    if not isinstance(conn.transform, (Dense, NoTransform)):
+    if not isinstance(conn.transform, DENSE_EQUIVALENT):
         raise UnsupportedFeature(
             conn, f"{type(conn.transform).__name__} transforms", "use a dense transform"
         )
@@ -235,13 +237,26 @@ def _population(model: Model, ens: nengo.Ensemble, name: str) -> Population:
     )
 
 
-def _input(node: nengo.Node, name: str) -> Input:
+def _process_rng(model: Model, node: nengo.Node, process_seed: int | None):
+    """A fresh RandomState for an unseeded Process on ``node`` (None otherwise):
+    the same for the same process seed, another for another, different per node."""
+    if not isinstance(node.output, nengo.Process) or node.output.seed is not None:
+        return None
+    if process_seed is None:
+        process_seed = np.random.randint(np.iinfo(np.int32).max)
+    words = (np.array([process_seed, model.seeds[node]], dtype=np.int64) % 2**32)
+    return lambda: np.random.RandomState(words.astype(np.uint32))
+
+
+def _input(node: nengo.Node, name: str, rng=None) -> Input:
     output = node.output
     if isinstance(output, nengo.Process):
         process = output
+        make_rng = rng or (lambda: np.random)  # a seeded process ignores the rng
 
         def sampler(n_steps, dt):
-            return process.run_steps(n_steps, d=node.size_out, dt=dt).reshape(n_steps, -1)
+            return process.run_steps(n_steps, d=node.size_out, dt=dt,
+                                     rng=make_rng()).reshape(n_steps, -1)
 
         return Input(name, "time", 0, node.size_out, sampler=sampler, obj=node)
     if not callable(output):
@@ -278,6 +293,27 @@ def _matrix(weights, size_out, size_in):
     return w
 
 
+def _dense(transform, weights, size_out, size_in):
+    """The (size_out, size_in) matrix a built transform multiplies its input by."""
+    if isinstance(transform, (Convolution, ConvolutionTranspose)):
+        op = (ConvTransposeInc if isinstance(transform, ConvolutionTranspose) else ConvInc)
+        signals = {"W": np.asarray(weights, dtype=np.float64), "X": np.zeros(size_in),
+                   "Y": np.zeros(size_out)}
+        step = op("W", "X", "Y", transform).make_step(signals, None, None)
+        columns = []
+        for i in range(size_in):  # the response to each unit input is a column
+            signals["X"][:], signals["Y"][:] = 0.0, 0.0
+            signals["X"][i] = 1.0
+            step()
+            columns.append(signals["Y"].copy())
+        return np.stack(columns, axis=1)
+    if hasattr(weights, "toarray"):  # Sparse: a scipy sparse matrix
+        return np.asarray(weights.toarray(), dtype=np.float64)
+    if isinstance(transform, Sparse):  # nengo's own SparseMatrix
+        return np.asarray(transform.init.toarray(), dtype=np.float64)
+    return _matrix(weights, size_out, size_in)
+
+
 def _connection(model: Model, graph: Graph, conn: nengo.Connection) -> Connection:
     pre_obj = conn.pre_obj
     owner = pre_obj.ensemble if isinstance(pre_obj, Neurons) else pre_obj
@@ -290,7 +326,8 @@ def _connection(model: Model, graph: Graph, conn: nengo.Connection) -> Connectio
         if built is None:  # NoTransform: identity
             sliced = np.eye(conn.size_out)
         else:
-            sliced = _matrix(built.initial_value, conn.size_out, len(pre_indices))
+            sliced = _dense(conn.transform, built.initial_value, conn.size_out,
+                            len(pre_indices))
         weights = np.zeros((conn.size_out, source_size))
         weights[:, pre_indices] = sliced
 
@@ -340,19 +377,25 @@ def _probe_connections(model: Model) -> dict:
     }
 
 
+def _record_every(probe: nengo.Probe, dt: float, neurons: bool) -> int:
+    """Steps between a probe's recordings on the machine.
+
+    The machine records every ``sample_every / dt`` steps when that is a whole
+    number.  Otherwise, and for spike and voltage probes with a synapse (the
+    host filters those, and needs every step), it records every step and the
+    simulator keeps the samples nengo keeps."""
+    steps = 1.0 if probe.sample_every is None else probe.sample_every / dt
+    if abs(steps - round(steps)) > 1e-9 or (neurons and probe.synapse is not None):
+        return 1
+    return max(int(round(steps)), 1)
+
+
 def _probe(graph: Graph, probe: nengo.Probe, probe_conn, model: Model):
     """The Graph probe and, for value probes, the connection that feeds it."""
     name = graph.names[probe]
-    steps = 1.0 if probe.sample_every is None else probe.sample_every / graph.dt
-    if abs(steps - round(steps)) > 1e-9 or round(steps) < 1:
-        raise UnsupportedFeature(
-            probe,
-            f"sample_every={probe.sample_every} (not a multiple of dt={graph.dt})",
-            "use a whole number of time steps",
-        )
-    sample_every = int(round(steps))
     synapse = None if probe.synapse is None else float(probe.synapse.tau)
     target, indices = _source(probe.target)
+    sample_every = _record_every(probe, graph.dt, isinstance(target, Neurons))
 
     if isinstance(target, Neurons):
         kind = "spikes" if probe.attr == "output" else "voltage"

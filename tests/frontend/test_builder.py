@@ -173,3 +173,40 @@ def test_names_are_unique_and_readable():
     assert [graph.name_of(o) for o in (a, b, c, d)] == ["a", "a#2", "ensemble2", "sub.d"]
     assert graph.name_of(probe) == "a"  # probes have their own namespace
     assert graph.name_of(default_probe) == "ensemble2.spikes"
+
+
+@pytest.mark.parametrize("transform", [
+    nengo.Convolution(2, (4, 4, 2), init=np.arange(36.0).reshape(3, 3, 2, 2) / 36),
+    nengo.Convolution(2, (2, 5), kernel_size=(3,), strides=(1,), channels_last=False,
+                      padding="same"),
+    nengo.transforms.ConvolutionTranspose(2, (3, 3, 1), init=np.ones((3, 3, 1, 2))),
+    nengo.transforms.Sparse((3, 4), indices=[[0, 1], [2, 3]], init=[2.0, -1.0]),
+])
+def test_other_transforms_become_their_dense_matrix(transform):
+    x = np.random.RandomState(0).uniform(-1, 1, transform.size_in)
+    with nengo.Network(seed=0) as network:
+        node = nengo.Node(x)
+        out = nengo.Node(size_in=transform.size_out)
+        nengo.Connection(node, out, transform=transform, synapse=None)
+        probe = nengo.Probe(out)
+    graph = build(network, dt=0.001)
+    with nengo.Simulator(network, progress_bar=False) as sim:
+        sim.step()
+    (conn,) = graph.incoming(graph.name_of(probe), probe=True)
+    np.testing.assert_allclose(conn.weights @ x, sim.data[probe][0], atol=1e-12)
+
+
+def test_unseeded_processes_are_seeded_by_the_process_seed():
+    with nengo.Network(seed=0) as network:
+        a = nengo.Node(nengo.processes.WhiteNoise())
+        b = nengo.Node(nengo.processes.WhiteNoise())
+
+    def samples(process_seed):
+        graph = build(network, dt=0.001, process_seed=process_seed)
+        return [graph.inputs[graph.name_of(n)].samples(50, 0.001) for n in (a, b)]
+
+    first = samples(1)
+    for again, sample in zip(samples(1), first):
+        np.testing.assert_array_equal(again, sample)
+    assert not np.allclose(first[0], first[1])
+    assert not np.allclose(samples(2)[0], first[0])

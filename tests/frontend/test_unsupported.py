@@ -22,10 +22,6 @@ def noisy():
     ensemble(noise=nengo.processes.WhiteNoise())
 
 
-def unseeded_process():
-    nengo.Node(nengo.processes.WhiteSignal(1.0, high=5), label="culprit")
-
-
 def learning_rule():
     a, b = nengo.Ensemble(20, 1), nengo.Ensemble(20, 1)
     nengo.Connection(a, b, learning_rule_type=nengo.PES(), label="culprit")
@@ -39,12 +35,6 @@ def alpha_synapse():
 def full_weight_matrix():
     a, b = nengo.Ensemble(20, 1), nengo.Ensemble(20, 1)
     nengo.Connection(a, b, solver=nengo.solvers.LstsqL2(weights=True), label="culprit")
-
-
-def sparse_transform():
-    a, b = nengo.Node([1, 2]), nengo.Ensemble(20, 2)
-    nengo.Connection(a, b, transform=nengo.transforms.Sparse((2, 2), indices=[[0, 0]]),
-                     label="culprit")
 
 
 def function_from_node():
@@ -69,10 +59,6 @@ def probe_alpha():
     nengo.Probe(nengo.Ensemble(20, 1), synapse=nengo.Alpha(0.01), label="culprit")
 
 
-def probe_fractional_sampling():
-    nengo.Probe(nengo.Ensemble(20, 1), sample_every=0.0015, label="culprit")
-
-
 def synapses_around_passthrough():
     a, b = nengo.Ensemble(20, 1), nengo.Ensemble(20, 1)
     relay = nengo.Node(size_in=1, label="culprit")
@@ -90,17 +76,14 @@ CASES = {
     "AdaptiveLIF neurons": (neuron_type(nengo.AdaptiveLIF()), "neuron type AdaptiveLIF"),
     "Direct neurons": (neuron_type(nengo.Direct()), "neuron type Direct"),
     "neuron noise": (noisy, "noise"),
-    "unseeded process": (unseeded_process, "unseeded Process"),
     "learning rule": (learning_rule, "learning rules"),
     "alpha synapse": (alpha_synapse, "synapse Alpha"),
     "full weights": (full_weight_matrix, "weights=True"),
-    "sparse transform": (sparse_transform, "Sparse transforms"),
     "function on node connection": (function_from_node, "function on a connection from a node"),
     "per-neuron weights": (per_neuron_weights, "different weights per neuron"),
     "probe input": (probe_attribute, "probing 'input'"),
     "probe refractory": (probe_refractory, "probing 'refractory_time'"),
     "probe alpha": (probe_alpha, "synapse Alpha"),
-    "probe sampling": (probe_fractional_sampling, "sample_every=0.0015"),
     "two synapses through passthrough": (synapses_around_passthrough, "synapses on both sides"),
     "passthrough loop": (passthrough_loop, "connected to itself"),
 }
