@@ -5,7 +5,7 @@ from (0, 0) over working links (as SC&MP's own point-to-point network does).
 
 from collections import deque
 
-from ..machine import BOARD_OUTLINE, APP_CORES, LINK_VECTORS, MONITOR_CORE, Machine
+from ..machine import BOARD_OUTLINE, LINK_VECTORS, MAX_APP_CORES, MONITOR_CORE, Machine
 from .controller import BoardController, ChipInfo
 from .scp import State
 
@@ -17,8 +17,9 @@ def discover(board: BoardController) -> Machine:
 
     Chips of the width x height box that cannot be reached over working
     links count as dead; on a SpiNN-5 (8x8, hardware version 5) only the
-    board's 48-chip outline exists.  A core is dead when INFO reports its
-    state as DEAD.  The machine wraps around when a working
+    board's 48-chip outline exists.  Chips have as many application cores
+    as the best chip has working (16 on most boards, 17 where all 18 cores
+    work); a core is dead when INFO reports its state as DEAD.  The machine wraps around when a working
     link leaves the box.
 
     Parameters
@@ -43,8 +44,11 @@ def discover(board: BoardController) -> Machine:
     box = [(x, y) for x in range(width) for y in range(height)]
     exists = set(BOARD_OUTLINE) if outline else set(box)
     dead_chips = sorted(exists - set(infos))
+    # Application cores per chip: as many as the best chip has working.
+    app_cores = max([sum(s != State.DEAD for s in info.core_states[1:MAX_APP_CORES + 1])
+                     for info in infos.values()] + [1])
     dead_cores = sorted((x, y, core) for (x, y), info in infos.items()
-                        for core in range(1, APP_CORES + 1)
+                        for core in range(1, app_cores + 1)
                         if info.core_states[core] == State.DEAD)
     dead_links = []
     for (x, y), info in infos.items():
@@ -53,7 +57,7 @@ def discover(board: BoardController) -> Machine:
             if other in infos and link not in info.working_links:
                 dead_links.append((x, y, link))
     ethernet = sorted({info.nearest_ethernet for info in infos.values()})
-    return Machine(width, height, wrap=wrap, chips=chips,
+    return Machine(width, height, wrap=wrap, chips=chips, app_cores=app_cores,
                    ethernet_chips=tuple(ethernet) or ((0, 0),), dead_chips=dead_chips,
                    dead_cores=[c for c in dead_cores if c[2] != MONITOR_CORE],
                    dead_links=dead_links)

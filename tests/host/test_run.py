@@ -140,3 +140,16 @@ def test_host_functions_are_not_supported():
     image.host_functions = {"live": {"size_in": 1, "size_out": 1}}
     with pytest.raises(UnsupportedFeature, match="live.*emulator target"):
         run_image(image, "127.0.0.1", 1)
+
+
+def test_three_boards(virtual_board):
+    """Cores on two boards of a 3-board torus: COUNT goes to each board's
+    Ethernet chip, and discovery finds the same machine."""
+    machine = Machine.boards(3, app_cores=1)
+    image = compile_network(demo_model(0), machine, n_steps=50, seed=0).image
+    assert len({machine.ethernet_chip(c.x, c.y) for c in image.cores}) > 1
+    emulator = Emulator(image)
+    emulator.run()
+    run = run_image(image, *virtual_board(machine).address)
+    assert_same(run.recordings, emulator.recordings())
+    assert run.machine == machine
