@@ -167,6 +167,7 @@ class BoardController:
 
     @property
     def stats(self) -> ConnectionStats:
+        """The connection's counts of requests, resends and timeouts."""
         return self.connection.stats
 
     def _do(self, command, chip=ETHERNET_CHIP, arg1=0, arg2=0, arg3=0, data=b"", cpu=0,
@@ -241,9 +242,11 @@ class BoardController:
         self.connection.transact_many(requests)
 
     def read_word(self, x: int, y: int, address: int) -> int:
+        """The little-endian 32-bit word at ``address`` of chip (x, y)."""
         return int.from_bytes(self.read(x, y, address, 4), "little")
 
     def write_word(self, x: int, y: int, address: int, value: int) -> None:
+        """Write a little-endian 32-bit word at ``address`` of chip (x, y)."""
         self.write(x, y, address, (value & 0xFFFFFFFF).to_bytes(4, "little"))
 
     def fill(self, x: int, y: int, address: int, word: int, n_bytes: int) -> None:
