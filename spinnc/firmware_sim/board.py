@@ -69,7 +69,6 @@ Faults
 """
 
 import argparse
-import heapq
 import logging
 import selectors
 import socket
@@ -91,6 +90,7 @@ from ..image import CoreImage, Image
 from ..machine import Machine
 from ..regions import Region, read_regions
 from .. import recording
+from .board_faults import FaultInjector, Faults, Timers
 from .board_state import (N_CORES, ROUTER_ENTRIES, SYSTEM_HEAP, TAG_FIXED, TAG_POOL, Chip,
                           IPTag, application_from_binary, binary_checksum)
 
@@ -109,30 +109,6 @@ class Reject(Exception):
     def __init__(self, rc: ReturnCode, reason: str = ""):
         super().__init__(reason)
         self.rc = rc
-
-
-@dataclass
-class Faults:
-    """Fractions of datagrams to drop, duplicate, delay and reorder."""
-
-    loss: float = 0.0
-    duplicate: float = 0.0
-    delay: float = 0.0
-    reorder: float = 0.0
-    seed: int | None = None
-    max_delay: float = 0.05  # seconds a delayed datagram is held, at most
-    requests: bool = True  # apply to incoming requests
-    replies: bool = True  # and to outgoing replies
-
-    def __post_init__(self):
-        for name in ("loss", "duplicate", "delay", "reorder"):
-            value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"fault fraction {name}={value} must be between 0 and 1")
-
-    @property
-    def any(self) -> bool:
-        return bool(self.loss or self.duplicate or self.delay or self.reorder)
 
 
 @dataclass
@@ -193,10 +169,8 @@ class VirtualBoard:
         self._lock = threading.RLock()
         self._cache: OrderedDict = OrderedDict()
         self._boot: dict | None = None
-        self._rng = np.random.default_rng(self.faults.seed)
-        self._timers: list = []  # heap of (due, n, action): delayed and held datagrams
-        self._held: dict = {}  # direction -> action held back to be reordered
-        self._n = 0
+        self._timers = Timers()  # boot delay, delayed and held datagrams
+        self._faults = FaultInjector(self.faults, self._timers, self.counts)
         self._scp = self._boot_socket = self._thread = None
         self._closing = threading.Event()
         self._runs: list[threading.Thread] = []
@@ -514,7 +488,9 @@ class VirtualBoard:
         except Exception as exc:  # the cores fail with the reason, the board goes on
             error = f"{type(exc).__name__}: {exc}"
         with self._lock:
-            if error is None:
+            if error is None:  # this run's counts replace the last run's
+                for chip in self.chips.values():
+                    chip.write(ROUTER_DIAGNOSTICS, bytes(recording.ROUTER_COUNTER_BYTES))
                 for (x, y), words in counters.items():
                     self.chip(x, y).write(ROUTER_DIAGNOSTICS, words)
             for c, core in cores:
@@ -706,7 +682,7 @@ class VirtualBoard:
             if self._boot is None or len(self._boot["received"]) != self._boot["blocks"]:
                 raise ValueError("boot end before every block arrived")
             self._boot = None
-            self._later(self.boot_delay, self._become_booted)
+            self._timers.later(self.boot_delay, self._become_booted)
         # other opcodes (HELLO from another board) are ignored
 
     def _become_booted(self) -> None:
@@ -750,20 +726,13 @@ class VirtualBoard:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _later(self, seconds: float, action) -> None:
-        self._n += 1
-        heapq.heappush(self._timers, (time.monotonic() + seconds, self._n, action))
-
     def _serve(self) -> None:
         selector = selectors.DefaultSelector()
         selector.register(self._scp, selectors.EVENT_READ, "scp")
         if self._boot_socket is not None:
             selector.register(self._boot_socket, selectors.EVENT_READ, "boot")
         while not self._closing.is_set():
-            wait = 0.1
-            if self._timers:
-                wait = max(0.0, min(wait, self._timers[0][0] - time.monotonic()))
-            for key, _ in selector.select(wait):
+            for key, _ in selector.select(self._timers.wait(0.1)):
                 try:
                     datagram, client = key.fileobj.recvfrom(65536)
                 except OSError:
@@ -771,51 +740,20 @@ class VirtualBoard:
                 if key.data == "boot":
                     self.handle_boot(datagram)
                 else:
-                    self._through_faults("requests", lambda d=datagram, c=client:
+                    self._faults.through("requests", lambda d=datagram, c=client:
                                          self._answer(d, c))
-            while self._timers and self._timers[0][0] <= time.monotonic():
-                heapq.heappop(self._timers)[2]()
+            self._timers.run_due()
         selector.close()
 
     def _answer(self, datagram: bytes, client) -> None:
         for reply in self.handle(datagram, client):
-            self._through_faults("replies", lambda r=reply, c=client: self._send(r, c))
+            self._faults.through("replies", lambda r=reply, c=client: self._send(r, c))
 
     def _send(self, reply: bytes, client) -> None:
         try:
             self._scp.sendto(reply, client)
         except OSError:
             pass  # the client went away; UDP promises nothing more
-
-    def _through_faults(self, direction: str, action) -> None:
-        """Perform ``action`` (receive or send one datagram) subject to the faults."""
-        faults = self.faults
-        if not faults.any or not getattr(faults, direction):
-            return action()
-        lose, duplicate, delay, reorder = self._rng.random(4)
-        if lose < faults.loss:
-            self.counts.dropped += 1
-            return None
-        repeats = 2 if duplicate < faults.duplicate else 1
-        self.counts.duplicated += repeats - 1
-        for _ in range(repeats):
-            if delay < faults.delay:
-                self.counts.delayed += 1
-                self._later(self._rng.uniform(0, faults.max_delay), action)
-            elif reorder < faults.reorder and direction not in self._held:
-                self.counts.reordered += 1
-                self._held[direction] = action
-                self._later(faults.max_delay, lambda: self._release(direction, action))
-            else:
-                action()
-                self._release(direction)
-
-    def _release(self, direction: str, only=None) -> None:
-        """Let the datagram held back for reordering go (``only``: if still that one)."""
-        held = self._held.get(direction)
-        if held is not None and (only is None or held is only):
-            del self._held[direction]
-            held()
 
 
 def _is_ipv4(text: str) -> bool:

@@ -34,8 +34,7 @@ from typing import Callable
 
 import numpy as np
 
-from .. import costs
-from .. import recording
+from .. import costs, recording
 from ..errors import ImageError, SpinncError
 from ..image import Image
 from ..regions import APPLICATION_CODES, Region, read_regions

@@ -8,7 +8,8 @@ import time
 import numpy as np
 import pytest
 
-from spinnc.firmware_sim.board import BUILD_DATE, Faults, VirtualBoard, serve
+from spinnc.firmware_sim.board import BUILD_DATE, BoardCounts, Faults, VirtualBoard, serve
+from spinnc.firmware_sim.board_faults import FaultInjector, Timers
 from spinnc.firmware_sim.board_state import binary_checksum
 from spinnc.host.aplx import application_binary
 from spinnc.host.scp import (BOOT_BLOCK, BOOT_DATA, BOOT_END, BOOT_START, FLAG_NO_REPLY,
@@ -353,6 +354,24 @@ def test_lossy_delayed_reordered_board_still_answers_correctly():
             assert client.sent > 32  # the losses cost retries
         finally:
             client.close()
+
+
+def test_fault_injector_drops_delays_reorders_and_keeps_to_its_direction():
+    counts, timers, done = BoardCounts(), Timers(), []
+    reorder = FaultInjector(Faults(reorder=1.0, seed=0), timers, counts)
+    reorder.through("requests", lambda: done.append(1))
+    assert done == []  # held back
+    reorder.through("requests", lambda: done.append(2))
+    assert done == [2, 1] and counts.reordered == 1
+    FaultInjector(Faults(loss=1.0), timers, counts).through("requests", lambda: done.append(3))
+    FaultInjector(Faults(loss=1.0, requests=False), timers, counts).through(
+        "requests", lambda: done.append(4))
+    assert done == [2, 1, 4] and counts.dropped == 1
+    delay = FaultInjector(Faults(delay=1.0, max_delay=0.0), Timers(), counts)
+    delay.through("replies", lambda: done.append(5))
+    assert done[-1] == 4 and len(delay.timers) == 1
+    delay.timers.run_due()
+    assert done[-1] == 5 and counts.delayed == 1
 
 
 def test_faults_must_be_fractions():
