@@ -74,7 +74,6 @@ import selectors
 import socket
 import struct
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -453,6 +452,7 @@ class VirtualBoard:
         for c, core in cores:
             c.set_state(core, State.RUN)
         self.counts.runs += 1
+        self._runs = [t for t in self._runs if t.is_alive()]
         thread = threading.Thread(target=self._run, args=(image, cores), daemon=True,
                                   name="virtual-board-run")
         self._runs.append(thread)
@@ -795,8 +795,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="start booted instead of waiting for boot packets")
 
 
-def serve_forever(args: argparse.Namespace) -> int:
-    """``spinnc board serve``: serve until interrupted; 0 on a clean stop."""
+def serve_forever(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
+    """``spinnc board serve``: serve until interrupted (or ``stop`` is set);
+    0 on a clean stop.  ``args`` holds the options of :func:`add_arguments`."""
     machine = Machine.from_spec(getattr(args, "machine", None) or "spinn5")
     board = serve(machine, getattr(args, "host", "127.0.0.1"),
                   getattr(args, "port", SCP_PORT), getattr(args, "boot_port", BOOT_PORT),
@@ -807,9 +808,10 @@ def serve_forever(args: argparse.Namespace) -> int:
              else f"waiting for boot on UDP {board.boot_address[1]}")
     print(f"virtual board ({machine}) serving SC&MP 4.0 on {host}:{port}, {state}; "
           "Ctrl-C stops it", flush=True)
+    stop = stop or threading.Event()
     try:
-        while True:
-            time.sleep(1.0)
+        while not stop.wait(0.5):
+            pass
     except KeyboardInterrupt:
         pass
     finally:

@@ -382,3 +382,44 @@ def test_faults_must_be_fractions():
 def test_router_diagnostics_are_readable_and_writable(raw):
     raw.ok(Command.WRITE, ROUTER_DIAGNOSTICS, 4, 2, b"\1\0\0\0")
     assert raw.ok(Command.READ, ROUTER_DIAGNOSTICS, 64, 2).data[:4] == b"\1\0\0\0"
+
+
+def test_count_is_per_board_on_a_machine_of_boards():
+    machine = Machine.boards(3)
+    raw = Raw(VirtualBoard(machine, booted=True))
+    other = machine.ethernet_chips[1]
+    raw.write(other, SDRAM_SYS, application_binary("recorder"))
+    raw.ok(Command.AR, 60 << 24 | 1 << 18 | 0b110, dest=other)
+    assert raw.ok(Command.COUNT, 60, State.WAIT, dest=other).args == (2,)
+    assert raw.count(60, State.WAIT) == 0  # the first board's Ethernet chip
+
+
+def test_serve_forever_serves_until_stopped(capsys):
+    import argparse
+    import threading
+
+    from spinnc.firmware_sim.board import add_arguments, serve_forever
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(["--machine", "spinn3", "--port", "0", "--boot-port", "0",
+                              "--loss", "0.1", "--booted"])
+    assert (args.loss, args.booted, args.port) == (0.1, True, 0)
+    stop = threading.Event()
+    thread = threading.Thread(target=serve_forever, args=(args, stop), daemon=True)
+    thread.start()
+    for _ in range(100):
+        out = capsys.readouterr().out
+        if "serving" in out:
+            break
+        time.sleep(0.02)
+    assert "127.0.0.1:" in out and "booted" in out
+    port = int(out.split("127.0.0.1:")[1].split(",")[0])
+    client = Client(("127.0.0.1", port))
+    try:
+        assert client(Command.VER).data == VERSION_TEXT
+    finally:
+        client.close()
+    stop.set()
+    thread.join(5)
+    assert not thread.is_alive() and "stopped" in capsys.readouterr().out
