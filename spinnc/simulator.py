@@ -55,7 +55,7 @@ from nengo.utils.progress import Progress, ProgressTracker
 from .compiler import Compilation, compile_network
 from .errors import DoesNotFit, SpinncError
 from .firmware_sim import Emulator
-from .frontend import nengo_model, reference
+from .frontend import reference
 from .machine import Machine
 
 INITIAL_HORIZON = 1000  # steps the first compilation records and plays back
@@ -176,10 +176,10 @@ class Simulator:
         self.network, self.progress_bar, self.precision = network, progress_bar, precision
         self.machine, self.placer, self.strict = machine or Machine.spinn5(), placer, strict
         self._dt, self.seed, self._build_seed = float(dt), int(seed), int(seed)
-        self._model = None
         with (ProgressTracker(progress_bar, Progress("Building", "Build")) as pt,
               pt.next_stage("Compiling for SpiNNaker", "Compilation")):
             self.compilation = self._compile(INITIAL_HORIZON)
+        self._model = self.compilation.graph.model  # built now, as nengo's data is
         graph = self.compilation.graph
         self._probe_names = {probe: graph.name_of(probe) for probe in network.all_probes}
         self.data = SimulationData(self)
@@ -209,10 +209,7 @@ class Simulator:
 
     @property
     def model(self) -> nengo.builder.Model:
-        """nengo's built model of the network, the one spinnc compiled from
-        (built on first use)."""
-        if self._model is None:
-            self._model = nengo_model(self.network, self._dt, self._build_seed)
+        """nengo's built model of the network, the one spinnc compiled from."""
         return self._model
 
     def __enter__(self) -> Simulator:
@@ -450,6 +447,11 @@ class Simulator:
         records them, filtered as nengo filters them, rather than a copy that
         crossed the machine (one tick per hop, in s16.15)."""
         graph = self.compilation.graph
+        probe = graph.probes[name].obj
+        if isinstance(probe.obj, nengo.Node) and graph.names[probe.obj] in graph.inputs:
+            values = self._input_values(graph.names[probe.obj])
+            return _filtered(values[:, slice(None) if probe.slice is None else probe.slice],
+                             probe.synapse, self.dt)
         edges = graph.incoming(name, probe=True)
         if not edges or any(edge.pre not in graph.inputs for edge in edges):
             return None
@@ -508,6 +510,15 @@ class Simulator:
         data = emulator.recordings()
         return {name: self._subsample(probe, self._filter(name, data[name]))
                 for probe, name in self._probe_names.items()}
+
+
+def _filtered(values: np.ndarray, synapse, dt: float) -> np.ndarray:
+    """Filter with any nengo synapse as nengo filters a probe: the sample of
+    step n filters the values of the steps before n."""
+    if synapse is None or len(values) == 0:
+        return np.array(values, dtype=float)
+    filtered = synapse.filt(np.asarray(values, dtype=float), dt=dt, y0=0, axis=0)
+    return np.concatenate([np.zeros_like(filtered[:1]), filtered[:-1]])
 
 
 def _lowpass(values: np.ndarray, synapse, dt: float) -> np.ndarray:

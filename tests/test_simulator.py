@@ -304,15 +304,20 @@ def test_node_probes_are_the_hosts_values_at_nengos_steps():
         relay = nengo.Node(size_in=2)
         nengo.Connection(time, relay, transform=[[0, 2], [1, 0]], synapse=0.003)
         p_relay = nengo.Probe(relay)
+        p_alpha = nengo.Probe(time, synapse=nengo.Alpha(0.004))  # any synapse on the host
+        calls = []
+        nengo.Node(lambda t: calls.append(t), size_out=0)  # run for its effect each step
         p_filtered = nengo.Probe(time, synapse=0.005)
         p_square = nengo.Probe(square)
     with spinnc.Simulator(net, progress_bar=False) as sim:
+        assert calls == []
         sim.run_steps(30)
+    assert calls == pytest.approx(sim.trange())
     with nengo.Simulator(net, progress_bar=False) as ref:
         ref.run_steps(30)
     t = sim.trange()
     np.testing.assert_array_equal(sim.data[p_time][:, 0], -t)  # exact and not delayed
-    for probe in (p_every, p_every_2, p_filtered, p_relay):
+    for probe in (p_every, p_every_2, p_filtered, p_relay, p_alpha):
         np.testing.assert_allclose(sim.data[probe], ref.data[probe], atol=1e-12)
     np.testing.assert_allclose(sim.trange(sample_every=0.0015), ref.trange(sample_every=0.0015))
     # the host function's input came through the machine: a tick late, in s16.15

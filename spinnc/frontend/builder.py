@@ -77,7 +77,7 @@ def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
     """
     check_supported(network)
     model = nengo_model(network, dt, seed)
-    graph = Graph(dt=float(dt), seed=seed, names=_names(network))
+    graph = Graph(dt=float(dt), seed=seed, names=_names(network), model=model)
     process_seed = seed if process_seed is None else process_seed
     passthroughs = {}
 
@@ -164,7 +164,8 @@ def _check_probe(probe: nengo.Probe) -> None:
             "spinnc records an ensemble's decoded_output, its neurons' output "
             "(spikes) and voltage, and a node's output",
         )
-    if probe.synapse is not None and type(probe.synapse) is not nengo.Lowpass:
+    if probe.synapse is not None and type(probe.synapse) is not nengo.Lowpass and not (
+            isinstance(obj, nengo.Node) and obj.output is not None):  # on the host: any
         raise UnsupportedFeature(probe, f"synapse {probe.synapse}", "use None or nengo.Lowpass")
 
 
@@ -262,6 +263,8 @@ def _input(node: nengo.Node, name: str, rng=None) -> Input:
     if not callable(output):
         value = np.array(output, dtype=np.float64).reshape(node.size_out)
         return Input(name, "constant", 0, node.size_out, value=value, obj=node)
+    if node.size_in == 0 and node.size_out == 0:  # run for its effects: each step, on the host
+        return Input(name, "host", 0, 0, function=lambda t, x: output(t), obj=node)
     if node.size_in == 0:
 
         def sampler(n_steps, dt):
@@ -393,7 +396,9 @@ def _record_every(probe: nengo.Probe, dt: float, neurons: bool) -> int:
 def _probe(graph: Graph, probe: nengo.Probe, probe_conn, model: Model):
     """The Graph probe and, for value probes, the connection that feeds it."""
     name = graph.names[probe]
-    synapse = None if probe.synapse is None else float(probe.synapse.tau)
+    # Lowpass only: the host filters probes of the nodes it runs with any synapse
+    lowpass = type(probe.synapse) is nengo.Lowpass
+    synapse = float(probe.synapse.tau) if lowpass else None
     target, indices = _source(probe.target)
     sample_every = _record_every(probe, graph.dt, isinstance(target, Neurons))
 

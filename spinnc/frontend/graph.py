@@ -158,6 +158,8 @@ class Graph:
     probes: dict[str, Probe] = field(default_factory=dict)
     fixed: bool = False
     names: dict[Any, str] = field(default_factory=dict, repr=False, compare=False)
+    #: the nengo ``Model`` the parameters were read from (float Graph only)
+    model: Any = field(default=None, repr=False, compare=False)
 
     def name_of(self, obj) -> str:
         """The Graph name of a nengo ensemble, node or probe."""
