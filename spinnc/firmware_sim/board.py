@@ -17,8 +17,17 @@ Boot
     The board starts unbooted (unless ``booted=True``): VER answers with
     p2p_addr 0xFFFF and every other command gets RC_DEAD.  It takes boot
     packets (start with the block count, data blocks of at most 1024 bytes
-    each, 32 KiB in all, then end) and boots ``boot_delay`` seconds after a
-    complete image's end packet.
+    each, 32 KiB in all, then end) and, while serving, boots ``boot_delay``
+    seconds after a complete image's end packet.  It sends no HELLO packets.
+
+Memory of each chip
+    SDRAM 0x60000000-0x68000000, stored sparsely: ALLOC op 0 hands out
+    0x60000000 up to ``sdram_sys`` (0x67800000); binaries are staged from
+    ``sdram_sys``; the board's own blocks (IOBUF) come from 0x67C00000 up.
+    The 256 bytes of system variables, 18 vcpu blocks and the router
+    registers (control, error status, diagnostic counters) are readable and
+    writable; anything else is RC_ARG.  Router entries 1-1023 are allocated
+    with ALLOC op 3 (entry 0 is SC&MP's).
 
 Replies
     As real SC&MP sends them: flags 0x07, the SDP source and destination
@@ -43,7 +52,9 @@ How the binary names the application
     started core's vcpu ``app_name``.  The name picks the emulator's kernel
     (``ensemble``, ``value_source``, ``recorder``); a binary without a stamp
     loads as an unnamed application whose cores fail on start, with the
-    reason in their IOBUF.
+    reason in their IOBUF.  APP_COPY_RUN's checksum is the sum of the
+    binary's little-endian 32-bit words (zero-padded) mod 2**32, of which arg1
+    carries the low 29 bits (:func:`.board_state.binary_checksum`).
 
 Running (the contract with :mod:`spinnc.host`)
     AR with the wait flag puts cores in WAIT (5), without it they start at
