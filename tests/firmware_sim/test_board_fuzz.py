@@ -9,7 +9,7 @@ import numpy as np
 from spinnc.firmware_sim.board import VirtualBoard
 from spinnc.firmware_sim.board_memory import CHUNK, SDRAM_BASE
 from spinnc.firmware_sim.board_state import SYSTEM_HEAP
-from spinnc.host.scp import (SCP_MIN, SDP_HEADER, SDRAM_SYS, SV_BASE, VERSION_TEXT, Command,
+from spinnc.host.scp import (SCP_MIN, SDP_HEADER, SDRAM_SYS, SV_BASE, VERSION_TEXT, Command, Signal,
                              parse_scp, request)
 from spinnc.machine import Machine
 
@@ -219,3 +219,27 @@ def test_fuzzed_datagrams_never_crash_or_corrupt_the_board():
     assert parse_scp(read, 0).data == pattern
     board.wait_runs()
     assert unexplained(before, memory(board), ranges) == []
+
+
+def test_fuzz_on_a_loaded_board_keeps_it_answering():
+    """Signals, ALLOCs and writes hitting a loaded application (runs started,
+    stopped and broken midway) never take the board down."""
+    from spinnc.compiler import compile_network
+    from spinnc.demo import demo_model
+
+    from .test_board_run import Raw, load
+
+    image = compile_network(demo_model(), Machine.spinn3(), n_steps=20, seed=0).image
+    board = VirtualBoard(image.machine, booted=True)
+    load(Raw(board), image)
+    data, length, _ = fuzz_datagrams(seed=1)
+    signals = {0: Signal.START, 1: Signal.SYNC0}
+    for i, (row, n) in enumerate(zip(data[:20_000], length[:20_000])):
+        if i in signals:  # a run goes on amid the noise
+            board.handle(request(Command.SIG, 70_000 + i, 0,
+                                 signals[i] << 16 | 0xFF << 8 | image.cores[0].app_id), CLIENT)
+        board.handle(row[:n].tobytes(), CLIENT)
+    board.wait_runs()
+    assert board.counts.errors == 0 and board.counts.runs >= 1
+    (ver,) = board.handle(request(Command.VER, 1), CLIENT)
+    assert parse_scp(ver).data == VERSION_TEXT
