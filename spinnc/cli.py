@@ -6,6 +6,7 @@ import sys
 import numpy as np
 
 from .errors import SpinncError
+from .host.scp import BOOT_PORT, SCP_PORT
 from .table import format_table
 
 
@@ -146,15 +147,22 @@ def run_command(args) -> None:
     from .modelfile import load_model
     from .runner import run_model
 
+    target, host, port = _target(args.target)
     network = load_model(args.model)
     progress = _progress(args)
-    result = run_model(network, _machine(args.machine), args.duration, args.dt, args.seed,
-                       args.placer, args.precision, progress=progress)
+    machine = None if target == "board" and args.machine is None else _machine(args.machine)
+    result = run_model(network, machine, args.duration, args.dt, args.seed, args.placer,
+                       args.precision, progress=progress, target=target, host=host, port=port)
     out = Path(args.out or f"{Path(args.model).stem}_report")
     html = _write_run_report(result, out, args.json, progress, f"spinnc run {args.model}")
     print(f"{args.model}: {_mapped(result.compilation)}")
     print(run_summary(result))
     print(comparison_table(result.summary["compare"]))
+    if target == "board":
+        board = result.summary["board"]
+        print(f"on the board at {host}:{port}: load {board['load_seconds']:.2f} s, run "
+              f"{board['run_seconds']:.2f} s, read back {board['read_seconds']:.2f} s; "
+              f"{board['datagrams']:,} datagrams, {board['retries']} retries")
     print(f"wrote {out}/: probes.npz, summary.json, mapping.txt/json, provenance.txt/json, "
           "plots/")
     print(f"report: {html}")
@@ -196,8 +204,42 @@ def machine_command(args) -> None:
           f"{len(dead_links)} links {[tuple(l) for l in dead_links]}")
 
 
-def _machine(spec: str):
+def _target(words: list[str]) -> tuple[str, str | None, int]:
+    """``--target emulator`` or ``--target board HOST[:PORT]`` -> (target, host, port)."""
+    if words == ["emulator"]:
+        return "emulator", None, SCP_PORT
+    if len(words) == 2 and words[0] == "board":
+        host, _, port = words[1].partition(":")
+        if host and (not port or port.isdigit()):
+            return "board", host, int(port or SCP_PORT)
+    raise SpinncError(f"--target {' '.join(words)}: give 'emulator' or 'board HOST[:PORT]' "
+                      "(e.g. --target board 192.168.240.253, or 127.0.0.1 for "
+                      "`spinnc board serve`)")
+
+
+def board_command(args) -> int:
+    """``spinnc board serve``: a virtual board over UDP until Ctrl-C."""
+    from .firmware_sim.board import serve_forever
+
+    _machine(args.machine)  # an unknown machine is a one-line error, not a traceback
+    return serve_forever(args)
+
+
+def boot_command(args) -> None:
+    """``spinnc board boot HOST``: send the boot image and wait until it answers."""
+    from .host import boot
+
+    host, _, port = args.host.partition(":")
+    result = boot(host, args.image, boot_port=args.boot_port,
+                  port=int(port) if port.isdigit() else SCP_PORT)
+    print(f"{args.host}: booted in {result.seconds:.2f} s: {result.version}")
+
+
+def _machine(spec: str | None):
+    """The machine of a ``--machine`` option (SpiNN-5 when not given)."""
     from .machine import Machine
+
+    spec = spec or "spinn5"
 
     try:
         return Machine.from_spec(spec)
@@ -208,8 +250,8 @@ def _machine(spec: str):
 def _model_options(parser, duration_help: str) -> None:
     """MODEL.py and the mapping options that compile, run and map share."""
     parser.add_argument("model", metavar="MODEL.py")
-    parser.add_argument("--machine", default="spinn5",
-                        help="spinn3, spinn5, N-boards, WxH or a machine JSON file")
+    parser.add_argument("--machine", help="spinn3, spinn5 (the default; with --target board: "
+                        "what the board reports), N-boards, WxH or a machine JSON file")
     parser.add_argument("--duration", type=float, default=1.0, help=duration_help)
     parser.add_argument("--dt", type=float, default=0.001)
     parser.add_argument("--seed", type=int, default=None)
@@ -255,6 +297,10 @@ def main(argv=None) -> int:
     run_parser.add_argument("--precision", choices=("fixed", "float"), default="fixed")
     run_parser.add_argument("--out", metavar="DIR", help="report directory (MODEL_report)")
     run_parser.add_argument("--json", metavar="FILE", help="also write the run summary here")
+    run_parser.add_argument("--target", nargs="+", default=["emulator"],
+                            metavar="TARGET [HOST[:PORT]]",
+                            help="'emulator' (default) or 'board HOST[:PORT]': run over the "
+                            "SpiNNaker host protocol on a board or a virtual board")
     run_parser.set_defaults(run=run_command)
 
     map_parser = commands.add_parser(
@@ -269,6 +315,24 @@ def main(argv=None) -> int:
         "spec", help="spinn3, spinn5, N-boards, WxH, WxH-torus or a machine JSON file")
     machine_parser.set_defaults(run=machine_command)
 
+    board_parser = commands.add_parser(
+        "board", help="the virtual board: SC&MP 4.0 over UDP, backed by the emulator")
+    board_commands = board_parser.add_subparsers(dest="board_command", required=True)
+    serve_parser = board_commands.add_parser(
+        "serve", help="serve a virtual board (bound to 127.0.0.1 unless --host) until Ctrl-C")
+    from .firmware_sim.board import add_arguments as add_board_arguments
+
+    add_board_arguments(serve_parser)
+    serve_parser.set_defaults(run=board_command)
+    boot_parser = board_commands.add_parser(
+        "boot", help="boot a board (or a virtual board) over UDP 54321 and wait until booted")
+    boot_parser.add_argument("host", metavar="HOST[:PORT]", help="the board (SCP port 17893)")
+    boot_parser.add_argument("--image", metavar="scamp.boot",
+                             help="SC&MP's boot image: a real board needs it; without it a "
+                             "placeholder is sent that only the virtual board accepts")
+    boot_parser.add_argument("--boot-port", type=int, default=BOOT_PORT)
+    boot_parser.set_defaults(run=boot_command)
+
     from .router.commands import add_commands as add_table_commands
 
     add_table_commands(commands)
@@ -277,7 +341,7 @@ def main(argv=None) -> int:
                              help="no progress (stage names and times) on standard error")
     args = parser.parse_args(argv)
     try:
-        args.run(args)
+        return args.run(args) or 0
     except SpinncError as error:
         if args.debug:
             raise

@@ -5,11 +5,14 @@ The run summary (``RunResult.summary``, written by ``spinnc run --json``)::
     machine:   width, height, chips, cores_used, chips_used
     mapping:   vertices, routing_entries_total, routing_entries_max,
                tables_over_1023, seconds {stage: seconds}
-    run:       precision, steps, wall_seconds, wall_seconds_per_simulated_second,
-               max_cycles_per_tick, overruns, packets_sent, packets_dropped
+    run:       target (emulator or board), precision, steps, wall_seconds,
+               wall_seconds_per_simulated_second, max_cycles_per_tick, overruns,
+               packets_sent, packets_dropped
     compare:   {probe label: {rms_error_fixed, rms_error_float, reference_rms}}
                (value probes: decoded values and node outputs)
     reference: wall_seconds (nengo's run of the same network and seed)
+    board:     (target board only) host, port, retries, timeouts, datagrams,
+               load_seconds, run_seconds, read_seconds
 """
 
 import time
@@ -20,9 +23,13 @@ import nengo
 import numpy as np
 
 from .compiler import Compilation, compile_network
+from .errors import SpinncError
 from .firmware_sim import Emulator
 from .frontend import reference
+from .host.scp import SCP_PORT
 from .machine import Machine
+
+TARGETS = ("emulator", "board")
 
 
 @dataclass
@@ -39,36 +46,57 @@ def _rms(values) -> float:
     return float(np.sqrt(np.mean(np.square(values)))) if np.size(values) else 0.0
 
 
-def run_model(network: nengo.Network, machine: Machine, duration: float = 1.0,
+def run_model(network: nengo.Network, machine: Machine | None = None, duration: float = 1.0,
               dt: float = 0.001, seed: int | None = None, placer: str = "anneal",
-              precision: str = "fixed", progress=None) -> RunResult:
-    """Compile ``network`` for ``machine``, run it for ``duration`` seconds on
-    the emulator in fixed and in float point, and compare both with nengo.
+              precision: str = "fixed", progress=None, target: str = "emulator",
+              host: str | None = None, port: int = SCP_PORT) -> RunResult:
+    """Compile ``network`` for ``machine``, run it for ``duration`` seconds in
+    fixed and in float point, and compare both with nengo.
+
+    With ``target="emulator"`` both runs are emulated here.  With
+    ``target="board"`` the fixed-point run goes over the host protocol to the
+    board (or virtual board) at ``host:port`` (the float run, which no board
+    computes, stays on the emulator); ``machine`` defaults to what the board
+    reports, and the summary's ``board`` section counts the retries.
 
     ``progress``, if given (a :class:`spinnc.progress.Progress`), hears each
     stage's name and time as it finishes and shows a bar for long runs.
     """
+    if target not in TARGETS:
+        raise ValueError(f"target {target!r}: spinnc runs on {' or '.join(TARGETS)}")
+    if target == "board":
+        if host is None:
+            raise ValueError("target 'board' needs the board's host name or IP address")
+        if precision != "fixed":
+            raise SpinncError("a board computes in fixed point: run with precision 'fixed' "
+                              "(the float run is always emulated for the comparison)")
+        if machine is None:
+            machine = _board_machine(host, port)
+    machine = Machine.spinn5() if machine is None else machine
     n_steps = max(1, round(duration / dt))
     compiled = compile_network(network, machine, dt=dt, seed=seed, n_steps=n_steps,
                                placer=placer, progress=progress)
     image = compiled.image
-    runs, wall = {}, {}
+    recorded, provenances, wall = {}, {}, {}
     for mode in ("fixed", "float"):
-        emulator = Emulator(image, precision=mode)
         start = time.perf_counter()
-        _emulate(emulator, n_steps, progress and progress.bar(f"emulate {mode}", n_steps))
-        wall[mode] = time.perf_counter() - start
-        if progress is not None:
-            progress.stage(f"emulate {mode}", wall[mode])
-        runs[mode] = emulator
+        if mode == "fixed" and target == "board":
+            board = _on_board(image, host, port, progress)
+            recorded[mode], provenances[mode] = board.recordings, board.provenance
+            wall[mode] = board.stats.run_seconds
+        else:
+            emulator = Emulator(image, precision=mode)
+            _emulate(emulator, n_steps, progress and progress.bar(f"emulate {mode}", n_steps))
+            recorded[mode], provenances[mode] = emulator.recordings(), emulator.provenance()
+            wall[mode] = time.perf_counter() - start
+            if progress is not None:
+                progress.stage(f"emulate {mode}", wall[mode])
     with progress.timed("nengo reference") if progress is not None else nullcontext():
         start = time.perf_counter()
         expected = reference(network, n_steps * dt, dt=dt, seed=seed)
         reference_seconds = time.perf_counter() - start
 
-    chosen = runs[precision]
-    recorded = {mode: run.recordings() for mode, run in runs.items()}
-    provenance = chosen.provenance()
+    provenance = provenances[precision]
     sizes = [len(t) for t in image.tables.values()] or [0]
     simulated = n_steps * dt
     summary = {
@@ -80,7 +108,7 @@ def run_model(network: nengo.Network, machine: Machine, duration: float = 1.0,
                     "routing_entries_max": int(max(sizes)),
                     "tables_over_1023": int(sum(s > 1023 for s in sizes)),
                     "seconds": {k: round(v, 4) for k, v in compiled.seconds.items()}},
-        "run": {"precision": precision, "steps": n_steps,
+        "run": {"target": target, "precision": precision, "steps": n_steps,
                 "wall_seconds": round(wall[precision], 4),
                 "wall_seconds_per_simulated_second": round(wall[precision] / simulated, 4),
                 "max_cycles_per_tick": max((c.max_cycles for c in provenance.cores),
@@ -94,6 +122,13 @@ def run_model(network: nengo.Network, machine: Machine, duration: float = 1.0,
                     for name, probe in compiled.graph.probes.items() if probe.kind == "value"},
         "reference": {"wall_seconds": round(reference_seconds, 4)},
     }
+    if target == "board":
+        stats = board.stats
+        summary["board"] = {"host": host, "port": port, "retries": stats.retries,
+                            "timeouts": stats.timeouts, "datagrams": stats.datagrams,
+                            "load_seconds": round(stats.load_seconds, 4),
+                            "run_seconds": round(stats.run_seconds, 4),
+                            "read_seconds": round(stats.read_seconds, 4)}
     return RunResult(compiled, recorded[precision], expected["t"], summary, provenance,
                      expected)
 
@@ -108,3 +143,22 @@ def _emulate(emulator: Emulator, n_steps: int, bar=None) -> None:
         emulator.run(min(chunk, n_steps - done))
         bar.update(min(done + chunk, n_steps))
     bar.close()
+
+
+def _board_machine(host: str, port: int) -> Machine:
+    """The machine the board at ``host:port`` reports (chips, cores, dead parts)."""
+    from .host import BoardController, discover
+
+    with BoardController(host, port) as board:
+        return discover(board)
+
+
+def _on_board(image, host: str, port: int, progress):
+    """Load, run and read back ``image`` on the board at ``host:port``."""
+    from .host import run_image
+
+    board = run_image(image, host, port)
+    if progress is not None:
+        for stage in ("load", "run", "read"):
+            progress.stage(f"board {stage}", getattr(board.stats, f"{stage}_seconds"))
+    return board
