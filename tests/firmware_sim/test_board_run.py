@@ -2,6 +2,7 @@
 recordings equal direct emulation of the same Image bit for bit."""
 
 import struct
+import threading
 
 import numpy as np
 import pytest
@@ -217,3 +218,27 @@ def test_a_recording_buffer_too_small_fails_the_core_by_name(demo_image):
     assert raw.count(app_id, State.EXIT) == len(image.cores) - 1
     assert "recording buffer at user1" in iobuf(raw, c.x, c.y, c.core)
     assert where
+
+
+def test_cores_are_in_run_while_the_board_keeps_answering(demo_image, monkeypatch):
+    from spinnc.firmware_sim import emulator
+
+    release, real_run = threading.Event(), emulator.Emulator.run
+
+    def held_run(self, *args, **kwargs):
+        assert release.wait(30)
+        return real_run(self, *args, **kwargs)
+
+    monkeypatch.setattr(emulator.Emulator, "run", held_run)
+    image = demo_image
+    board = VirtualBoard(image.machine, booted=True)
+    raw = Raw(board)
+    load(raw, image)
+    app_id, n = image.cores[0].app_id, len(image.cores)
+    raw.signal(app_id, Signal.START)
+    raw.signal(app_id, Signal.SYNC0)
+    assert raw.count(app_id, State.RUN) == n
+    assert raw.ok(Command.READ, SDRAM_SYS, 16, 0).data  # answering meanwhile
+    release.set()
+    board.wait_runs()
+    assert raw.count(app_id, State.EXIT) == n
