@@ -52,11 +52,15 @@ class Command(IntEnum):
     INFO = 31
 
 
-#: How many args each command's reply carries before its data.
+#: How many args each command's reply carries before its data.  ALLOC and
+#: RTR replies carry no data, so up to three args are read, as many as came
+#: (ALLOC op 6 answers with two, RTR op 3 with the read bit with one).  IPTAG
+#: depends on the op (GET's table starts where arg1 would be): its callers
+#: say how many.
 REPLY_ARGS = {Command.VER: 3, Command.READ: 0, Command.WRITE: 0, Command.FILL: 0,
               Command.COUNT: 1, Command.LINK_READ: 0, Command.LINK_WRITE: 0, Command.AR: 0,
               Command.NNP: 0, Command.APP_COPY_RUN: 0, Command.SIG: 0, Command.AS: 0,
-              Command.ALLOC: 1, Command.RTR: 0, Command.INFO: 3}
+              Command.ALLOC: 3, Command.RTR: 3, Command.INFO: 3}
 
 
 class ReturnCode(IntEnum):
