@@ -490,6 +490,8 @@ class Simulator:
         probe = self.compilation.graph.probes[name]
         if probe.kind == "value":
             return np.array(raw, dtype=float)
+        if probe.kind == "spikes":  # nengo's spike output is amplitude / dt
+            raw = raw * self.compilation.graph.populations[probe.target].amplitude
         return _lowpass(raw, probe.synapse, self.dt)
 
     def _float_emulation(self, steps: int) -> dict[str, np.ndarray] | None:
@@ -515,9 +517,11 @@ class Simulator:
 def _filtered(values: np.ndarray, synapse, dt: float) -> np.ndarray:
     """Filter with any nengo synapse as nengo filters a probe: the sample of
     step n filters the values of the steps before n."""
-    if synapse is None or len(values) == 0:
-        return np.array(values, dtype=float)
-    filtered = synapse.filt(np.asarray(values, dtype=float), dt=dt, y0=0, axis=0)
+    values = np.array(values, dtype=float)
+    if synapse is None or values.size == 0:
+        return values
+    filtered = np.concatenate([synapse.filt(column[:, None], dt=dt, y0=0)
+                               for column in values.T], axis=1)
     return np.concatenate([np.zeros_like(filtered[:1]), filtered[:-1]])
 
 

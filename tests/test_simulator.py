@@ -293,6 +293,17 @@ def test_filtered_spike_probe_every_few_steps_filters_every_step():
     np.testing.assert_allclose(sim.data[every], filtered[1::2])
 
 
+def test_spike_probes_scale_by_the_neurons_amplitude():
+    with nengo.Network(seed=1) as net:
+        ens = nengo.Ensemble(10, 1, neuron_type=nengo.LIF(amplitude=0.25))
+        nengo.Connection(nengo.Node(0.5), ens)
+        probe = nengo.Probe(ens.neurons)
+    with spinnc.Simulator(net, progress_bar=False) as sim:
+        sim.run_steps(100)
+    assert sim.data[probe].any()
+    assert set(np.unique(sim.data[probe])) <= {0.0, 0.25 / sim.dt}
+
+
 def test_node_probes_are_the_hosts_values_at_nengos_steps():
     with nengo.Network(seed=1) as net:
         time = nengo.Node(lambda t: [t, -t])

@@ -98,7 +98,7 @@ def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
             edges.append(edge)
 
     folded = fold_passthroughs(edges, passthroughs)
-    graph.connections = _unique_names([_shared_row(c) for c in folded])
+    graph.connections = _unique_names([_shared_row(_sum_repeated_posts(c)) for c in folded])
     return graph
 
 
@@ -332,7 +332,7 @@ def _connection(model: Model, graph: Graph, conn: nengo.Connection) -> Connectio
             sliced = _dense(conn.transform, built.initial_value, conn.size_out,
                             len(pre_indices))
         weights = np.zeros((conn.size_out, source_size))
-        weights[:, pre_indices] = sliced
+        np.add.at(weights, (slice(None), pre_indices), sliced)  # u[[1, 1]] adds up
 
     post_obj = conn.post_obj
     post_indices = np.arange(post_obj.size_in)[conn.post_slice]
@@ -349,6 +349,17 @@ def _connection(model: Model, graph: Graph, conn: nengo.Connection) -> Connectio
         target=target,
         obj=(conn,),
     )
+
+
+def _sum_repeated_posts(conn: Connection) -> Connection:
+    """One row per post dimension: rows into the same dimension (``b[[1, 1]]``)
+    add up, as nengo adds them."""
+    posts, row_of = np.unique(conn.post_indices, return_inverse=True)
+    if len(posts) == len(conn.post_indices):
+        return conn
+    weights = np.zeros((len(posts), conn.weights.shape[1]))
+    np.add.at(weights, row_of, conn.weights)
+    return replace(conn, weights=weights, post_indices=posts)
 
 
 def _shared_row(conn: Connection) -> Connection:

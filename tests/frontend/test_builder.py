@@ -210,3 +210,17 @@ def test_unseeded_processes_are_seeded_by_the_process_seed():
         np.testing.assert_array_equal(again, sample)
     assert not np.allclose(first[0], first[1])
     assert not np.allclose(samples(2)[0], first[0])
+
+
+def test_rows_into_the_same_dimension_add_up():
+    with nengo.Network(seed=0) as network:
+        u = nengo.Node([0.25, 0.5])
+        b = nengo.Ensemble(20, 2)
+        nengo.Connection(u[[0, 1]], b[[1, 1]])
+        nengo.Connection(u[[1, 1]], b[[0, 0]])
+    graph = build(network, dt=0.001)
+    first, second = graph.incoming(graph.name_of(b))
+    np.testing.assert_array_equal(first.post_indices, [1])
+    np.testing.assert_array_equal(first.weights, [[1.0, 1.0]])
+    np.testing.assert_array_equal(second.post_indices, [0])
+    np.testing.assert_array_equal(second.weights, [[0.0, 2.0]])
