@@ -1,0 +1,71 @@
+"""A board behind the emulator's interface, so that ``spinnc.Simulator`` runs
+on a board (or a virtual board) with the code that drives the emulator.
+
+A board runs an Image's whole horizon, from load to exit, in one go.  So
+``run(n)`` here only advances the tick count; the first time results are
+asked for, the Image is loaded, run and read back (once per Image), and each
+probe is cut to the ticks run so far: what the emulator would hold after the
+same ticks, as the Image is deterministic.
+"""
+
+import numpy as np
+
+from ..errors import SpinncError
+from ..image import Image
+from . import scp
+from .loader import BoardRun, check_host_functions, run_image
+
+
+class BoardEmulator:
+    """An Image on the board at ``host:port``, used as an ``Emulator`` is.
+
+    Parameters
+    ----------
+    image : Image
+        The compiled model; it must have no live host functions.
+    host : str
+        The board's host name or IP address.
+    port : int
+        Its SCP port.
+    **options
+        Passed to :func:`~spinnc.host.run_image` (timeout, retries, window).
+
+    Raises
+    ------
+    UnsupportedFeature
+        If the Image has live host functions.
+    """
+
+    def __init__(self, image: Image, host: str, port: int = scp.SCP_PORT, **options):
+        check_host_functions(image)
+        self.image, self.host, self.port, self.options = image, host, port, options
+        self.t = 0
+        self._run: BoardRun | None = None
+
+    def run(self, n_steps: int | None = None, host=None) -> None:
+        """Count ``n_steps`` more ticks (the Image's horizon by default)."""
+        n_steps = self.image.n_steps - self.t if n_steps is None else int(n_steps)
+        if self.t + n_steps > self.image.n_steps:
+            raise SpinncError(f"the Image records {self.image.n_steps} ticks; {self.t} have "
+                              f"run and {n_steps} more were asked for: compile for longer")
+        self.t += n_steps
+
+    @property
+    def board_run(self) -> BoardRun:
+        """The Image's run on the board (loaded, run and read back on first use)."""
+        if self._run is None:
+            self._run = run_image(self.image, self.host, self.port, **self.options)
+        return self._run
+
+    def recordings(self) -> dict[str, np.ndarray]:
+        """Every probe's samples over the ticks run so far, as
+        :meth:`spinnc.firmware_sim.Emulator.recordings` gives them."""
+        if self.t == 0:  # nothing to ask the board yet
+            return {name: np.zeros((0, p.size)) for name, p in self.image.probes.items()}
+        recorded = self.board_run.recordings
+        return {name: recorded[name][:self.t // p.sample_every]
+                for name, p in self.image.probes.items()}
+
+    def provenance(self):
+        """What the board's cores and routers counted over the Image's whole run."""
+        return self.board_run.provenance

@@ -1,0 +1,45 @@
+"""BoardEmulator: a board behind the emulator's interface."""
+
+import nengo
+import numpy as np
+import pytest
+
+from spinnc.compiler import compile_network
+from spinnc.demo import demo_model
+from spinnc.errors import SpinncError, UnsupportedFeature
+from spinnc.firmware_sim import Emulator
+from spinnc.host.target import BoardEmulator
+from spinnc.machine import Machine
+
+
+def test_partial_runs_hold_what_the_emulator_holds_after_the_same_ticks(virtual_board):
+    model = demo_model(0)
+    with model:  # a probe sampled every 3 ticks: its rows are cut by its own period
+        nengo.Probe(model.ensembles[0], synapse=0.01, sample_every=0.003, label="x slow")
+    image = compile_network(model, Machine.spinn5(), n_steps=100, seed=0).image
+    board = BoardEmulator(image, *virtual_board().address)
+    emulator = Emulator(image)
+    assert all(len(data) == 0 for data in board.recordings().values())
+    assert board._run is None  # nothing asked of the board before a tick has run
+    for steps in (1, 40, 59):
+        board.run(steps)
+        emulator.run(steps)
+        expected = emulator.recordings()
+        got = board.recordings()
+        assert got.keys() == expected.keys()
+        for name in expected:
+            assert np.array_equal(got[name], expected[name]), (steps, name)
+    assert board.provenance().cores == emulator.provenance().cores
+    with pytest.raises(SpinncError, match="records 100 ticks; 100 have run"):
+        board.run(1)
+
+
+def test_live_host_functions_are_refused_before_anything_is_sent():
+    with nengo.Network(seed=0) as model:
+        a = nengo.Ensemble(20, 1, label="a")
+        live = nengo.Node(lambda t, x: x, size_in=1, label="live")
+        nengo.Connection(a, live)
+        nengo.Connection(live, a)
+    image = compile_network(model, Machine.spinn3(), n_steps=10, seed=0).image
+    with pytest.raises(UnsupportedFeature, match="live"):
+        BoardEmulator(image, "127.0.0.1", 9)
