@@ -178,7 +178,7 @@ class Simulator:
         self._dt, self.seed, self._build_seed = float(dt), int(seed), int(seed)
         with (ProgressTracker(progress_bar, Progress("Building", "Build")) as pt,
               pt.next_stage("Compiling for SpiNNaker", "Compilation")):
-            self.compilation = self._compile(INITIAL_HORIZON)
+            self._use(self._compile(INITIAL_HORIZON))
         self._model = self.compilation.graph.model  # built now, as nengo's data is
         graph = self.compilation.graph
         self._probe_names = {probe: graph.name_of(probe) for probe in network.all_probes}
@@ -247,7 +247,10 @@ class Simulator:
             self.seed = int(seed)
             if any(isinstance(node.output, nengo.Process) and node.output.seed is None
                    for node in self.network.all_nodes):  # their noise follows the seed
-                self.compilation = self._compile(self.compilation.image.n_steps)
+                self._use(self._compile(self.compilation.image.n_steps))
+        for inp in self.compilation.graph.inputs.values():
+            if hasattr(inp.function, "reset"):  # a Process with input starts again
+                inp.function.reset()
         self._emulator = self._new_emulator()
         self._n_steps = 0
         self._host_log: list[dict] = []  # per step: {name: (x, y)}
@@ -363,8 +366,12 @@ class Simulator:
 
     # -- internals --------------------------------------------------------------
 
+    def _use(self, compilation: Compilation) -> None:
+        """Run ``compilation`` from now on; forget what was cached for the last."""
+        self.compilation = compilation
+        self._samples, self._host_inputs = {}, {}  # over the compilation's horizon
+
     def _compile(self, n_steps: int) -> Compilation:
-        self._samples = {}
         return compile_network(self.network, self.machine, dt=self._dt, seed=self._build_seed,
                                n_steps=n_steps, placer=self.placer, process_seed=self.seed)
 
@@ -378,18 +385,41 @@ class Simulator:
     def _host(self, name: str, t: float, x: np.ndarray) -> np.ndarray:
         """Call a host function as nengo would, logging its input and answer."""
         inp = self.compilation.graph.inputs[name]
+        step = round(t / self.dt) - 1
+        x = self._host_input(name, step, x)
         logged_x = np.array(x, copy=True)  # before the function can change x
         y = inp.function(t, x)
         y = np.zeros(0) if y is None and inp.size_out == 0 else np.array(y, dtype=float)
-        step = round(t / self.dt) - 1
         if step == len(self._host_log):
             self._host_log.append({})
         self._host_log[step][name] = (logged_x, y)
         return y
 
+    def _host_input(self, name: str, step: int, x: np.ndarray) -> np.ndarray:
+        """A host function's input at ``step``: computed on the host when only
+        nodes that do not run each step (constants, functions of time) feed
+        it, as nengo computes it (no tick of delay, float); else ``x``, the
+        filtered input the machine delivered."""
+        if name not in self._host_inputs:
+            graph = self.compilation.graph
+            edges = graph.incoming(name)
+            if edges and all(graph.inputs.get(e.pre) and graph.inputs[e.pre].kind != "host"
+                             for e in edges):
+                horizon = self.compilation.image.n_steps
+                inputs = np.zeros((horizon, graph.inputs[name].size_in))
+                for e in edges:
+                    values = self._samples_of(e.pre) @ e.weights.T
+                    inputs[:, e.post_indices] += _lowpass(values, e.synapse, self.dt)
+                self._host_inputs[name] = inputs
+            else:
+                self._host_inputs[name] = None
+        inputs = self._host_inputs[name]
+        return x if inputs is None else inputs[step].copy()
+
     def _replay(self, name: str, t: float, x: np.ndarray) -> np.ndarray:
         """Answer a host call of a re-run from the log, checking its input."""
         step = round(t / self.dt) - 1
+        x = self._host_input(name, step, x)
         logged_x, y = self._host_log[step][name]
         if not np.array_equal(logged_x, x):
             raise RerunMismatch(f"re-running the recompiled Image gave host function "
@@ -416,7 +446,10 @@ class Simulator:
                     raise RerunMismatch(
                         f"re-running the Image recompiled for {horizon} steps did not "
                         f"reproduce probe '{name}' over the first {self._n_steps} steps")
-        self.compilation, self._emulator = compilation, emulator
+        for name, inp in compilation.graph.inputs.items():  # keep the host functions' state
+            inp.function = self.compilation.graph.inputs[name].function
+        self._use(compilation)
+        self._emulator = emulator
 
     def _probe_data(self) -> dict[str, np.ndarray]:
         """Every probe's data since the last reset (or clear_probes), read-only."""
@@ -467,11 +500,15 @@ class Simulator:
         if inp.kind == "host":
             rows = [self._host_log[step][name][1] for step in range(n)]
             return np.reshape(rows, (n, inp.size_out)).astype(float)
+        return self._samples_of(name)[:n]
+
+    def _samples_of(self, name: str) -> np.ndarray:
+        """A constant or function-of-time node's output over the horizon."""
         if name not in self._samples:
-            horizon = self.compilation.image.n_steps
+            inp, horizon = self.compilation.graph.inputs[name], self.compilation.image.n_steps
             self._samples[name] = np.reshape(inp.samples(horizon, self.dt),
                                              (horizon, inp.size_out))
-        return self._samples[name][:n]
+        return self._samples[name]
 
     def _subsample(self, probe: nengo.Probe, values: np.ndarray,
                    every_step: bool = False) -> np.ndarray:

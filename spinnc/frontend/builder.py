@@ -88,7 +88,8 @@ def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
         if node.output is None:
             passthroughs[name] = node
         else:
-            graph.inputs[name] = _input(node, name, _process_rng(model, node, process_seed))
+            graph.inputs[name] = _input(node, name, _process_rng(model, node, process_seed),
+                                        float(dt))
 
     edges = [_connection(model, graph, conn) for conn in network.all_connections]
     probe_conns = _probe_connections(model)
@@ -116,10 +117,6 @@ def check_supported(network: nengo.Network) -> None:
             )
         if ens.noise is not None:
             raise UnsupportedFeature(ens, "neuron noise", "remove the ensemble's noise")
-    for node in network.all_nodes:
-        if isinstance(node.output, nengo.Process):
-            if node.size_in > 0:
-                raise UnsupportedFeature(node, "a Process with input as node output")
     for conn in network.all_connections:
         _check_connection(conn)
     for probe in network.all_probes:
@@ -249,11 +246,33 @@ def _process_rng(model: Model, node: nengo.Node, process_seed: int | None):
     return lambda: np.random.RandomState(words.astype(np.uint32))
 
 
-def _input(node: nengo.Node, name: str, rng=None) -> Input:
+class ProcessFunction:
+    """A nengo Process with input, run on the host as a node function
+    ``f(t, x)``; :meth:`reset` starts it again (as a simulator reset does)."""
+
+    def __init__(self, process: nengo.Process, size_in: int, size_out: int, dt: float,
+                 make_rng):
+        self.process, self.shapes, self.dt, self.make_rng = (process, ((size_in,), (size_out,)),
+                                                             dt, make_rng)
+        self.reset()
+
+    def reset(self) -> None:
+        state = self.process.make_state(*self.shapes, self.dt)
+        rng = self.process.get_rng(self.make_rng())
+        self.step = self.process.make_step(*self.shapes, self.dt, rng, state)
+
+    def __call__(self, t: float, x: np.ndarray) -> np.ndarray:
+        return self.step(t, x)
+
+
+def _input(node: nengo.Node, name: str, rng=None, dt: float = 0.001) -> Input:
     output = node.output
+    make_rng = rng or (lambda: np.random)  # a seeded process ignores the rng
+    if isinstance(output, nengo.Process) and node.size_in > 0:
+        function = ProcessFunction(output, node.size_in, node.size_out, dt, make_rng)
+        return Input(name, "host", node.size_in, node.size_out, function=function, obj=node)
     if isinstance(output, nengo.Process):
         process = output
-        make_rng = rng or (lambda: np.random)  # a seeded process ignores the rng
 
         def sampler(n_steps, dt):
             return process.run_steps(n_steps, d=node.size_out, dt=dt,
