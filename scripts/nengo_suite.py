@@ -33,6 +33,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 INI = HERE / "nengo_suite.ini"
 BASELINE = HERE / "nengo_suite_baseline.json"
+#: pytest's last line, e.g. ``== 3 failed, 250 passed, 2 skipped in 61.2s ==``
+SUMMARY = re.compile(r"\d+ (passed|failed|skipped|deselected|errors?|xfailed|xpassed)\b.* in "
+                     r"[\d.]+s")
 OUTCOMES = ("passed", "failed", "errors", "skipped", "xfailed", "xpassed", "deselected")
 
 
@@ -70,12 +73,12 @@ def run(extra: list[str]) -> tuple[int, dict[str, int]]:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     process = subprocess.Popen(pytest_command(extra), cwd=ROOT, env=env, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    last = ""
+    summary = ""
     for line in process.stdout:
         sys.stdout.write(line)
-        if line.strip():
-            last = line
-    return process.wait(), counts(last)
+        if SUMMARY.search(line):
+            summary = line
+    return process.wait(), counts(summary) if summary else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     code, found = run(args.pytest_args)
+    if found is None:
+        print(f"no pytest summary line to read the counts from (exit code {code}); "
+              "do not pass -qq", file=sys.stderr)
+        return code or 3
     ran = found["passed"] + found["failed"] + found["errors"]
     share = (found["failed"] + found["errors"]) / ran if ran else 0.0
     print(f"nengo suite on spinnc: {json.dumps(found)}; "

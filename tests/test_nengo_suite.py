@@ -21,6 +21,9 @@ def test_counts_read_pytests_summary_line():
     assert counts == {"passed": 219, "failed": 15, "errors": 1, "skipped": 153, "xfailed": 2,
                       "xpassed": 0, "deselected": 1191}
     assert load_script().counts("no tests ran in 0.01s")["passed"] == 0
+    summary = load_script().SUMMARY
+    assert summary.search("==== 15 failed, 219 passed, 2 warnings in 66.10s (0:01:06) ====")
+    assert not summary.search("FAILED nengo/tests/test_node.py::test_args - 1 passed")
 
 
 def test_every_unsupported_entry_has_a_reason():
