@@ -143,8 +143,13 @@ class Simulator:
         None); see the module docstring.
     machine : Machine, optional
         The machine to map onto; one SpiNN-5 board by default.
-    progress_bar : bool or nengo ProgressBar
-        As in nengo: True for nengo's default bar, False for none.
+    progress_bar : bool, None or nengo.utils.progress.ProgressBar
+        As in nengo: True for the default bar (nengo.rc's ``[progress]
+        progress_bar``: ``auto`` draws one for builds and runs that take
+        more than a second, ``none`` never does, or a ProgressBar class),
+        False or None for none, or a ProgressBar instance.  The build shows
+        one step per compiler stage; ``run``, ``run_steps`` take their own
+        ``progress_bar`` (None: this one).
     precision : {"fixed", "float"}
         The emulator's arithmetic.  ``"float"`` needs an emulator with a float
         mode; without one :class:`PrecisionNotAvailable` is raised.
@@ -177,8 +182,9 @@ class Simulator:
         self.machine, self.placer, self.strict = machine or Machine.spinn5(), placer, strict
         self._dt, self.seed, self._build_seed = float(dt), int(seed), int(seed)
         with (ProgressTracker(progress_bar, Progress("Building", "Build")) as pt,
-              pt.next_stage("Compiling for SpiNNaker", "Compilation")):
-            self._use(self._compile(INITIAL_HORIZON))
+              pt.next_stage("Compiling for SpiNNaker", "Compilation") as stages):
+            # one step per compiler stage (build, quantise, partition, place, ...)
+            self._use(self._compile(INITIAL_HORIZON, lambda stage, seconds: stages.step()))
         self._model = self.compilation.graph.model  # built now, as nengo's data is
         graph = self.compilation.graph
         self._probe_names = {probe: graph.name_of(probe) for probe in network.all_probes}
@@ -371,9 +377,10 @@ class Simulator:
         self.compilation = compilation
         self._samples, self._host_inputs = {}, {}  # over the compilation's horizon
 
-    def _compile(self, n_steps: int) -> Compilation:
+    def _compile(self, n_steps: int, progress: Callable | None = None) -> Compilation:
         return compile_network(self.network, self.machine, dt=self._dt, seed=self._build_seed,
-                               n_steps=n_steps, placer=self.placer, process_seed=self.seed)
+                               n_steps=n_steps, placer=self.placer, process_seed=self.seed,
+                               progress=progress)
 
     def _new_emulator(self, compilation: Compilation | None = None,
                       precision: str | None = None) -> Emulator:

@@ -265,8 +265,19 @@ def test_progress_bar_and_precision_options():
     net = model([])
     bar = RecordingBar()
     with spinnc.Simulator(net, progress_bar=bar) as sim:
+        assert bar.shown and all(shown[0] == "Building" for shown in bar.shown)
         sim.run_steps(20)
-    assert ("Simulating", 20, 20) in bar.shown
+        assert ("Simulating", 20, 20) in bar.shown
+        run_bar = RecordingBar()
+        sim.run_steps(10, progress_bar=run_bar)
+        assert ("Simulating", 10, 10) in run_bar.shown
+        assert not [shown for shown in bar.shown if shown[2] == 10]
+        sim.run_steps(5, progress_bar=False)
+        assert not [shown for shown in bar.shown if shown[2] == 5]
+        sim.run(0.007, progress_bar=None)  # None: the simulator's bar, as nengo
+        assert ("Simulating", 7, 7) in bar.shown
+    with spinnc.Simulator(net, progress_bar=None) as sim:  # None: no bar, as nengo
+        sim.run_steps(3)
     with pytest.raises(nengo.exceptions.ValidationError):
         spinnc.Simulator(net, precision="half", progress_bar=False)
     try:
