@@ -466,7 +466,8 @@ class Simulator:
             recordings = self._emulator.recordings()
             data = {}
             for probe, name in self._probe_names.items():
-                values = self._host_probe(name)
+                values = self._host_probe(name) if name in self.compilation.graph.probes \
+                    else self._static_probe(probe)
                 if values is not None:
                     values = self._subsample(probe, values, every_step=True)
                 else:
@@ -501,6 +502,14 @@ class Simulator:
                                                      edge.synapse, self.dt)
         return values
 
+    def _static_probe(self, probe: nengo.Probe) -> np.ndarray:
+        """A probe of a signal that a run does not change (connection weights,
+        scaled encoders): its value from nengo's built model at every step."""
+        signal = {"weights": "weights", "scaled_encoders": "encoders"}[probe.attr]  # nengo's
+        value = np.asarray(self.model.sig[probe.obj][signal].initial_value, dtype=float)
+        rows = np.broadcast_to(value.reshape(1, -1), (self._n_steps, value.size))
+        return _filtered(rows, probe.synapse, self.dt).reshape((self._n_steps,) + value.shape)
+
     def _input_values(self, name: str) -> np.ndarray:
         """A node's output over the steps run, (n_steps, size_out)."""
         inp, n = self.compilation.graph.inputs[name], self._n_steps
@@ -522,9 +531,11 @@ class Simulator:
         """The rows nengo keeps for ``probe.sample_every`` (steps n with
         ``n % period < 1``) of ``values`` that has a row for every step
         (``every_step``, or the machine recorded every step)."""
-        graph_probe = self.compilation.graph.probes[self._probe_names[probe]]
-        if probe.sample_every is None or not (every_step or graph_probe.sample_every == 1):
-            return values  # every step wanted, or the machine's recorders kept the rows
+        if probe.sample_every is None:
+            return values
+        if not every_step and self.compilation.graph.probes[
+                self._probe_names[probe]].sample_every != 1:
+            return values  # the machine's recorders kept the rows
         steps = np.arange(1, len(values) + 1)
         return values[steps % (probe.sample_every / self.dt) < 1]
 

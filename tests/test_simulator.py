@@ -364,6 +364,23 @@ def test_a_process_with_input_runs_on_the_host_and_restarts_on_reset():
         np.testing.assert_array_equal(sim.data[probe], first)
 
 
+def test_probes_of_weights_and_encoders_are_nengos_values():
+    with nengo.Network(seed=1) as net:
+        a, b = nengo.Ensemble(10, 2), nengo.Ensemble(10, 1)
+        decoded = nengo.Connection(a, b, function=lambda x: x[0] * x[1])
+        neurons = nengo.Connection(a.neurons, b, transform=np.ones((1, 10)))
+        probes = [nengo.Probe(decoded, "weights"),
+                  nengo.Probe(a, "scaled_encoders", sample_every=0.003),
+                  nengo.Probe(neurons, "weights", synapse=0.01)]
+    with nengo.Simulator(net, progress_bar=False) as ref:
+        ref.run_steps(10)
+    with spinnc.Simulator(net, progress_bar=False) as sim:
+        sim.run_steps(10)
+    assert set(sim.compilation.graph.probes).isdisjoint(sim._probe_names.values())
+    for probe in probes:
+        np.testing.assert_allclose(sim.data[probe], ref.data[probe], atol=1e-12)
+
+
 def test_unseeded_processes_follow_the_simulator_seed():
     with nengo.Network(seed=1) as net:
         noise = nengo.Node(nengo.processes.WhiteNoise())

@@ -94,6 +94,8 @@ def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
     edges = [_connection(model, graph, conn) for conn in network.all_connections]
     probe_conns = _probe_connections(model)
     for probe in network.all_probes:
+        if is_static(probe):  # nothing to record: the host knows the value
+            continue
         graph.probes[graph.names[probe]], edge = _probe(graph, probe, probe_conns.get(probe), model)
         if edge is not None:
             edges.append(edge)
@@ -150,7 +152,19 @@ def _check_connection(conn: nengo.Connection) -> None:
         )
 
 
+#: Probed attributes that stay constant during a run on spinnc (no learning):
+#: the Simulator answers them from nengo's built model; the Graph has no probe.
+STATIC_PROBES = {nengo.Connection: ("weights",), nengo.Ensemble: ("scaled_encoders",)}
+
+
+def is_static(probe: nengo.Probe) -> bool:
+    """Whether ``probe`` reads a signal that does not change during a run."""
+    return probe.attr in STATIC_PROBES.get(type(probe.obj), ())
+
+
 def _check_probe(probe: nengo.Probe) -> None:
+    if is_static(probe):
+        return
     obj = probe.obj  # nengo keeps a probed slice's object here, the view in .target
     supported = {nengo.Ensemble: ("decoded_output",), Neurons: ("output", "voltage"),
                  nengo.Node: ("output",)}
@@ -159,7 +173,8 @@ def _check_probe(probe: nengo.Probe) -> None:
             probe,
             f"probing '{probe.attr}' of {type(obj).__name__}",
             "spinnc records an ensemble's decoded_output, its neurons' output "
-            "(spikes) and voltage, and a node's output",
+            "(spikes) and voltage, and a node's output (and answers a connection's "
+            "weights and an ensemble's scaled_encoders, which a run does not change)",
         )
     if probe.synapse is not None and type(probe.synapse) is not nengo.Lowpass and not (
             isinstance(obj, nengo.Node) and obj.output is not None):  # on the host: any
@@ -195,9 +210,16 @@ def _names(network: nengo.Network) -> dict:
         owner = target.ensemble if isinstance(target, Neurons) else target
         attr = ("spikes" if probe.attr == "output" else probe.attr) if isinstance(
             target, Neurons
-        ) else {"decoded_output": "decoded", "output": "out"}[probe.attr]
-        names[probe] = unique(probe.label or f"{names[owner]}.{attr}", probe_names)
+        ) else {"decoded_output": "decoded", "output": "out"}.get(probe.attr, probe.attr)
+        owner_name = names.get(owner) or _connection_name(owner, names)
+        names[probe] = unique(probe.label or f"{owner_name}.{attr}", probe_names)
     return names
+
+
+def _connection_name(conn: nengo.Connection, names: dict) -> str:
+    """``pre->post`` for a nengo connection (by its ensembles' and nodes' names)."""
+    ends = [o.ensemble if isinstance(o, Neurons) else o for o in (conn.pre_obj, conn.post_obj)]
+    return "->".join(names.get(o, type(o).__name__) for o in ends)
 
 
 def _unique_names(connections):
