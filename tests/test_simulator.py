@@ -381,6 +381,26 @@ def test_probes_of_weights_and_encoders_are_nengos_values():
         np.testing.assert_allclose(sim.data[probe], ref.data[probe], atol=1e-12)
 
 
+def test_weights_per_neuron_run_as_nengos():
+    """Full weight matrices (weights=True) and per-neuron weights into
+    ens.neurons behave as in nengo."""
+    with nengo.Network(seed=3) as net:
+        stim = nengo.Node(lambda t: np.sin(8 * t))
+        a, b, c = nengo.Ensemble(50, 1), nengo.Ensemble(40, 1), nengo.Ensemble(30, 1)
+        nengo.Connection(stim, a)
+        nengo.Connection(a, b, function=lambda x: x**2,
+                         solver=nengo.solvers.LstsqL2(weights=True))
+        nengo.Connection(stim, c.neurons, transform=np.linspace(-2, 2, 30)[:, None])
+        probes = [nengo.Probe(b, synapse=0.03), nengo.Probe(c.neurons, synapse=0.03)]
+    with nengo.Simulator(net, progress_bar=False) as ref:
+        ref.run(0.5)
+    with spinnc.Simulator(net, progress_bar=False) as sim:
+        sim.run(0.5)
+    for probe in probes:
+        expected = ref.data[probe]
+        assert rms(sim.data[probe], expected) < 0.1 * np.ptp(expected)
+
+
 def test_unseeded_processes_follow_the_simulator_seed():
     with nengo.Network(seed=1) as net:
         noise = nengo.Node(nengo.processes.WhiteNoise())

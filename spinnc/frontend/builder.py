@@ -101,7 +101,8 @@ def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
             edges.append(edge)
 
     folded = fold_passthroughs(edges, passthroughs)
-    graph.connections = _unique_names([_shared_row(_sum_repeated_posts(c)) for c in folded])
+    connections = [_neuron_input(graph, _sum_repeated_posts(c)) for c in folded]
+    graph.connections = _unique_names([c for c in connections if c is not None])
     return graph
 
 
@@ -137,12 +138,6 @@ def _check_connection(conn: nengo.Connection) -> None:
     if conn.synapse is not None and type(conn.synapse) is not nengo.Lowpass:
         raise UnsupportedFeature(
             conn, f"synapse {conn.synapse}", "use synapse=None or nengo.Lowpass(tau)"
-        )
-    if isinstance(conn.pre_obj, nengo.Ensemble) and conn.solver.weights:
-        raise UnsupportedFeature(
-            conn,
-            "a solver with weights=True (a full neuron-to-neuron weight matrix)",
-            "SpiNNaker's NEF kernels send decoded values; use weights=False",
         )
     if isinstance(conn.pre_obj, nengo.Node) and conn.function is not None:
         raise UnsupportedFeature(
@@ -378,8 +373,13 @@ def _connection(model: Model, graph: Graph, conn: nengo.Connection) -> Connectio
     post_obj = conn.post_obj
     post_indices = np.arange(post_obj.size_in)[conn.post_slice]
     target = "value"
-    if isinstance(post_obj, Neurons):  # one row per neuron until _shared_row
+    if isinstance(post_obj, Neurons):  # one row per neuron until _neuron_input
         target, post_obj = "neurons", post_obj.ensemble
+    elif isinstance(pre_obj, nengo.Ensemble) and conn.solver.weights:
+        # nengo's neuron-to-neuron weights (encoders and gains included) into
+        # every post neuron: as a connection into ens.neurons, without the gain
+        target, post_indices = "neurons", np.arange(post_obj.n_neurons)
+        weights = weights / model.params[post_obj].gain[:, None]
     return Connection(
         name="",
         pre=graph.names[owner],
@@ -403,24 +403,35 @@ def _sum_repeated_posts(conn: Connection) -> Connection:
     return replace(conn, weights=weights, post_indices=posts)
 
 
-def _shared_row(conn: Connection) -> Connection:
-    """A connection into neurons as one row shared by the neurons it reaches.
+def _neuron_input(graph: Graph, conn: Connection) -> Connection | None:
+    """A connection into neurons as the Graph carries it (None if all zero).
 
-    Checked after folding passthroughs: a per-neuron identity out of a node
-    (EnsembleArray.add_neuron_input) composed with an equal-rows transform into
-    that node is global inhibition too."""
+    Rows all equal (global inhibition): one row shared by the neurons it
+    reaches.  Different rows W (a weight per neuron): W = U S V^T, and the
+    population gets rank(W) more input dimensions whose encoders are the
+    rows of U S (times the gain, as nengo applies it); the connection sends
+    V^T x into them, so each neuron's current gains gain * (W x), still as
+    decoded values.  Checked after folding passthroughs: a per-neuron
+    identity out of a node (EnsembleArray.add_neuron_input) composed with an
+    equal-rows transform into that node is global inhibition too."""
     if conn.target != "neurons":
         return conn
     reached = conn.weights.any(axis=1)
-    weights = conn.weights[reached]
-    if not np.all(weights == weights[:1]):
-        raise UnsupportedFeature(
-            conn.obj[-1],
-            "a connection into neurons with different weights per neuron",
-            "spinnc supports connections into ens.neurons whose transform rows "
-            "are all equal (global inhibition)",
-        )
-    return replace(conn, weights=weights[:1], post_indices=conn.post_indices[reached])
+    weights, neurons = conn.weights[reached], conn.post_indices[reached]
+    if not reached.any():  # all zero: reaches no neuron
+        return None
+    if np.all(weights == weights[:1]):
+        return replace(conn, weights=weights[:1], post_indices=neurons)
+    u, s, vt = np.linalg.svd(weights, full_matrices=False)
+    rank = int(np.sum(s > s[0] * 1e-12))
+    pop = graph.populations[conn.post]
+    columns = np.zeros((pop.n_neurons, rank))
+    columns[neurons] = u[:, :rank] * s[:rank] * pop.radius  # scaled: x gain / radius
+    first = pop.dimensions
+    pop.encoders = np.hstack([pop.encoders, columns])
+    pop.dimensions += rank
+    return replace(conn, weights=vt[:rank], target="value",
+                   post_indices=np.arange(first, first + rank))
 
 
 def _probe_connections(model: Model) -> dict:

@@ -224,3 +224,21 @@ def test_rows_into_the_same_dimension_add_up():
     np.testing.assert_array_equal(first.weights, [[1.0, 1.0]])
     np.testing.assert_array_equal(second.post_indices, [0])
     np.testing.assert_array_equal(second.weights, [[0.0, 2.0]])
+
+
+def test_weights_per_neuron_become_extra_input_dimensions():
+    with nengo.Network(seed=0) as network:
+        u = nengo.Node([0.5, -0.25])
+        ens = nengo.Ensemble(6, 1)
+        transform = np.arange(12.0).reshape(6, 2)  # rank 2
+        nengo.Connection(u, ens.neurons, transform=transform)
+        nengo.Connection(u, ens.neurons, transform=np.zeros((6, 2)))  # reaches nothing
+    graph = build(network, dt=0.001)
+    pop = graph.populations[graph.name_of(ens)]
+    (conn,) = graph.incoming(graph.name_of(ens))
+    assert pop.dimensions == 3 and conn.target == "value"
+    np.testing.assert_array_equal(conn.post_indices, [1, 2])
+    x = np.array([0.5, -0.25])
+    # the extra dimensions add gain * (transform @ x) to each neuron's current
+    current = pop.scaled_encoders[:, 1:] @ (conn.weights @ x)
+    np.testing.assert_allclose(current, pop.gain * (transform @ x), atol=1e-12)

@@ -1,7 +1,6 @@
 """Every unsupported feature raises UnsupportedFeature naming the object."""
 
 import nengo
-import numpy as np
 import pytest
 
 from spinnc.errors import UnsupportedFeature
@@ -32,19 +31,9 @@ def alpha_synapse():
     nengo.Connection(a, b, synapse=nengo.Alpha(0.01), label="culprit")
 
 
-def full_weight_matrix():
-    a, b = nengo.Ensemble(20, 1), nengo.Ensemble(20, 1)
-    nengo.Connection(a, b, solver=nengo.solvers.LstsqL2(weights=True), label="culprit")
-
-
 def function_from_node():
     a, b = nengo.Node([1.0]), nengo.Ensemble(20, 1)
     nengo.Connection(a, b, function=lambda x: x**2, label="culprit")
-
-
-def per_neuron_weights():
-    a, b = nengo.Node([1.0]), nengo.Ensemble(20, 1)
-    nengo.Connection(a, b.neurons, transform=np.arange(20)[:, None], label="culprit")
 
 
 def probe_attribute():
@@ -78,9 +67,7 @@ CASES = {
     "neuron noise": (noisy, "noise"),
     "learning rule": (learning_rule, "learning rules"),
     "alpha synapse": (alpha_synapse, "synapse Alpha"),
-    "full weights": (full_weight_matrix, "weights=True"),
     "function on node connection": (function_from_node, "function on a connection from a node"),
-    "per-neuron weights": (per_neuron_weights, "different weights per neuron"),
     "probe input": (probe_attribute, "probing 'input'"),
     "probe refractory": (probe_refractory, "probing 'refractory_time'"),
     "probe alpha": (probe_alpha, "synapse Alpha"),
