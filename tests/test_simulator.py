@@ -401,6 +401,22 @@ def test_weights_per_neuron_run_as_nengos():
         assert rms(sim.data[probe], expected) < 0.1 * np.ptp(expected)
 
 
+def test_direct_mode_ensembles_pass_their_input_on():
+    with nengo.Network(seed=3) as net:
+        stim = nengo.Node(lambda t: [np.sin(8 * t), t])
+        direct = nengo.Ensemble(1, 2, neuron_type=nengo.Direct())
+        b = nengo.Ensemble(60, 1)
+        nengo.Connection(stim, direct, synapse=None)
+        nengo.Connection(direct[0], b)
+        probes = [nengo.Probe(direct, synapse=0.01), nengo.Probe(b, synapse=0.03)]
+    with nengo.Simulator(net, progress_bar=False) as ref:
+        ref.run(0.3)
+    with spinnc.Simulator(net, progress_bar=False) as sim:
+        sim.run(0.3)
+    np.testing.assert_allclose(sim.data[probes[0]], ref.data[probes[0]], atol=1e-12)
+    assert rms(sim.data[probes[1]], ref.data[probes[1]]) < 0.1 * np.ptp(ref.data[probes[1]])
+
+
 def test_unseeded_processes_follow_the_simulator_seed():
     with nengo.Network(seed=1) as net:
         noise = nengo.Node(nengo.processes.WhiteNoise())

@@ -82,7 +82,10 @@ def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
     passthroughs = {}
 
     for ens in network.all_ensembles:
-        graph.populations[graph.names[ens]] = _population(model, ens, graph.names[ens])
+        if is_direct(ens):  # sums its inputs, as a passthrough node does
+            passthroughs[graph.names[ens]] = ens
+        else:
+            graph.populations[graph.names[ens]] = _population(model, ens, graph.names[ens])
     for node in network.all_nodes:
         name = graph.names[node]
         if node.output is None:
@@ -112,6 +115,9 @@ def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
 def check_supported(network: nengo.Network) -> None:
     """Raise UnsupportedFeature for the first object spinnc cannot run."""
     for ens in network.all_ensembles:
+        if is_direct(ens):
+            _check_direct(ens, network)
+            continue
         if type(ens.neuron_type) is not nengo.LIF:
             raise UnsupportedFeature(
                 ens,
@@ -124,6 +130,21 @@ def check_supported(network: nengo.Network) -> None:
         _check_connection(conn)
     for probe in network.all_probes:
         _check_probe(probe)
+
+
+def is_direct(ens: nengo.Ensemble) -> bool:
+    """A Direct-mode ensemble: it represents its input exactly, no neurons."""
+    return type(ens.neuron_type) is nengo.Direct
+
+
+def _check_direct(ens: nengo.Ensemble, network: nengo.Network) -> None:
+    """spinnc folds a Direct ensemble away as a passthrough node: what leaves
+    it must be linear in its input."""
+    for conn in network.all_connections:
+        if conn.pre_obj is ens and conn.function is not None:
+            raise UnsupportedFeature(
+                conn, "a function on a connection out of a Direct-mode ensemble",
+                "spinnc folds Direct ensembles away as passthrough nodes; use LIF neurons")
 
 
 def _check_connection(conn: nengo.Connection) -> None:
@@ -358,7 +379,7 @@ def _connection(model: Model, graph: Graph, conn: nengo.Connection) -> Connectio
     owner = pre_obj.ensemble if isinstance(pre_obj, Neurons) else pre_obj
     _, pre_indices = _source(conn.pre)
     source_size = pre_obj.size_out
-    if isinstance(pre_obj, nengo.Ensemble):
+    if isinstance(pre_obj, nengo.Ensemble) and not is_direct(pre_obj):
         weights = np.array(model.params[conn].weights, dtype=np.float64)  # (out, n)
     else:
         built = model.sig[conn]["weights"]
@@ -375,7 +396,7 @@ def _connection(model: Model, graph: Graph, conn: nengo.Connection) -> Connectio
     target = "value"
     if isinstance(post_obj, Neurons):  # one row per neuron until _neuron_input
         target, post_obj = "neurons", post_obj.ensemble
-    elif isinstance(pre_obj, nengo.Ensemble) and conn.solver.weights:
+    elif isinstance(pre_obj, nengo.Ensemble) and not is_direct(pre_obj) and conn.solver.weights:
         # nengo's neuron-to-neuron weights (encoders and gains included) into
         # every post neuron: as a connection into ens.neurons, without the gain
         target, post_indices = "neurons", np.arange(post_obj.n_neurons)
@@ -470,7 +491,7 @@ def _probe(graph: Graph, probe: nengo.Probe, probe_conn, model: Model):
         return Probe(name, kind, len(indices), sample_every, graph.names[target.ensemble],
                      indices, synapse, obj=probe), None
 
-    if isinstance(target, nengo.Ensemble):  # decoded output: nengo built a connection
+    if isinstance(target, nengo.Ensemble) and not is_direct(target):  # decoded output
         weights = np.array(model.params[probe_conn].weights, dtype=np.float64)
     else:  # node output: identity on the probed slice
         weights = np.zeros((len(indices), target.size_out))

@@ -1,6 +1,7 @@
 """Every unsupported feature raises UnsupportedFeature naming the object."""
 
 import nengo
+import numpy as np
 import pytest
 
 from spinnc.errors import UnsupportedFeature
@@ -15,6 +16,11 @@ def neuron_type(kind):
     def make():
         ensemble(neuron_type=kind)
     return make
+
+
+def function_from_direct():
+    a, b = nengo.Ensemble(1, 1, neuron_type=nengo.Direct()), nengo.Ensemble(20, 1)
+    nengo.Connection(a, b, function=np.square, label="culprit")
 
 
 def noisy():
@@ -63,7 +69,7 @@ def passthrough_loop():
 CASES = {
     "LIFRate neurons": (neuron_type(nengo.LIFRate()), "neuron type LIFRate"),
     "AdaptiveLIF neurons": (neuron_type(nengo.AdaptiveLIF()), "neuron type AdaptiveLIF"),
-    "Direct neurons": (neuron_type(nengo.Direct()), "neuron type Direct"),
+    "function out of Direct": (function_from_direct, "function on a connection out of a Direct"),
     "neuron noise": (noisy, "noise"),
     "learning rule": (learning_rule, "learning rules"),
     "alpha synapse": (alpha_synapse, "synapse Alpha"),
