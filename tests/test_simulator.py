@@ -417,6 +417,21 @@ def test_direct_mode_ensembles_pass_their_input_on():
     assert rms(sim.data[probes[1]], ref.data[probes[1]]) < 0.1 * np.ptp(ref.data[probes[1]])
 
 
+def test_neuron_noise_adds_to_the_current():
+    def rates(noise):
+        with nengo.Network(seed=2) as net:
+            ens = nengo.Ensemble(5, 1, noise=noise, intercepts=nengo.dists.Choice([0.5]),
+                                 encoders=nengo.dists.Choice([[1]]))
+            probe = nengo.Probe(ens.neurons)
+        with spinnc.Simulator(net, progress_bar=False) as sim:
+            sim.run(0.2)
+        return sim.data[probe].sum()
+
+    quiet = rates(None)
+    assert rates(nengo.processes.WhiteNoise(nengo.dists.Uniform(2, 3))) > quiet + 100
+    assert quiet == 0 and rates(nengo.processes.WhiteNoise(nengo.dists.Uniform(-3, -2))) == 0
+
+
 def test_unseeded_processes_follow_the_simulator_seed():
     with nengo.Network(seed=1) as net:
         noise = nengo.Node(nengo.processes.WhiteNoise())

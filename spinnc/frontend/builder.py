@@ -91,10 +91,13 @@ def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
         if node.output is None:
             passthroughs[name] = node
         else:
-            graph.inputs[name] = _input(node, name, _process_rng(model, node, process_seed),
+            graph.inputs[name] = _input(node, name, _process_rng(model, node, node.output, process_seed),
                                         float(dt))
 
     edges = [_connection(model, graph, conn) for conn in network.all_connections]
+    for ens in network.all_ensembles:
+        if ens.noise is not None and not is_direct(ens):
+            edges.append(_noise(model, graph, ens, process_seed))
     probe_conns = _probe_connections(model)
     for probe in network.all_probes:
         if is_static(probe):  # nothing to record: the host knows the value
@@ -124,8 +127,6 @@ def check_supported(network: nengo.Network) -> None:
                 f"neuron type {type(ens.neuron_type).__name__}",
                 "spinnc runs nengo.LIF neurons; use neuron_type=nengo.LIF()",
             )
-        if ens.noise is not None:
-            raise UnsupportedFeature(ens, "neuron noise", "remove the ensemble's noise")
     for conn in network.all_connections:
         _check_connection(conn)
     for probe in network.all_probes:
@@ -273,14 +274,15 @@ def _population(model: Model, ens: nengo.Ensemble, name: str) -> Population:
     )
 
 
-def _process_rng(model: Model, node: nengo.Node, process_seed: int | None):
-    """A fresh RandomState for an unseeded Process on ``node`` (None otherwise):
-    the same for the same process seed, another for another, different per node."""
-    if not isinstance(node.output, nengo.Process) or node.output.seed is not None:
+def _process_rng(model: Model, obj, process, process_seed: int | None):
+    """A maker of fresh RandomStates for an unseeded Process on ``obj`` (a
+    node's output, an ensemble's noise), None otherwise: the same for the same
+    process seed, another for another, different per object."""
+    if not isinstance(process, nengo.Process) or process.seed is not None:
         return None
     if process_seed is None:
         process_seed = np.random.randint(np.iinfo(np.int32).max)
-    words = (np.array([process_seed, model.seeds[node]], dtype=np.int64) % 2**32)
+    words = (np.array([process_seed, model.seeds[obj]], dtype=np.int64) % 2**32)
     return lambda: np.random.RandomState(words.astype(np.uint32))
 
 
@@ -334,6 +336,24 @@ def _input(node: nengo.Node, name: str, rng=None, dt: float = 0.001) -> Input:
 
         return Input(name, "time", 0, node.size_out, sampler=sampler, obj=node)
     return Input(name, "host", node.size_in, node.size_out, function=output, obj=node)
+
+
+def _noise(model: Model, graph: Graph, ens: nengo.Ensemble, process_seed) -> Connection:
+    """An ensemble's noise: a function of time with one output per neuron
+    (played back like a node's), added to each neuron's current as nengo
+    adds it (no gain: the connection into the neurons divides it out)."""
+    name = graph.names[ens]
+    noise = f"{name}.noise"
+    process, n = ens.noise, ens.n_neurons
+    make_rng = _process_rng(model, ens, process, process_seed) or (lambda: np.random)
+
+    def sampler(n_steps, dt):
+        return process.run_steps(n_steps, d=n, dt=dt, rng=make_rng()).reshape(n_steps, n)
+
+    graph.inputs[noise] = Input(noise, "time", 0, n, sampler=sampler, obj=ens)
+    weights = np.diag(1.0 / np.asarray(model.params[ens].gain, dtype=np.float64))
+    return Connection("", noise, name, weights, np.arange(n), None, target="neurons",
+                      obj=(ens,))
 
 
 def _source(obj):

@@ -23,10 +23,6 @@ def function_from_direct():
     nengo.Connection(a, b, function=np.square, label="culprit")
 
 
-def noisy():
-    ensemble(noise=nengo.processes.WhiteNoise())
-
-
 def learning_rule():
     a, b = nengo.Ensemble(20, 1), nengo.Ensemble(20, 1)
     nengo.Connection(a, b, learning_rule_type=nengo.PES(), label="culprit")
@@ -70,7 +66,6 @@ CASES = {
     "LIFRate neurons": (neuron_type(nengo.LIFRate()), "neuron type LIFRate"),
     "AdaptiveLIF neurons": (neuron_type(nengo.AdaptiveLIF()), "neuron type AdaptiveLIF"),
     "function out of Direct": (function_from_direct, "function on a connection out of a Direct"),
-    "neuron noise": (noisy, "noise"),
     "learning rule": (learning_rule, "learning rules"),
     "alpha synapse": (alpha_synapse, "synapse Alpha"),
     "function on node connection": (function_from_node, "function on a connection from a node"),
