@@ -471,7 +471,10 @@ class Simulator:
                 if values is not None:
                     values = self._subsample(probe, values, every_step=True)
                 else:
-                    values = self._subsample(probe, self._filter(name, recordings[name]))
+                    values = self._filter(name, recordings[name])
+                    host_synapse = self.compilation.graph.probes[name].host_synapse
+                    values = _filtered(values, host_synapse, self.dt)  # None: no filter
+                    values = self._subsample(probe, values)
                 values = values[self._cleared.get(name, 0):]
                 values.setflags(write=False)
                 data[name] = values
@@ -500,7 +503,7 @@ class Simulator:
         for edge in edges:
             values[:, edge.post_indices] += _lowpass(self._input_values(edge.pre) @ edge.weights.T,
                                                      edge.synapse, self.dt)
-        return values
+        return _filtered(values, graph.probes[name].host_synapse, self.dt)  # not on the edges
 
     def _static_probe(self, probe: nengo.Probe) -> np.ndarray:
         """A probe of a signal that a run does not change (connection weights,

@@ -110,7 +110,7 @@ def test_compile_writes_an_image(tmp_path, capsys):
     ("model = 3\n", "not a nengo.Network"),
     ("import nengo\nmodel = nengo.Network()\n1 / 0\n", "ZeroDivisionError at line 3"),
     ("import nengo\nwith nengo.Network() as model:\n    nengo.Ensemble(5, 1, "
-     "neuron_type=nengo.Direct(), label='d')\n", "Ensemble 'd': spinnc does not support"),
+     "neuron_type=nengo.LIFRate(), label='d')\n", "Ensemble 'd': spinnc does not support"),
 ])
 def test_model_file_errors_are_one_clear_line(tmp_path, capsys, text, message):
     path = tmp_path / "model.py"
@@ -312,7 +312,7 @@ def _does_not_fit(tmp_path) -> list:
 def test_console_errors_are_one_line_with_nonzero_exit(tmp_path, case, message, command):
     texts = {"no model": "x = 1\n",
              "unsupported": "import nengo\nwith nengo.Network() as model:\n    nengo.Ensemble("
-                            "5, 1, neuron_type=nengo.Direct(), label='d')\n"}
+                            "5, 1, neuron_type=nengo.LIFRate(), label='d')\n"}
     options = []
     if case == "does not fit":
         *options, texts[case] = _does_not_fit(tmp_path)

@@ -304,6 +304,45 @@ def test_filtered_spike_probe_every_few_steps_filters_every_step():
     np.testing.assert_allclose(sim.data[every], filtered[1::2])
 
 
+def test_probes_with_other_synapses_are_filtered_on_the_host():
+    alpha = nengo.Alpha(0.005)
+    with nengo.Network(seed=1) as net:
+        ens = nengo.Ensemble(20, 1)
+        nengo.Connection(nengo.Node(0.5), ens)
+        relay = nengo.Node(size_in=1)
+        nengo.Connection(ens, relay)
+        raw = [nengo.Probe(ens), nengo.Probe(ens.neurons), nengo.Probe(relay),
+               nengo.Probe(relay)]
+        filtered = [nengo.Probe(ens, synapse=alpha, sample_every=0.002),
+                    nengo.Probe(ens.neurons, synapse=alpha), nengo.Probe(relay, synapse=alpha),
+                    nengo.Probe(relay, synapse=0.01)]  # a synapse on each side of relay
+    with spinnc.Simulator(net, progress_bar=False) as sim:
+        sim.run_steps(60)
+    for before, after in zip(raw, filtered):
+        expected = simulator_module._filtered(sim.data[before], after.synapse, sim.dt)
+        expected = expected[1::2] if after.sample_every else expected
+        np.testing.assert_allclose(sim.data[after], expected, atol=1e-12)
+
+
+def test_ensemble_input_probes_sum_the_filtered_inputs():
+    with nengo.Network(seed=1) as net:
+        stim = nengo.Node(lambda t: [np.sin(10 * t), 0.25])
+        a, b = nengo.Ensemble(30, 1), nengo.Ensemble(30, 2)
+        nengo.Connection(stim[0], a)
+        nengo.Connection(a, b[1], synapse=0.01)
+        nengo.Connection(stim, b, transform=[[0, 2], [1, 0]], synapse=None)
+        probes = [nengo.Probe(b, "input"), nengo.Probe(b[1], "input"), nengo.Probe(a, "input")]
+    with nengo.Simulator(net, progress_bar=False) as ref:
+        ref.run(0.3)
+    with spinnc.Simulator(net, progress_bar=False) as sim:
+        sim.run(0.3)
+    for probe in probes:
+        assert sim.data[probe].shape == ref.data[probe].shape
+        assert rms(sim.data[probe], ref.data[probe]) < 0.05 * np.ptp(ref.data[probe]) + 0.01
+    # fed by nodes alone, the input is the host's: exact
+    np.testing.assert_allclose(sim.data[probes[2]], ref.data[probes[2]], atol=1e-9)
+
+
 def test_spike_probes_scale_by_the_neurons_amplitude():
     with nengo.Network(seed=1) as net:
         ens = nengo.Ensemble(10, 1, neuron_type=nengo.LIF(amplitude=0.25))

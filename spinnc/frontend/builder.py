@@ -99,10 +99,17 @@ def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
         if ens.noise is not None and not is_direct(ens):
             edges.append(_noise(model, graph, ens, process_seed))
     probe_conns = _probe_connections(model)
+    into = list(edges)  # what an ensemble's input probe sums
+    synapsed = {c.post_obj for c in network.all_connections if c.synapse is not None}
     for probe in network.all_probes:
         if is_static(probe):  # nothing to record: the host knows the value
             continue
-        graph.probes[graph.names[probe]], edge = _probe(graph, probe, probe_conns.get(probe), model)
+        if isinstance(probe.obj, nengo.Ensemble) and probe.attr == "input":
+            graph.probes[graph.names[probe]], copies = _input_probe(graph, probe, into)
+            edges.extend(copies)
+            continue
+        graph.probes[graph.names[probe]], edge = _probe(graph, probe, probe_conns.get(probe),
+                                                        model, synapsed)
         if edge is not None:
             edges.append(edge)
 
@@ -183,7 +190,7 @@ def _check_probe(probe: nengo.Probe) -> None:
     if is_static(probe):
         return
     obj = probe.obj  # nengo keeps a probed slice's object here, the view in .target
-    supported = {nengo.Ensemble: ("decoded_output",), Neurons: ("output", "voltage"),
+    supported = {nengo.Ensemble: ("decoded_output", "input"), Neurons: ("output", "voltage"),
                  nengo.Node: ("output",)}
     if probe.attr not in supported.get(type(obj), ()):
         raise UnsupportedFeature(
@@ -193,9 +200,8 @@ def _check_probe(probe: nengo.Probe) -> None:
             "(spikes) and voltage, and a node's output (and answers a connection's "
             "weights and an ensemble's scaled_encoders, which a run does not change)",
         )
-    if probe.synapse is not None and type(probe.synapse) is not nengo.Lowpass and not (
-            isinstance(obj, nengo.Node) and obj.output is not None):  # on the host: any
-        raise UnsupportedFeature(probe, f"synapse {probe.synapse}", "use None or nengo.Lowpass")
+    if probe.synapse is not None and not isinstance(probe.synapse, nengo.synapses.Synapse):
+        raise UnsupportedFeature(probe, f"synapse {probe.synapse}", "use a nengo Synapse")
 
 
 # -- names --------------------------------------------------------------------
@@ -484,32 +490,69 @@ def _probe_connections(model: Model) -> dict:
     }
 
 
-def _record_every(probe: nengo.Probe, dt: float, neurons: bool) -> int:
+def _input_probe(graph: Graph, probe: nengo.Probe, into: list[Connection]):
+    """An ensemble's input probe (nengo's ``ens.input``: the sum of its
+    filtered decoded inputs) and its edges: a copy of every value connection
+    into the probed dimensions, so the recorder sums what the ensemble sums."""
+    if probe.synapse is not None:
+        raise UnsupportedFeature(probe, "a synapse on an ensemble's input probe",
+                                 "probe the input with synapse=None")
+    name, ens = graph.names[probe], graph.names[probe.obj]
+    _, indices = _source(probe.target)
+    position = {int(d): i for i, d in enumerate(indices)}
+    copies = []
+    for edge in into:
+        rows = [r for r, d in enumerate(edge.post_indices) if int(d) in position]
+        if edge.post != ens or edge.target != "value" or not rows:
+            continue
+        copies.append(replace(edge, post=name, target="probe", weights=edge.weights[rows],
+                              post_indices=np.array([position[int(edge.post_indices[r])]
+                                                     for r in rows]),
+                              obj=edge.obj + (probe,)))
+    sample_every = _record_every(probe, graph.dt, False)
+    return Probe(name, "value", len(indices), sample_every, obj=probe), copies
+
+
+def _record_every(probe: nengo.Probe, dt: float, neurons: bool, host_synapse=None) -> int:
     """Steps between a probe's recordings on the machine.
 
     The machine records every ``sample_every / dt`` steps when that is a whole
-    number.  Otherwise, and for spike and voltage probes with a synapse (the
-    host filters those, and needs every step), it records every step and the
-    simulator keeps the samples nengo keeps."""
+    number.  Otherwise, and for probes whose synapse the host applies (spike
+    and voltage probes with a synapse, any probe with a synapse other than
+    Lowpass: it needs every step), it records every step and the simulator
+    keeps the samples nengo keeps."""
     steps = 1.0 if probe.sample_every is None else probe.sample_every / dt
-    if abs(steps - round(steps)) > 1e-9 or (neurons and probe.synapse is not None):
+    if abs(steps - round(steps)) > 1e-9 or (neurons and probe.synapse is not None) or (
+            host_synapse is not None):
         return 1
     return max(int(round(steps)), 1)
 
 
-def _probe(graph: Graph, probe: nengo.Probe, probe_conn, model: Model):
+def _host_synapse(probe: nengo.Probe, synapsed: set):
+    """The probe's synapse when the host must apply it to what the machine
+    recorded (every step), else None (a Lowpass runs on the machine): a
+    synapse other than Lowpass (the cores' filters are first order), or one on
+    a passthrough node that a connection with a synapse feeds (two Lowpass
+    filters in a row are not one)."""
+    target = probe.obj
+    if probe.synapse is None or (type(probe.synapse) is nengo.Lowpass and not (
+            isinstance(target, nengo.Node) and target.output is None and target in synapsed)):
+        return None
+    return probe.synapse
+
+
+def _probe(graph: Graph, probe: nengo.Probe, probe_conn, model: Model, synapsed: set):
     """The Graph probe and, for value probes, the connection that feeds it."""
     name = graph.names[probe]
-    # Lowpass only: the host filters probes of the nodes it runs with any synapse
-    lowpass = type(probe.synapse) is nengo.Lowpass
-    synapse = float(probe.synapse.tau) if lowpass else None
+    host_synapse = _host_synapse(probe, synapsed)  # else a Lowpass on the machine
+    synapse = None if probe.synapse is None or host_synapse else float(probe.synapse.tau)
     target, indices = _source(probe.target)
-    sample_every = _record_every(probe, graph.dt, isinstance(target, Neurons))
+    sample_every = _record_every(probe, graph.dt, isinstance(target, Neurons), host_synapse)
 
     if isinstance(target, Neurons):
         kind = "spikes" if probe.attr == "output" else "voltage"
         return Probe(name, kind, len(indices), sample_every, graph.names[target.ensemble],
-                     indices, synapse, obj=probe), None
+                     indices, synapse, obj=probe, host_synapse=host_synapse), None
 
     if isinstance(target, nengo.Ensemble) and not is_direct(target):  # decoded output
         weights = np.array(model.params[probe_conn].weights, dtype=np.float64)
@@ -518,4 +561,5 @@ def _probe(graph: Graph, probe: nengo.Probe, probe_conn, model: Model):
         weights[np.arange(len(indices)), indices] = 1.0
     edge = Connection("", graph.names[target], name, weights, np.arange(len(indices)),
                       synapse, target="probe", obj=(probe,))
-    return Probe(name, "value", len(indices), sample_every, obj=probe), edge
+    return Probe(name, "value", len(indices), sample_every, obj=probe,
+                 host_synapse=host_synapse), edge

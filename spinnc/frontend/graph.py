@@ -144,6 +144,9 @@ class Probe:
     synapse: float | None = None
     filter: tuple[int, int] | None = None
     obj: Any = field(default=None, repr=False, compare=False)
+    #: a nengo synapse the host applies to the recordings (made every step):
+    #: one that is not a Lowpass, or a Lowpass after another synapse
+    host_synapse: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass

@@ -39,15 +39,11 @@ def function_from_node():
 
 
 def probe_attribute():
-    nengo.Probe(nengo.Ensemble(20, 1), "input", label="culprit")
+    nengo.Probe(nengo.Ensemble(20, 1).neurons, "input", label="culprit")
 
 
 def probe_refractory():
     nengo.Probe(nengo.Ensemble(20, 1).neurons, "refractory_time", label="culprit")
-
-
-def probe_alpha():
-    nengo.Probe(nengo.Ensemble(20, 1), synapse=nengo.Alpha(0.01), label="culprit")
 
 
 def synapses_around_passthrough():
@@ -69,9 +65,8 @@ CASES = {
     "learning rule": (learning_rule, "learning rules"),
     "alpha synapse": (alpha_synapse, "synapse Alpha"),
     "function on node connection": (function_from_node, "function on a connection from a node"),
-    "probe input": (probe_attribute, "probing 'input'"),
+    "probe input": (probe_attribute, "probing 'input' of Neurons"),
     "probe refractory": (probe_refractory, "probing 'refractory_time'"),
-    "probe alpha": (probe_alpha, "synapse Alpha"),
     "two synapses through passthrough": (synapses_around_passthrough, "synapses on both sides"),
     "passthrough loop": (passthrough_loop, "connected to itself"),
 }
