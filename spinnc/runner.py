@@ -71,7 +71,7 @@ def run_model(network: nengo.Network, machine: Machine | None = None, duration: 
             raise SpinncError("a board computes in fixed point: run with precision 'fixed' "
                               "(the float run is always emulated for the comparison)")
         if machine is None:
-            machine = _board_machine(host, port)
+            machine = board_machine(host, port)
     machine = Machine.spinn5() if machine is None else machine
     n_steps = max(1, round(duration / dt))
     compiled = compile_network(network, machine, dt=dt, seed=seed, n_steps=n_steps,
@@ -145,7 +145,7 @@ def _emulate(emulator: Emulator, n_steps: int, bar=None) -> None:
     bar.close()
 
 
-def _board_machine(host: str, port: int) -> Machine:
+def board_machine(host: str, port: int) -> Machine:
     """The machine the board at ``host:port`` reports (chips, cores, dead parts)."""
     from .host import BoardController, discover
 

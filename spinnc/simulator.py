@@ -56,7 +56,10 @@ from .compiler import Compilation, compile_network
 from .errors import DoesNotFit, SpinncError
 from .firmware_sim import Emulator
 from .frontend import reference
+from .host.scp import SCP_PORT
+from .host.target import BoardEmulator
 from .machine import Machine
+from .runner import TARGETS, board_machine
 
 INITIAL_HORIZON = 1000  # steps the first compilation records and plays back
 
@@ -157,17 +160,43 @@ class Simulator:
         Placement algorithm (see :func:`spinnc.mapper.place`).
     strict : bool
         Raise on the first tick a core overruns (see :class:`~.Emulator`).
+    target : {"emulator", "board"}
+        Where the model runs: the emulator here, or the board (or virtual
+        board, ``spinnc board serve``) at ``host:port`` over the SpiNNaker
+        host protocol.  A board runs the compiled horizon in one go when
+        data is first read (:class:`spinnc.host.target.BoardEmulator`), in
+        fixed point, and cannot run live host functions; without
+        ``machine`` the model is mapped onto the machine the board reports.
+    host : str, optional
+        The board's host name or IP address (``target="board"``).
+    port : int
+        Its SCP port (17893).
 
     Raises
     ------
     spinnc.errors.SpinncError
-        The compiler's errors (unsupported feature, does not fit, ...).
+        The compiler's errors (unsupported feature, does not fit, ...), and
+        over a board the host protocol's (timeouts, refused commands).
     """
 
     def __init__(self, network: nengo.Network, dt: float = 0.001, seed: int | None = None,
                  machine: Machine | None = None, progress_bar: Any = True,
-                 precision: str = "fixed", placer: str = "anneal", strict: bool = False):
+                 precision: str = "fixed", placer: str = "anneal", strict: bool = False,
+                 target: str = "emulator", host: str | None = None, port: int = SCP_PORT):
         self.closed = True  # until constructed, as nengo's
+        if target not in TARGETS:
+            raise ValidationError(f"must be one of {TARGETS} (got {target!r})",
+                                  attr="target", obj=self)
+        if target == "board":
+            if host is None:
+                raise ValidationError("target='board' needs the board's host name or address",
+                                      attr="host", obj=self)
+            if precision != "fixed":
+                raise ValidationError("a board computes in fixed point (precision='fixed')",
+                                      attr="precision", obj=self)
+            if machine is None:
+                machine = board_machine(host, port)
+        self.target, self.host, self.port = target, host, port
         if precision not in PRECISIONS:
             raise ValidationError(f"must be one of {PRECISIONS} (got {precision!r})",
                                   attr="precision", obj=self)
@@ -386,6 +415,8 @@ class Simulator:
                       precision: str | None = None) -> Emulator:
         compilation = compilation or self.compilation
         precision = precision or self.precision
+        if self.target == "board" and precision == "fixed":
+            return BoardEmulator(compilation.image, self.host, self.port)
         options = {} if precision == "fixed" else {"precision": precision}
         return Emulator(compilation.image, strict=self.strict, **options)
 

@@ -1,0 +1,57 @@
+"""spinnc.Simulator(target="board"): a nengo model over the host protocol."""
+
+import nengo
+import numpy as np
+import pytest
+from nengo.exceptions import ValidationError
+
+import spinnc
+from spinnc.demo import demo_model
+from spinnc.errors import UnsupportedFeature
+from spinnc.firmware_sim.board import serve
+from spinnc.machine import Machine
+
+
+@pytest.fixture
+def board():
+    started = serve(Machine.spinn5(), port=0, boot_port=0, booted=True)
+    yield started
+    started.close()
+
+
+def test_probes_equal_the_emulator_target_after_several_runs(board):
+    host, port = board.address
+    model = demo_model(0)
+    with spinnc.Simulator(model, seed=1, placer="hilbert", progress_bar=False) as emulated:
+        emulated.run(0.1)
+        emulated.run(0.05)
+    with spinnc.Simulator(model, seed=1, placer="hilbert", progress_bar=False,
+                          target="board", host=host, port=port) as on_board:
+        on_board.run(0.1)
+        assert on_board.data[model.probes[1]].shape == (100, 1)
+        on_board.run(0.05)
+        assert on_board.machine == Machine.spinn5()  # what the board reported
+        assert on_board.provenance().packets_sent > 0
+    for probe in model.probes:
+        assert np.array_equal(on_board.data[probe], emulated.data[probe]), probe.label
+    assert np.array_equal(on_board.trange(), emulated.trange())
+
+
+def test_live_host_functions_are_refused_when_the_simulator_is_made(board):
+    with nengo.Network(seed=0) as model:
+        a = nengo.Ensemble(20, 1, label="a")
+        live = nengo.Node(lambda t, x: -x, size_in=1, label="live")
+        nengo.Connection(a, live)
+        nengo.Connection(live, a)
+    with pytest.raises(UnsupportedFeature, match="live host functions on a board"):
+        spinnc.Simulator(model, target="board", host=board.address[0], port=board.address[1],
+                         progress_bar=False)
+
+
+@pytest.mark.parametrize("options, attr", [({"target": "chip"}, "target"),
+                                           ({"target": "board"}, "host"),
+                                           ({"target": "board", "host": "127.0.0.1",
+                                             "precision": "float"}, "precision")])
+def test_bad_target_options_are_validation_errors(options, attr):
+    with pytest.raises(ValidationError, match=attr):
+        spinnc.Simulator(demo_model(0), progress_bar=False, **options)
