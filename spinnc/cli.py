@@ -139,8 +139,8 @@ def _write_run_report(result, out, json_path, progress, title: str):
 
 
 def run_command(args) -> None:
-    """Map and run a model file on the emulator, compare with nengo, write the
-    report directory (probes.npz, summary.json, mapping and provenance reports,
+    """Map and run a model file on the emulator or a board, compare with nengo,
+    write the report directory (probes.npz, summary.json, mapping and provenance reports,
     plots and report.html)."""
     from pathlib import Path
 
@@ -208,13 +208,19 @@ def _target(words: list[str]) -> tuple[str, str | None, int]:
     """``--target emulator`` or ``--target board HOST[:PORT]`` -> (target, host, port)."""
     if words == ["emulator"]:
         return "emulator", None, SCP_PORT
-    if len(words) == 2 and words[0] == "board":
-        host, _, port = words[1].partition(":")
-        if host and (not port or port.isdigit()):
-            return "board", host, int(port or SCP_PORT)
+    if len(words) == 2 and words[0] == "board" and _host_port(words[1]):
+        return "board", *_host_port(words[1])
     raise SpinncError(f"--target {' '.join(words)}: give 'emulator' or 'board HOST[:PORT]' "
                       "(e.g. --target board 192.168.240.253, or 127.0.0.1 for "
                       "`spinnc board serve`)")
+
+
+def _host_port(text: str) -> tuple[str, int] | None:
+    """``HOST[:PORT]`` -> (host, port), SC&MP's port by default; None if malformed."""
+    host, _, port = text.partition(":")
+    if host and (not port or port.isdigit()):
+        return host, int(port or SCP_PORT)
+    return None
 
 
 def board_command(args) -> int:
@@ -229,9 +235,10 @@ def boot_command(args) -> None:
     """``spinnc board boot HOST``: send the boot image and wait until it answers."""
     from .host import boot
 
-    host, _, port = args.host.partition(":")
-    result = boot(host, args.image, boot_port=args.boot_port,
-                  port=int(port) if port.isdigit() else SCP_PORT)
+    address = _host_port(args.host)
+    if address is None:
+        raise SpinncError(f"{args.host}: give the board as HOST or HOST:PORT")
+    result = boot(address[0], args.image, boot_port=args.boot_port, port=address[1])
     print(f"{args.host}: booted in {result.seconds:.2f} s: {result.version}")
 
 
@@ -292,7 +299,8 @@ def main(argv=None) -> int:
     compile_parser.set_defaults(run=compile_command)
 
     run_parser = commands.add_parser(
-        "run", help="map MODEL.py onto a machine, run it on the emulator, compare with nengo")
+        "run", help="map MODEL.py onto a machine, run it on the emulator (or a board), "
+        "compare with nengo")
     _model_options(run_parser, "simulated seconds")
     run_parser.add_argument("--precision", choices=("fixed", "float"), default="fixed")
     run_parser.add_argument("--out", metavar="DIR", help="report directory (MODEL_report)")
