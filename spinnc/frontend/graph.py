@@ -168,13 +168,28 @@ class Graph:
         """The Graph name of a nengo ensemble, node or probe."""
         return self.names[obj]
 
+    #: connections by (post, into a probe) and by pre, for the list they index
+    _edges: tuple = field(default=(None, 0, {}, {}), init=False, repr=False, compare=False)
+
     def incoming(self, name: str, probe: bool = False) -> list[Connection]:
         """Connections into a population or input (or, with ``probe``, a probe)."""
-        return [c for c in self.connections
-                if c.post == name and (c.target == "probe") == probe]
+        return list(self._edge_index()[2].get((name, probe), ()))
 
     def outgoing(self, name: str) -> list[Connection]:
-        return [c for c in self.connections if c.pre == name]
+        return list(self._edge_index()[3].get(name, ()))
+
+    def _edge_index(self) -> tuple:
+        """The connections indexed once (not scanned per call: the mapper asks
+        for every population's), again when ``connections`` is replaced or grows."""
+        indexed, length, _, _ = self._edges
+        if indexed is not self.connections or length != len(self.connections):
+            by_post, by_pre = {}, {}
+            for c in self.connections:
+                by_post.setdefault((c.post, c.target == "probe"), []).append(c)
+                by_pre.setdefault(c.pre, []).append(c)
+            # Holding the list itself (not its id) means a new list is never mistaken for it.
+            self._edges = (self.connections, len(self.connections), by_post, by_pre)
+        return self._edges
 
     def summary(self) -> str:
         """Populations, inputs, connections and probes with their sizes."""
