@@ -208,8 +208,8 @@ def _target(words: list[str]) -> tuple[str, str | None, int]:
     """``--target emulator`` or ``--target board HOST[:PORT]`` -> (target, host, port)."""
     if words == ["emulator"]:
         return "emulator", None, SCP_PORT
-    if len(words) == 2 and words[0] == "board" and _host_port(words[1]):
-        return "board", *_host_port(words[1])
+    if len(words) == 2 and words[0] == "board" and (address := _host_port(words[1])):
+        return "board", *address
     raise SpinncError(f"--target {' '.join(words)}: give 'emulator' or 'board HOST[:PORT]' "
                       "(e.g. --target board 192.168.240.253, or 127.0.0.1 for "
                       "`spinnc board serve`)")

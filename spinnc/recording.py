@@ -129,7 +129,7 @@ def pack_recordings(emulator, x: int, y: int, core: int) -> bytes:
         Where the core is.
     """
     c = emulator._where[x, y, core]
-    recordings = core_recordings(emulator.image.core_at(x, y, core))
+    recordings = core_recordings(emulator.image.cores[c.index])  # cores in Image order
     if not recordings:
         return b""
     recorders = {"value": emulator.value_recorders, "spikes": emulator.spike_recorders,
@@ -140,17 +140,20 @@ def pack_recordings(emulator, x: int, y: int, core: int) -> bytes:
     return b"".join(parts)
 
 
-def unpack_recordings(core_image: CoreImage, buffer: bytes,
-                      precision: str = "fixed") -> dict[tuple[str, int], np.ndarray]:
+def unpack_recordings(core_image: CoreImage, buffer: bytes, precision: str = "fixed",
+                      recordings: list[CoreRecording] | None = None
+                      ) -> dict[tuple[str, int], np.ndarray]:
     """A core's recordings from its buffer: (kind, member) -> raw samples
-    (words, or booleans for spikes), one row per sample.
+    (words, or booleans for spikes), one row per sample.  ``recordings`` is
+    :func:`core_recordings` of the core, when the caller has it already.
 
     Raises
     ------
     ImageError
         If the buffer is shorter than its tick count says.
     """
-    recordings = core_recordings(core_image)
+    if recordings is None:
+        recordings = core_recordings(core_image)
     where = f"core {core_image.core} of chip ({core_image.x}, {core_image.y})"
     if not recordings:
         return {}
@@ -191,7 +194,9 @@ def recordings_from_buffers(image: Image, buffers: dict, precision: str = "fixed
         If a probe's core has no buffer, or the buffers disagree with the probes.
     """
     to_real = fixed.to_float if precision == "fixed" else (lambda a: np.array(a, np.float64))
-    unpacked: dict = {}
+    core_images = {(c.x, c.y, c.core): c for c in image.cores}
+    unpacked: dict = {}  # (x, y, core) -> {(kind, member): raw samples}
+    periods: dict = {}  # (x, y, core) -> {(kind, member): ticks between samples}
     out = {}
     for name, probe in image.probes.items():
         parts = []
@@ -200,8 +205,11 @@ def recordings_from_buffers(image: Image, buffers: dict, precision: str = "fixed
                 if (x, y, core) not in buffers:
                     raise ImageError(f"probe '{name}': no recording buffer read from core "
                                      f"{core} of chip ({x}, {y})")
-                unpacked[x, y, core] = unpack_recordings(image.core_at(x, y, core),
-                                                         buffers[x, y, core], precision)
+                core_image = core_images.get((x, y, core)) or image.core_at(x, y, core)
+                recordings = core_recordings(core_image)
+                unpacked[x, y, core] = unpack_recordings(core_image, buffers[x, y, core],
+                                                         precision, recordings)
+                periods[x, y, core] = {(r.kind, r.member): r.every for r in recordings}
             raw = unpacked[x, y, core].get((probe.kind, member))
             if raw is None:
                 raise ImageError(f"probe '{name}': core {core} of chip ({x}, {y}) records no "
@@ -211,9 +219,7 @@ def recordings_from_buffers(image: Image, buffers: dict, precision: str = "fixed
             else:
                 # A population records each kind at the common period of its
                 # probes of that kind: take this probe's own samples.
-                every = next(r.every for r in core_recordings(image.core_at(x, y, core))
-                             if (r.kind, r.member) == (probe.kind, member))
-                ratio = probe.sample_every // every
+                ratio = probe.sample_every // periods[x, y, core][probe.kind, member]
                 samples = raw[ratio - 1::ratio]
                 parts.append(samples / image.dt if probe.kind == "spikes" else to_real(samples))
         data = np.concatenate(parts, axis=1) if parts else np.zeros((0, probe.size))
