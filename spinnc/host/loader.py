@@ -109,7 +109,6 @@ def run_image(image: Image, host: str, port: int = scp.SCP_PORT, *,
     CoreFailed
         If a core stops in runtime exception or watchdog (with its IOBUF text).
     """
-    check_host_functions(image)
     with BoardController(host, port, timeout, retries, window) as board:
         return run_on_board(board, image, run_timeout)
 
