@@ -79,3 +79,19 @@ class BoardNotBooted(ProtocolError):
 class CoreFailed(ProtocolError):
     """An application core stopped in runtime exception or watchdog state;
     the message carries its IOBUF text."""
+
+
+class MachineError(SpinncError, ValueError):
+    """A machine description (a spec, a machine JSON file or what a board
+    reports) is impossible: the message names the field and its value."""
+
+
+class RecordingError(SpinncError):
+    """What a core recorded cannot be what its Image says it records: a
+    checksum that does not match, or a header that disagrees with the Image.
+    The message names the core."""
+
+
+class BoardInUse(ProtocolError):
+    """The board's cores, app id or router entries belong to another
+    application: the message names them and the app id."""
