@@ -21,13 +21,20 @@ Boot
     seconds after a complete image's end packet.  It sends no HELLO packets.
 
 Memory of each chip
-    SDRAM 0x60000000-0x68000000, stored sparsely: ALLOC op 0 hands out
-    0x60000000 up to ``sdram_sys`` (0x67800000); binaries are staged from
-    ``sdram_sys``; the board's own blocks (IOBUF) come from 0x67C00000 up.
-    The 256 bytes of system variables, 18 vcpu blocks and the router
-    registers (control, error status, diagnostic counters) are readable and
-    writable; anything else is RC_ARG.  Router entries 1-1023 are allocated
-    with ALLOC op 3 (entry 0 is SC&MP's).
+    SDRAM 0x60000000-0x68000000, stored sparsely (:mod:`.board_memory`: a
+    WRITE costs the bytes it writes, a FILL one extent whatever its length):
+    ALLOC op 0 hands out 0x60000000 up to ``sdram_sys`` (0x67800000); binaries
+    are staged from ``sdram_sys``; the board's own blocks (IOBUF) come from
+    0x67C00000 up.  The 256 bytes of system variables (whose unix_time follows
+    ``clock``), 18 vcpu blocks and the router registers (control, error
+    status, diagnostic counters) are readable and writable; anything else is
+    RC_ARG.  Router entries 1-1023 are allocated with ALLOC op 3 (entry 0 is
+    SC&MP's).  As in SC&MP, a non-zero SDRAM tag is held by one block per
+    app id (ALLOC op 0 fails for a second one, or with the retry flag, bit
+    2 of arg1 bits 23:16, returns the first if the size matches) and ALLOC op
+    7 finds the block holding a tag.  All chips share one memory budget
+    (``memory_limit``, 1 GiB): a WRITE or FILL that would pass it gets RC_BUF
+    and is counted in :attr:`BoardCounts.memory_refused`.
 
 Replies
     As real SC&MP sends them: flags 0x07, the SDP source and destination
@@ -68,9 +75,12 @@ Running (the contract with :mod:`spinnc.host`)
     background thread while the board keeps answering.  Then each core's
     recordings go to the buffer at user1 and its provenance to the block at
     user2 (:mod:`spinnc.recording`), each chip's router counts to its
-    diagnostic counters, and the cores go to EXIT (11).  Stop frees the
-    application: its cores go IDLE, its SDRAM blocks and router entries are
-    freed.
+    diagnostic counters, and the cores go to EXIT (11).  A run whose recording
+    buffers are not allocated blocks big enough for its ticks fails at once
+    (instead of after running them).  Stop frees the application: its cores
+    go IDLE, its SDRAM blocks and router entries are freed, and an emulation
+    still running for them ends (within :data:`RUN_SLICE` ticks) and drops
+    what it held.
 
 Faults
     ``loss``, ``duplicate``, ``delay`` and ``reorder`` are fractions of
@@ -85,13 +95,15 @@ import selectors
 import socket
 import struct
 import threading
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import ProtocolError
-from ..host.scp import (BOOT_BLOCK, BOOT_DATA, BOOT_END, BOOT_IMAGE_MAX, BOOT_PORT, BOOT_START,
+from ..errors import ProtocolError, SpinncError
+from ..host.scp import (ALLOC_TAG_RETRY, BOOT_BLOCK, BOOT_DATA, BOOT_END, BOOT_IMAGE_MAX, BOOT_PORT, BOOT_START,
                         FLAG_NO_REPLY, MAX_DATA, ROUTER_DIAGNOSTICS, ROUTER_ENTRY, SCP_HEADER,
                         SCP_MIN, SCP_PORT, SDP_HEADER, SDRAM_SYS, UNBOOTED, VERSION_TEXT,
                         AllocOp, BootPacket, Command, IPTagOp, ReturnCode, RouterOp,
@@ -101,6 +113,7 @@ from ..machine import Machine
 from ..regions import Region, read_regions
 from .. import recording
 from .board_faults import FaultInjector, Faults, Timers
+from .board_memory import MEMORY_LIMIT, MemoryBudget, MemoryFull
 from .board_state import (N_CORES, ROUTER_ENTRIES, SYSTEM_HEAP, TAG_FIXED, TAG_POOL, Chip,
                           IPTag, application_from_binary, binary_checksum)
 
@@ -111,6 +124,7 @@ SYSRAM_FREE = 0x6000  # INFO arg3: the monitor's free SysRAM (not modelled)
 BINARY_MAX = SYSTEM_HEAP - SDRAM_SYS  # the staging area for binaries
 REPLY_CACHE = 1024  # recent replies kept for duplicate requests
 FLOOD_SIGNALS = {Signal.INIT, Signal.POWER_DOWN, Signal.STOP, Signal.START, Signal.EXIT}
+RUN_SLICE = 100  # ticks an emulation runs between looks at whether it was stopped
 
 
 class Reject(Exception):
@@ -137,6 +151,22 @@ class BoardCounts:
     boot_packets: int = 0
     boot_errors: int = 0
     runs: int = 0
+    runs_stopped: int = 0  # emulations ended early by a stop signal (or close)
+    memory_refused: int = 0  # WRITEs and FILLs refused by the memory budget (RC_BUF)
+
+
+@dataclass
+class Emulation:
+    """One run of loaded cores on the emulator, in a background thread."""
+
+    cores: list  # (Chip, core) of the run
+    n_steps: int
+    cancel: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+    ticks: int = 0  # ticks emulated so far
+
+    def alive(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
 
 
 class VirtualBoard:
@@ -156,6 +186,12 @@ class VirtualBoard:
         Datagrams to drop, duplicate, delay and reorder.
     boot_delay : float
         Seconds from a boot image's end packet to the board answering as booted.
+    memory_limit : int
+        Bytes of SDRAM contents the whole board may store (written bytes and
+        fill extents); a WRITE or FILL past it is answered RC_BUF.
+    clock : callable
+        Seconds since 1970, for the system variables' unix_time (tests pass
+        their own to let time pass).
 
     Use :meth:`start` and :meth:`close`, or ``with VirtualBoard(...) as board:``;
     :meth:`handle` answers one datagram in-process without any socket.
@@ -163,13 +199,16 @@ class VirtualBoard:
 
     def __init__(self, machine: Machine | None = None, host: str = "127.0.0.1",
                  port: int = SCP_PORT, boot_port: int | None = BOOT_PORT, booted: bool = False,
-                 faults: Faults | None = None, boot_delay: float = 0.5):
+                 faults: Faults | None = None, boot_delay: float = 0.5,
+                 memory_limit: int = MEMORY_LIMIT, clock: Callable[[], float] = time.time):
         self.machine = machine or Machine.spinn5()
         self.host, self.port, self.boot_port = host, port, boot_port
         self.booted = booted
         self.faults = faults or Faults()
         self.boot_delay = boot_delay
         self.counts = BoardCounts()
+        self.budget = MemoryBudget(memory_limit)
+        self.clock = clock
         self.root = self.machine.ethernet_chips[0]
         if not self.machine.is_alive(*self.root):
             raise ValueError(f"the machine's Ethernet chip {self.root} is dead: "
@@ -183,7 +222,7 @@ class VirtualBoard:
         self._faults = FaultInjector(self.faults, self._timers, self.counts)
         self._scp = self._boot_socket = self._thread = None
         self._closing = threading.Event()
-        self._runs: list[threading.Thread] = []
+        self._runs: list[Emulation] = []
         self._commands = {
             Command.VER: self._ver, Command.READ: self._read, Command.WRITE: self._write,
             Command.FILL: self._fill, Command.COUNT: self._count,
@@ -202,8 +241,15 @@ class VirtualBoard:
         if chip is None:
             if not self.machine.is_alive(x, y):
                 raise KeyError((x, y))
-            chip = self.chips[x, y] = Chip(self.machine, x, y, (x, y) in self._ethernet)
+            chip = self.chips[x, y] = Chip(self.machine, x, y, (x, y) in self._ethernet,
+                                           self.budget, self.clock)
         return chip
+
+    @property
+    def stored_bytes(self) -> int:
+        """Bytes the board's memories hold (its own accounting: written bytes
+        plus the bookkeeping of every extent)."""
+        return self.budget.used
 
     def _chip_or_route(self, x: int, y: int, what: str = "chip") -> Chip:
         try:
@@ -293,7 +339,11 @@ class VirtualBoard:
             raise Reject(ReturnCode.CPU, f"cpu {cpu}: SC&MP runs on cpu 0")
         if not self.booted and cmd != Command.VER:
             raise Reject(ReturnCode.DEAD, "the board is not booted")
-        return handler(chip, a1, a2, a3, data, client)
+        try:
+            return handler(chip, a1, a2, a3, data, client)
+        except MemoryFull as full:
+            self.counts.memory_refused += 1
+            raise Reject(ReturnCode.BUF, str(full))
 
     # -- memory commands ------------------------------------------------------------
 
@@ -442,12 +492,17 @@ class VirtualBoard:
         return (), b""
 
     def _stop(self, cores, app_id: int, mask: int) -> None:
+        stopped = {(c.x, c.y, core) for c, core in cores}
+        for run in self._runs:  # their emulations end: nothing will read them
+            if any((c.x, c.y, core) in stopped for c, core in run.cores):
+                run.cancel.set()
         for c, core in cores:
             c.load_core(core, 0, "", State.IDLE)
         for c in self.chips.values():
-            for block in [b for b in c.heap.blocks if b.app_id & mask == app_id]:
+            for block in [b for b in c.heap.blocks.values() if b.app_id & mask == app_id]:
                 c.heap.free(block.start)
-            for block in [b for b in c.router_blocks.blocks if b.app_id & mask == app_id]:
+            for block in [b for b in c.router_blocks.blocks.values()
+                          if b.app_id & mask == app_id]:
                 c.router_blocks.free(block.start)
                 c.clear_router(slice(block.start, block.start + block.size))
 
@@ -462,12 +517,14 @@ class VirtualBoard:
             return
         for c, core in cores:
             c.set_state(core, State.RUN)
+        self._check_buffers(image, cores)
         self.counts.runs += 1
-        self._runs = [t for t in self._runs if t.is_alive()]
-        thread = threading.Thread(target=self._run, args=(image, cores), daemon=True,
-                                  name="virtual-board-run")
-        self._runs.append(thread)
-        thread.start()
+        self._runs = [r for r in self._runs if r.alive()]
+        run = Emulation(cores, image.n_steps)
+        run.thread = threading.Thread(target=self._run, args=(image, run), daemon=True,
+                                      name="virtual-board-run")
+        self._runs.append(run)
+        run.thread.start()
 
     def _image_of(self, cores) -> Image:
         """The Image the board holds for these cores: their data and
@@ -479,16 +536,40 @@ class VirtualBoard:
         if not system["timestep_us"]:
             raise ValueError("the SYSTEM region's timestep is 0")
         tables = {(c.x, c.y): c.table() for c in self.chips.values() if c.router["used"].any()}
-        return Image(self.machine, system["timestep_us"] / 1e6, int(system["n_steps"]), images,
-                     tables)
+        return Image(self.machine, system["timestep_us"] / 1e6, int(system["n_steps"]),
+                     images, tables)
 
-    def _run(self, image: Image, cores) -> None:
-        """The run thread: emulate, then publish results under the lock."""
+    @staticmethod
+    def _check_buffers(image: Image, cores) -> None:
+        """Fail now, not after running every tick, the cores whose recording
+        buffer (at user1) is not an allocated block as big as the ticks need."""
+        for (c, core), core_image in zip(cores, image.cores):
+            try:
+                size = recording.recording_size(image, core_image)
+            except ValueError as error:
+                c.fail(core, f"cannot run: {error}")
+                continue
+            address = c.user(core, 1)
+            if size and c.heap.owner(address, size) is None:
+                c.fail(core, f"the recording buffer at user1 ({address:#010x}) is not an "
+                       f"allocated block of the {size} bytes {image.n_steps} ticks need")
+
+    def _run(self, image: Image, run: Emulation) -> None:
+        """The run thread: emulate (a slice at a time, ending early if the
+        cores are stopped), then publish results under the lock."""
         from .emulator import Emulator
 
+        cores = run.cores
         try:
             emulator = Emulator(image)
-            emulator.run()
+            while run.ticks < run.n_steps:
+                if run.cancel.is_set():
+                    with self._lock:
+                        self.counts.runs_stopped += 1
+                    return  # stopped: what it recorded goes with the thread
+                step = min(RUN_SLICE, run.n_steps - run.ticks)
+                emulator.run(step)
+                run.ticks += step
             provenance = emulator.provenance()
             results = {(c.x, c.y, core): (
                 recording.pack_recordings(emulator, c.x, c.y, core),
@@ -499,6 +580,9 @@ class VirtualBoard:
         except Exception as exc:  # the cores fail with the reason, the board goes on
             error = f"{type(exc).__name__}: {exc}"
         with self._lock:
+            if run.cancel.is_set():  # stopped while the last slice ran: its cores are gone
+                self.counts.runs_stopped += 1
+                return
             if error is None:  # this run's counts replace the last run's
                 for chip in self.chips.values():
                     chip.write(ROUTER_DIAGNOSTICS, bytes(recording.ROUTER_COUNTER_BYTES))
@@ -526,13 +610,17 @@ class VirtualBoard:
             c.fail(core, f"the {what} at user{user} ({address:#010x}) is not an allocated "
                    f"block of the {len(data)} bytes it needs")
             return False
-        c.sdram.write(address, data)
+        try:
+            c.sdram.write(address, data)
+        except MemoryFull as full:
+            c.fail(core, f"cannot store its {what}: {full}")
+            return False
         return True
 
     def wait_runs(self, timeout: float = 60.0) -> None:
         """Wait for the background runs to finish (for tests)."""
-        for thread in list(self._runs):
-            thread.join(timeout)
+        for run in list(self._runs):
+            run.thread.join(timeout)
 
     # -- tables -----------------------------------------------------------------------
 
@@ -575,10 +663,16 @@ class VirtualBoard:
         return (tag,), b""
 
     def _alloc(self, chip, a1, a2, a3, data, client):
-        op, app_id = a1 & 0xFF, (a1 >> 8) & 0xFF
+        op, app_id, flags = a1 & 0xFF, (a1 >> 8) & 0xFF, (a1 >> 16) & 0xFF
         if op == AllocOp.SDRAM:
-            address = chip.heap.alloc(a2, app_id, a3 & 0xFF) if a2 else None
+            if a3 > 0xFF:
+                return (0,), b""  # SC&MP's sark_xalloc: tags are 0-255
+            address = chip.heap.alloc(a2, app_id, a3, bool(flags & ALLOC_TAG_RETRY)) \
+                if a2 else None
             return (address or 0,), b""
+        if op == AllocOp.TAG_POINTER:
+            block = chip.heap.tagged(app_id, a2 & 0xFF) if a2 & 0xFF else None
+            return (block.start if block else 0,), b""
         if op == AllocOp.FREE_SDRAM:
             if chip.heap.free(a2) is None:
                 raise Reject(ReturnCode.ARG, f"no SDRAM block at {a2:#010x}")
@@ -606,12 +700,14 @@ class VirtualBoard:
     def _rtr(self, chip, a1, a2, a3, data, client):
         op, count = a1 & 0xFF, a1 >> 16
         if op == RouterOp.INIT:
-            chip.router_blocks.blocks.clear()
+            chip.router_blocks.clear()
             chip.clear_router(slice(None))
         elif op == RouterOp.CLEAR:
-            if a2 >= ROUTER_ENTRIES:
-                raise Reject(ReturnCode.ARG, f"router entry {a2}: entries are 0-1023")
-            chip.clear_router(a2)
+            count = max(count, 1)  # SC&MP's rtr_mc_clear(entry, count)
+            if a2 + count > ROUTER_ENTRIES:
+                raise Reject(ReturnCode.ARG, f"router entries {a2}-{a2 + count - 1}: entries "
+                             "are 0-1023")
+            chip.clear_router(slice(a2, a2 + count))
         elif op == RouterOp.LOAD:
             self._load_entries(chip, count, a2, a3)
         elif op == RouterOp.FIXED:
@@ -723,6 +819,8 @@ class VirtualBoard:
         return self
 
     def close(self) -> None:
+        for run in self._runs:  # emulations end with the board
+            run.cancel.set()
         self._closing.set()
         if self._thread is not None:
             self._thread.join(5.0)

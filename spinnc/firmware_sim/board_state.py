@@ -6,6 +6,7 @@ a core checks its data when it starts.
 
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +17,8 @@ from ..host.scp import (IOBUF_HEADER, ROUTER_CONTROL, SDRAM_SYS, SV_BASE, SV_HW_
                         SV_SIZE, SV_UNIX_TIME, SV_VCPU_BASE, VCPU_APP_ID, VCPU_APP_NAME,
                         VCPU_BASE, VCPU_IOBUF, VCPU_SIZE, VCPU_STATE, VCPU_USER, State)
 from ..regions import APPLICATION_CODES, TABLE_ENTRY, TABLE_HEADER, Region, read_regions
-from .board_memory import SDRAM_BASE, SDRAM_END, Allocator, SparseMemory
+from .board_memory import (SDRAM_BASE, SDRAM_END, Allocator, MemoryBudget, MemoryFull,
+                           SparseMemory)
 
 N_CORES = 18  # physical cores per chip; core 0 runs SC&MP
 ROUTER_REGISTERS = 0x400  # bytes of router registers modelled from ROUTER_CONTROL
@@ -54,11 +56,18 @@ class IPTag:
 
 
 class Chip:
-    """One chip of the virtual board."""
+    """One chip of the virtual board.
 
-    def __init__(self, machine, x: int, y: int, ethernet: bool):
+    ``budget`` is the board's memory budget (shared by its chips); ``clock``
+    gives the time in seconds since 1970 that the system variables' unix_time
+    reports (SC&MP counts it up once a second).
+    """
+
+    def __init__(self, machine, x: int, y: int, ethernet: bool,
+                 budget: MemoryBudget | None = None, clock: Callable[[], float] = time.time):
         self.x, self.y, self.ethernet = x, y, ethernet
-        self.sdram = SparseMemory()
+        self.clock = clock
+        self.sdram = SparseMemory(budget=budget)
         self.sv = bytearray(SV_SIZE)
         self.vcpu = bytearray(VCPU_SIZE * N_CORES)
         self.router_registers = bytearray(ROUTER_REGISTERS)
@@ -74,7 +83,7 @@ class Chip:
         struct.pack_into("<H", self.sv, SV_P2P_ADDR, x << 8 | y)
         struct.pack_into("<H", self.sv, SV_P2P_DIMS, machine.width << 8 | machine.height)
         self.sv[SV_HW_VER] = HW_VERSION
-        struct.pack_into("<I", self.sv, SV_UNIX_TIME, int(time.time()))
+        struct.pack_into("<I", self.sv, SV_UNIX_TIME, int(clock()))
         struct.pack_into("<H", self.sv, SV_ROOT_CHIP, 0)
         struct.pack_into("<I", self.sv, SV_IOBUF_SIZE, IOBUF_SIZE)
         struct.pack_into("<I", self.sv, SV_SDRAM_SYS, SDRAM_SYS)
@@ -103,6 +112,8 @@ class Chip:
         if self.sdram.contains(address, length):
             return self.sdram.read(address, length)
         buffer, offset = self._buffer(address, length)
+        if buffer is self.sv:  # the clock has moved on since the last read
+            struct.pack_into("<I", self.sv, SV_UNIX_TIME, int(self.clock()) & 0xFFFFFFFF)
         return bytes(buffer[offset:offset + length])
 
     def write(self, address: int, data: bytes) -> None:
@@ -156,8 +167,11 @@ class Chip:
             struct.pack_into("<I", self.vcpu, self._vcpu(core, VCPU_IOBUF), pointer)
         if pointer:
             body = text.encode("utf-8", "replace")[:IOBUF_SIZE - IOBUF_HEADER.size]
-            self.sdram.write(pointer, IOBUF_HEADER.pack(0, int(time.time()), 0, len(body))
-                             + body)
+            try:
+                self.sdram.write(pointer, IOBUF_HEADER.pack(0, int(self.clock()), 0, len(body))
+                                 + body)
+            except MemoryFull:
+                pass  # the board is out of memory: the core's state still says it failed
 
     def fail(self, core: int, reason: str) -> None:
         """A runtime exception: state 2 and the reason in IOBUF."""

@@ -132,6 +132,13 @@ class AllocOp(IntEnum):
     FREE_RTR = 4
     FREE_RTR_BY_APP = 5
     FREE_SPACE = 6
+    TAG_POINTER = 7  # the SDRAM block holding a tag of an app id (arg2 = tag) -> arg1
+
+
+#: ALLOC's extra flag (arg1 bits 23:16) asking for the block already holding
+#: a tag when the size matches, so that a resent tagged ALLOC gets the block
+#: the lost reply named (``ALLOC_TAG_RETRY`` in spinnaker_tools' sark.h).
+ALLOC_TAG_RETRY = 4
 
 
 class RouterOp(IntEnum):

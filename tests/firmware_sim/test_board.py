@@ -129,7 +129,26 @@ def test_alloc_sdram_and_router_entries(raw, board):
     assert (raw.ok(Command.INFO).args[0] >> 14) & 0x7FF == 0
     raw.ok(Command.ALLOC, 4, first)
     assert raw.ok(Command.ALLOC, 17 << 8 | 5).args == (1,)
-    assert raw.rc(Command.ALLOC, 7) == "ARG"
+    assert raw.rc(Command.ALLOC, 8) == "ARG"
+
+
+def test_a_tag_is_held_by_one_block_per_app_id(raw):
+    """SC&MP's sark_xalloc: a non-zero tag is held by one block of an app id;
+    the retry flag returns that block for the same size; op 7 finds it."""
+    a = raw.ok(Command.ALLOC, 17 << 8, 64, 9).args[0]
+    assert a and raw.ok(Command.ALLOC, 17 << 8, 64, 9).args == (0,)  # tag in use
+    retry = 4 << 16  # ALLOC_TAG_RETRY
+    assert raw.ok(Command.ALLOC, retry | 17 << 8, 64, 9).args == (a,)
+    assert raw.ok(Command.ALLOC, retry | 17 << 8, 32, 9).args == (0,)  # another size
+    other = raw.ok(Command.ALLOC, 18 << 8, 64, 9).args[0]  # another app's tag 9
+    assert other not in (0, a)
+    assert raw.ok(Command.ALLOC, 17 << 8 | 7, 9).args == (a,)
+    assert raw.ok(Command.ALLOC, 18 << 8 | 7, 9).args == (other,)
+    assert raw.ok(Command.ALLOC, 19 << 8 | 7, 9).args == (0,)
+    assert raw.ok(Command.ALLOC, 17 << 8, 8, 256).args == (0,)  # tags are 0-255
+    raw.ok(Command.ALLOC, 1, a)  # freeing the block frees its tag
+    assert raw.ok(Command.ALLOC, 17 << 8 | 7, 9).args == (0,)
+    assert raw.ok(Command.ALLOC, 17 << 8, 64, 9).args[0]
 
 
 def test_router_load_clear_and_fixed_route(raw, board):
