@@ -422,16 +422,13 @@ class BoardController:
 
     def info(self, x: int, y: int) -> ChipInfo:
         """INFO: cores, links, free memory and core states of chip (x, y)."""
-        reply = self._do(Command.INFO, (x, y))
-        arg1, arg2, arg3 = (tuple(reply.args) + (0, 0, 0))[:3]
-        data = bytes(reply.data).ljust(N_CORES + 8, b"\x00")
-        links = tuple(link for link in range(6) if arg1 >> (8 + link) & 1)
-        states = tuple(_state(s) for s in data[:N_CORES])
-        ey, ex = data[N_CORES], data[N_CORES + 1]
-        ip = socket.inet_ntoa(data[N_CORES + 2:N_CORES + 6])
-        root_link = int.from_bytes(data[N_CORES + 6:N_CORES + 8], "little")
-        return ChipInfo(x, y, arg1 & 0x1F, links, (arg1 >> 14) & 0x7FF, bool(arg1 >> 25 & 1),
-                        arg2, arg3, states, (ex, ey), ip, root_link)
+        return parse_info(x, y, self._do(Command.INFO, (x, y)))
+
+    def info_many(self, chips: Iterable[tuple[int, int]]) -> list[ChipInfo]:
+        """INFO of several chips, pipelined."""
+        chips = [tuple(chip) for chip in chips]
+        replies = self.connection.transact_many(Request(Command.INFO, chip) for chip in chips)
+        return [parse_info(x, y, reply) for (x, y), reply in zip(chips, replies)]
 
     def system_variables(self, x: int = 0, y: int = 0) -> SystemVariables:
         """The system variables of chip (x, y)."""
@@ -467,6 +464,19 @@ class BoardController:
                 text.append(self.read(x, y, address + scp.IOBUF_HEADER.size, length))
             address = following
         return b"".join(text).decode("ascii", errors="replace")
+
+
+def parse_info(x: int, y: int, reply: scp.SCPPacket) -> ChipInfo:
+    """INFO's reply about chip (x, y)."""
+    arg1, arg2, arg3 = (tuple(reply.args) + (0, 0, 0))[:3]
+    data = bytes(reply.data).ljust(N_CORES + 8, b"\x00")
+    links = tuple(link for link in range(6) if arg1 >> (8 + link) & 1)
+    states = tuple(_state(s) for s in data[:N_CORES])
+    ey, ex = data[N_CORES], data[N_CORES + 1]
+    ip = socket.inet_ntoa(data[N_CORES + 2:N_CORES + 6])
+    root_link = int.from_bytes(data[N_CORES + 6:N_CORES + 8], "little")
+    return ChipInfo(x, y, arg1 & 0x1F, links, (arg1 >> 14) & 0x7FF, bool(arg1 >> 25 & 1),
+                    arg2, arg3, states, (ex, ey), ip, root_link)
 
 
 def parse_vcpu(core: int, block: bytes) -> CoreStatus:
