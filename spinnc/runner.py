@@ -1,5 +1,10 @@
 """Map, run and compare a model in one go: what ``spinnc run`` does.
 
+A run is a :class:`spinnc.Simulator` of the network, so ``spinnc run`` gives
+the probe data ``sim.data`` gives (host functions called each step, nengo's
+``sample_every`` rule, probe synapses, spikes scaled to amplitude / dt), plus a
+separate emulation at the other precision and nengo's reference.
+
 The run summary (``RunResult.summary``, written by ``spinnc run --json``)::
 
     machine:   width, height, chips, cores_used, chips_used
@@ -15,6 +20,7 @@ The run summary (``RunResult.summary``, written by ``spinnc run --json``)::
                load_seconds, run_seconds, read_seconds
 """
 
+import math
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -22,9 +28,8 @@ from dataclasses import dataclass, field
 import nengo
 import numpy as np
 
-from .compiler import Compilation, compile_network
+from .compiler import Compilation
 from .errors import SpinncError
-from .firmware_sim import Emulator
 from .frontend import reference
 from .host.scp import SCP_PORT
 from .machine import Machine
@@ -35,15 +40,35 @@ TARGETS = ("emulator", "board")
 @dataclass
 class RunResult:
     compilation: Compilation
-    recordings: dict  # probe label -> samples, at the chosen precision
-    trange: np.ndarray
+    recordings: dict  # probe label -> samples, at the chosen precision (as sim.data)
+    trange: np.ndarray  # the time of every step
     summary: dict
     provenance: object  # the chosen precision's firmware_sim Provenance
     reference: dict = field(default_factory=dict)  # nengo's probe data, for plots
+    times: dict = field(default_factory=dict)  # probe label -> the time of each sample
 
 
 def _rms(values) -> float:
     return float(np.sqrt(np.mean(np.square(values)))) if np.size(values) else 0.0
+
+
+def run_steps(duration: float, dt: float) -> int:
+    """Ticks of ``duration`` seconds at ``dt``: at least one, whole.
+
+    Raises
+    ------
+    SpinncError
+        If ``dt`` or ``duration`` is not a positive finite number, or the
+        duration is shorter than half a tick (which would run none).
+    """
+    for name, value in (("dt", dt), ("duration", duration)):
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            raise SpinncError(f"{name} {value!r}: give a positive number of seconds")
+    steps = round(duration / dt)
+    if steps < 1:
+        raise SpinncError(f"duration {duration:g} s is less than one tick of dt {dt:g} s: "
+                          f"run for at least {dt:g} s")
+    return steps
 
 
 def run_model(network: nengo.Network, machine: Machine | None = None, duration: float = 1.0,
@@ -62,6 +87,9 @@ def run_model(network: nengo.Network, machine: Machine | None = None, duration: 
     ``progress``, if given (a :class:`spinnc.progress.Progress`), hears each
     stage's name and time as it finishes and shows a bar for long runs.
     """
+    from .simulator import Simulator  # the Simulator imports this module's helpers
+
+    n_steps = run_steps(duration, dt)
     if target not in TARGETS:
         raise ValueError(f"target {target!r}: spinnc runs on {' or '.join(TARGETS)}")
     if target == "board":
@@ -73,30 +101,45 @@ def run_model(network: nengo.Network, machine: Machine | None = None, duration: 
         if machine is None:
             machine = board_machine(host, port)
     machine = Machine.spinn5() if machine is None else machine
-    n_steps = max(1, round(duration / dt))
-    compiled = compile_network(network, machine, dt=dt, seed=seed, n_steps=n_steps,
-                               placer=placer, progress=progress)
-    image = compiled.image
-    recorded, provenances, wall = {}, {}, {}
-    for mode in ("fixed", "float"):
+    other = {"fixed": "float", "float": "fixed"}[precision]
+    with Simulator(network, dt=dt, seed=seed, machine=machine, progress_bar=False,
+                   precision=precision, placer=placer, target=target, host=host, port=port,
+                   horizon=n_steps, on_stage=progress) as sim:
+        compiled, graph = sim.compilation, sim.compilation.graph
+        names = {probe: graph.name_of(probe) for probe in network.all_probes}
         start = time.perf_counter()
-        if mode == "fixed" and target == "board":
-            board = _on_board(image, host, port, progress)
-            recorded[mode], provenances[mode] = board.recordings, board.provenance
-            wall[mode] = board.stats.run_seconds
-        else:
-            emulator = Emulator(image, precision=mode)
-            _emulate(emulator, n_steps, progress and progress.bar(f"emulate {mode}", n_steps))
-            recorded[mode], provenances[mode] = emulator.recordings(), emulator.provenance()
-            wall[mode] = time.perf_counter() - start
+        bar = None  # a board runs its whole horizon when the data are first read
+        if progress is not None and target == "emulator":
+            bar = progress.bar(f"emulate {precision}", n_steps)
+        _run(sim, n_steps, bar)
+        recorded = {precision: {names[p]: np.array(sim.data[p]) for p in names}}
+        wall = time.perf_counter() - start  # on a board: load, run and read back
+        provenance = sim.provenance()
+        board = sim.board_run()
+        if board is not None:
+            wall = board.stats.run_seconds
             if progress is not None:
-                progress.stage(f"emulate {mode}", wall[mode])
+                for stage in ("load", "run", "read"):
+                    progress.stage(f"board {stage}", getattr(board.stats, f"{stage}_seconds"))
+        elif progress is not None:
+            progress.stage(f"emulate {precision}", wall)
+        emulation = sim.emulate(other)
+        recorded[other] = emulation.data
+        if progress is not None:
+            progress.stage(f"emulate {other}", emulation.seconds)
+        times = {names[p]: sim.trange(sample_every=p.sample_every) for p in names}
+        trange = sim.trange()
+        build_seed = sim.build_seed
     with progress.timed("nengo reference") if progress is not None else nullcontext():
         start = time.perf_counter()
-        expected = reference(network, n_steps * dt, dt=dt, seed=seed)
+        expected = reference(network, n_steps * dt, dt=dt, seed=build_seed)
         reference_seconds = time.perf_counter() - start
 
-    provenance = provenances[precision]
+    def error(mode: str, name: str) -> float:
+        n = len(expected[name])  # as Simulator.compare: the first samples of both
+        return _rms(recorded[mode][name][:n] - expected[name])
+
+    image = compiled.image
     sizes = [len(t) for t in image.tables.values()] or [0]
     simulated = n_steps * dt
     summary = {
@@ -109,40 +152,40 @@ def run_model(network: nengo.Network, machine: Machine | None = None, duration: 
                     "tables_over_1023": int(sum(s > 1023 for s in sizes)),
                     "seconds": {k: round(v, 4) for k, v in compiled.seconds.items()}},
         "run": {"target": target, "precision": precision, "steps": n_steps,
-                "wall_seconds": round(wall[precision], 4),
-                "wall_seconds_per_simulated_second": round(wall[precision] / simulated, 4),
+                "wall_seconds": round(wall, 4),
+                "wall_seconds_per_simulated_second": round(wall / simulated, 4),
                 "max_cycles_per_tick": max((c.max_cycles for c in provenance.cores),
                                            default=0),
                 "overruns": sum(c.overruns for c in provenance.cores),
                 "packets_sent": sum(c.packets_sent for c in provenance.cores),
                 "packets_dropped": sum(r.dropped for r in provenance.routers)},
-        "compare": {name: {"rms_error_fixed": _rms(recorded["fixed"][name] - expected[name]),
-                           "rms_error_float": _rms(recorded["float"][name] - expected[name]),
+        "compare": {name: {"rms_error_fixed": error("fixed", name),
+                           "rms_error_float": error("float", name),
                            "reference_rms": _rms(expected[name])}
-                    for name, probe in compiled.graph.probes.items() if probe.kind == "value"},
+                    for name, probe in graph.probes.items()
+                    if probe.kind == "value" and name in recorded[precision]},
         "reference": {"wall_seconds": round(reference_seconds, 4)},
     }
-    if target == "board":
+    if board is not None:
         stats = board.stats
         summary["board"] = {"host": host, "port": port, "retries": stats.retries,
                             "timeouts": stats.timeouts, "datagrams": stats.datagrams,
                             "load_seconds": round(stats.load_seconds, 4),
                             "run_seconds": round(stats.run_seconds, 4),
                             "read_seconds": round(stats.read_seconds, 4)}
-    return RunResult(compiled, recorded[precision], expected["t"], summary, provenance,
-                     expected)
+    return RunResult(compiled, recorded[precision], trange, summary, provenance, expected,
+                     times)
 
 
-def _emulate(emulator: Emulator, n_steps: int, bar=None) -> None:
-    """Run ``n_steps`` ticks; with a bar, in about a hundred chunks to update it."""
-    if bar is None:
-        emulator.run(n_steps)
-        return
-    chunk = max(1, n_steps // 100)
+def _run(sim, n_steps: int, bar=None) -> None:
+    """Run ``n_steps``; with a bar, in about a hundred chunks to update it."""
+    chunk = n_steps if bar is None else max(1, n_steps // 100)
     for done in range(0, n_steps, chunk):
-        emulator.run(min(chunk, n_steps - done))
-        bar.update(min(done + chunk, n_steps))
-    bar.close()
+        sim.run_steps(min(chunk, n_steps - done), progress_bar=False)
+        if bar is not None:
+            bar.update(min(done + chunk, n_steps))
+    if bar is not None:
+        bar.close()
 
 
 def board_machine(host: str, port: int) -> Machine:
@@ -151,14 +194,3 @@ def board_machine(host: str, port: int) -> Machine:
 
     with BoardController(host, port) as board:
         return discover(board)
-
-
-def _on_board(image, host: str, port: int, progress):
-    """Load, run and read back ``image`` on the board at ``host:port``."""
-    from .host import run_image
-
-    board = run_image(image, host, port)
-    if progress is not None:
-        for stage in ("load", "run", "read"):
-            progress.stage(f"board {stage}", getattr(board.stats, f"{stage}_seconds"))
-    return board

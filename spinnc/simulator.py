@@ -41,6 +41,7 @@ as in nengo, and spinnc has no unseeded noise for the seed to change.
 from __future__ import annotations
 
 import inspect
+import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -111,6 +112,15 @@ class ProbeComparison:
         return self.rms_error / self.reference_rms if self.reference_rms else float("inf")
 
 
+@dataclass
+class Emulation:
+    """A separate emulation of a simulator's Image (:meth:`Simulator.emulate`)."""
+
+    data: dict[str, np.ndarray]  # by the probes' Graph names, processed as sim.data's
+    provenance: Any  # what the emulated cores and routers counted
+    seconds: float  # wall-clock seconds the emulation took
+
+
 class SimulationData(Mapping):
     """``sim.data``: probe data by nengo Probe, and built parameters
     (``BuiltEnsemble``, ``BuiltConnection``, ...) by any other nengo object,
@@ -171,6 +181,13 @@ class Simulator:
         The board's host name or IP address (``target="board"``).
     port : int
         Its SCP port (17893).
+    horizon : int, optional
+        Steps the first compilation records and plays back (see the module
+        docstring); ``INITIAL_HORIZON`` by default.  Give the steps you will
+        run to compile once (``spinnc run`` does).
+    on_stage : callable, optional
+        ``on_stage(stage, seconds)`` as each compiler stage of the first
+        compilation finishes (e.g. a :class:`spinnc.progress.Progress`).
 
     Raises
     ------
@@ -182,7 +199,8 @@ class Simulator:
     def __init__(self, network: nengo.Network, dt: float = 0.001, seed: int | None = None,
                  machine: Machine | None = None, progress_bar: Any = True,
                  precision: str = "fixed", placer: str = "anneal", strict: bool = False,
-                 target: str = "emulator", host: str | None = None, port: int = SCP_PORT):
+                 target: str = "emulator", host: str | None = None, port: int = SCP_PORT,
+                 horizon: int | None = None, on_stage: Callable | None = None):
         self.closed = True  # until constructed, as nengo's
         if target not in TARGETS:
             raise ValidationError(f"must be one of {TARGETS} (got {target!r})",
@@ -212,8 +230,13 @@ class Simulator:
         self._dt, self.seed, self._build_seed = float(dt), int(seed), int(seed)
         with (ProgressTracker(progress_bar, Progress("Building", "Build")) as pt,
               pt.next_stage("Compiling for SpiNNaker", "Compilation") as stages):
-            # one step per compiler stage (build, quantise, partition, place, ...)
-            self._use(self._compile(INITIAL_HORIZON, lambda stage, seconds: stages.step()))
+            def stage_done(stage: str, seconds: float) -> None:
+                stages.step()  # one step per compiler stage (build, quantise, place, ...)
+                if on_stage is not None:
+                    on_stage(stage, seconds)
+
+            self._use(self._compile(INITIAL_HORIZON if horizon is None else max(1, int(horizon)),
+                                    stage_done))
         self._model = self.compilation.graph.model  # built now, as nengo's data is
         graph = self.compilation.graph
         self._probe_names = {probe: graph.name_of(probe) for probe in network.all_probes}
@@ -345,6 +368,50 @@ class Simulator:
 
     # -- spinnc's additions -----------------------------------------------------
 
+    @property
+    def build_seed(self) -> int:
+        """The seed the network was built with when ``network.seed`` is None
+        (and the reference of :meth:`compare` is run with)."""
+        return self._build_seed
+
+    def board_run(self):
+        """The board's run of the Image (:class:`spinnc.host.BoardRun`: its
+        ``stats`` count datagrams and retries), or None on the emulator target
+        or before any data was read."""
+        return getattr(self._emulator, "_run", None) if self.target == "board" else None
+
+    def emulate(self, precision: str, steps: int | None = None) -> Emulation:
+        """A separate emulation of the same Image at ``precision``, from time 0
+        for ``steps`` (the steps run since the last reset by default).
+
+        Host functions are called directly, once per step, in order.  Probe
+        data are processed as ``sim.data``'s are (spike scaling, probe
+        synapses, ``sample_every``), except that probes fed by nodes alone
+        are what the machine recorded (:meth:`compare` compares those).
+        """
+        steps = self.n_steps if steps is None else int(steps)
+        emulator = self._new_emulator(precision=precision)
+        functions: dict[str, Callable] = {n: i.function for n, i in
+                                          self.compilation.graph.inputs.items()
+                                          if i.kind == "host"}
+
+        def host(name, t, x):
+            y = functions[name](t, x)
+            return np.zeros(0) if y is None else y
+
+        start = time.perf_counter()
+        emulator.run(steps, host=host)
+        data = emulator.recordings()
+        seconds = time.perf_counter() - start
+        graph = self.compilation.graph
+        processed = {}
+        for probe, name in self._probe_names.items():
+            if name in graph.probes:
+                values = _filtered(self._filter(name, data[name]),
+                                   graph.probes[name].host_synapse, self.dt)
+                processed[name] = self._subsample(probe, values)
+        return Emulation(processed, emulator.provenance(), seconds)
+
     def provenance(self):
         """What the emulated cores and routers counted since the last reset
         (:class:`~spinnc.firmware_sim.provenance.Provenance`)."""
@@ -385,7 +452,7 @@ class Simulator:
                               "dropped some; reset() and run again")
         ref = reference(self.network, steps * self.dt, self.dt, self._build_seed)
         fixed = self._probe_data()
-        floating = fixed if self.precision == "float" else self._float_emulation(steps)
+        floating = fixed if self.precision == "float" else self.emulate("float", steps).data
         comparisons = {}
         for name, probe in self.compilation.graph.probes.items():
             n = len(ref[name])
@@ -582,25 +649,6 @@ class Simulator:
         if probe.kind == "spikes":  # nengo's spike output is amplitude / dt
             raw = raw * self.compilation.graph.populations[probe.target].amplitude
         return _lowpass(raw, probe.synapse, self.dt)
-
-    def _float_emulation(self, steps: int) -> dict[str, np.ndarray] | None:
-        """Recordings of a float-mode emulation of ``steps`` steps, or None
-        when the emulator has no float mode."""
-        if "precision" not in inspect.signature(Emulator).parameters:
-            return None
-        emulator = self._new_emulator(precision="float")
-        functions: dict[str, Callable] = {n: i.function for n, i in
-                                          self.compilation.graph.inputs.items()
-                                          if i.kind == "host"}
-
-        def host(name, t, x):
-            y = functions[name](t, x)
-            return np.zeros(0) if y is None else y
-
-        emulator.run(steps, host=host)
-        data = emulator.recordings()
-        return {name: self._subsample(probe, self._filter(name, data[name]))
-                for probe, name in self._probe_names.items()}
 
 
 def _filtered(values: np.ndarray, synapse, dt: float) -> np.ndarray:

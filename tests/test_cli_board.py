@@ -9,9 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from spinnc import cli
-from spinnc.compiler import compile_network
-from spinnc.firmware_sim import Emulator
+from spinnc import Simulator, cli
 from spinnc.firmware_sim.board import serve
 from spinnc.machine import Machine
 from spinnc.modelfile import load_model
@@ -38,15 +36,14 @@ def test_run_on_the_board_records_what_the_emulator_records(board, tmp_path, cap
     assert summary["run"]["target"] == "board"
     assert summary["board"]["retries"] == 0 and summary["board"]["datagrams"] > 0
     # The same model compiled the same way and emulated here: identical samples.
-    compiled = compile_network(load_model(CHANNEL), Machine.spinn5(), seed=1, n_steps=200,
-                               placer="hilbert")
-    emulator = Emulator(compiled.image)
-    emulator.run()
-    expected = emulator.recordings()
-    probes = np.load(out / "probes.npz")
-    assert set(expected) <= set(probes.files)
-    for name, data in expected.items():
-        assert np.array_equal(probes[name], data), name
+    model = load_model(CHANNEL)
+    with Simulator(model, seed=1, machine=Machine.spinn5(), placer="hilbert", horizon=200,
+                   progress_bar=False) as sim:
+        sim.run_steps(200)
+        probes = np.load(out / "probes.npz")
+        for probe in model.all_probes:
+            name = sim.compilation.graph.name_of(probe)
+            assert np.array_equal(probes[f"probe:{name}"], sim.data[probe]), name
 
 
 def test_board_target_maps_onto_the_machine_the_board_reports(tmp_path):

@@ -12,8 +12,8 @@ def reference(network: nengo.Network, duration: float, dt: float = 0.001,
 
     The model is built exactly as :func:`spinnc.frontend.build` builds it
     (same seeding, see :func:`~spinnc.frontend.builder.nengo_model`), so every
-    parameter is shared.  The result also holds ``"t"``, the time of each
-    step (``sim.trange()``).
+    parameter is shared.  Probe data only: a probe may be labelled ``t``
+    (the time of step n is ``n * dt``, as ``sim.trange()`` gives it).
 
     Parameters
     ----------
@@ -28,6 +28,4 @@ def reference(network: nengo.Network, duration: float, dt: float = 0.001,
     names = _names(network)
     with nengo.Simulator(network, dt=dt, seed=seed, model=model, progress_bar=False) as sim:
         sim.run(duration)
-        data = {names[probe]: np.array(sim.data[probe]) for probe in network.all_probes}
-        data["t"] = sim.trange()
-    return data
+        return {names[probe]: np.array(sim.data[probe]) for probe in network.all_probes}
