@@ -1,12 +1,16 @@
 """The ``spinnc`` command."""
 
 import argparse
+import math
 import sys
+import traceback
+from pathlib import Path
 
 import numpy as np
 
 from .errors import SpinncError
 from .host.scp import BOOT_PORT, SCP_PORT
+from .outputs import IMAGE_MARKER, check_output_file, check_outputs, prepare_directory
 from .table import format_table
 
 
@@ -21,9 +25,10 @@ def demo(args) -> None:
     from .runner import run_model
 
     progress = _progress(args)
+    out = prepare_directory(args.out, force=args.force)
     result = run_model(demo_model(seed=args.seed), Machine.spinn5(), args.duration, args.dt,
                        args.seed, args.placer, progress=progress)
-    html = _write_run_report(result, args.out, None, progress, "spinnc demo")
+    html = _write_run_report(result, out, None, progress, "spinnc demo")
     compiled = result.compilation
     print(compiled.graph.summary())
     print()
@@ -57,18 +62,20 @@ def comparison_table(compare: dict) -> str:
 def run_summary(result) -> str:
     """Cores and chips used, the busiest core, overruns and packets of a run."""
     machine, run = result.summary["machine"], result.summary["run"]
-    busiest = max(result.provenance.cores, key=lambda c: c.max_cycles)
     chips = machine["chips_used"]
-    return "\n".join([
-        f"Ran {run['steps'] * result.compilation.image.dt:g} s ({run['steps']} ticks) on "
-        f"{machine['cores_used']} cores of {chips} chip{'s' * (chips != 1)} in "
-        f"{run['wall_seconds']:.2f} s ({run['precision']} point)",
-        f"most cycles in a tick: {busiest.max_cycles:,} of "
-        f"{result.provenance.cycles_per_tick:,} (core {busiest.core} of chip "
-        f"({busiest.x}, {busiest.y}), {busiest.name})",
-        f"overruns: {run['overruns']}; packets sent: {run['packets_sent']:,}; "
-        f"dropped: {run['packets_dropped']}",
-    ])
+    lines = [f"Ran {run['steps'] * result.compilation.image.dt:g} s ({run['steps']} ticks) on "
+             f"{machine['cores_used']} cores of {chips} chip{'s' * (chips != 1)} in "
+             f"{run['wall_seconds']:.2f} s ({run['precision']} point)"]
+    if result.provenance.cores:
+        busiest = max(result.provenance.cores, key=lambda c: c.max_cycles)
+        lines.append(f"most cycles in a tick: {busiest.max_cycles:,} of "
+                     f"{result.provenance.cycles_per_tick:,} (core {busiest.core} of chip "
+                     f"({busiest.x}, {busiest.y}), {busiest.name})")
+    else:
+        lines.append("no cores: everything in the model ran on the host")
+    lines.append(f"overruns: {run['overruns']}; packets sent: {run['packets_sent']:,}; "
+                 f"dropped: {run['packets_dropped']}")
+    return "\n".join(lines)
 
 
 def _compile(args):
@@ -89,7 +96,9 @@ def _progress(args):
 
 
 def _steps(args) -> int:
-    return max(1, round(args.duration / args.dt))
+    from .runner import run_steps
+
+    return run_steps(args.duration, args.dt)
 
 
 def _mapped(compiled) -> str:
@@ -103,6 +112,8 @@ def _mapped(compiled) -> str:
 
 def compile_command(args) -> None:
     """Compile a model file into an Image directory."""
+    check_outputs({"--out": args.out}, [args.model])
+    prepare_directory(args.out, IMAGE_MARKER, args.force)
     compiled = _compile(args)
     compiled.image.save(args.out)
     stages = ", ".join(f"{stage} {seconds:.2f}" for stage, seconds in compiled.seconds.items())
@@ -111,25 +122,28 @@ def compile_command(args) -> None:
     print(f"wrote {args.out} ({_steps(args)} steps of {args.dt:g} s recorded)")
 
 
+def probe_arrays(result) -> dict[str, np.ndarray]:
+    """probes.npz's arrays: ``t``, the time of every step, and for each probe
+    ``probe:LABEL`` (its samples) and ``t:LABEL`` (their times).  The prefixes
+    keep every key apart whatever the labels (a probe may be labelled ``t``)."""
+    arrays = {"t": result.trange}
+    for name, data in result.recordings.items():
+        arrays[f"probe:{name}"] = data
+        arrays[f"t:{name}"] = result.times[name]
+    return arrays
+
+
 def _write_run_report(result, out, json_path, progress, title: str):
     """Write a run's report directory: probes.npz, summary.json (and
     ``json_path``), mapping and provenance reports, plots and report.html.
     Returns the path of report.html."""
     import json
     from contextlib import nullcontext
-    from pathlib import Path
 
     from .report import write_report
 
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    arrays = {"t": result.trange}
-    for name, data in result.recordings.items():
-        arrays[name] = data
-        every = result.compilation.graph.probes[name].sample_every
-        if every > 1:  # this probe's own sample times
-            arrays[f"t:{name}"] = result.trange[every - 1::every]
-    np.savez(out / "probes.npz", **arrays)
+    np.savez(out / "probes.npz", **probe_arrays(result))
     text = json.dumps(result.summary, indent=1)
     (out / "summary.json").write_text(text)
     if json_path:
@@ -142,18 +156,20 @@ def run_command(args) -> None:
     """Map and run a model file on the emulator or a board, compare with nengo,
     write the report directory (probes.npz, summary.json, mapping and provenance reports,
     plots and report.html)."""
-    from pathlib import Path
-
     from .modelfile import load_model
     from .runner import run_model
 
     target, host, port = _target(args.target)
+    out = Path(args.out or f"{Path(args.model).stem}_report")
+    check_outputs({"--out": out, "--json": args.json}, [args.model])
+    check_output_file("--json", args.json)
+    _steps(args)  # a bad --duration or --dt before anything runs
     network = load_model(args.model)
+    prepare_directory(out, force=args.force)
     progress = _progress(args)
     machine = None if target == "board" and args.machine is None else _machine(args.machine)
     result = run_model(network, machine, args.duration, args.dt, args.seed, args.placer,
                        args.precision, progress=progress, target=target, host=host, port=port)
-    out = Path(args.out or f"{Path(args.model).stem}_report")
     html = _write_run_report(result, out, args.json, progress, f"spinnc run {args.model}")
     print(f"{args.model}: {_mapped(result.compilation)}")
     print(run_summary(result))
@@ -171,15 +187,17 @@ def run_command(args) -> None:
 def map_command(args) -> None:
     """Map a model file (no run) and write the mapping report and report.html."""
     from contextlib import nullcontext
-    from pathlib import Path
 
     from .report import write_mapping_html
 
+    out = Path(args.out or f"{Path(args.model).stem}_report")
+    check_outputs({"--out": out}, [args.model])
+    _steps(args)
+    prepare_directory(out, force=args.force)
     compiled = _compile(args)
     progress = _progress(args)
     with progress.timed("report") if progress is not None else nullcontext():
-        html = write_mapping_html(compiled, args.out or f"{Path(args.model).stem}_report",
-                                  f"spinnc map {args.model}")
+        html = write_mapping_html(compiled, out, f"spinnc map {args.model}")
     out = html.parent
     print(f"{args.model}: {_mapped(compiled)}; mapped in {sum(compiled.seconds.values()):.2f} s")
     print(f"wrote {out}/mapping.txt, {out}/mapping.json and {out}/plots/machine_map.png")
@@ -218,7 +236,7 @@ def _target(words: list[str]) -> tuple[str, str | None, int]:
 def _host_port(text: str) -> tuple[str, int] | None:
     """``HOST[:PORT]`` -> (host, port), SC&MP's port by default; None if malformed."""
     host, _, port = text.partition(":")
-    if host and (not port or port.isdigit()):
+    if host and (not port or port.isdigit() and 0 < int(port) < 65536):
         return host, int(port or SCP_PORT)
     return None
 
@@ -237,7 +255,8 @@ def boot_command(args) -> None:
 
     address = _host_port(args.host)
     if address is None:
-        raise SpinncError(f"{args.host}: give the board as HOST or HOST:PORT")
+        raise SpinncError(f"{args.host}: give the board as HOST or HOST:PORT "
+                          "(a port from 1 to 65535)")
     result = boot(address[0], args.image, boot_port=args.boot_port, port=address[1])
     print(f"{args.host}: booted in {result.seconds:.2f} s: {result.version}")
 
@@ -259,10 +278,45 @@ def _model_options(parser, duration_help: str) -> None:
     parser.add_argument("model", metavar="MODEL.py")
     parser.add_argument("--machine", help="spinn3, spinn5 (the default; with --target board: "
                         "what the board reports), N-boards, WxH or a machine JSON file")
-    parser.add_argument("--duration", type=float, default=1.0, help=duration_help)
-    parser.add_argument("--dt", type=float, default=0.001)
-    parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--placer", default="anneal", help="hilbert or anneal")
+    parser.add_argument("--duration", type=seconds, default=1.0, help=duration_help)
+    parser.add_argument("--dt", type=seconds, default=0.001, help="seconds per tick (0.001)")
+    parser.add_argument("--seed", type=seed, default=None)
+    _placer_option(parser)
+    _force_option(parser)
+
+
+def seconds(text: str) -> float:
+    """A positive, finite number of seconds (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text}: give a positive number of seconds")
+    return value
+
+
+def seed(text: str) -> int:
+    """A seed as nengo and numpy take it: a whole number from 0 to 2**32 - 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value < 2 ** 32:
+        raise argparse.ArgumentTypeError(f"{text}: a seed is from 0 to {2 ** 32 - 1}")
+    return value
+
+
+def _placer_option(parser) -> None:
+    from .mapper import PLACERS
+
+    parser.add_argument("--placer", default="anneal", choices=sorted(PLACERS),
+                        help="placement algorithm (anneal)")
+
+
+def _force_option(parser) -> None:
+    parser.add_argument("--force", action="store_true",
+                        help="write into --out even if it is a directory of other files")
 
 
 def _leaf_parsers(parser):
@@ -276,18 +330,17 @@ def _leaf_parsers(parser):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="spinnc", description="Compile and run Nengo models on SpiNNaker."
-    )
+    parser = _Parser(prog="spinnc", description="Compile and run Nengo models on SpiNNaker.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     commands = parser.add_subparsers(dest="command", required=True)
     demo_parser = commands.add_parser(
         "demo", help="map the demo model onto one SpiNN-5 board, run it on the emulator and "
         "compare with nengo")
-    demo_parser.add_argument("--seed", type=int, default=0)
-    demo_parser.add_argument("--dt", type=float, default=0.001)
-    demo_parser.add_argument("--placer", default="anneal", help="hilbert or anneal")
-    demo_parser.add_argument("--duration", type=float, default=1.0, help="seconds to run")
+    demo_parser.add_argument("--seed", type=seed, default=0)
+    demo_parser.add_argument("--dt", type=seconds, default=0.001)
+    _placer_option(demo_parser)
+    _force_option(demo_parser)
+    demo_parser.add_argument("--duration", type=seconds, default=1.0, help="seconds to run")
     demo_parser.add_argument("--out", metavar="DIR", default="demo_report",
                              help="report directory (demo_report)")
     demo_parser.set_defaults(run=demo)
@@ -347,15 +400,66 @@ def main(argv=None) -> int:
     for command in _leaf_parsers(parser):
         command.add_argument("--quiet", action="store_true",
                              help="no progress (stage names and times) on standard error")
-    args = parser.parse_args(argv)
     try:
-        return args.run(args) or 0
-    except SpinncError as error:
-        if args.debug:
-            raise
+        args = parser.parse_args(argv)
+    except _UsageError as error:
         print(f"spinnc: error: {error}", file=sys.stderr)
         return 1
-    return 0
+    try:
+        return args.run(args) or 0
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("spinnc: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # every failure is one line; --debug shows the traceback
+        if args.debug:
+            raise
+        print(f"spinnc: error: {error_line(error, getattr(args, 'model', None))}",
+              file=sys.stderr)
+        return 1
+
+
+class _UsageError(Exception):
+    """A command line argparse cannot parse."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line and exit 1 like every other
+    error (``spinnc ... --help`` shows the usage)."""
+
+    def error(self, message):
+        raise _UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def error_line(error: BaseException, model: str | None = None) -> str:
+    """What to tell the user about ``error`` in one line.
+
+    spinnc's own errors say it already; nengo's build errors name the nengo
+    object; an exception raised by the model file's own code (a connection
+    function, a node's function) names the function, the file and the line;
+    anything else is a spinnc bug, said as such.
+    """
+    import nengo
+
+    text = " ".join(str(error).split()) or type(error).__name__
+    if isinstance(error, SpinncError):
+        return text
+    if isinstance(error, nengo.exceptions.NengoException):
+        return f"nengo could not build the model: {type(error).__name__}: {text}"
+    if isinstance(error, MemoryError):
+        return ("out of memory: the model or the machine is too large for this computer; "
+                "map onto a smaller machine or split the model")
+    frames = traceback.extract_tb(error.__traceback__)
+    if model is not None:
+        mine = [f for f in frames if Path(f.filename).resolve() == Path(model).resolve()]
+        if mine:
+            where = mine[-1]
+            return (f"{model}, line {where.lineno}, in {where.name}: "
+                    f"{type(error).__name__}: {text} (raised by the model's own code while "
+                    "spinnc ran it)")
+    return (f"internal error: {type(error).__name__}: {text}; this is a bug in spinnc: "
+            "run again with --debug and report the traceback")
 
 
 if __name__ == "__main__":

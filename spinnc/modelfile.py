@@ -16,7 +16,7 @@ def load_model(path) -> nengo.Network:
     ------
     ModelFileError
         If the file is missing, raises while it runs (the message gives the
-        error and its line), or defines no ``model`` network.
+        error and its line), defines no ``model`` network, or an empty one.
     """
     path = Path(path)
     if not path.is_file():
@@ -35,4 +35,7 @@ def load_model(path) -> nengo.Network:
     if not isinstance(model, nengo.Network):
         raise ModelFileError(f"{path}: `model` is a {type(model).__name__}, not a "
                              "nengo.Network")
+    if not model.all_ensembles and not model.all_nodes:
+        raise ModelFileError(f"{path}: `model` is an empty network (no ensembles or nodes): "
+                             "there is nothing to map or run")
     return model

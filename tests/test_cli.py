@@ -166,8 +166,10 @@ def test_run_writes_probes_and_the_documented_summary(tmp_path, capsys):
     assert "Routers (multicast packets)" in (out / "provenance.txt").read_text()
     assert (out / "mapping.json").is_file() and (out / "mapping.txt").is_file()
     probes = np.load(out / "probes.npz")
-    assert set(probes) == {"t", "stimulus", "b"} and probes["b"].shape == (300, 1)
+    assert set(probes) == {"t", "probe:stimulus", "t:stimulus", "probe:b", "t:b"}
+    assert probes["probe:b"].shape == (300, 1)
     np.testing.assert_allclose(probes["t"], 0.001 * np.arange(1, 301))
+    np.testing.assert_array_equal(probes["t:b"], probes["t"])
 
 
 def test_map_writes_the_mapping_report(tmp_path, capsys):

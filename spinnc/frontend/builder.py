@@ -156,6 +156,12 @@ def _check_direct(ens: nengo.Ensemble, network: nengo.Network) -> None:
 
 
 def _check_connection(conn: nengo.Connection) -> None:
+    init = getattr(conn.transform, "init", None)
+    if isinstance(init, np.ndarray) and not np.all(np.isfinite(init)):
+        # nengo finds it only when building the weights, as "Signal(...) contains NaNs"
+        raise nengo.exceptions.ValidationError(
+            f"{conn} has NaN or infinite values in its transform; give finite numbers",
+            attr="transform", obj=conn)
     if conn.learning_rule_type is not None:
         raise UnsupportedFeature(conn, "learning rules", "remove learning_rule_type")
     if not isinstance(conn.post_obj, (nengo.Ensemble, Neurons, nengo.Node)):

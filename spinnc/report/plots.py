@@ -285,8 +285,9 @@ def write_plots(result, out_dir) -> list[Plot]:
         counts[section] = counts.get(section, 0) + 1
         if counts[section] > MAX_PLOTS or name not in result.recordings:
             continue
-        t = result.trange[probe.sample_every - 1::probe.sample_every]
-        data = result.recordings[name]
+        t, data = result.times[name], result.recordings[name]
+        if not len(t):  # sample_every longer than the run: nothing to draw
+            continue
         path = out_dir / _file_name(probe.kind, name, used)
         if probe.kind == "value":
             value_plot(name, t, data, result.reference.get(name), path, label)

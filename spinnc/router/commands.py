@@ -12,6 +12,8 @@ import time
 
 import numpy as np
 
+from ..errors import SpinncError
+from ..outputs import check_output_file, check_outputs
 from .equivalence import TablesDiffer, check_equivalent
 from .files import read_tables, write_tables
 from .ordered_covering import minimise
@@ -24,6 +26,20 @@ def _stats(sizes: list[int]) -> dict:
     return {"mean": float(np.mean(sizes)) if sizes else 0.0,
             "max": int(max(sizes, default=0)),
             "over_1023": int(sum(size > ROUTER_ENTRIES for size in sizes))}
+
+
+class TableFileError(SpinncError):
+    """A routing-table file cannot be read (missing, unreadable or malformed)."""
+
+
+def _read(path):
+    """:func:`read_tables`, its failures as one TableFileError naming the file."""
+    try:
+        return read_tables(path)
+    except ValueError as error:  # parse_tables names the file and the byte offset
+        raise TableFileError(f"{error} (an HPSR 2016 routing-table file)") from None
+    except OSError as error:
+        raise TableFileError(f"{os.fspath(path)}: cannot read it ({error.strerror})") from None
 
 
 def tables_minimise(in_path, out_path, target: int = 1023, full: bool = False,
@@ -50,8 +66,21 @@ def tables_minimise(in_path, out_path, target: int = 1023, full: bool = False,
         ``tables``, ``target``, ``full``, ``before`` and ``after`` (each with
         ``mean``, ``max``, ``over_1023`` entries), ``seconds`` (total) and
         ``per_table`` (``chip``, ``before``, ``after``, ``seconds``), in file order.
+
+    Raises
+    ------
+    TableFileError
+        If ``in_path`` cannot be read as a table file.
+    OutputRefused
+        If an output path is the input, both outputs are one file, or one is
+        a directory.
     """
-    tables = read_tables(in_path)
+    check_outputs({"--out": out_path, "--json": json_path}, [in_path])
+    check_output_file("--out", out_path)
+    check_output_file("--json", json_path)
+    if target < 1:
+        raise SpinncError(f"--target {target}: a table needs at least 1 entry")
+    tables = _read(in_path)
     results, per_table = {}, []
     start = time.perf_counter()
     for chip, table in tables.items():
@@ -61,7 +90,11 @@ def tables_minimise(in_path, out_path, target: int = 1023, full: bool = False,
                           "after": len(results[chip]),
                           "seconds": round(time.perf_counter() - began, 6)})
     seconds = time.perf_counter() - start
-    write_tables(out_path, results)
+    try:
+        write_tables(out_path, results)
+    except OSError as error:
+        raise SpinncError(f"--out {os.fspath(out_path)}: cannot write it "
+                          f"({error.strerror})") from None
     summary = {
         "input": os.fspath(in_path), "output": os.fspath(out_path),
         "tables": len(tables), "target": None if full else target, "full": full,
@@ -91,8 +124,8 @@ def tables_check(original_path, minimised_path) -> dict:
         (a SpinncError) naming the chip and the first key that differ and
         both routes, or the chips that one file has and the other lacks.
     """
-    original = read_tables(original_path)
-    minimised = read_tables(minimised_path)
+    original = _read(original_path)
+    minimised = _read(minimised_path)
     missing = [chip for chip in original if chip not in minimised]
     extra = [chip for chip in minimised if chip not in original]
     if missing or extra:
