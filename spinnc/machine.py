@@ -23,16 +23,27 @@ JSON schema (``Machine.save`` / ``Machine.load``)::
       "dead_cores": [[x, y, core], ...],
       "dead_links": [[x, y, link], ...]  # each stored once; dead both ways
     }
+
+Only ``format``, ``version``, ``width`` and ``height`` are required; a missing
+key takes the default of :class:`Machine`.  Every machine, from a file or
+built in Python, is checked when it is made: a machine that cannot exist (a
+size of 0 or over :data:`MAX_SIZE`, an Ethernet chip outside the machine or
+dead, no cycles in a tick, negative memory, dead parts outside the machine,
+``"wrap": "no"``, unknown keys, wrong types) is a
+:class:`~spinnc.errors.MachineError` naming the field and its value.
 """
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import IntEnum
 from functools import cached_property
 from math import isqrt
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
+
+from .errors import MachineError
 
 # Budgets, from ../shared/spinnaker/HARDWARE.md.
 SDRAM_BYTES = 123_469_792  # [C] SDRAM per chip usable by applications
@@ -42,6 +53,12 @@ CYCLES_PER_TICK = 200_000  # [C] 200 MHz ARM968 and the usual 1 ms tick
 APP_CORES = 16  # [C] typically used; 17 where all 18 cores work
 MAX_APP_CORES = 17  # [C] 18 cores less the monitor
 MONITOR_CORE = 0  # [C] the monitor (SC&MP) runs on core 0 after boot
+#: Most chips along either side of a machine.  SC&MP's 16-bit p2p_addr holds a
+#: chip's x and y in one byte each (HOST_PROTOCOL.md's VER), so no machine is
+#: wider than 256; the largest ever built, 1,200 boards, is 240x240.
+MAX_SIZE = 256
+FORMAT = "spinnc-machine"
+VERSION = 1
 
 
 class Link(IntEnum):
@@ -120,17 +137,66 @@ class Machine:
     dead_links: frozenset = field(default=frozenset())  # (x, y, link), both directions
 
     def __post_init__(self):
-        if not 1 <= self.app_cores <= MAX_APP_CORES:
-            raise ValueError(f"app_cores must be 1 to {MAX_APP_CORES}, not {self.app_cores}")
-        if any(core == MONITOR_CORE for _, _, core in self.dead_cores):
-            raise ValueError("core 0 is the monitor, not an application core")
-        self.chips = None if self.chips is None else frozenset(map(tuple, self.chips))
-        self.ethernet_chips = tuple(map(tuple, self.ethernet_chips))
-        self.dead_chips = frozenset(map(tuple, self.dead_chips))
-        self.dead_cores = frozenset(map(tuple, self.dead_cores))
+        # Every way of making a machine (a spec, a file, a board's answer,
+        # with_dead) ends here, so an impossible machine is refused once.
+        for side in ("width", "height"):
+            setattr(self, side, _count(side, getattr(self, side), 1, MAX_SIZE,
+                                       f" chips (MAX_SIZE: P2P addresses hold x and y in a "
+                                       f"byte each; the largest machine, 1,200 boards, is "
+                                       f"240x240)"))
+        if not isinstance(self.wrap, (bool, np.bool_)):
+            raise MachineError(f"wrap must be true or false, not {self.wrap!r}")
+        self.wrap = bool(self.wrap)
+        self.app_cores = _count("app_cores", self.app_cores, 1, MAX_APP_CORES)
+        self.sdram_bytes = _count("sdram_bytes", self.sdram_bytes, 1)
+        self.dtcm_bytes = _count("dtcm_bytes", self.dtcm_bytes, 1)
+        self.router_entries = _count("router_entries", self.router_entries, 0)
+        self.cycles_per_tick = _count("cycles_per_tick", self.cycles_per_tick, 1)
+        if self.chips is not None:
+            self.chips = frozenset(_coordinates("chips", self.chips, ("x", "y")))
+            if not self.chips:
+                raise MachineError("chips is empty: a machine needs at least one chip "
+                                   "(null means every chip of the box)")
+            for x, y in self.chips:
+                if not (0 <= x < self.width and 0 <= y < self.height):
+                    raise MachineError(f"chips: chip ({x}, {y}) is outside the "
+                                       f"{self.width}x{self.height} box")
+        self.dead_chips = frozenset(self._on_chips("dead_chips", self.dead_chips, ("x", "y")))
+        self.ethernet_chips = tuple(self._on_chips("ethernet_chips", self.ethernet_chips,
+                                                   ("x", "y")))
+        if not self.ethernet_chips:
+            raise MachineError("ethernet_chips is empty: every machine has an Ethernet chip")
+        for x, y in self.ethernet_chips:
+            if (x, y) in self.dead_chips:
+                raise MachineError(f"ethernet_chips: chip ({x}, {y}) is also in dead_chips; "
+                                   "a board is reached through its Ethernet chip")
+        self.dead_cores = frozenset(self._on_chips("dead_cores", self.dead_cores,
+                                                   ("x", "y", "core")))
+        for x, y, core in self.dead_cores:
+            if core == MONITOR_CORE:
+                raise MachineError(f"dead_cores: core 0 of chip ({x}, {y}): core 0 is the "
+                                   "monitor, not an application core")
+            # Up to 17 even when fewer are used: a board may report any of them dead.
+            if not 1 <= core <= MAX_APP_CORES:
+                raise MachineError(f"dead_cores: core {core} of chip ({x}, {y}) does not "
+                                   f"exist (application cores are 1 to {MAX_APP_CORES})")
+        links = set()
+        for x, y, link in self._on_chips("dead_links", self.dead_links, ("x", "y", "link")):
+            if not 0 <= link < len(Link):
+                raise MachineError(f"dead_links: link {link} of chip ({x}, {y}) does not "
+                                   "exist (links are 0 to 5)")
+            links.add((x, y, Link(link)))
         # A dead link is dead in both directions.
-        links = {(x, y, Link(link)) for x, y, link in self.dead_links}
         self.dead_links = frozenset(links | {self._reverse(*l) for l in links} - {None})
+
+    def _on_chips(self, name: str, value, parts: tuple) -> list[tuple]:
+        """``value`` as (x, y, ...) tuples of chips of this machine."""
+        found = _coordinates(name, value, parts)
+        for item in found:
+            if not self.exists(item[0], item[1]):
+                raise MachineError(f"{name}: chip ({item[0]}, {item[1]}) is not part of the "
+                                   f"{self.width}x{self.height} machine")
+        return found
 
     # -- constructors -------------------------------------------------------
 
@@ -153,11 +219,20 @@ class Machine:
         if n == 1:
             return cls.spinn5(**budgets)
         if n < 1 or n % 3:
-            raise ValueError(f"a machine has 1 board or a multiple of 3, not {n}")
+            raise MachineError(f"a machine has 1 board or a multiple of 3, not {n}")
+        # Checked before the factorisation below, which is slow for huge n.
+        most = 3 * (MAX_SIZE // 12) ** 2
+        if n > most:
+            raise MachineError(f"{n} boards is more than the {most} that fit in "
+                               f"{MAX_SIZE}x{MAX_SIZE} chips")
         triads = n // 3
         w = max(d for d in range(1, isqrt(triads) + 1) if triads % d == 0)
         h = triads // w
         w, h = max(w, h), min(w, h)
+        if 12 * w > MAX_SIZE:
+            raise MachineError(f"{n} boards tile only as {w}x{h} triads, {12 * w}x{12 * h} "
+                               f"chips, wider than {MAX_SIZE}: use a number of boards whose "
+                               "triads make a squarer rectangle")
         ethernet = tuple((12 * tx + ex, 12 * ty + ey)
                          for ty in range(h) for tx in range(w) for ex, ey in TRIAD_ETHERNET)
         return cls(12 * w, 12 * h, wrap=True, ethernet_chips=ethernet, **budgets)
@@ -166,7 +241,7 @@ class Machine:
     def grid(cls, width: int, height: int, wrap: bool = False, **budgets) -> "Machine":
         """Any width x height of chips, with or without wrap-around."""
         if width < 1 or height < 1:
-            raise ValueError(f"a machine needs at least one chip, not {width}x{height}")
+            raise MachineError(f"a machine needs at least one chip, not {width}x{height}")
         return cls(width, height, wrap=wrap, **budgets)
 
     @classmethod
@@ -186,7 +261,7 @@ class Machine:
             return cls.grid(int(w), int(h), wrap=wrap == "torus")
         if Path(spec).is_file():
             return cls.load(spec)
-        raise ValueError(
+        raise MachineError(
             f"unknown machine '{spec}': use spinn3, spinn5, N-boards (N = 1 or a "
             "multiple of 3), WxH, WxH-torus or a machine JSON file"
         )
@@ -283,7 +358,7 @@ class Machine:
 
     def to_dict(self) -> dict:
         return {
-            "format": "spinnc-machine", "version": 1,
+            "format": FORMAT, "version": VERSION,
             "width": self.width, "height": self.height, "wrap": self.wrap,
             "chips": None if self.chips is None else sorted(map(list, self.chips)),
             "ethernet_chips": [list(c) for c in self.ethernet_chips],
@@ -304,33 +379,88 @@ class Machine:
 
     @classmethod
     def from_dict(cls, state: dict) -> "Machine":
-        if state.get("format") != "spinnc-machine" or state.get("version") != 1:
-            raise ValueError("not a spinnc machine description (format 'spinnc-machine', "
-                             "version 1)")
-        return cls(
-            width=state["width"], height=state["height"], wrap=state["wrap"],
-            chips=None if state["chips"] is None else frozenset(map(tuple, state["chips"])),
-            ethernet_chips=tuple(map(tuple, state["ethernet_chips"])),
-            app_cores=state["app_cores"], sdram_bytes=state["sdram_bytes"],
-            router_entries=state["router_entries"], dtcm_bytes=state["dtcm_bytes"],
-            cycles_per_tick=state["cycles_per_tick"],
-            dead_chips=frozenset(map(tuple, state["dead_chips"])),
-            dead_cores=frozenset(map(tuple, state["dead_cores"])),
-            dead_links=frozenset(map(tuple, state["dead_links"])),
-        )
+        """A machine from its JSON form (the schema of the module docstring).
+
+        Raises
+        ------
+        MachineError
+            If ``state`` is not a version 1 spinnc machine, has unknown keys,
+            or describes a machine that cannot exist.
+        """
+        if not isinstance(state, dict):
+            raise MachineError(f"a machine description is a JSON object, not "
+                               f"{type(state).__name__}")
+        if state.get("format") != FORMAT or state.get("version") != VERSION:
+            raise MachineError(f"not a spinnc machine description (format {FORMAT!r}, "
+                               f"version {VERSION}): it has format {state.get('format')!r}, "
+                               f"version {state.get('version')!r}")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(state) - known - {"format", "version"})
+        if unknown:
+            raise MachineError(f"unknown keys {unknown}; a machine has {sorted(known)}")
+        missing = [k for k in ("width", "height") if k not in state]
+        if missing:
+            raise MachineError(f"missing {' and '.join(missing)}")
+        # __post_init__ checks each value's type and range.
+        return cls(**{k: v for k, v in state.items() if k in known})
 
     def save(self, path) -> None:
         Path(path).write_text(json.dumps(self.to_dict(), indent=1))
 
     @classmethod
     def load(cls, path) -> "Machine":
+        """Read a machine JSON file.
+
+        Raises
+        ------
+        MachineError
+            Naming the file (and the line of a JSON syntax error, or the field
+            that is wrong) when it cannot be read or is not a possible machine.
+        """
         try:
-            state = json.loads(Path(path).read_text())
+            text = Path(path).read_text()
+        except (OSError, UnicodeDecodeError) as error:
+            raise MachineError(f"{path}: cannot read the machine file ({error})") from None
+        try:
+            state = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise MachineError(f"{path}: not a valid machine JSON file: {error.msg} at line "
+                               f"{error.lineno} column {error.colno}") from None
+        try:
             return cls.from_dict(state)
-        except (json.JSONDecodeError, KeyError, TypeError) as error:
-            raise ValueError(f"{path}: not a valid machine JSON file ({error})") from None
+        except MachineError as error:
+            raise MachineError(f"{path}: {error}") from None
 
     def __str__(self) -> str:
         torus = "torus" if self.wrap else "no wrap-around"
         return (f"{self.width}x{self.height} machine ({torus}): "
                 f"{len(self.working_chips)} working chips, {self.n_cores} application cores")
+
+
+def _count(name: str, value, low: int, high: int | None = None, unit: str = "") -> int:
+    """An integer field in [low, high]; MachineError naming it otherwise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
+        raise MachineError(f"{name} must be an integer, not {value!r}")
+    value = int(value)
+    if value < low or (high is not None and value > high):
+        bound = f"{low} to {high}" if high is not None else f"at least {low}"
+        raise MachineError(f"{name} must be {bound}{unit}, not {value}")
+    return value
+
+
+def _coordinates(name: str, value, parts: tuple) -> list[tuple]:
+    """A list of integer tuples such as [x, y] or [x, y, core]; MachineError
+    naming the field and the entry if it is anything else."""
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+        raise MachineError(f"{name} must be a list of [{', '.join(parts)}], not {value!r}")
+    out = []
+    for i, item in enumerate(value):
+        ok = (not isinstance(item, (str, bytes, dict)) and hasattr(item, "__len__")
+              and len(item) == len(parts)
+              and all(isinstance(v, Integral) and not isinstance(v, (bool, np.bool_))
+                      for v in item))
+        if not ok:
+            raise MachineError(f"{name}[{i}] must be [{', '.join(parts)}] (integers), "
+                               f"not {item!r}")
+        out.append(tuple(int(v) for v in item))
+    return out

@@ -1,5 +1,6 @@
 """The machine model: constructors, geometry, dead parts, JSON."""
 
+import json
 from collections import deque
 
 import numpy as np
@@ -7,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spinnc.machine import BOARD_OUTLINE, LINK_VECTORS, Link, Machine
+from spinnc.errors import MachineError, SpinncError
+from spinnc.machine import BOARD_OUTLINE, LINK_VECTORS, MAX_SIZE, Link, Machine
 
 
 def bfs_hops(machine, source):
@@ -148,3 +150,112 @@ def test_specs(tmp_path):
 
 def test_link_vectors_follow_hardware_numbering():
     assert LINK_VECTORS == ((1, 0), (1, 1), (0, 1), (-1, 0), (-1, -1), (0, -1))
+
+
+# -- impossible machines (issue 12) -----------------------------------------------------
+
+
+def spinn3_dict(**changes):
+    state = Machine.spinn3().to_dict()
+    state.update(changes)
+    return state
+
+
+@pytest.mark.parametrize("changes, field", [
+    (dict(width=0), "width"),
+    (dict(height=-2), "height"),
+    (dict(width=257), "width"),
+    (dict(width="8"), "width"),
+    (dict(height=2.0), "height"),
+    (dict(width=True), "width"),
+    (dict(wrap="no"), "wrap"),
+    (dict(wrap=0), "wrap"),
+    (dict(ethernet_chips=[[5, 5]]), "ethernet_chips"),
+    (dict(ethernet_chips=[]), "ethernet_chips"),
+    (dict(ethernet_chips=[[0, 0]], dead_chips=[[0, 0]]), "ethernet_chips"),
+    (dict(cycles_per_tick=0), "cycles_per_tick"),
+    (dict(cycles_per_tick=-200000), "cycles_per_tick"),
+    (dict(sdram_bytes=-1), "sdram_bytes"),
+    (dict(dtcm_bytes=-65536), "dtcm_bytes"),
+    (dict(router_entries=-1), "router_entries"),
+    (dict(app_cores=0), "app_cores"),
+    (dict(dead_cores=[[0, 0, 99]]), "dead_cores"),
+    (dict(dead_cores=[[0, 0, -1]]), "dead_cores"),
+    (dict(dead_cores=[[0, 0]]), r"dead_cores\[0\]"),
+    (dict(dead_cores=[[9, 0, 3]]), "dead_cores"),
+    (dict(dead_chips=[[2, 0]]), "dead_chips"),
+    (dict(dead_chips=[[0, -1]]), "dead_chips"),
+    (dict(dead_chips=[[0, "1"]]), r"dead_chips\[0\]"),
+    (dict(dead_chips="0,0"), "dead_chips"),
+    (dict(dead_links=[[3, 3, 0]]), "dead_links"),
+    (dict(dead_links=[[0, 0, 6]]), "dead_links"),
+    (dict(chips=[[0, 0], [2, 2]]), "chips"),
+    (dict(chips=[]), "chips"),
+    (dict(colour="blue"), "unknown keys.*colour"),
+])
+def test_impossible_machines_are_refused_naming_the_field(changes, field):
+    with pytest.raises(MachineError, match=field):
+        Machine.from_dict(spinn3_dict(**changes))
+
+
+def test_missing_size_and_non_objects_are_refused():
+    state = spinn3_dict()
+    del state["height"]
+    with pytest.raises(MachineError, match="missing height"):
+        Machine.from_dict(state)
+    with pytest.raises(MachineError, match="JSON object"):
+        Machine.from_dict([1, 2])
+    # Optional keys take the defaults.
+    assert Machine.from_dict({"format": "spinnc-machine", "version": 1, "width": 2,
+                              "height": 2}) == Machine.spinn3()
+
+
+def test_machines_built_in_python_are_checked_too():
+    with pytest.raises(MachineError, match="cycles_per_tick"):
+        Machine.spinn3(cycles_per_tick=0)
+    with pytest.raises(MachineError, match="ethernet_chips"):
+        Machine(4, 4, ethernet_chips=((4, 0),))
+    with pytest.raises(MachineError, match="dead_cores"):
+        Machine.spinn5().with_dead(cores=[(0, 0, 18)])
+    with pytest.raises(MachineError, match="dead_chips"):
+        Machine.spinn5().with_dead(chips=[(7, 0)])  # outside the board's outline
+    # A core above app_cores but on the chip is a fact a board may report.
+    assert Machine.spinn3().with_dead(cores=[(0, 0, 17)]).n_cores == 64
+
+
+def test_machine_errors_are_value_errors_and_spinnc_errors():
+    assert issubclass(MachineError, ValueError) and issubclass(MachineError, SpinncError)
+
+
+def test_malformed_machine_files_name_the_file_and_line(tmp_path):
+    path = tmp_path / "m.json"
+    path.write_text('{\n "format": "spinnc-machine",\n "width": 2,,\n}')
+    with pytest.raises(MachineError, match=r"m\.json.*line 3"):
+        Machine.load(path)
+    path.write_text(json.dumps(spinn3_dict(wrap="no")))
+    with pytest.raises(MachineError, match=r"m\.json: wrap must be true or false, not 'no'"):
+        Machine.load(path)
+    with pytest.raises(MachineError, match="missing.json: cannot read"):
+        Machine.load(tmp_path / "missing.json")
+    path.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(MachineError, match=r"m\.json"):
+        Machine.load(path)
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("100000x100000", "width must be 1 to 256"),
+    ("3x100000-torus", "height must be 1 to 256"),
+    ("0x4", "at least one chip"),
+    ("99999999999999999999-boards", "more than the 1323"),
+    ("303-boards", "1212x12 chips, wider than 256"),
+])
+def test_specs_of_impossible_sizes_fail_at_once(spec, message):
+    # Checked before anything per chip is built (it was a MemoryError after ~30 s).
+    with pytest.raises(MachineError, match=message):
+        Machine.from_spec(spec)
+
+
+def test_the_largest_machine_fits_the_size_limit():
+    assert MAX_SIZE == 256
+    assert Machine.grid(MAX_SIZE, MAX_SIZE).width == MAX_SIZE
+    assert Machine.from_spec("1200-boards").width == 240
