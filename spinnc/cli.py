@@ -10,7 +10,7 @@ import numpy as np
 
 from .errors import SpinncError
 from .host.scp import BOOT_PORT, SCP_PORT
-from .outputs import IMAGE_MARKER, check_output_file, check_outputs, prepare_directory
+from .outputs import IMAGE_MARKER, REPORT_MARKER, check_output_file, check_outputs, prepare_directory
 from .table import format_table
 
 
@@ -78,14 +78,19 @@ def run_summary(result) -> str:
     return "\n".join(lines)
 
 
-def _compile(args):
-    """Load ``args.model`` and compile it with the command's mapping options."""
+def _compile(args, out: Path, marker: str):
+    """Load ``args.model`` and compile it with the command's mapping options
+    into the directory ``out`` (a report or an Image, by ``marker``): every
+    input is checked before ``out`` is made."""
     from .compiler import compile_network
     from .modelfile import load_model
 
-    return compile_network(load_model(args.model), _machine(args.machine), dt=args.dt,
-                           seed=args.seed, n_steps=_steps(args), placer=args.placer,
-                           progress=_progress(args))
+    check_outputs({"--out": out}, [args.model])
+    n_steps, machine = _steps(args), _machine(args.machine)
+    network = load_model(args.model)
+    prepare_directory(out, marker, args.force)
+    return compile_network(network, machine, dt=args.dt, seed=args.seed, n_steps=n_steps,
+                           placer=args.placer, progress=_progress(args))
 
 
 def _progress(args):
@@ -112,9 +117,7 @@ def _mapped(compiled) -> str:
 
 def compile_command(args) -> None:
     """Compile a model file into an Image directory."""
-    check_outputs({"--out": args.out}, [args.model])
-    prepare_directory(args.out, IMAGE_MARKER, args.force)
-    compiled = _compile(args)
+    compiled = _compile(args, Path(args.out), IMAGE_MARKER)
     compiled.image.save(args.out)
     stages = ", ".join(f"{stage} {seconds:.2f}" for stage, seconds in compiled.seconds.items())
     print(f"{args.model}: {_mapped(compiled)}")
@@ -164,10 +167,10 @@ def run_command(args) -> None:
     check_outputs({"--out": out, "--json": args.json}, [args.model])
     check_output_file("--json", args.json)
     _steps(args)  # a bad --duration or --dt before anything runs
+    machine = None if target == "board" and args.machine is None else _machine(args.machine)
     network = load_model(args.model)
     prepare_directory(out, force=args.force)
     progress = _progress(args)
-    machine = None if target == "board" and args.machine is None else _machine(args.machine)
     result = run_model(network, machine, args.duration, args.dt, args.seed, args.placer,
                        args.precision, progress=progress, target=target, host=host, port=port)
     html = _write_run_report(result, out, args.json, progress, f"spinnc run {args.model}")
@@ -191,10 +194,7 @@ def map_command(args) -> None:
     from .report import write_mapping_html
 
     out = Path(args.out or f"{Path(args.model).stem}_report")
-    check_outputs({"--out": out}, [args.model])
-    _steps(args)
-    prepare_directory(out, force=args.force)
-    compiled = _compile(args)
+    compiled = _compile(args, out, REPORT_MARKER)
     progress = _progress(args)
     with progress.timed("report") if progress is not None else nullcontext():
         html = write_mapping_html(compiled, out, f"spinnc map {args.model}")

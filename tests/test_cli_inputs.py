@@ -159,6 +159,14 @@ def test_a_missing_argument_is_one_line(capsys):
     one_line_error(capsys, ["run"], "MODEL.py")
 
 
+@pytest.mark.parametrize("command", ["run", "map", "compile"])
+def test_a_missing_model_creates_no_output_directory(tmp_path, capsys, command):
+    out = tmp_path / "out"
+    one_line_error(capsys, [command, tmp_path / "missing.py", "--out", out, *FAST],
+                   "no such model file")
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("body, message", [
     ("pass", "empty network"),
     ("a = nengo.Ensemble(20, 1)\nb = nengo.Ensemble(20, 1)\n"
