@@ -447,6 +447,8 @@ def error_line(error: BaseException, model: str | None = None) -> str:
         return text
     if isinstance(error, nengo.exceptions.NengoException):
         return f"nengo could not build the model: {type(error).__name__}: {text}"
+    if isinstance(error, OSError) and error.filename is not None:  # e.g. --json in no directory
+        return f"{error.filename}: {error.strerror or text}"
     if isinstance(error, MemoryError):
         return ("out of memory: the model or the machine is too large for this computer; "
                 "map onto a smaller machine or split the model")

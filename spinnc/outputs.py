@@ -61,9 +61,15 @@ def check_outputs(outputs: dict[str, object], inputs: list) -> None:
 
 
 def check_output_file(option: str, path) -> None:
-    """A file output (``--json``, ``--out OUT.bin``) must not be a directory."""
-    if path is not None and Path(path).is_dir():
+    """A file output (``--json``, ``--out OUT.bin``) must not be a directory,
+    and its directory must exist (checked before the command works for it)."""
+    if path is None:
+        return
+    if Path(path).is_dir():
         raise OutputRefused(f"{option} {path} is a directory: give a file name")
+    if not Path(path).parent.is_dir():
+        raise OutputRefused(f"{option} {path}: there is no directory {Path(path).parent} "
+                            "to write it in")
 
 
 def prepare_directory(path, marker: str = REPORT_MARKER, force: bool = False,

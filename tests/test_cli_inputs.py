@@ -155,6 +155,14 @@ def test_bad_board_addresses_are_one_line(tmp_path, capsys, address):
     one_line_error(capsys, ["run", path, "--target", "board", address, *FAST], address)
 
 
+def test_an_unwritable_json_path_is_one_line(tmp_path, capsys):
+    path = model_file(tmp_path, "a = nengo.Ensemble(20, 1)\nnengo.Probe(a)")
+    one_line_error(capsys, ["run", path, "--duration", "0.01", "--out", tmp_path / "out",
+                            "--json", tmp_path / "no" / "such" / "dir.json", *FAST],
+                   "there is no directory")
+    assert not (tmp_path / "out").exists()  # refused before the run
+
+
 def test_a_missing_argument_is_one_line(capsys):
     one_line_error(capsys, ["run"], "MODEL.py")
 
