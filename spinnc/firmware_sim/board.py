@@ -879,13 +879,15 @@ def _is_ipv4(text: str) -> bool:
 def serve(machine: Machine | None = None, host: str = "127.0.0.1", port: int = SCP_PORT,
           boot_port: int | None = BOOT_PORT, loss: float = 0.0, duplicate: float = 0.0,
           delay: float = 0.0, reorder: float = 0.0, seed: int | None = None,
-          booted: bool = False, boot_delay: float = 0.5) -> VirtualBoard:
+          booted: bool = False, boot_delay: float = 0.5, memory_limit: int = MEMORY_LIMIT,
+          clock: Callable[[], float] = time.time) -> VirtualBoard:
     """Start a virtual board serving in a daemon thread; ``close()`` it when done.
 
     See :class:`VirtualBoard` and :class:`Faults` for the parameters.
     """
     faults = Faults(loss, duplicate, delay, reorder, seed)
-    return VirtualBoard(machine, host, port, boot_port, booted, faults, boot_delay).start()
+    return VirtualBoard(machine, host, port, boot_port, booted, faults, boot_delay,
+                        memory_limit, clock).start()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -93,6 +93,7 @@ class ConnectionStats:
     timeouts: int = 0  # tries that got no reply in time
     retry_codes: int = 0  # replies with a retryable return code
     ignored: int = 0  # replies matching no outstanding request (late duplicates)
+    max_tries: int = 0  # the most tries a completed request needed
 
 
 @dataclass
@@ -249,6 +250,7 @@ class SCPConnection:
             replies[p.index] = reply
             del pending[seq]
             self.stats.requests += 1
+            self.stats.max_tries = max(self.stats.max_tries, p.tries)
         elif reply.cmd_rc in scp.RETRYABLE and p.tries <= self.retries:
             self.stats.retry_codes += 1
             p.resend_due, p.last_rc = True, reply.cmd_rc

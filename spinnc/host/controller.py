@@ -333,11 +333,15 @@ class BoardController:
         returns the address.  :class:`DoesNotFit` if the chip has no room."""
         return self.alloc_sdram_many([(x, y, size, app_id, tag)])[0]
 
-    def alloc_sdram_many(self, blocks: Iterable[tuple[int, int, int, int, int]]) -> list[int]:
-        """ALLOC op 0 for several (x, y, size, app_id, tag), pipelined."""
+    def alloc_sdram_many(self, blocks: Iterable[tuple[int, int, int, int, int]],
+                         retry: bool = False) -> list[int]:
+        """ALLOC op 0 for several (x, y, size, app_id, tag), pipelined; with
+        ``retry`` a tag already held by a block of the same size gives that
+        block (SC&MP's ALLOC_TAG_RETRY: a resend after a lost reply)."""
         blocks = list(blocks)
+        flags = scp.ALLOC_TAG_RETRY << 16 if retry else 0
         replies = self.connection.transact_many(
-            Request(Command.ALLOC, (x, y), 0, app_id << 8 | AllocOp.SDRAM, size, tag,
+            Request(Command.ALLOC, (x, y), 0, flags | app_id << 8 | AllocOp.SDRAM, size, tag,
                     what=f"ALLOC of {size} bytes of SDRAM for app {app_id}")
             for x, y, size, app_id, tag in blocks)
         addresses = [r.args[0] if r.args else 0 for r in replies]

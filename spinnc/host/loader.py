@@ -4,11 +4,21 @@ recordings and provenance, stop it.
 This follows the loading and running contract between the host and the
 virtual board (and what SC&MP does on a real one):
 
+0. the board is claimed (:mod:`.claim`: another client's live claim is
+   :class:`~spinnc.errors.BoardInUse`); every working chip's cores are
+   surveyed (INFO, then the app id of each busy core): cores of another app
+   id that are not idle, dead or powered down mean the board is in use
+   (BoardInUse naming them); what the run's own app ids left behind (a
+   client that died after loading tables, data or while running) is cleared
+   as SpiNNaker's tools do: signal stop, then on every chip free the app's
+   router entries (ALLOC op 5) and SDRAM (ALLOC op 2), and wait until its
+   cores are idle;
 1. routing tables: ALLOC op 3 for each chip's entries, the 16-byte entries
    staged in an SDRAM buffer, RTR LOAD, the buffer freed;
-2. each core's data: ALLOC (tag = core number) and WRITE, its address in the
-   core's vcpu ``user0``; a recording buffer (``user1``, 0 if it records
-   nothing) and a provenance block (``user2``);
+2. each core's data: ALLOC (tag = core number, with the retry flag so that
+   a resent ALLOC gets its block) and WRITE, its address in the core's vcpu
+   ``user0``; a recording buffer (``user1``, 0 if it records nothing), a
+   provenance block (``user2``) and the claim's token (``user3``);
 3. applications: each binary (:func:`spinnc.host.aplx.application_binary`)
    written to the chip's ``sdram_sys`` and started with AR and the wait flag;
 4. COUNT until every core waits, signal start, COUNT(sync0), signal sync0,
@@ -16,11 +26,16 @@ virtual board (and what SC&MP does on a real one):
    its IOBUF text);
 5. the recording buffers, provenance blocks and router counters read back
    and turned into recordings and provenance by :mod:`spinnc.recording`;
-6. signal stop, which frees the application's cores, SDRAM and router entries.
+   then each core's vcpu block is checked (EXIT, its app id, user0-3 as this
+   run wrote them) and the claim too: a board another client took over meanwhile
+   is BoardInUse, never someone else's data;
+6. signal stop, which frees the application's cores, SDRAM and router
+   entries, and the claim freed (unless another client holds it by then).
 
 Every step sends its packets pipelined (up to 8 in flight) across all chips.
 """
 
+import dataclasses
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -28,19 +43,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import recording
-from ..errors import CoreFailed, DoesNotFit, ProtocolError, UnsupportedFeature
+from ..errors import (BoardInUse, CoreFailed, DoesNotFit, ImageError, ProtocolError,
+                      ProtocolTimeout, UnsupportedFeature)
 from ..image import Image
 from ..machine import Machine
 from . import scp
 from .aplx import application_binary
+from .claim import CLAIM_APP_ID, LEASE, BoardClaim
 from .connection import RETRIES, TIMEOUT, WINDOW, Request
-from .controller import BoardController, app_word, router_entries
+from .controller import BoardController, app_word, parse_vcpu, router_entries
 from .discovery import discover
 from .scp import AllocOp, Command, RouterOp, Signal, State
 
 FAILED = (State.RUNTIME_EXCEPTION, State.WATCHDOG)
+FREE = (State.IDLE, State.DEAD, State.POWER_DOWN)  # states of cores nobody is using
 POLL = 0.01  # seconds between COUNT polls
-SETTLE_TIMEOUT = 10.0  # seconds for cores to reach wait and sync0
+SETTLE_TIMEOUT = 10.0  # seconds for cores to reach wait and sync0 (or idle after a stop)
+SHOWN = 6  # cores named in a message before "and N more"
+OWNERSHIP_CHECK = 0.5  # seconds between checks, while waiting, that the cores are still ours
 
 
 @dataclass
@@ -53,6 +73,18 @@ class RunStats:
     load_seconds: float
     run_seconds: float
     read_seconds: float
+    retry_codes: int = 0  # replies with a retryable return code (resent after a pause)
+    ignored: int = 0  # replies nobody waited for any more (late duplicates)
+    max_tries: int = 0  # the most tries one request needed
+    tries_allowed: int = 0  # tries a request gets before the run gives up (1 + retries)
+    cleared: int = 0  # stale cores of the run's app ids stopped before loading
+
+    def summary(self) -> dict:
+        """The counts as a run summary shows them (seconds rounded)."""
+        out = dataclasses.asdict(self)
+        for name in ("load_seconds", "run_seconds", "read_seconds"):
+            out[name] = round(out[name], 4)
+        return out
 
 
 @dataclass
@@ -67,7 +99,7 @@ class BoardRun:
 
 def run_image(image: Image, host: str, port: int = scp.SCP_PORT, *,
               timeout: float = TIMEOUT, retries: int = RETRIES, window: int = WINDOW,
-              run_timeout: float | None = None) -> BoardRun:
+              run_timeout: float | None = None, lease: int = LEASE) -> BoardRun:
     """Load ``image`` onto the booted board at ``host:port``, run it for
     ``image.n_steps`` ticks and read back what it recorded.
 
@@ -91,12 +123,17 @@ def run_image(image: Image, host: str, port: int = scp.SCP_PORT, *,
     run_timeout : float, optional
         Seconds to wait for the cores to finish the run (default: 60 s plus
         100 times the model's real time).
+    lease : int
+        Seconds the run's claim on the board lives without renewal (it is
+        renewed every third of that while the run goes on; a client that
+        dies leaves a claim that lapses after this long).
 
     Returns
     -------
     BoardRun
-        ``recordings``, ``provenance``, ``stats`` (retries, timeouts, seconds to
-        load, run and read) and the discovered ``machine``.
+        ``recordings``, ``provenance``, ``stats`` (datagrams sent, resent,
+        timed out, the most tries a request needed of those allowed, seconds
+        to load, run and read) and the discovered ``machine``.
 
     Raises
     ------
@@ -104,13 +141,19 @@ def run_image(image: Image, host: str, port: int = scp.SCP_PORT, *,
         If the Image has live host functions (run it on the emulator).
     DoesNotFit
         If the board lacks a chip, core, SDRAM or router entries it needs.
+    BoardInUse
+        If another client holds the board, or another application's cores
+        are busy on it (naming them and the app id), or the board was taken
+        over during the run (its results are then not returned).
     BoardNotBooted, ProtocolTimeout, SCPError
-        If the board is not booted, does not answer or refuses a command.
+        If the board is not booted, does not answer or refuses a command (a
+        timeout names the request, the chip, host:port and the tries, and
+        counts what the run had sent and resent).
     CoreFailed
         If a core stops in runtime exception or watchdog (with its IOBUF text).
     """
     with BoardController(host, port, timeout, retries, window) as board:
-        return run_on_board(board, image, run_timeout)
+        return run_on_board(board, image, run_timeout, lease)
 
 
 def check_host_functions(image: Image) -> None:
@@ -122,31 +165,57 @@ def check_host_functions(image: Image) -> None:
             "run the model with the emulator target, or make the node a function of time")
 
 
-def run_on_board(board: BoardController, image: Image,
-                 run_timeout: float | None = None) -> BoardRun:
+def run_on_board(board: BoardController, image: Image, run_timeout: float | None = None,
+                 lease: int = LEASE) -> BoardRun:
     """:func:`run_image` with an open controller."""
     check_host_functions(image)
+    check_app_ids(image)
     if run_timeout is None:
         run_timeout = 60.0 + 100 * image.n_steps * image.dt
-    stats0 = (board.stats.retries, board.stats.timeouts, board.stats.sent)
-    start = time.monotonic()
-    board.ensure_booted()
-    machine = discover(board)
-    check_fits(image, machine)
-    run = _Run(board, image, machine)
-    try:
-        run.load()
-        loaded = time.monotonic()
-        run.run(run_timeout)
-        ran = time.monotonic()
-        recordings, provenance = run.read()
-        done = time.monotonic()
-    finally:
-        run.stop()
     s = board.stats
-    stats = RunStats(s.retries - stats0[0], s.timeouts - stats0[1], s.sent - stats0[2],
-                     loaded - start, ran - loaded, done - ran)
+    before = dataclasses.replace(s)
+    s.max_tries = 0  # the most tries a request of this run needed
+    start = time.monotonic()
+    try:
+        board.ensure_booted()
+        machine = discover(board)
+        check_fits(image, machine)
+        run = _Run(board, image, machine)
+        claim = BoardClaim.acquire(board, run.app_ids, lease)
+        try:
+            claim.start_renewing()
+            run.claim = claim
+            run.prepare(claim.taken_from)
+            run.load()
+            loaded = time.monotonic()
+            run.run(run_timeout)
+            ran = time.monotonic()
+            recordings, provenance = run.read()
+            run.verify()
+            done = time.monotonic()
+        finally:
+            run.stop()
+            claim.release()
+    except ProtocolTimeout as error:
+        raise ProtocolTimeout(f"{error} (this run had sent {s.sent - before.sent:,} datagrams, "
+                              f"{s.retries - before.retries:,} of them resends after "
+                              f"{s.timeouts - before.timeouts:,} timeouts)") from None
+    finally:
+        run_max, s.max_tries = s.max_tries, max(before.max_tries, s.max_tries)
+    stats = RunStats(s.retries - before.retries, s.timeouts - before.timeouts,
+                     s.sent - before.sent, loaded - start, ran - loaded, done - ran,
+                     s.retry_codes - before.retry_codes, s.ignored - before.ignored, run_max,
+                     board.connection.retries + 1, run.cleared)
     return BoardRun(recordings, provenance, stats, machine)
+
+
+def check_app_ids(image: Image) -> None:
+    """The Image's app ids are 8-bit and leave the board claim's id alone."""
+    for c in image.cores:
+        if not 0 < c.app_id < CLAIM_APP_ID:
+            raise ImageError(
+                f"core {c.core} of chip ({c.x}, {c.y}) ('{c.name}') has app id {c.app_id}: "
+                f"app ids are 1-{CLAIM_APP_ID - 1} ({CLAIM_APP_ID} is spinnc's board claim)")
 
 
 def check_fits(image: Image, machine: Machine) -> None:
@@ -182,9 +251,85 @@ class _Run:
         self.ethernet = [tuple(e) for e in machine.ethernet_chips]
         self.addresses: dict = {}  # (x, y, core) -> (data, recording, provenance) addresses
         self.started = False
+        self.claim: BoardClaim | None = None
+        self.cleared = 0  # stale cores stopped by prepare()
+
+    @property
+    def token(self) -> int:
+        return self.claim.token if self.claim is not None else 0
 
     def _transact(self, requests):
         return self.board.connection.transact_many(requests)
+
+    def _where(self) -> str:
+        host, port = self.board.connection.address
+        return f"the board at {host}:{port}"
+
+    # -- a free board ----------------------------------------------------------------
+
+    def _busy_cores(self, chips) -> list[tuple[int, int, int, int, int]]:
+        """(x, y, core, state, app id) of every application core of ``chips``
+        that is neither idle, dead nor powered down."""
+        chips = list(chips)
+        busy = [(x, y, core, state) for (x, y), info in zip(chips, self.board.info_many(chips))
+                for core, state in enumerate(info.core_states)
+                if core and state not in FREE]
+        # The state and app id bytes of each busy core's vcpu block, read together.
+        words = self.board.read_many((x, y, scp.vcpu_address(core) + scp.VCPU_STATE, 2)
+                                     for x, y, core, _ in busy)
+        return [(x, y, core, word[0], word[1]) for (x, y, core, _), word in zip(busy, words)]
+
+    def prepare(self, taken_from=()) -> None:
+        """Refuse a board another application uses; clear what this run's app
+        ids (and those of a lapsed claim taken over) left behind."""
+        ours = sorted(set(self.app_ids) | set(taken_from))
+        chips = list(self.machine.working_chips)
+        busy = self._busy_cores(chips)
+        foreign = [b for b in busy if b[4] not in ours]
+        if foreign:
+            raise BoardInUse(self._in_use(foreign))
+        self.started = True  # from here on stop() stops this run's app ids
+        stale = [b for b in busy if b[4] in ours]
+        for app_id in ours:
+            self.board.signal(Signal.STOP, app_id)
+        # What a stop frees on SC&MP, freed again chip by chip: a lost or
+        # late stop signal must not leave entries that shadow this run's.
+        self._transact(
+            Request(Command.ALLOC, chip, 0, app_id << 8 | op, 1,
+                    what=f"ALLOC op {int(op)} (free what app {app_id} left)")
+            for chip in chips for app_id in ours
+            for op in (AllocOp.FREE_RTR_BY_APP, AllocOp.FREE_SDRAM_BY_APP))
+        deadline = time.monotonic() + SETTLE_TIMEOUT
+        while stale:
+            stale = [b for b in self._busy_cores(sorted({(x, y) for x, y, *_ in stale}))
+                     if b[4] in ours]
+            if stale and time.monotonic() > deadline:
+                raise BoardInUse(f"{self._where()}: after a stop signal these cores of this "
+                                 f"run's app ids are still busy: {self._cores_text(stale)}; "
+                                 "the board may be in use by another tool with the same "
+                                 "app id")
+            if stale:
+                time.sleep(POLL)
+        self.cleared = sum(b[4] in ours for b in busy)
+
+    @staticmethod
+    def _cores_text(cores) -> str:
+        text = [f"core {core} of chip ({x}, {y}) in {_state_name(s)}"
+                for x, y, core, s, _ in cores[:SHOWN]]
+        more = f" and {len(cores) - SHOWN} more" if len(cores) > SHOWN else ""
+        return ", ".join(text) + more
+
+    def _in_use(self, foreign) -> str:
+        by_app = defaultdict(list)
+        for b in foreign:
+            by_app[b[4]].append(b)
+        host, port = self.board.connection.address
+        apps = "; ".join(f"app id {app}: {len(cores)} core{'s' * (len(cores) > 1)} "
+                         f"({self._cores_text(cores)})" for app, cores in sorted(by_app.items()))
+        ids = ", ".join(str(a) for a in sorted(by_app))
+        return (f"{self._where()} is in use by another application: {apps}; wait for it to "
+                f"finish, or, if nobody is using it, signal stop to app id {ids} "
+                f"(spinnc.host.BoardController('{host}', {port}).stop(APP_ID)) and run again")
 
     # -- loading ------------------------------------------------------------------
 
@@ -232,16 +377,18 @@ class _Run:
             if rec:
                 wanted.append((c.x, c.y, rec, c.app_id, 0))
             wanted.append((c.x, c.y, prov, c.app_id, 0))
-        found = iter(self.board.alloc_sdram_many(wanted))
+        # The data blocks are tagged, and SC&MP lets a tag be held once per app
+        # id: the retry flag makes a resent ALLOC (reply lost) get the same block.
+        found = iter(self.board.alloc_sdram_many(wanted, retry=True))
         for c, (_, rec, _) in zip(cores, sizes):
             data_at = next(found)
             rec_at = next(found) if rec else 0
             self.addresses[c.x, c.y, c.core] = (data_at, rec_at, next(found))
         blocks = [(c.x, c.y, self.addresses[c.x, c.y, c.core][0], c.data) for c in cores]
-        # user0-user2 are consecutive words of the vcpu block: one write per core.
+        # user0-user3 are consecutive words of the vcpu block: one write per core
+        # (user3: the claim's token, so that the end of the run can tell its cores).
         blocks += [(c.x, c.y, scp.vcpu_address(c.core) + scp.VCPU_USER[0],
-                    np.array(self.addresses[c.x, c.y, c.core], dtype="<u4").tobytes())
-                   for c in cores]
+                    np.array(self._users(c), dtype="<u4").tobytes()) for c in cores]
         self.board.write_many(blocks)
 
     def _load_applications(self) -> None:
@@ -281,11 +428,28 @@ class _Run:
     def _count(self, state: int) -> dict[int, int]:
         return {a: self.board.count(a, state, self.ethernet) for a in self.app_ids}
 
+    def _users(self, c) -> tuple[int, int, int, int]:
+        """What this run writes to a core's user0-user3."""
+        return (*self.addresses[c.x, c.y, c.core], self.token)
+
     def _wait_for(self, state: State, limit: float, doing: str) -> None:
         deadline = time.monotonic() + limit
+        check_at = time.monotonic() + OWNERSHIP_CHECK
         while True:
-            if self._count(state) == self.n_cores:
+            if self.claim is not None and self.claim.lost:
+                self.claim.check()  # raises BoardInUse: another client has the board
+            counts = self._count(state)
+            if counts == self.n_cores:
                 return
+            for app_id, n in counts.items():
+                if n > self.n_cores[app_id]:
+                    raise BoardInUse(
+                        f"{self._where()}: {n} cores of app id {app_id} are in {state.name}, "
+                        f"but this run loaded {self.n_cores[app_id]}: another client is "
+                        "running the same app id on the board; run again when it is free")
+            if time.monotonic() > check_at:  # a stop or load by someone else shows here
+                self._check_cores()
+                check_at = time.monotonic() + OWNERSHIP_CHECK
             if any(n for s in FAILED for n in self._count(s).values()):
                 self._raise_failed()
             if time.monotonic() > deadline:
@@ -343,16 +507,58 @@ class _Run:
                                                        self.image.n_steps)
         return recordings, provenance
 
+    def verify(self) -> None:
+        """After the read-back: every core is still this run's, in EXIT with
+        its app id and the user0-user3 words this run wrote, and the claim is
+        still this run's; otherwise another client had the board meanwhile."""
+        self._check_cores(State.EXIT)
+        if self.claim is not None:
+            self.claim.check()
+
+    def _check_cores(self, state: State | None = None) -> None:
+        """Raise BoardInUse unless every core has this run's app id and user
+        words (and is in ``state``, if given)."""
+        cores = self.image.cores
+        blocks = self.board.read_many((c.x, c.y, scp.vcpu_address(c.core), scp.VCPU_SIZE)
+                                      for c in cores)
+        for c, block in zip(cores, blocks):
+            status = parse_vcpu(c.core, block)
+            if (status.app_id, status.user) != (c.app_id, self._users(c)) or \
+                    state is not None and status.state != state:
+                now = getattr(status.state, "name", status.state)
+                by = "" if status.user[3] == self.token else ", loaded by another client"
+                raise BoardInUse(
+                    f"{self._where()}: core {c.core} of chip ({c.x}, {c.y}) ('{c.name}') is no "
+                    f"longer this run's (it is in {now} with app id {status.app_id}{by}): "
+                    "another client used the board during the run; its results are not "
+                    "used: run again when the board is free")
+
     def stop(self) -> None:
         """Signal stop (frees cores, SDRAM and router entries), even after an
-        error; a failure to stop does not hide the error that came first."""
+        error, unless another client has taken the board over (its app ids
+        are its own now); a failure to stop does not hide the error that came
+        first."""
         if not self.started:
             return
+        try:
+            if self.claim is not None:
+                self.claim.check()
+        except BoardInUse:
+            return
+        except ProtocolError:
+            pass
         for app_id in self.app_ids:
             try:
                 self.board.stop(app_id)
             except ProtocolError:
                 pass
+
+
+def _state_name(state: int) -> str:
+    try:
+        return State(state).name
+    except ValueError:
+        return f"state {state}"
 
 
 def _recording_size(image: Image, core) -> int:

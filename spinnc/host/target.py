@@ -41,6 +41,7 @@ class BoardEmulator:
         self.image, self.host, self.port, self.options = image, host, port, options
         self.t = 0
         self._run: BoardRun | None = None
+        self._error: SpinncError | None = None  # why the one run failed
 
     def run(self, n_steps: int | None = None, host=None) -> None:
         """Count ``n_steps`` more ticks (the Image's horizon by default)."""
@@ -52,9 +53,17 @@ class BoardEmulator:
 
     @property
     def board_run(self) -> BoardRun:
-        """The Image's run on the board (loaded, run and read back on first use)."""
+        """The Image's run on the board (loaded, run and read back on first use;
+        if that fails, asking again raises the same error rather than running
+        the Image again)."""
+        if self._error is not None:
+            raise self._error
         if self._run is None:
-            self._run = run_image(self.image, self.host, self.port, **self.options)
+            try:
+                self._run = run_image(self.image, self.host, self.port, **self.options)
+            except SpinncError as error:
+                self._error = error
+                raise
         return self._run
 
     def recordings(self) -> dict[str, np.ndarray]:

@@ -43,3 +43,35 @@ def test_live_host_functions_are_refused_before_anything_is_sent():
     image = compile_network(model, Machine.spinn3(), n_steps=10, seed=0).image
     with pytest.raises(UnsupportedFeature, match="live"):
         BoardEmulator(image, "127.0.0.1", 9)
+
+
+def test_a_failed_run_is_not_repeated_when_asked_again():
+    """A board that never answers costs one run's timeouts, however often the
+    results are asked for (a Simulator asks for recordings and provenance)."""
+    import socket
+
+    from spinnc.errors import ProtocolTimeout
+
+    from ..firmware_sim.images import source_to_recorder
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
+        silent.bind(("127.0.0.1", 0))
+        image = source_to_recorder(np.zeros((1, 1)), {})
+        board = BoardEmulator(image, "127.0.0.1", silent.getsockname()[1], timeout=0.02,
+                              retries=1)
+        board.run(5)
+        with pytest.raises(ProtocolTimeout) as first:
+            board.recordings()
+        silent.settimeout(0)
+        sent = 0
+        while True:  # what the one run sent
+            try:
+                silent.recv(1024)
+                sent += 1
+            except BlockingIOError:
+                break
+        with pytest.raises(ProtocolTimeout) as again:
+            board.provenance()
+        assert again.value is first.value and sent == 2
+        with pytest.raises(BlockingIOError):
+            silent.recv(1024)  # nothing more was sent
