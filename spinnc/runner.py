@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import nengo
 import numpy as np
 
+from .comparison import rms, rms_error
 from .compiler import Compilation
 from .errors import SpinncError
 from .frontend import reference
@@ -46,10 +47,6 @@ class RunResult:
     provenance: object  # the chosen precision's firmware_sim Provenance
     reference: dict = field(default_factory=dict)  # nengo's probe data, for plots
     times: dict = field(default_factory=dict)  # probe label -> the time of each sample
-
-
-def _rms(values) -> float:
-    return float(np.sqrt(np.mean(np.square(values)))) if np.size(values) else 0.0
 
 
 def run_steps(duration: float, dt: float) -> int:
@@ -135,10 +132,6 @@ def run_model(network: nengo.Network, machine: Machine | None = None, duration: 
         expected = reference(network, n_steps * dt, dt=dt, seed=build_seed)
         reference_seconds = time.perf_counter() - start
 
-    def error(mode: str, name: str) -> float:
-        n = len(expected[name])  # as Simulator.compare: the first samples of both
-        return _rms(recorded[mode][name][:n] - expected[name])
-
     image = compiled.image
     sizes = [len(t) for t in image.tables.values()] or [0]
     simulated = n_steps * dt
@@ -159,9 +152,9 @@ def run_model(network: nengo.Network, machine: Machine | None = None, duration: 
                 "overruns": sum(c.overruns for c in provenance.cores),
                 "packets_sent": sum(c.packets_sent for c in provenance.cores),
                 "packets_dropped": sum(r.dropped for r in provenance.routers)},
-        "compare": {name: {"rms_error_fixed": error("fixed", name),
-                           "rms_error_float": error("float", name),
-                           "reference_rms": _rms(expected[name])}
+        "compare": {name: {"rms_error_fixed": rms_error(recorded["fixed"][name], expected[name]),
+                           "rms_error_float": rms_error(recorded["float"][name], expected[name]),
+                           "reference_rms": rms(expected[name])}
                     for name, probe in graph.probes.items()
                     if probe.kind == "value" and name in recorded[precision]},
         "reference": {"wall_seconds": round(reference_seconds, 4)},

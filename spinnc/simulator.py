@@ -40,7 +40,6 @@ as in nengo, and spinnc has no unseeded noise for the seed to change.
 
 from __future__ import annotations
 
-import inspect
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping
@@ -53,6 +52,7 @@ import scipy.signal
 from nengo.exceptions import ReadonlyError, SimulatorClosed, ValidationError
 from nengo.utils.progress import Progress, ProgressTracker
 
+from .comparison import rms, rms_error
 from .compiler import Compilation, compile_network
 from .errors import DoesNotFit, SpinncError
 from .firmware_sim import Emulator
@@ -65,10 +65,6 @@ from .runner import TARGETS, board_machine
 INITIAL_HORIZON = 1000  # steps the first compilation records and plays back
 
 PRECISIONS = ("fixed", "float")
-
-
-class PrecisionNotAvailable(SpinncError, NotImplementedError):
-    """The emulator cannot run the requested arithmetic (``precision``)."""
 
 
 class RerunMismatch(SpinncError):
@@ -92,11 +88,10 @@ class ProbeComparison:
         the simulator was made with ``precision="float"``.
     reference_rms : float
         RMS of the reference itself, the scale ``rms_error`` is small against.
-    float_rms_error : float or None
-        RMS of (float emulation - reference) when the emulator has a float
-        mode; with it, ``rms_error - float_rms_error`` is what quantisation
-        adds, and ``float_rms_error`` what mapping and timing (one tick per
-        hop of a value) add.
+    float_rms_error : float
+        RMS of (float emulation - reference): ``rms_error - float_rms_error``
+        is what quantisation adds, and ``float_rms_error`` what mapping and
+        timing (one tick per hop of a value) add.
     """
 
     name: str
@@ -104,7 +99,7 @@ class ProbeComparison:
     samples: int
     rms_error: float
     reference_rms: float
-    float_rms_error: float | None = None
+    float_rms_error: float
 
     @property
     def relative_error(self) -> float:
@@ -164,8 +159,8 @@ class Simulator:
         one step per compiler stage; ``run``, ``run_steps`` take their own
         ``progress_bar`` (None: this one).
     precision : {"fixed", "float"}
-        The emulator's arithmetic.  ``"float"`` needs an emulator with a float
-        mode; without one :class:`PrecisionNotAvailable` is raised.
+        The emulator's arithmetic: s16.15 as the cores compute, or the same
+        kernels in float64 (to tell quantisation error from mapping and timing).
     placer : str
         Placement algorithm (see :func:`spinnc.mapper.place`).
     strict : bool
@@ -218,10 +213,6 @@ class Simulator:
         if precision not in PRECISIONS:
             raise ValidationError(f"must be one of {PRECISIONS} (got {precision!r})",
                                   attr="precision", obj=self)
-        if precision != "fixed" and "precision" not in inspect.signature(Emulator).parameters:
-            raise PrecisionNotAvailable(
-                f"precision={precision!r}: the emulator has no float mode yet; "
-                "use precision='fixed'")
         if seed is None:
             seed = (network.seed + 1 if network.seed is not None
                     else int(np.random.randint(np.iinfo(np.int32).max)))
@@ -425,10 +416,9 @@ class Simulator:
         Runs :func:`spinnc.frontend.reference` (``nengo.Simulator``, same
         network, dt and seed, so the same parameters) for ``duration`` and
         compares each probe's first samples.  The reference calls the
-        network's host functions too (it is a separate run).  When the
-        emulator has a float mode, a float emulation of the same Image is run
-        as well (calling the host functions again), unless this simulator is
-        the float one.
+        network's host functions too (it is a separate run).  A float
+        emulation of the same Image is run as well (calling the host functions
+        again), unless this simulator is the float one.
 
         Parameters
         ----------
@@ -455,15 +445,9 @@ class Simulator:
         floating = fixed if self.precision == "float" else self.emulate("float", steps).data
         comparisons = {}
         for name, probe in self.compilation.graph.probes.items():
-            n = len(ref[name])
-
-            def error(data, n=n, name=name):
-                return float(np.sqrt(np.mean((np.asarray(data[:n]) - ref[name]) ** 2)))
-
             comparisons[name] = ProbeComparison(
-                name, probe.kind, n, error(fixed[name]),
-                float(np.sqrt(np.mean(ref[name] ** 2))),
-                None if floating is None else error(floating[name]))
+                name, probe.kind, len(ref[name]), rms_error(fixed[name], ref[name]),
+                rms(ref[name]), rms_error(floating[name], ref[name]))
         return comparisons
 
     # -- internals --------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 import dataclasses
 import importlib.metadata
-import inspect
 
 import nengo
 import numpy as np
@@ -11,7 +10,7 @@ from nengo.exceptions import ReadonlyError, SimulatorClosed
 
 import spinnc
 from spinnc import simulator as simulator_module
-from spinnc.firmware_sim import Emulator, TickOverrun
+from spinnc.firmware_sim import TickOverrun
 from spinnc.frontend import nengo_model
 
 STEPS = 300
@@ -239,10 +238,8 @@ def test_compare_reports_errors_against_the_reference():
     assert (a.name, a.kind, a.samples) == ("a", "value", 200)
     assert 0 <= a.rms_error < 0.1 * a.reference_rms
     assert a.relative_error == pytest.approx(a.rms_error / a.reference_rms)
-    if "precision" in inspect.signature(Emulator).parameters:  # the emulator has a float mode
-        assert 0 <= a.float_rms_error < 0.1 * a.reference_rms
-    else:
-        assert a.float_rms_error is None
+    assert 0 <= a.float_rms_error < 0.1 * a.reference_rms
+    assert a.float_rms_error != a.rms_error  # two emulations, not one reported twice
     assert result["b every 5"].samples == 40 and shorter["b every 5"].samples == 20
     assert result["a spikes"].kind == "spikes"
 
@@ -280,15 +277,17 @@ def test_progress_bar_and_precision_options():
         sim.run_steps(3)
     with pytest.raises(nengo.exceptions.ValidationError):
         spinnc.Simulator(net, precision="half", progress_bar=False)
-    try:
-        sim = spinnc.Simulator(net, precision="float", progress_bar=False)
-    except simulator_module.PrecisionNotAvailable as error:
-        assert "precision='fixed'" in str(error)
-        assert isinstance(error, NotImplementedError)
-    else:
-        with sim:
-            sim.run_steps(50)
-            assert sim.data[probes(net)["a"]].shape == (50, 1)
+    with spinnc.Simulator(net, precision="float", progress_bar=False) as sim:
+        sim.run_steps(50)
+        floating = sim.data[probes(net)["a"]]
+        assert floating.shape == (50, 1) and floating.dtype == np.float64
+    with spinnc.Simulator(net, progress_bar=False) as sim:
+        sim.run_steps(50)
+        fixed = sim.data[probes(net)["a"]]
+    # fixed point holds multiples of 2**-15; the float run does not
+    assert np.array_equal(fixed * 2 ** 15, np.round(fixed * 2 ** 15))
+    assert not np.array_equal(floating * 2 ** 15, np.round(floating * 2 ** 15))
+    assert np.abs(fixed - floating).max() < 0.05
 
 
 def test_filtered_spike_probe_every_few_steps_filters_every_step():
