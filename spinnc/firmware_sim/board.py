@@ -808,15 +808,37 @@ class VirtualBoard:
         return self._boot_socket.getsockname() if self._boot_socket else None
 
     def start(self) -> "VirtualBoard":
-        """Bind the sockets and serve in a daemon thread."""
-        self._scp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._scp.bind((self.host, self.port))
+        """Bind the sockets and serve in a daemon thread.
+
+        Raises
+        ------
+        SpinncError
+            If a port is out of range or cannot be bound (in use, or ``host``
+            is not an address of this computer).
+        """
+        self._scp = self._bind(self.port, "SCP")
         if self.boot_port is not None:
-            self._boot_socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            self._boot_socket.bind((self.host, self.boot_port))
+            try:
+                self._boot_socket = self._bind(self.boot_port, "boot")
+            except SpinncError:
+                self._scp.close()
+                self._scp = None
+                raise
         self._thread = threading.Thread(target=self._serve, daemon=True, name="virtual-board")
         self._thread.start()
         return self
+
+    def _bind(self, port, what: str) -> socket.socket:
+        port = check_port(port, f"the {what} port", allow_any=True)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            sock.bind((self.host, port))
+        except OSError as error:  # in use, or not an address of this computer
+            sock.close()
+            reason = error.strerror or str(error)
+            raise SpinncError(f"cannot serve {what} on {self.host}:{port}: {reason}; choose "
+                              f"another port (0 picks a free one) or host") from None
+        return sock
 
     def close(self) -> None:
         for run in self._runs:  # emulations end with the board
@@ -890,17 +912,66 @@ def serve(machine: Machine | None = None, host: str = "127.0.0.1", port: int = S
                         memory_limit, clock).start()
 
 
+def check_port(port, what: str = "port", allow_any: bool = False) -> int:
+    """``port`` as a UDP port number (0, any free port, only with ``allow_any``).
+
+    Raises
+    ------
+    SpinncError
+        Naming ``what`` and the value, if it is not a whole number in range.
+    """
+    low = 0 if allow_any else 1
+    try:
+        number = int(str(port).strip())
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= 65535:
+        raise SpinncError(f"{what} {port!r}: give a UDP port number from {low} to 65535".strip()
+                          + (" (0 picks a free one)" if allow_any else ""))
+    return number
+
+
+def check_fraction(value, what: str) -> float:
+    """``value`` as a fraction of datagrams, 0 to 1.
+
+    Raises
+    ------
+    SpinncError
+        Naming ``what`` and the value otherwise (NaN included).
+    """
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        number = None
+    if number is None or not 0.0 <= number <= 1.0:  # False for NaN too
+        raise SpinncError(f"{what} {value!r}: give a fraction of datagrams from 0 to 1".strip())
+    return number
+
+
+def _argument(check, *args):
+    """An argparse ``type`` from a check above: its message as argparse's."""
+    def convert(text):
+        try:
+            return check(text, *args)
+        except SpinncError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+    convert.__name__ = check.__name__
+    return convert
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``spinnc board serve``."""
+    """The options of ``spinnc board serve`` (each checked as it is parsed)."""
     parser.add_argument("--machine", default="spinn5",
                         help="spinn3, spinn5, N-boards, WxH[-torus] or a machine JSON file")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to bind (default 127.0.0.1: this computer only)")
-    parser.add_argument("--port", type=int, default=SCP_PORT, help="SCP UDP port")
-    parser.add_argument("--boot-port", type=int, default=BOOT_PORT, help="boot UDP port")
+    parser.add_argument("--port", type=_argument(check_port, "", True), default=SCP_PORT,
+                        help="SCP UDP port (0: any free port)")
+    parser.add_argument("--boot-port", type=_argument(check_port, "", True),
+                        default=BOOT_PORT, help="boot UDP port (0: any free port)")
     for name in ("loss", "duplicate", "delay", "reorder"):
-        parser.add_argument(f"--{name}", type=float, default=0.0,
-                            help=f"fraction of datagrams to {name} (0-1)")
+        parser.add_argument(f"--{name}", type=_argument(check_fraction, ""),
+                            default=0.0, help=f"fraction of datagrams to {name} (0-1)")
     parser.add_argument("--seed", type=int, default=None, help="seed of the faults")
     parser.add_argument("--booted", action="store_true",
                         help="start booted instead of waiting for boot packets")
@@ -908,11 +979,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def serve_forever(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     """``spinnc board serve``: serve until interrupted (or ``stop`` is set);
-    0 on a clean stop.  ``args`` holds the options of :func:`add_arguments`."""
-    machine = Machine.from_spec(getattr(args, "machine", None) or "spinn5")
-    board = serve(machine, getattr(args, "host", "127.0.0.1"),
-                  getattr(args, "port", SCP_PORT), getattr(args, "boot_port", BOOT_PORT),
-                  args.loss, args.duplicate, args.delay, args.reorder,
+    0 on a clean stop.  ``args`` holds the options of :func:`add_arguments`.
+
+    Raises
+    ------
+    SpinncError
+        For a machine, port or fault fraction that cannot be served, or a
+        port that cannot be bound.
+    """
+    spec = getattr(args, "machine", None) or "spinn5"
+    try:
+        machine = Machine.from_spec(spec)
+    except (ValueError, KeyError, TypeError, OSError) as error:
+        raise SpinncError(f"--machine {spec}: {error}") from None
+    port = check_port(getattr(args, "port", SCP_PORT), "--port", allow_any=True)
+    boot_port = getattr(args, "boot_port", BOOT_PORT)
+    if boot_port is not None:
+        boot_port = check_port(boot_port, "--boot-port", allow_any=True)
+    faults = [check_fraction(getattr(args, name, 0.0), f"--{name}")
+              for name in ("loss", "duplicate", "delay", "reorder")]
+    board = serve(machine, getattr(args, "host", "127.0.0.1"), port, boot_port, *faults,
                   getattr(args, "seed", None), args.booted)
     host, port = board.address
     state = ("booted" if board.booted or board.boot_address is None

@@ -36,8 +36,10 @@ class Faults:
     def __post_init__(self):
         for name in ("loss", "duplicate", "delay", "reorder"):
             value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
+            if not 0.0 <= value <= 1.0:  # NaN fails this too
                 raise ValueError(f"fault fraction {name}={value} must be between 0 and 1")
+        if not self.max_delay >= 0.0:
+            raise ValueError(f"max_delay={self.max_delay} must be at least 0 seconds")
 
     @property
     def any(self) -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ProtocolError, ProtocolTimeout
+from ..errors import ProtocolError, ProtocolTimeout, SpinncError
 from . import scp
 from .connection import SCPConnection
 from .controller import BoardController, Version
@@ -71,6 +71,42 @@ def boot_packets(image: bytes, hw_ver: int = 5) -> list[bytes]:
     return packets
 
 
+def read_image(image: str | Path | bytes | None) -> bytes:
+    """The boot image's bytes (a 32 KiB placeholder when ``image`` is None).
+
+    Raises
+    ------
+    SpinncError
+        If the file is missing, unreadable or not 512 bytes to 32 KiB (checked
+        before reading it, so a huge file is not read).
+    """
+    if image is None:
+        return bytes(scp.BOOT_IMAGE_MAX)
+    if isinstance(image, (bytes, bytearray)):
+        return bytes(image)
+    path = Path(image)
+    low, high = scp.BOOT_VALUES.stop, scp.BOOT_IMAGE_MAX
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise SpinncError(f"boot image {path}: is a directory; give SC&MP's scamp.boot")
+        if not low <= size <= high:
+            raise SpinncError(f"boot image {path} has {size:,} bytes: SC&MP's scamp.boot has "
+                              f"{low} to {high:,}; is it the right file?")
+        with path.open("rb") as file:
+            data = file.read(high + 1)
+    except FileNotFoundError:
+        raise SpinncError(f"boot image {path}: no such file; give the path of SC&MP's "
+                          "scamp.boot") from None
+    except OSError as error:
+        raise SpinncError(f"boot image {path}: cannot read it: "
+                          f"{error.strerror or error}") from None
+    if not low <= len(data) <= high:  # it changed while we looked
+        raise SpinncError(f"boot image {path} has {len(data):,} bytes: SC&MP's scamp.boot "
+                          f"has {low} to {high:,}")
+    return data
+
+
 def boot(host: str, image: str | Path | bytes | None = None, *, boot_port: int = scp.BOOT_PORT,
          port: int = scp.SCP_PORT, hw_ver: int = 5, packet_delay: float = PACKET_DELAY,
          wait: float = 10.0, poll: float = 0.1) -> BootResult:
@@ -96,18 +132,27 @@ def boot(host: str, image: str | Path | bytes | None = None, *, boot_port: int =
 
     Raises
     ------
+    SpinncError
+        If ``image`` is missing, unreadable or not the size of a boot image,
+        a port is not 1-65535, or ``host`` cannot be resolved.
     ProtocolTimeout
         If the board is not booted ``wait`` seconds after the image was sent.
     """
     start = time.monotonic()
-    if image is None:
-        data = bytes(scp.BOOT_IMAGE_MAX)
-    elif isinstance(image, (bytes, bytearray)):
-        data = bytes(image)
-    else:
-        data = Path(image).read_bytes()
-    packets = boot_packets(data, hw_ver)
-    address = (socket.gethostbyname(host), boot_port)
+    for what, number in (("boot port", boot_port), ("SCP port", port)):
+        if isinstance(number, bool) or not isinstance(number, int) or \
+                not 1 <= number <= 65535:
+            raise SpinncError(f"{what} {number!r}: give a UDP port number from 1 to 65535")
+    data = read_image(image)
+    try:
+        packets = boot_packets(data, hw_ver)
+    except ValueError as error:
+        raise SpinncError(f"boot image: {error}") from None
+    try:
+        address = (socket.gethostbyname(host), boot_port)
+    except OSError as error:  # socket.gaierror: no such host
+        raise SpinncError(f"cannot find the board {host!r}: {error.strerror or error}; give "
+                          "its host name or IP address") from None
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         for i, packet in enumerate(packets):
             sock.sendto(packet, address)

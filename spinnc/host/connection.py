@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..errors import ProtocolTimeout, SCPError
+from ..errors import ProtocolError, ProtocolTimeout, SCPError
 from . import scp
 from .scp import ETHERNET_CHIP, Command, ReturnCode
 
@@ -137,8 +137,17 @@ class SCPConnection:
     def __post_init__(self):
         if not 1 <= self.window <= WINDOW:
             raise ValueError(f"window must be 1 to {WINDOW} requests, not {self.window}")
+        if isinstance(self.port, bool) or not isinstance(self.port, int) or \
+                not 1 <= self.port <= 65535:
+            raise ProtocolError(f"port {self.port!r} of the board at {self.host}: give a UDP "
+                                "port number from 1 to 65535")
         # Replies must come from where the requests went: compare resolved addresses.
-        self.address = (socket.gethostbyname(self.host), self.port)
+        try:
+            self.address = (socket.gethostbyname(self.host), self.port)
+        except OSError as error:  # socket.gaierror: no such host
+            raise ProtocolError(f"cannot find the board {self.host!r}: "
+                                f"{error.strerror or error}; give its host name or IP "
+                                "address") from None
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._socket.bind(("", 0))
         self._seq = 0
