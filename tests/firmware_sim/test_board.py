@@ -442,3 +442,12 @@ def test_serve_forever_serves_until_stopped(capsys):
     stop.set()
     thread.join(5)
     assert not thread.is_alive() and "stopped" in capsys.readouterr().out
+
+
+def test_the_system_variables_clock_follows_the_boards_clock():
+    now = [1_234_567.9]
+    raw = Raw(VirtualBoard(Machine.spinn3(), booted=True, clock=lambda: now[0]))
+    unix_time = SV_BASE + 0x1C
+    assert struct.unpack("<I", raw.ok(Command.READ, unix_time, 4, 2).data)[0] == 1_234_567
+    now[0] += 61
+    assert struct.unpack("<I", raw.ok(Command.READ, unix_time, 4, 2).data)[0] == 1_234_628
