@@ -11,19 +11,33 @@ Saved as a directory, so that compiling and running can be separate steps::
     image.json          format, version, machine, dt, steps, cores, probes
     cores/X_Y_P.bin     each core's region data
     routing_tables.bin  every chip's table (the HPSR 2016 table format)
+
+:meth:`Image.load` checks the manifest against itself, the machine and the
+cores' data, and :meth:`Image.check` (which the emulator calls too) the
+Image against its data: every core on a working core of the machine, once;
+each core's SYSTEM region with the Image's application, ``dt`` and
+``n_steps`` (what the cores run and size their recordings for); every probe
+on one of the Image's cores.  A disagreement is an
+:class:`~spinnc.errors.ImageError` naming the field, the value and what to do.
 """
 
 import json
-from dataclasses import asdict, dataclass, field
+import math
+from dataclasses import asdict, dataclass, field, fields
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
 
+from .errors import ImageError, SpinncError
 from .machine import Machine
+from .regions import APPLICATION_CODES, Region, unpack_regions
 
 FORMAT = "spinnc-image"
 VERSION = 1
 APP_ID = 16  # the application id the cores are loaded with (SC&MP allows 16-255 for users)
+PROBE_KINDS = ("value", "spikes", "voltage")
+_RECOMPILE = "compile the model again"
 
 
 @dataclass
@@ -70,6 +84,64 @@ class Image:
                 return c
         raise KeyError(f"no application on core {core} of chip ({x}, {y})")
 
+    def check(self) -> None:
+        """Check that the Image agrees with its machine and its cores' data.
+
+        Raises
+        ------
+        ImageError
+            If ``n_steps`` or ``dt`` is not a positive number, a core is not on
+            a working application core of the machine (or two share one), a
+            core's SYSTEM region disagrees with the Image's application,
+            ``dt`` or ``n_steps``, a routing table is for a chip the machine
+            does not have, or a probe records on a core the Image does not load.
+        """
+        _integer("n_steps", self.n_steps, 1)
+        if isinstance(self.dt, bool) or not isinstance(self.dt, Real) \
+                or not math.isfinite(self.dt) or self.dt <= 0:
+            raise ImageError(f"dt is {self.dt!r}; it must be a positive number of seconds: "
+                             f"{_RECOMPILE}")
+        timestep_us = round(self.dt * 1e6)
+        seen = set()
+        for c in self.cores:
+            where = f"core {c.core} of chip ({c.x}, {c.y}) ('{c.name}')"
+            if (c.x, c.y, c.core) in seen:
+                raise ImageError(f"{where} is loaded twice: {_RECOMPILE}")
+            seen.add((c.x, c.y, c.core))
+            if c.core not in self.machine.cores(c.x, c.y):
+                state = ("not a working application core" if self.machine.is_alive(c.x, c.y)
+                         else "on a chip that is dead" if self.machine.exists(c.x, c.y)
+                         else "on a chip that does not exist")
+                raise ImageError(f"{where} is {state} in the Image's {self.machine}: "
+                                 f"{_RECOMPILE} for this machine")
+            system = _system(c)
+            if system["application"] != APPLICATION_CODES.get(c.application):
+                names = {code: name for name, code in APPLICATION_CODES.items()}
+                raise ImageError(
+                    f"{where} is loaded with '{c.application}' but its data's SYSTEM region "
+                    f"says application {system['application']} "
+                    f"({names.get(system['application'], 'unknown')!r}): {_RECOMPILE}")
+            for name, found, expected in (("timestep_us", system["timestep_us"], timestep_us),
+                                          ("n_steps", system["n_steps"], self.n_steps)):
+                if found != expected:
+                    raise ImageError(
+                        f"{where}: its data's SYSTEM region has {name} {found} but the Image "
+                        f"says {name} {expected} (dt {self.dt:g} s, n_steps {self.n_steps}): "
+                        f"the manifest and the data disagree; {_RECOMPILE}")
+            if c.application in ("host_in", "host_out") and c.name not in self.host_functions:
+                raise ImageError(f"{where} runs '{c.application}' for host function "
+                                 f"'{c.name}', which host_functions does not list "
+                                 f"({sorted(self.host_functions)}): {_RECOMPILE}")
+        for chip in self.tables:
+            if not self.machine.exists(*chip):
+                raise ImageError(f"routing table of chip {tuple(chip)}: the Image's "
+                                 f"{self.machine} has no such chip: {_RECOMPILE}")
+        for name, probe in self.probes.items():
+            for x, y, core, *_ in probe.cores:
+                if (x, y, core) not in seen:
+                    raise ImageError(f"probe '{name}' records on core {core} of chip ({x}, "
+                                     f"{y}), which the Image does not load: {_RECOMPILE}")
+
     def save(self, directory) -> Path:
         """Write the image as a directory (created if needed)."""
         from .router.files import write_tables
@@ -94,28 +166,159 @@ class Image:
 
     @classmethod
     def load(cls, directory) -> "Image":
-        """Read an image directory; ValueError if it is not one this spinnc reads."""
+        """Read an image directory and check it (:meth:`check`).
+
+        Raises
+        ------
+        ImageError
+            If it is not an image this spinnc reads, a file is missing or
+            broken, a manifest field is missing or of the wrong type, or the
+            manifest disagrees with the machine or the cores' data; the
+            message names the file or the field and its value.
+        """
         from .router.files import read_tables
 
         directory = Path(directory)
         manifest_path = directory / "image.json"
         if not manifest_path.is_file():
-            raise ValueError(f"{directory}: not a spinnc image (no image.json)")
+            raise ImageError(f"{directory}: not a spinnc image (no image.json)")
         try:
             manifest = json.loads(manifest_path.read_text())
+        except (OSError, UnicodeDecodeError) as error:
+            raise ImageError(f"{manifest_path}: cannot be read ({error})") from None
         except json.JSONDecodeError as error:
-            raise ValueError(f"{manifest_path}: broken ({error})") from None
+            raise ImageError(f"{manifest_path}: broken JSON: {error.msg} at line "
+                             f"{error.lineno} column {error.colno}") from None
+        if not isinstance(manifest, dict):
+            raise ImageError(f"{manifest_path}: not a spinnc image (a JSON object)")
         if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
-            raise ValueError(
+            raise ImageError(
                 f"{directory}: image format {manifest.get('format')!r} version "
                 f"{manifest.get('version')!r}; this spinnc reads {FORMAT!r} version {VERSION}: "
-                "compile the model again")
-        cores = [CoreImage(c["x"], c["y"], c["core"], c["application"], c["name"],
-                           (directory / c["data"]).read_bytes(), c["app_id"])
-                 for c in manifest["cores"]]
-        probes = {name: ProbeImage(**{**p, "cores": [tuple(c) for c in p["cores"]]})
-                  for name, p in manifest["probes"].items()}
-        tables = {tuple(chip): np.asarray(t)
-                  for chip, t in read_tables(directory / "routing_tables.bin").items()}
-        return cls(Machine.from_dict(manifest["machine"]), manifest["dt"], manifest["n_steps"],
-                   cores, tables, probes, manifest.get("host_functions", {}))
+                f"{_RECOMPILE}")
+        try:
+            image = cls._from_manifest(manifest, directory, read_tables)
+            image.check()
+        except ImageError as error:
+            raise ImageError(f"{manifest_path}: {error}") from None
+        return image
+
+    @classmethod
+    def _from_manifest(cls, manifest: dict, directory: Path, read_tables) -> "Image":
+        for key in ("machine", "dt", "n_steps", "cores", "probes"):
+            if key not in manifest:
+                raise ImageError(f"the manifest has no {key!r}: {_RECOMPILE}")
+        try:
+            machine = Machine.from_dict(manifest["machine"])
+        except SpinncError as error:
+            raise ImageError(f"machine: {error}") from None
+        n_steps = _integer("n_steps", manifest["n_steps"], 1)
+        cores = [_core(i, c, directory) for i, c in enumerate(_listed("cores",
+                                                                      manifest["cores"]))]
+        probes = manifest["probes"]
+        if not isinstance(probes, dict):
+            raise ImageError(f"probes is {type(probes).__name__}, not an object of probes "
+                             f"by name: {_RECOMPILE}")
+        host_functions = manifest.get("host_functions", {})
+        if not isinstance(host_functions, dict) or not all(
+                isinstance(h, dict) and set(h) == {"size_in", "size_out"}
+                and all(isinstance(v, Integral) and not isinstance(v, bool) and v >= 0
+                        for v in h.values()) for h in host_functions.values()):
+            raise ImageError(f"host_functions must map names to {{'size_in': n, "
+                             f"'size_out': n}}, not {host_functions!r}: {_RECOMPILE}")
+        tables_path = directory / "routing_tables.bin"
+        try:
+            tables = {tuple(chip): np.asarray(t) for chip, t in read_tables(tables_path).items()}
+        except (OSError, ValueError) as error:
+            raise ImageError(f"{tables_path}: cannot be read ({error}): {_RECOMPILE}") from None
+        return cls(machine, manifest["dt"], n_steps, cores, tables,
+                   {name: _probe(name, p) for name, p in probes.items()}, host_functions)
+
+
+# -- reading a manifest ---------------------------------------------------------------------
+
+
+def _integer(name: str, value, low: int) -> int:
+    """An integer (not a bool, not a float such as 1e12) of at least ``low``."""
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise ImageError(f"{name} is {value!r}; it must be an integer: {_RECOMPILE}")
+    if value < low:
+        raise ImageError(f"{name} is {value}; it must be at least {low}: {_RECOMPILE}")
+    return int(value)
+
+
+def _listed(name: str, value) -> list:
+    if not isinstance(value, list):
+        raise ImageError(f"{name} is {type(value).__name__}, not a list: {_RECOMPILE}")
+    return value
+
+
+def _core(index: int, entry, directory: Path) -> CoreImage:
+    """A core of the manifest, its data read from its file."""
+    where = f"cores[{index}]"
+    if not isinstance(entry, dict):
+        raise ImageError(f"{where} is {entry!r}, not an object: {_RECOMPILE}")
+    wanted = {f.name: f for f in fields(CoreImage)}
+    missing = sorted(set(wanted) - set(entry))
+    if missing:
+        raise ImageError(f"{where} has no {missing}: {_RECOMPILE}")
+    values = {}
+    for name in ("x", "y", "core"):
+        values[name] = _integer(f"{where}.{name}", entry[name], 0)
+    values["app_id"] = _integer(f"{where}.app_id", entry["app_id"], 0)
+    for name in ("application", "name", "data"):
+        if not isinstance(entry[name], str):
+            raise ImageError(f"{where}.{name} is {entry[name]!r}, not a string: {_RECOMPILE}")
+    if entry["application"] not in APPLICATION_CODES:
+        raise ImageError(f"{where}.application is {entry['application']!r}; spinnc's "
+                         f"applications are {sorted(APPLICATION_CODES)}: {_RECOMPILE}")
+    path = directory / entry["data"]
+    # A manifest only names files of its own directory.
+    if not path.resolve().is_relative_to(directory.resolve()):
+        raise ImageError(f"{where}.data {entry['data']!r} is outside the image directory: "
+                         f"{_RECOMPILE}")
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ImageError(f"{where}.data: {path} cannot be read ({error.strerror}): "
+                         f"{_RECOMPILE}") from None
+    return CoreImage(values["x"], values["y"], values["core"], entry["application"],
+                     entry["name"], data, values["app_id"])
+
+
+def _probe(name: str, entry) -> ProbeImage:
+    """A probe of the manifest, its fields checked."""
+    where = f"probes[{name!r}]"
+    if not isinstance(entry, dict) or set(entry) != {f.name for f in fields(ProbeImage)}:
+        raise ImageError(f"{where} must have the fields "
+                         f"{sorted(f.name for f in fields(ProbeImage))}: {_RECOMPILE}")
+    if not isinstance(entry["name"], str):
+        raise ImageError(f"{where}.name is {entry['name']!r}, not a string: {_RECOMPILE}")
+    if entry["kind"] not in PROBE_KINDS:
+        raise ImageError(f"{where}.kind is {entry['kind']!r}, not one of {PROBE_KINDS}: "
+                         f"{_RECOMPILE}")
+    size = _integer(f"{where}.size", entry["size"], 0)
+    every = _integer(f"{where}.sample_every", entry["sample_every"], 1)
+    cores = []
+    for i, c in enumerate(_listed(f"{where}.cores", entry["cores"])):
+        if not isinstance(c, list) or len(c) != 6:
+            raise ImageError(f"{where}.cores[{i}] is {c!r}, not [x, y, core, member, first, "
+                             f"count]: {_RECOMPILE}")
+        cores.append(tuple(_integer(f"{where}.cores[{i}]", v, 0) for v in c))
+    neurons = entry["neurons"]
+    if neurons is not None:
+        neurons = [_integer(f"{where}.neurons", n, 0) for n in _listed(f"{where}.neurons",
+                                                                        neurons)]
+    return ProbeImage(entry["name"], entry["kind"], size, every, cores, neurons)
+
+
+def _system(c: CoreImage) -> dict:
+    """A core's SYSTEM region header; ImageError naming the core if it has none."""
+    where = f"core {c.core} of chip ({c.x}, {c.y}) ('{c.name}')"
+    try:
+        system = unpack_regions(c.data).get(Region.SYSTEM)
+        if system is None:
+            raise ValueError("its data has no SYSTEM region")
+        return Region.LAYOUTS[Region.SYSTEM].unpack(system)[0]
+    except ValueError as error:
+        raise ImageError(f"{where}: {error}: {_RECOMPILE}") from None

@@ -37,7 +37,7 @@ import numpy as np
 from .. import costs, recording
 from ..errors import ImageError, SpinncError
 from ..image import Image
-from ..regions import APPLICATION_CODES, Region, read_regions
+from ..regions import Region, read_regions
 from .kernels import (EnsembleKernel, FilterBank, Member, MemberInputs, PlaybackKernel,
                       Recorder, arithmetic)
 from .packets import Fabric, RouterCounts
@@ -92,10 +92,14 @@ class Emulator:
     ------
     ValueError
         If ``precision`` is neither.
+    ImageError
+        If the Image disagrees with its machine or its cores' data
+        (:meth:`Image.check`).
     """
 
     def __init__(self, image: Image, strict: bool = False, precision: str = "fixed"):
         self.arith = arithmetic(precision, image.dt)  # first: a bad precision fails fast
+        image.check()
         self.precision = precision
         self.image, self.machine, self.strict = image, image.machine, strict
         self.dt = image.dt
@@ -120,11 +124,7 @@ class Emulator:
             regions = read_regions(image_core.data)
         except ValueError as error:
             raise ImageError(f"{where} ('{image_core.name}'): {error}") from None
-        system = regions.get(Region.SYSTEM, ({}, {}))[0]
-        if system.get("application") != APPLICATION_CODES.get(image_core.application):
-            raise ImageError(f"{where} ('{image_core.name}') is loaded with "
-                             f"'{image_core.application}' but its data says application "
-                             f"{system.get('application')}")
+        # Image.check has matched its SYSTEM region with the Image.
         return Core(index, image_core.x, image_core.y, image_core.core, image_core.name,
                     image_core.application, regions)
 
@@ -305,8 +305,22 @@ class Emulator:
 
         ``host(name, t, x) -> y`` computes the image's host functions each
         tick (see the module docstring for when its values enter).
+
+        Raises
+        ------
+        ImageError
+            If the ticks run would pass the Image's ``n_steps``: its cores
+            play back and record for that many ticks only, as a board's do.
         """
-        n_steps = self.image.n_steps if n_steps is None else n_steps
+        n_steps = self.image.n_steps - self.t if n_steps is None else n_steps
+        if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) \
+                or n_steps < 0:
+            raise ImageError(f"run({n_steps!r}): the number of ticks must be an integer "
+                             "of at least 0")
+        if self.t + n_steps > self.image.n_steps:
+            raise ImageError(f"the Image was compiled for {self.image.n_steps} ticks; "
+                             f"{self.t} have run and {n_steps} more were asked for: compile "
+                             f"with n_steps of at least {self.t + n_steps}")
         if self.image.host_functions and host is None:
             raise SpinncError(f"the image has host functions "
                               f"{sorted(self.image.host_functions)}: pass run(host=...)")

@@ -9,10 +9,11 @@ import pytest
 
 from spinnc.compiler import compile_network
 from spinnc.demo import demo_model
-from spinnc.errors import SpinncError
+from spinnc.errors import ImageError, SpinncError
 from spinnc.firmware_sim import Emulator, TickOverrun
 from spinnc.frontend import reference
 from spinnc.machine import Machine
+from tests.firmware_sim.images import KEY, core_route, source_to_recorder, table
 
 STEPS = 1000
 
@@ -225,3 +226,22 @@ def test_probes_on_some_neurons_take_just_those():
     assert got["some"].shape == (200, 7) and got["three voltages"].shape == (200, 3)
     np.testing.assert_array_equal(got["some"], got["all"][:, 5:12])
     np.testing.assert_array_equal(got["three voltages"], got["all voltages"][:, [1, 3, 20]])
+
+
+def test_runs_past_the_compiled_ticks_are_refused():
+    # The cores play back and size their recordings for n_steps ticks, as on a
+    # board; running on would record into memory the Image never allocated.
+    image = source_to_recorder([[0.5]], {(0, 0): table((KEY, 0xFFFFFFFF, core_route(2)))},
+                               n_steps=5)
+    emulator = Emulator(image)
+    emulator.run(3)
+    with pytest.raises(ImageError, match="compiled for 5 ticks; 3 have run and 4 more"):
+        emulator.run(4)
+    assert emulator.t == 3  # nothing ran
+    emulator.run()  # the rest of the compiled ticks
+    assert emulator.t == 5
+    with pytest.raises(ImageError, match="compiled for 5 ticks; 5 have run and 1 more"):
+        emulator.run(1)
+    for bad in (-1, 1.5, 10 ** 12):
+        with pytest.raises(ImageError, match="ticks"):
+            Emulator(image).run(bad)
