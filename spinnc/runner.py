@@ -34,9 +34,7 @@ from .errors import SpinncError
 from .frontend import reference
 from .host.scp import SCP_PORT
 from .machine import Machine
-
-TARGETS = ("emulator", "board")
-
+from .simulator import TARGETS, Simulator, board_machine
 
 @dataclass
 class RunResult:
@@ -84,8 +82,6 @@ def run_model(network: nengo.Network, machine: Machine | None = None, duration: 
     ``progress``, if given (a :class:`spinnc.progress.Progress`), hears each
     stage's name and time as it finishes and shows a bar for long runs.
     """
-    from .simulator import Simulator  # the Simulator imports this module's helpers
-
     n_steps = run_steps(duration, dt)
     if target not in TARGETS:
         raise ValueError(f"target {target!r}: spinnc runs on {' or '.join(TARGETS)}")
@@ -179,11 +175,3 @@ def _run(sim, n_steps: int, bar=None) -> None:
             bar.update(min(done + chunk, n_steps))
     if bar is not None:
         bar.close()
-
-
-def board_machine(host: str, port: int) -> Machine:
-    """The machine the board at ``host:port`` reports (chips, cores, dead parts)."""
-    from .host import BoardController, discover
-
-    with BoardController(host, port) as board:
-        return discover(board)

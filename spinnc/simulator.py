@@ -60,7 +60,9 @@ from .frontend import reference
 from .host.scp import SCP_PORT
 from .host.target import BoardEmulator
 from .machine import Machine
-from .runner import TARGETS, board_machine
+
+#: Where a Simulator (and ``spinnc run``) runs the Image.
+TARGETS = ("emulator", "board")
 
 INITIAL_HORIZON = 1000  # steps the first compilation records and plays back
 
@@ -633,6 +635,14 @@ class Simulator:
         if probe.kind == "spikes":  # nengo's spike output is amplitude / dt
             raw = raw * self.compilation.graph.populations[probe.target].amplitude
         return _lowpass(raw, probe.synapse, self.dt)
+
+
+def board_machine(host: str, port: int) -> Machine:
+    """The machine the board at ``host:port`` reports (chips, cores, dead parts)."""
+    from .host import BoardController, discover
+
+    with BoardController(host, port) as board:
+        return discover(board)
 
 
 def _filtered(values: np.ndarray, synapse, dt: float) -> np.ndarray:
