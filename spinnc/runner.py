@@ -17,7 +17,8 @@ The run summary (``RunResult.summary``, written by ``spinnc run --json``)::
                (value probes: decoded values and node outputs)
     reference: wall_seconds (nengo's run of the same network and seed)
     board:     (target board only) host, port, retries, timeouts, datagrams,
-               load_seconds, run_seconds, read_seconds
+               load_seconds, run_seconds, read_seconds, retry_codes, ignored,
+               max_tries, tries_allowed, cleared (spinnc.host.RunStats)
 """
 
 import math
@@ -156,12 +157,7 @@ def run_model(network: nengo.Network, machine: Machine | None = None, duration: 
         "reference": {"wall_seconds": round(reference_seconds, 4)},
     }
     if board is not None:
-        stats = board.stats
-        summary["board"] = {"host": host, "port": port, "retries": stats.retries,
-                            "timeouts": stats.timeouts, "datagrams": stats.datagrams,
-                            "load_seconds": round(stats.load_seconds, 4),
-                            "run_seconds": round(stats.run_seconds, 4),
-                            "read_seconds": round(stats.read_seconds, 4)}
+        summary["board"] = {"host": host, "port": port, **board.stats.summary()}
     return RunResult(compiled, recorded[precision], trange, summary, provenance, expected,
                      times)
 

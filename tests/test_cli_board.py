@@ -35,6 +35,7 @@ def test_run_on_the_board_records_what_the_emulator_records(board, tmp_path, cap
     summary = json.loads((out / "summary.json").read_text())
     assert summary["run"]["target"] == "board"
     assert summary["board"]["retries"] == 0 and summary["board"]["datagrams"] > 0
+    assert summary["board"]["max_tries"] == 1 <= summary["board"]["tries_allowed"]
     # The same model compiled the same way and emulated here: identical samples.
     model = load_model(CHANNEL)
     with Simulator(model, seed=1, machine=Machine.spinn5(), placer="hilbert", horizon=200,
