@@ -4,18 +4,42 @@ The emulator (:meth:`spinnc.firmware_sim.Emulator.recordings`) and the host
 reading a board both go through these functions, so the two paths give the
 same arrays, bit for bit.
 
-A core's **recording buffer** (its vcpu ``user1`` points at it)::
+A core's **recording buffer** (its vcpu ``user1`` points at it), little-endian
+32-bit words::
 
     u32 ticks             ticks the core ran (and recorded)
+    u32 count             how many recordings follow (len(core_recordings))
+    u32 crc[count]        CRC-32 of each recording's recorded rows
     then each of its recordings, one after the other, in the order of
-    :func:`core_recordings`: ticks // every rows of
+    :func:`core_recordings`, each with room for the Image's n_steps //
+    every rows, of which the first ticks // every are recorded:
         value, voltage:   one little-endian word per dimension or neuron
                           (s16.15 int32; float64 in the emulator's float mode)
         spikes:           a bit per neuron, little-endian bit order within
                           little-endian 32-bit words (costs.spike_words)
 
-:func:`recording_size` is the buffer's size for the Image's ``n_steps``; a
-core with nothing to record needs no buffer (size 0).
+Each recording starts at an offset fixed by ``n_steps``, not by the ticks run,
+because a core writes its rows there as it runs; rows not yet recorded are
+left as they are (zeros in the emulator's buffers).  :func:`recording_size`
+is the buffer's size; a core with nothing to record needs no buffer (size 0).
+
+The checksum is CRC-32 as zlib computes it (IEEE 802.3 polynomial,
+reflected, initial value and final xor 0xFFFFFFFF; ``zlib.crc32``) over the
+bytes of the recorded rows of one recording.  One per recording, because a
+core appends rows to each of its recordings in turn and so can update each
+checksum as it writes a row (a running CRC needs only its last value); the
+firmware does it with a 256-word table in DTCM, four lookups per recorded
+word.  CRC-32 rather than the cheaper Fletcher-32: Fletcher's sums are mod
+65535, so a halfword 0x0000 and 0xFFFF are the same to it, and recorded data
+is full of both (no spikes and 32 spikes in a word, a value of 0 and of -1
+LSB): a word of spike bits or a small negative value flipped to zeros, or
+SDRAM filled with ones, would pass.  CRC-32 catches every error burst up to
+32 bits and every odd number of flipped bits.
+
+Reading a buffer back (:func:`unpack_recordings`) checks it against the
+Image before it returns anything: its size, its tick count (not 0, and the
+ticks the Image ran), its recording count and every checksum; a
+disagreement is a :class:`~spinnc.errors.RecordingError` naming the core.
 
 A core's **provenance block** (vcpu ``user2``) is :data:`PROVENANCE_BYTES`
 bytes: u32 max cycles in a tick, overruns, packets sent, packets received.
@@ -25,17 +49,19 @@ A chip's **router diagnostic counters** (16 u32 registers at
 multicast in 12.  Both wrap at 2**32, as the hardware's counters do.
 """
 
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import fixed
 from .costs import spike_words
-from .errors import ImageError
+from .errors import ImageError, RecordingError
 from .image import CoreImage, Image
 from .regions import Region, read_regions
 
 TICKS = np.dtype("<u4")
+WORD = np.dtype("<u4")  # the recording count and each checksum
 PROVENANCE = np.dtype([("max_cycles", "<u4"), ("overruns", "<u4"),
                        ("packets_sent", "<u4"), ("packets_received", "<u4")])
 PROVENANCE_BYTES = PROVENANCE.itemsize
@@ -90,14 +116,27 @@ def core_recordings(core_image: CoreImage) -> list[CoreRecording]:
     return out
 
 
-def recording_size(image: Image, core_image: CoreImage, precision: str = "fixed") -> int:
+def header_bytes(recordings: list[CoreRecording]) -> int:
+    """Bytes of a recording buffer's header: ticks, count and a checksum each."""
+    return TICKS.itemsize + WORD.itemsize * (1 + len(recordings))
+
+
+def recording_size(image: Image, core_image: CoreImage, precision: str = "fixed",
+                   recordings: list[CoreRecording] | None = None) -> int:
     """Bytes of a core's recording buffer for ``image.n_steps`` ticks (0 if it
-    records nothing)."""
-    recordings = core_recordings(core_image)
+    records nothing).  ``recordings`` is :func:`core_recordings` of the core,
+    when the caller has it already."""
+    if recordings is None:
+        recordings = core_recordings(core_image)
     if not recordings:
         return 0
-    return TICKS.itemsize + sum((image.n_steps // r.every) * r.row_bytes(precision)
-                                for r in recordings)
+    return header_bytes(recordings) + sum((image.n_steps // r.every) * r.row_bytes(precision)
+                                          for r in recordings)
+
+
+def checksum(data: bytes) -> int:
+    """The CRC-32 of a recording's rows (zlib's; see the module docstring)."""
+    return zlib.crc32(data) & 0xFFFFFFFF
 
 
 def _encode(recording: CoreRecording, rows: np.ndarray, precision: str) -> bytes:
@@ -118,8 +157,9 @@ def _decode(recording: CoreRecording, data: bytes, rows: int, precision: str) ->
 
 
 def pack_recordings(emulator, x: int, y: int, core: int) -> bytes:
-    """A core's recorded samples so far, as its firmware would store them
-    (empty if it records nothing).
+    """A core's recording buffer after the ticks run so far, as its firmware
+    would leave it (empty if it records nothing): the header, then each
+    recording's rows, in room for the Image's ``n_steps``.
 
     Parameters
     ----------
@@ -129,52 +169,88 @@ def pack_recordings(emulator, x: int, y: int, core: int) -> bytes:
         Where the core is.
     """
     c = emulator._where[x, y, core]
-    recordings = core_recordings(emulator.image.cores[c.index])  # cores in Image order
+    image = emulator.image
+    recordings = core_recordings(image.cores[c.index])  # cores in Image order
     if not recordings:
         return b""
     recorders = {"value": emulator.value_recorders, "spikes": emulator.spike_recorders,
                  "voltage": emulator.voltage_recorders}
-    parts = [np.array(emulator.t, dtype=TICKS).tobytes()]
+    rows, checksums = [], []
     for r in recordings:
-        parts.append(_encode(r, recorders[r.kind][c.index, r.member].data(), emulator.precision))
-    return b"".join(parts)
+        data = _encode(r, recorders[r.kind][c.index, r.member].data(), emulator.precision)
+        checksums.append(checksum(data))
+        room = (image.n_steps // r.every) * r.row_bytes(emulator.precision)
+        rows.append(data.ljust(room, b"\0"))
+    header = np.array([emulator.t, len(recordings), *checksums], dtype=WORD)
+    return header.tobytes() + b"".join(rows)
 
 
-def unpack_recordings(core_image: CoreImage, buffer: bytes, precision: str = "fixed",
+def unpack_recordings(image: Image, core_image: CoreImage, buffer: bytes,
+                      precision: str = "fixed", ticks: int | None = None,
                       recordings: list[CoreRecording] | None = None
                       ) -> dict[tuple[str, int], np.ndarray]:
-    """A core's recordings from its buffer: (kind, member) -> raw samples
-    (words, or booleans for spikes), one row per sample.  ``recordings`` is
-    :func:`core_recordings` of the core, when the caller has it already.
+    """A core's recordings from its buffer, checked: (kind, member) -> raw
+    samples (words, or booleans for spikes), one row per sample.
+
+    Parameters
+    ----------
+    image : Image
+        The Image that ran (its ``n_steps`` places the recordings).
+    core_image : CoreImage
+        The core (its data say what it records).
+    buffer : bytes
+        Its recording buffer, as read back.
+    precision : {"fixed", "float"}
+        The arithmetic the run used.
+    ticks : int, optional
+        The ticks the Image ran (``image.n_steps`` by default).
+    recordings : list of CoreRecording, optional
+        :func:`core_recordings` of the core, when the caller has it already.
 
     Raises
     ------
-    ImageError
-        If the buffer is shorter than its tick count says.
+    RecordingError
+        Naming the core, if the buffer's size is not the Image's, its tick
+        count is 0 or not ``ticks``, its recording count is not the core's,
+        or a recording's rows do not match their checksum.
     """
     if recordings is None:
         recordings = core_recordings(core_image)
-    where = f"core {core_image.core} of chip ({core_image.x}, {core_image.y})"
     if not recordings:
         return {}
-    if len(buffer) < TICKS.itemsize:
-        raise ImageError(f"{where} ('{core_image.name}'): recording buffer of {len(buffer)} "
-                         "bytes has no tick count")
-    ticks = int(np.frombuffer(buffer, dtype=TICKS, count=1)[0])
-    out, offset = {}, TICKS.itemsize
-    for r in recordings:
+    ticks = image.n_steps if ticks is None else ticks
+    where = (f"core {core_image.core} of chip ({core_image.x}, {core_image.y}) "
+             f"('{core_image.name}')")
+    size = recording_size(image, core_image, precision, recordings)
+    if len(buffer) != size:
+        raise RecordingError(f"{where}: its recording buffer holds {len(buffer)} bytes; "
+                             f"{image.n_steps} ticks of its recordings take {size}")
+    head = np.frombuffer(buffer, dtype=WORD, count=2 + len(recordings))
+    recorded, count, checksums = int(head[0]), int(head[1]), head[2:]
+    if recorded != ticks:
+        why = (" (the core did not run, or its header was never written)" if recorded == 0
+               else "")
+        raise RecordingError(f"{where}: its recording header says it ran {recorded} ticks"
+                             f"{why}; the Image ran {ticks}")
+    if count != len(recordings):
+        raise RecordingError(f"{where}: its recording header lists {count} recordings; "
+                             f"its data says it makes {len(recordings)}")
+    out, offset = {}, header_bytes(recordings)
+    for r, expected in zip(recordings, checksums.tolist()):
         rows = ticks // r.every
-        size = rows * r.row_bytes(precision)
-        if offset + size > len(buffer):
-            raise ImageError(f"{where} ('{core_image.name}'): its recording buffer holds "
-                             f"{len(buffer)} bytes, fewer than {ticks} ticks of recordings need")
-        out[r.kind, r.member] = _decode(r, buffer[offset:offset + size], rows, precision)
-        offset += size
+        data = buffer[offset:offset + rows * r.row_bytes(precision)]
+        found = checksum(data)
+        if found != expected:
+            raise RecordingError(f"{where}: its {r.kind} recording of member {r.member} "
+                                 f"({rows} rows) has CRC-32 {found:#010x}, but the core "
+                                 f"recorded {expected:#010x}: the read-back is corrupt")
+        out[r.kind, r.member] = _decode(r, data, rows, precision)
+        offset += (image.n_steps // r.every) * r.row_bytes(precision)
     return out
 
 
-def recordings_from_buffers(image: Image, buffers: dict, precision: str = "fixed"
-                            ) -> dict[str, np.ndarray]:
+def recordings_from_buffers(image: Image, buffers: dict, precision: str = "fixed",
+                            ticks: int | None = None) -> dict[str, np.ndarray]:
     """Every probe's samples from the cores' recording buffers, in nengo's
     units and shape ``(n_samples, size)``: values and voltages as reals,
     spikes as ``1 / dt`` per spike (what ``Emulator.recordings()`` returns).
@@ -187,9 +263,13 @@ def recordings_from_buffers(image: Image, buffers: dict, precision: str = "fixed
         ``(x, y, core) -> bytes`` for every core a probe records on.
     precision : {"fixed", "float"}
         The arithmetic the run used (a board always runs fixed).
+    ticks : int, optional
+        The ticks the Image ran (``image.n_steps`` by default).
 
     Raises
     ------
+    RecordingError
+        If a buffer fails its checks (:func:`unpack_recordings`).
     ImageError
         If a probe's core has no buffer, or the buffers disagree with the probes.
     """
@@ -207,8 +287,9 @@ def recordings_from_buffers(image: Image, buffers: dict, precision: str = "fixed
                                      f"{core} of chip ({x}, {y})")
                 core_image = core_images.get((x, y, core)) or image.core_at(x, y, core)
                 recordings = core_recordings(core_image)
-                unpacked[x, y, core] = unpack_recordings(core_image, buffers[x, y, core],
-                                                         precision, recordings)
+                unpacked[x, y, core] = unpack_recordings(image, core_image,
+                                                         buffers[x, y, core], precision,
+                                                         ticks, recordings)
                 periods[x, y, core] = {(r.kind, r.member): r.every for r in recordings}
             raw = unpacked[x, y, core].get((probe.kind, member))
             if raw is None:

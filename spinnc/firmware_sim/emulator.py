@@ -406,4 +406,4 @@ class Emulator:
         """
         buffers = {(c.x, c.y, c.core): recording.pack_recordings(self, c.x, c.y, c.core)
                    for c in self.cores}
-        return recording.recordings_from_buffers(self.image, buffers, self.precision)
+        return recording.recordings_from_buffers(self.image, buffers, self.precision, self.t)
