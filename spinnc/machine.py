@@ -34,6 +34,7 @@ dead, no cycles in a tick, negative memory, dead parts outside the machine,
 """
 
 import json
+import re
 from dataclasses import dataclass, field, fields
 from enum import IntEnum
 from functools import cached_property
@@ -253,12 +254,13 @@ class Machine:
             return cls.spinn3()
         if text == "spinn5":
             return cls.spinn5()
-        if text.endswith("-boards") and text[:-7].isdigit():
-            return cls.boards(int(text[:-7]))
-        box, _, wrap = text.partition("-")
-        w, _, h = box.partition("x")
-        if w.isdigit() and h.isdigit() and wrap in ("", "torus"):
-            return cls.grid(int(w), int(h), wrap=wrap == "torus")
+        boards = re.fullmatch(r"([0-9]+)-boards", text)
+        if boards:
+            return cls.boards(_spec_number("boards", boards[1]))
+        box = re.fullmatch(r"([0-9]+)x([0-9]+)(-torus)?", text)
+        if box:
+            return cls.grid(_spec_number("width", box[1]), _spec_number("height", box[2]),
+                            wrap=box[3] is not None)
         if Path(spec).is_file():
             return cls.load(spec)
         raise MachineError(
@@ -435,6 +437,15 @@ class Machine:
         torus = "torus" if self.wrap else "no wrap-around"
         return (f"{self.width}x{self.height} machine ({torus}): "
                 f"{len(self.working_chips)} working chips, {self.n_cores} application cores")
+
+
+def _spec_number(name: str, digits: str) -> int:
+    """A number of a machine spec; one too long to be a size is refused
+    before int() (which refuses over 4,300 digits with a ValueError)."""
+    if len(digits) > 9:
+        raise MachineError(f"{name} {digits[:9]}... ({len(digits)} digits) is far more than a "
+                           f"machine has: at most {MAX_SIZE}x{MAX_SIZE} chips")
+    return int(digits)
 
 
 def _count(name: str, value, low: int, high: int | None = None, unit: str = "") -> int:

@@ -146,6 +146,8 @@ def test_specs(tmp_path):
     assert Machine.from_spec(str(path)) == Machine.spinn3()
     with pytest.raises(ValueError, match="unknown machine 'nonsense'"):
         Machine.from_spec("nonsense")
+    with pytest.raises(MachineError, match="unknown machine '2x²'"):
+        Machine.from_spec("2x²")  # a digit to str.isdigit, not to int
 
 
 def test_link_vectors_follow_hardware_numbering():
@@ -246,8 +248,12 @@ def test_malformed_machine_files_name_the_file_and_line(tmp_path):
     ("100000x100000", "width must be 1 to 256"),
     ("3x100000-torus", "height must be 1 to 256"),
     ("0x4", "at least one chip"),
-    ("99999999999999999999-boards", "more than the 1323"),
+    ("1326-boards", "more than the 1323"),
     ("303-boards", "1212x12 chips, wider than 256"),
+    pytest.param("9" * 5000 + "x2", r"width 999999999\.\.\. \(5000 digits\)",
+                 id="5000-digit-width"),
+    pytest.param("9" * 5000 + "-boards", r"boards 999999999\.\.\. \(5000 digits\)",
+                 id="5000-digit-boards"),
 ])
 def test_specs_of_impossible_sizes_fail_at_once(spec, message):
     # Checked before anything per chip is built (it was a MemoryError after ~30 s).
