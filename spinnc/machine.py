@@ -21,7 +21,8 @@ JSON schema (``Machine.save`` / ``Machine.load``)::
       "cycles_per_tick": 200000,       # CPU cycles per core per tick
       "dead_chips": [[x, y], ...],
       "dead_cores": [[x, y, core], ...],
-      "dead_links": [[x, y, link], ...]  # each stored once; dead both ways
+      "dead_links": [[x, y, link], ...], # each stored once; dead both ways
+      "arch": "spinnaker1"             # the chip generation (spinnc.arch); absent = SpiNNaker1
     }
 
 Only ``format``, ``version``, ``width`` and ``height`` are required; a missing
@@ -44,16 +45,18 @@ from pathlib import Path
 
 import numpy as np
 
+from .arch import DEFAULT as DEFAULT_ARCH
+from .arch import Architecture, architecture
 from .errors import MachineError
 
-# Budgets, from ../shared/spinnaker/HARDWARE.md.
-SDRAM_BYTES = 123_469_792  # [C] SDRAM per chip usable by applications
-ROUTER_ENTRIES = 1023  # [C] 1024 TCAM entries, one kept by SC&MP
-DTCM_BYTES = 64 * 1024  # [P] data tightly-coupled memory per core
-CYCLES_PER_TICK = 200_000  # [C] 200 MHz ARM968 and the usual 1 ms tick
-APP_CORES = 16  # [C] typically used; 17 where all 18 cores work
-MAX_APP_CORES = 17  # [C] 18 cores less the monitor
-MONITOR_CORE = 0  # [C] the monitor (SC&MP) runs on core 0 after boot
+# SpiNNaker1's budgets (spinnc.arch.spinn1), the defaults of a Machine.
+SDRAM_BYTES = DEFAULT_ARCH.sdram_bytes
+ROUTER_ENTRIES = DEFAULT_ARCH.router_entries
+DTCM_BYTES = DEFAULT_ARCH.dtcm_bytes
+CYCLES_PER_TICK = DEFAULT_ARCH.cycles_per_tick
+APP_CORES = DEFAULT_ARCH.app_cores
+MAX_APP_CORES = DEFAULT_ARCH.max_app_cores
+MONITOR_CORE = DEFAULT_ARCH.monitor_core
 #: Most chips along either side of a machine.  SC&MP's 16-bit p2p_addr holds a
 #: chip's x and y in one byte each (HOST_PROTOCOL.md's VER), so no machine is
 #: wider than 256; the largest ever built, 1,200 boards, is 240x240.
@@ -81,7 +84,7 @@ class Link(IntEnum):
         return LINK_VECTORS[self]
 
 
-LINK_VECTORS = ((1, 0), (1, 1), (0, 1), (-1, 0), (-1, -1), (0, -1))
+LINK_VECTORS = DEFAULT_ARCH.link_vectors
 
 # A SpiNN-5 board's 48 chips relative to its Ethernet chip: the hexagonal
 # outline in an 8x8 box (rig.geometry.spinn5_chip_coord).
@@ -128,14 +131,16 @@ class Machine:
     wrap: bool = False
     chips: frozenset | None = None  # None: every chip of the box
     ethernet_chips: tuple = ((0, 0),)
-    app_cores: int = APP_CORES
-    sdram_bytes: int = SDRAM_BYTES
-    router_entries: int = ROUTER_ENTRIES
-    dtcm_bytes: int = DTCM_BYTES
-    cycles_per_tick: int = CYCLES_PER_TICK
+    # Budgets; None takes the architecture's figure (so a new generation needs no edit here).
+    app_cores: int | None = None
+    sdram_bytes: int | None = None
+    router_entries: int | None = None
+    dtcm_bytes: int | None = None
+    cycles_per_tick: int | None = None
     dead_chips: frozenset = frozenset()
     dead_cores: frozenset = frozenset()  # (x, y, core)
     dead_links: frozenset = field(default=frozenset())  # (x, y, link), both directions
+    arch: Architecture = DEFAULT_ARCH  # the chip generation's fixed facts (spinnc.arch)
 
     def __post_init__(self):
         # Every way of making a machine (a spec, a file, a board's answer,
@@ -148,7 +153,13 @@ class Machine:
         if not isinstance(self.wrap, (bool, np.bool_)):
             raise MachineError(f"wrap must be true or false, not {self.wrap!r}")
         self.wrap = bool(self.wrap)
-        self.app_cores = _count("app_cores", self.app_cores, 1, MAX_APP_CORES)
+        if not isinstance(self.arch, Architecture):
+            self.arch = architecture(self.arch)  # a name, as in a machine file
+        for budget in ("app_cores", "sdram_bytes", "router_entries", "dtcm_bytes",
+                       "cycles_per_tick"):
+            if getattr(self, budget) is None:
+                setattr(self, budget, getattr(self.arch, budget))
+        self.app_cores = _count("app_cores", self.app_cores, 1, self.arch.max_app_cores)
         self.sdram_bytes = _count("sdram_bytes", self.sdram_bytes, 1)
         self.dtcm_bytes = _count("dtcm_bytes", self.dtcm_bytes, 1)
         self.router_entries = _count("router_entries", self.router_entries, 0)
@@ -174,13 +185,14 @@ class Machine:
         self.dead_cores = frozenset(self._on_chips("dead_cores", self.dead_cores,
                                                    ("x", "y", "core")))
         for x, y, core in self.dead_cores:
-            if core == MONITOR_CORE:
+            if core == self.arch.monitor_core:
                 raise MachineError(f"dead_cores: core 0 of chip ({x}, {y}): core 0 is the "
                                    "monitor, not an application core")
             # Up to 17 even when fewer are used: a board may report any of them dead.
-            if not 1 <= core <= MAX_APP_CORES:
+            if not 1 <= core <= self.arch.max_app_cores:
                 raise MachineError(f"dead_cores: core {core} of chip ({x}, {y}) does not "
-                                   f"exist (application cores are 1 to {MAX_APP_CORES})")
+                                   f"exist (application cores are 1 to "
+                                   f"{self.arch.max_app_cores})")
         links = set()
         for x, y, link in self._on_chips("dead_links", self.dead_links, ("x", "y", "link")):
             if not 0 <= link < len(Link):
@@ -371,6 +383,7 @@ class Machine:
             "dead_cores": sorted(map(list, self.dead_cores)),
             "dead_links": sorted([x, y, int(link)] for x, y, link in self.dead_links
                                  if link < 3 or self._reverse(x, y, link) not in self.dead_links),
+            "arch": self.arch.name,
         }
 
     def _reverse(self, x: int, y: int, link: int):

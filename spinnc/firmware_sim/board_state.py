@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..arch import SPINN1
 from ..host import aplx
 from ..host.scp import (IOBUF_HEADER, ROUTER_CONTROL, SDRAM_SYS, SV_BASE, SV_HW_VER,
                         SV_IOBUF_SIZE, SV_P2P_ADDR, SV_P2P_DIMS, SV_ROOT_CHIP, SV_SDRAM_SYS,
@@ -20,9 +21,11 @@ from ..regions import APPLICATION_CODES, TABLE_ENTRY, TABLE_HEADER, Region, read
 from .board_memory import (SDRAM_BASE, SDRAM_END, Allocator, MemoryBudget, MemoryFull,
                            SparseMemory)
 
-N_CORES = 18  # physical cores per chip; core 0 runs SC&MP
+N_CORES = SPINN1.cores_per_chip  # physical cores per chip; core 0 runs SC&MP
 ROUTER_REGISTERS = 0x400  # bytes of router registers modelled from ROUTER_CONTROL
-ROUTER_ENTRIES = 1024  # entry 0 is kept by SC&MP, so ALLOC op 3 hands out 1-1023
+# The TCAM's entries (1024); entry 0 is kept by SC&MP, so ALLOC op 3 hands out
+# 1 to SPINN1.router_entries (1023), the applications' budget.
+ROUTER_ENTRIES = SPINN1.router_entries_hardware
 SYSTEM_HEAP = 0x67C00000  # the board's own blocks (IOBUF), above the staging area
 IOBUF_SIZE = 16384
 APP_NAME_BYTES = 16

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..arch import SPINN1
 from ..machine import Machine
 
-N_LINKS = 6
-N_CORES = 18
+N_LINKS = SPINN1.n_links
+N_CORES = SPINN1.cores_per_chip
 #: Where a packet came into a router from: a local core, or a link 0-5.
 LOCAL = -1
 

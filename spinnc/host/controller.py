@@ -13,13 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..arch import SPINN1
 from ..errors import BoardNotBooted, DoesNotFit, ProtocolError
 from . import scp
 from .connection import RETRIES, TIMEOUT, WINDOW, ConnectionStats, Request, SCPConnection
 from .scp import (ETHERNET_CHIP, MAX_DATA, AllocOp, Command, IPTagOp, RouterOp, Signal,
                   State)
 
-N_CORES = 18  # cores per chip (vcpu blocks, INFO core states)
+N_CORES = SPINN1.cores_per_chip  # vcpu blocks, INFO core states
 ROUTER_COUNTERS = 16  # words of router diagnostic counters
 # A router entry as RTR LOAD reads it from SDRAM: next, free (app id), route, key, mask.
 RTE = np.dtype([("next", "<u2"), ("free", "<u2"), ("route", "<u4"), ("key", "<u4"),

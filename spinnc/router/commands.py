@@ -12,14 +12,15 @@ import time
 
 import numpy as np
 
+from ..arch import SPINN1
 from ..errors import SpinncError
 from ..outputs import check_output_file, check_outputs
 from .equivalence import TablesDiffer, check_equivalent
 from .files import read_tables, write_tables
 from .ordered_covering import minimise
 
-#: Entries a SpiNNaker router table holds for applications (1024, one kept by SC&MP).
-ROUTER_ENTRIES = 1023
+#: Entries a SpiNNaker router table holds for applications (spinnc.arch: one kept by SC&MP).
+ROUTER_ENTRIES = SPINN1.router_entries
 
 
 def _stats(sizes: list[int]) -> dict:

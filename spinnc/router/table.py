@@ -15,12 +15,14 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from ..arch import SPINN1
+
 ENTRY = np.dtype([("key", "<u4"), ("mask", "<u4"), ("route", "<u4"), ("source", "<u4")])
 
-N_LINKS = 6
-N_CORES = 18
-LINK_BITS = (1 << N_LINKS) - 1
-ROUTE_BITS = (1 << (N_LINKS + N_CORES)) - 1
+N_LINKS = SPINN1.n_links
+N_CORES = SPINN1.cores_per_chip
+LINK_BITS = SPINN1.link_mask
+ROUTE_BITS = SPINN1.route_mask
 LINK_NAMES = ("E", "NE", "N", "W", "SW", "S")
 
 

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..arch import SPINN1
 from ..errors import SpinncError
 from ..machine import Link, Machine
 from ..mapper.vertices import Net, Placements
 from ._ner import route_nets
 
-CORE_BIT = 6  # route bits 6-23 are cores 0-17, bits 0-5 links (HARDWARE.md)
+CORE_BIT = SPINN1.core_bit  # route bits 6-23 are cores 0-17, bits 0-5 links
 
 
 class UnroutableNet(SpinncError):

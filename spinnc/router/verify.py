@@ -19,7 +19,6 @@ from ..errors import SpinncError
 from ..machine import Link, Machine
 from ..mapper.keys import KeyAllocation
 from ..mapper.vertices import Net, Placements
-from .trees import CORE_BIT
 
 
 
@@ -81,6 +80,7 @@ def _first_bad_net(nets, placements, keys, tables, machine):
     or None when all reach exactly their sinks."""
     height = machine.height
     n_chips = machine.width * height
+    n_cores, core_bit = machine.arch.cores_per_chip, machine.arch.core_bit
     sizes = np.array([net.size for net in nets], dtype=np.int64)
     packet_net = np.repeat(np.arange(len(nets)), sizes)
     starts = np.cumsum(sizes) - sizes
@@ -111,9 +111,9 @@ def _first_bad_net(nets, placements, keys, tables, machine):
         bad.append(packet_net[packet[missed & (arrival < 0)]])  # from a core, dropped
         routes[missed] = np.left_shift(1, (arrival[missed] + 3) % 6)  # default routing
         routes[missed & (arrival < 0)] = 0
-        core_bits = (routes[:, None] >> (CORE_BIT + np.arange(18))) & 1
+        core_bits = (routes[:, None] >> (core_bit + np.arange(n_cores))) & 1
         who, core = np.nonzero(core_bits)
-        deliveries.append((packet[who] * n_chips + chip[who]) * 18 + core)
+        deliveries.append((packet[who] * n_chips + chip[who]) * n_cores + core)
         who, link = np.nonzero((routes[:, None] >> np.arange(6)) & 1)
         nxt = neighbours[chip[who], link]
         bad.append(packet_net[packet[who[nxt < 0]]])  # over a dead link or off the machine
@@ -126,18 +126,18 @@ def _first_bad_net(nets, placements, keys, tables, machine):
     twice = visits[1:][visits[1:] == visits[:-1]]
     bad.append(packet_net[twice // n_chips])  # a chip reached twice by one key
     delivered = np.sort(np.concatenate(deliveries))
-    expected = _expected_deliveries(nets, placements, packet_net, sizes, chip_of, n_chips)
+    expected = _expected_deliveries(nets, placements, packet_net, sizes, chip_of, n_chips, n_cores)
     if delivered.shape != expected.shape or not np.array_equal(delivered, expected):
         wrong = np.setxor1d(delivered, expected)
         repeated = delivered[1:][delivered[1:] == delivered[:-1]]
-        bad.append(packet_net[np.concatenate([wrong, repeated]) // (18 * n_chips)])
+        bad.append(packet_net[np.concatenate([wrong, repeated]) // (n_cores * n_chips)])
     bad = np.concatenate(bad)
     return int(bad.min()) if bad.size else None
 
 
-def _expected_deliveries(nets, placements, packet_net, sizes, chip_of, n_chips):
+def _expected_deliveries(nets, placements, packet_net, sizes, chip_of, n_chips, n_cores):
     """Sorted codes (packet, chip, core) of every sink core of every packet."""
-    sink_codes = [np.unique(chip_of[np.asarray(net.sinks, dtype=np.int64)] * 18
+    sink_codes = [np.unique(chip_of[np.asarray(net.sinks, dtype=np.int64)] * n_cores
                             + placements.core[np.asarray(net.sinks, dtype=np.int64)])
                   if len(net.sinks) else np.zeros(0, dtype=np.int64) for net in nets]
     counts = np.array([len(c) for c in sink_codes], dtype=np.int64)
@@ -148,7 +148,7 @@ def _expected_deliveries(nets, placements, packet_net, sizes, chip_of, n_chips):
     owner = np.repeat(np.arange(len(packet_net)), n_each)
     offset = np.arange(n_each.sum()) - np.repeat(np.cumsum(n_each) - n_each, n_each)
     codes = per_net[net_start[packet_net[owner]] + offset]
-    return np.sort(owner * n_chips * 18 + codes)
+    return np.sort(owner * n_chips * n_cores + codes)
 
 
 def _check_net(index, net, placements, keys, tables, machine):
@@ -177,8 +177,8 @@ def _check_net(index, net, placements, keys, tables, machine):
             routes[missed] = 1 << Link(arrival).opposite  # default routing
         for route in np.unique(routes):
             group = which[routes == route]
-            for core in range(18):
-                if route >> (CORE_BIT + core) & 1:
+            for core in range(machine.arch.cores_per_chip):
+                if route >> (machine.arch.core_bit + core) & 1:
                     for k in group:
                         delivered[k].append((chip, core))
             for link in Link:

@@ -4,6 +4,7 @@ sending to a recorder, through routing tables the test writes itself."""
 import numpy as np
 
 from spinnc import fixed
+from spinnc.arch import SPINN1
 from spinnc.image import CoreImage, Image, ProbeImage
 from spinnc.machine import Machine
 from spinnc.regions import (APPLICATION_CODES, FILTER, INPUT_KEY, OUTPUT_KEY, RECORDED_PROBE,
@@ -11,7 +12,7 @@ from spinnc.regions import (APPLICATION_CODES, FILTER, INPUT_KEY, OUTPUT_KEY, RE
 
 ENTRY = np.dtype([("key", "<u4"), ("mask", "<u4"), ("route", "<u4"), ("source", "<u4")])
 KEY = 0x100
-CORE_BIT = 6  # route bits 6-23 are cores 0-17
+CORE_BIT = SPINN1.core_bit  # route bits 6-23 are cores 0-17
 
 
 def core_route(core: int) -> int:
