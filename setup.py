@@ -1,6 +1,6 @@
 """Build spinnc's compiled extensions (the annealing placer's move loop, the
-router's NER loop and the emulator's LIF
-update and decoding); everything else is
+router's NER loop, the emulator's encoding and decoding
+and the LIF model's update); everything else is
 configured in pyproject.toml."""
 
 from Cython.Build import cythonize
@@ -11,6 +11,7 @@ EXTENSIONS = [
     Extension("spinnc.router._ner", ["spinnc/router/_ner.pyx"], extra_compile_args=["-O3"]),
     Extension("spinnc.firmware_sim._kernels", ["spinnc/firmware_sim/_kernels.pyx"],
               extra_compile_args=["-O3"]),
+    Extension("spinnc.neurons._lif", ["spinnc/neurons/_lif.pyx"], extra_compile_args=["-O3"]),
 ]
 
 setup(ext_modules=cythonize(EXTENSIONS, compiler_directives={"language_level": 3}))

@@ -22,7 +22,7 @@ DTCM_RESERVE = 64 * 1024 - DTCM_BUDGET
 FILTER_CYCLES_PER_DIM = 39  # input filtering: 39 D + 135 per filter
 FILTER_CYCLES = 135
 NEURON_CYCLES_PER_NEURON_DIM = 9  # neuron update: 9 n D + 61 n + 174
-NEURON_CYCLES_PER_NEURON = 61
+NEURON_CYCLES_PER_NEURON = 61  # LIF's; each neuron model states its own
 NEURON_CYCLES = 174
 DECODE_CYCLES_PER_NEURON_DIM = 2  # decode and transmit: 2 N d + 143 d + 173
 DECODE_CYCLES_PER_DIM = 143
@@ -56,13 +56,16 @@ def filter_dtcm(dims: int) -> int:
 
 
 def ensemble_cycles(neurons, input_dims: int, output_dims: int, filters: list[int],
-                    recorded_words: int = 0):
-    """Cycles per tick of ``neurons`` LIF neurons (an int or numpy array)
+                    recorded_words: int = 0, model=None):
+    """Cycles per tick of ``neurons`` neurons (an int or numpy array)
     encoding ``input_dims`` dimensions and decoding their own spikes into
-    ``output_dims`` partial sums (nengo_spinnaker's model)."""
+    ``output_dims`` partial sums (nengo_spinnaker's model); the update costs
+    ``model.cycles_per_neuron`` per neuron (a :mod:`spinnc.neurons` model;
+    LIF's NEURON_CYCLES_PER_NEURON when None)."""
     n = neurons
+    per_neuron = NEURON_CYCLES_PER_NEURON if model is None else model.cycles_per_neuron
     return (sum(filter_cycles(d) for d in filters)
-            + NEURON_CYCLES_PER_NEURON_DIM * n * input_dims + NEURON_CYCLES_PER_NEURON * n
+            + NEURON_CYCLES_PER_NEURON_DIM * n * input_dims + per_neuron * n
             + NEURON_CYCLES
             + DECODE_CYCLES_PER_NEURON_DIM * n * output_dims
             + DECODE_CYCLES_PER_DIM * output_dims + DECODE_CYCLES
@@ -70,11 +73,13 @@ def ensemble_cycles(neurons, input_dims: int, output_dims: int, filters: list[in
 
 
 def ensemble_dtcm(neurons, input_dims: int, output_dims: int, filters: list[int],
-                  recorded_words: int = 0):
-    """DTCM bytes: encoders, bias, voltage and refractory state, per-spike
-    decoders, filters, output keys and one tick's recording buffer."""
+                  recorded_words: int = 0, model=None):
+    """DTCM bytes: encoders, bias, gain, the model's state words per neuron
+    (``model.state_words``; LIF's 2 when None), per-spike decoders, filters,
+    output keys and one tick's recording buffer."""
     n = neurons
-    return (WORD * n * (input_dims + 3) + WORD * n * output_dims
+    state_words = 2 if model is None else model.state_words
+    return (WORD * n * (input_dims + 1 + state_words) + WORD * n * output_dims
             + sum(filter_dtcm(d) for d in filters) + WORD * output_dims
             + WORD * recorded_words)
 

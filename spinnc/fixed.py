@@ -11,12 +11,19 @@ Formats
 ``S16_15`` (s16.15, the C ``accum`` type)
     Values, parameters and packet payloads: decoded values, encoders x gain,
     biases, decoders, transforms, input currents, membrane voltage, refractory
-    time (in ticks).  Range [-65536, 65536), resolution 2**-15.
+    time (in ticks), AdaptiveLIF's adaptation current and its jump per spike.
+    Range [-65536, 65536), resolution 2**-15.
 ``S1_30`` (s1.30)
     Coefficients in [0, 1]: synaptic filter and LIF decay factors, and the
     terms of the series below.  s16.15 would lose up to 1.5e-5 absolute on a
     0.95 decay, compounded every tick; s1.30 keeps 9.3e-10 and still holds 1.0
-    exactly (needed for ``synapse=None``).  Range [-2, 2).
+    exactly (needed for ``synapse=None``).  Also AdaptiveLIF's ``dt / tau_n``
+    and SpikingRectifiedLinear's ``dt`` (1 ms in s16.15 would be 33 units,
+    0.7 % off; in s1.30 it is 1073742).  Range [-2, 2).
+
+Each neuron model in :mod:`spinnc.neurons` lists the format of every constant
+and state variable it stores (``NeuronModel.constants`` and ``.state``), with
+the reason.
 
 Operations
 ----------
@@ -105,7 +112,7 @@ class Format:
 
 
 S16_15 = Format("s16.15", 15, "values, parameters and packet payloads (C accum)")
-S1_30 = Format("s1.30", 30, "filter and LIF decay coefficients in [0, 1]")
+S1_30 = Format("s1.30", 30, "filter and neuron decay coefficients and dt, in [0, 2)")
 
 #: Every format in use, for reports and documentation.
 FORMATS = (S16_15, S1_30)

@@ -14,12 +14,14 @@ here and unpacks it in the emulator's kernels, so the two cannot drift apart.
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
+from . import neurons
 
 MAGIC = 0x434E5053  # 'SPNC' little-endian
-VERSION = 1
+VERSION = 2  # 2: population regions start with a neuron model code
 U32, I32 = "<u4", "<i4"
 
 
@@ -114,22 +116,58 @@ class Region:
                        (("probes", RECORDED_PROBE, ("n_probes",)),)),
         WEIGHTS: Layout("weights", _header("rows", "cols"),
                         (("weights", I32, ("rows", "cols")),)),
-        POPULATION: Layout(
-            "population",
-            np.dtype([(f, U32) for f in ("n_neurons", "input_dims", "output_dims")]
-                     + [(f, I32) for f in ("decay", "dt_over_tau_rc", "tau_rc_ticks",
-                                           "tau_ref_ticks", "min_voltage")]
-                     + [(f, U32) for f in ("exp_terms", "log_terms", "spikes_every",
-                                           "voltage_every")]),
-            (("encoders", I32, ("n_neurons", "input_dims")), ("bias", I32, ("n_neurons",)),
-             ("gain", I32, ("n_neurons",)),  # scales inputs into the neurons
-             ("voltage", I32, ("n_neurons",)), ("refractory", I32, ("n_neurons",)),
-             ("decoders", I32, ("output_dims", "n_neurons")))),
+        POPULATION: None,  # LIF's; see population_layout
     }
 
     @classmethod
     def layout(cls, region_id: int) -> Layout:
-        return cls.LAYOUTS[cls.POPULATION if region_id >= cls.POPULATION else region_id]
+        """The layout that reads region ``region_id`` (a population's follows
+        its model code)."""
+        return POPULATION_REGION if region_id >= cls.POPULATION else cls.LAYOUTS[region_id]
+
+
+# -- populations: a model code, the model's constants and state, what is recorded -----
+
+#: The words every population region starts with, whatever its neuron model.
+POPULATION_HEAD = (("model", U32), ("n_neurons", U32), ("input_dims", U32),
+                   ("output_dims", U32))
+#: Recording periods (0: not recorded) of what an ensemble core records.
+RECORDED = ("spikes_every", "voltage_every")
+
+
+@lru_cache(maxsize=None)
+def population_layout(model: neurons.NeuronModel) -> Layout:
+    """The POPULATION region of ``model``'s neurons: the model code and sizes,
+    the model's constants (one word each: a count unsigned, a fixed-point
+    constant signed), the recording periods; then encoders, bias and gains,
+    the model's state (a word per neuron per variable) and the decoders."""
+    constants = [(v.name, U32 if v.fmt is None else I32) for v in model.constants]
+    header = np.dtype(list(POPULATION_HEAD) + constants + [(f, U32) for f in RECORDED])
+    state = tuple((v.name, I32, ("n_neurons",)) for v in model.state)
+    return Layout(f"population ({model.name})", header,
+                  (("encoders", I32, ("n_neurons", "input_dims")), ("bias", I32, ("n_neurons",)),
+                   ("gain", I32, ("n_neurons",)))  # gain scales inputs into the neurons
+                  + state + (("decoders", I32, ("output_dims", "n_neurons")),))
+
+
+class _PopulationRegion:
+    """Reads a population region by the layout of the model its first word names."""
+
+    name = "population"
+
+    def unpack(self, data: bytes) -> tuple[dict, dict]:
+        if len(data) < 4:
+            raise ValueError(f"population region: {len(data)} bytes, no model code")
+        code = int(np.frombuffer(data, dtype=U32, count=1)[0])
+        try:
+            model = neurons.model_by_code(code)
+        except KeyError as e:
+            raise ValueError(f"population region: {e.args[0]}") from None
+        return population_layout(model).unpack(data)
+
+
+POPULATION_REGION = _PopulationRegion()
+Region.LAYOUTS[Region.POPULATION] = population_layout(neurons.model_named("LIF"))
 
 
 # -- the region table -----------------------------------------------------------------

@@ -39,7 +39,7 @@ from ..errors import ImageError, SpinncError
 from ..image import Image
 from ..regions import Region, read_regions
 from .kernels import (EnsembleKernel, FilterBank, Member, MemberInputs, PlaybackKernel,
-                      Recorder, arithmetic)
+                      Recorder, arithmetic, population_model)
 from .packets import Fabric, RouterCounts
 from .provenance import CoreProvenance, LinkProvenance, Provenance, RouterProvenance
 
@@ -280,7 +280,8 @@ class Emulator:
                         continue
                     n = h["n_neurons"]
                     cycles += costs.ensemble_cycles(n, h["input_dims"], h["output_dims"],
-                                                    filter_dims.get(rid - Region.POPULATION, []))
+                                                    filter_dims.get(rid - Region.POPULATION, []),
+                                                    model=population_model(h))
                     for every, words in ((h["spikes_every"], costs.spike_words(n)),
                                          (h["voltage_every"], n)):
                         if every:

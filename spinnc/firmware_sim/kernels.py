@@ -7,7 +7,7 @@ whatever the number of cores and neurons:
 * :class:`FilterBank`: every input filter dimension of every receiving core
   (ensembles, recorders, host outputs): ``y = a y + b x`` in s1.30 coefficients.
 * :class:`MemberInputs`: the sum of each member's value filters (its input).
-* :class:`EnsembleKernel`: encode, LIF update, decode, record.
+* :class:`EnsembleKernel`: encode, the neuron models' updates, decode, record.
 * :class:`PlaybackKernel`: played-back inputs (value sources).
 * :class:`Recorder`: samples of values every ``every`` ticks.
 
@@ -17,7 +17,7 @@ emulator (:func:`arithmetic`):
 * :class:`FixedArithmetic` is :mod:`spinnc.fixed`'s: every sum of products is
   exact in int64 and rounded once, so runs are bit-exact and deterministic.
 * :class:`FloatArithmetic` converts every stored parameter to the real value
-  its raw word stands for and computes in float64, with nengo's own LIF
+  its raw word stands for and computes in float64, with nengo's own neuron
   update.  Comparing the two separates quantisation error from mapping and
   timing effects (DESIGN.md, "Fixed point").
 """
@@ -28,9 +28,9 @@ import numpy as np
 import scipy.sparse
 
 from .. import fixed
-from ..fixed import S1_30, S16_15, Format, LIFConstants
+from .. import neurons as models
+from ..fixed import S1_30, S16_15, Format
 from ._kernels import decode, encode
-from .lif import FloatLIF, LIFState, decay_table, float_lif_step, lif_update
 from .packets import scatter
 
 HALF = 1 << 14  # half an s16.15 unit: the rounding of a dot product
@@ -39,9 +39,10 @@ HALF = 1 << 14  # half an s16.15 unit: the rounding of a dot product
 PRECISIONS = ("fixed", "float")
 
 
-def _stored_lif(header: dict) -> LIFConstants:
-    """The fixed-point LIF constants stored in a POPULATION header."""
-    return LIFConstants(*(int(header[f]) for f in LIFConstants.__dataclass_fields__))
+def population_model(header: dict) -> models.NeuronModel:
+    """The neuron model of a POPULATION header (LIF for a header built without
+    a model code)."""
+    return models.model_by_code(header.get("model", models.model_named("LIF").code))
 
 
 class FixedArithmetic:
@@ -117,19 +118,19 @@ class FixedArithmetic:
         """Reals as values: rounded and saturated, as the host's packets are."""
         return fixed.to_fixed(x)[0]
 
-    def lif_constants(self, header: dict) -> LIFConstants:
-        """A population's LIF constants from its POPULATION header."""
-        return _stored_lif(header)
+    def neuron_constants(self, model: models.NeuronModel, header: dict):
+        """A population's model constants from its POPULATION header."""
+        return model.fixed_constants(header)
 
-    def lif_state(self, voltage_raw: np.ndarray, refractory_raw: np.ndarray) -> LIFState:
-        """The LIF state from the stored s16.15 voltage and refractory ticks."""
-        return LIFState(np.asarray(voltage_raw, np.int32).astype(np.int64),
-                        np.asarray(refractory_raw, np.int32).astype(np.int64))
+    def neuron_state(self, model: models.NeuronModel, arrays: dict) -> dict:
+        """The model's state from the stored words (int64 holding int32 words)."""
+        return model.fixed_state(arrays)
 
-    def lif_step(self, lif, current: np.ndarray, state: LIFState) -> np.ndarray:
-        """:func:`~.lif.lif_step` on int64 state (int32 words, widened once);
-        returns the indices of the neurons that spiked."""
-        return lif_update(lif, decay_table(lif), current, state.voltage, state.refractory)
+    def neuron_step(self, model: models.NeuronModel, constants, current: np.ndarray,
+                    state: dict) -> np.ndarray:
+        """The model's fixed-point update; returns the indices of the neurons
+        that spiked."""
+        return model.fixed_step(constants, current, state)
 
 
 class FloatArithmetic:
@@ -146,7 +147,7 @@ class FloatArithmetic:
     wide_dtype = np.dtype(np.float64)
 
     def __init__(self, dt: float):
-        self.dt = dt  # the LIF update runs in seconds, as nengo's does
+        self.dt = dt  # the neuron updates run in seconds, as nengo's do
 
     def param(self, raw, fmt: Format = S16_15) -> np.ndarray:
         return fixed.to_float(raw, fmt)
@@ -192,16 +193,17 @@ class FloatArithmetic:
     def from_real(self, x) -> np.ndarray:
         return np.asarray(x, dtype=np.float64)
 
-    def lif_constants(self, header: dict) -> FloatLIF:
-        return FloatLIF.from_fixed(_stored_lif(header), self.dt)
+    def neuron_constants(self, model: models.NeuronModel, header: dict):
+        return model.float_constants(header, self.dt)
 
-    def lif_state(self, voltage_raw: np.ndarray, refractory_raw: np.ndarray) -> LIFState:
-        # nengo counts refractory time in seconds; the Image stores ticks.
-        return LIFState(fixed.to_float(voltage_raw), fixed.to_float(refractory_raw) * self.dt)
+    def neuron_state(self, model: models.NeuronModel, arrays: dict) -> dict:
+        return model.float_state(arrays, self.dt)
 
-    def lif_step(self, lif: FloatLIF, current: np.ndarray, state: LIFState) -> np.ndarray:
-        """nengo's LIF update; returns the indices of the neurons that spiked."""
-        return np.flatnonzero(float_lif_step(lif, current, state))
+    def neuron_step(self, model: models.NeuronModel, constants, current: np.ndarray,
+                    state: dict) -> np.ndarray:
+        """nengo's own update of the model; returns the indices of the neurons
+        that spiked."""
+        return model.float_step(constants, current, state)
 
 
 def arithmetic(precision: str, dt: float) -> FixedArithmetic | FloatArithmetic:
@@ -285,7 +287,7 @@ class EnsembleKernel:
     """Every ensemble member of every core, batched.
 
     Each neuron's encoders are a run of words over its member's input dimensions,
-    LIF neurons are updated in groups of equal constants (usually one), and
+    neurons are updated in groups of one model and equal constants (usually one), and
     each neuron's per-spike decoders are a column of (packet slot, weight)
     pairs that its spike adds in (a compiled loop over the spikes).  ``arith`` is the arithmetic (fixed point by default).
     """
@@ -316,8 +318,9 @@ class EnsembleKernel:
             cols.append(lo + c)
             values.append(decoders[r, c].astype(np.int64))
             slots.extend(m.slots.tolist())
-            lif = ar.lif_constants(m.header)
-            groups.setdefault(lif, []).append(np.arange(lo, hi))
+            model = population_model(m.header)
+            key = (model, ar.neuron_constants(model, m.header))
+            groups.setdefault(key, []).append((np.arange(lo, hi), m.arrays))
             for fdim, neurons in m.neuron_inputs:
                 neuron_filter.extend([fdim] * len(neurons))
                 neuron_target.extend((lo + np.asarray(neurons, dtype=np.int64)).tolist())
@@ -338,13 +341,14 @@ class EnsembleKernel:
         self.decode_weight = np.ascontiguousarray(values[order], dtype=ar.wide_dtype)
         self.decode_start = np.concatenate(
             [[0], np.cumsum(np.bincount(cols, minlength=n))]).astype(np.int64)
-        state = ar.lif_state(np.concatenate([m.arrays["voltage"] for m in members]),
-                             np.concatenate([m.arrays["refractory"] for m in members]))
+        # One group per model and set of constants: (key, neuron indices, state).
         self.groups = []
-        for lif, parts in groups.items():
-            index = np.concatenate(parts)  # all neurons in order when there is one group
-            self.groups.append((lif, index, LIFState(state.voltage[index].copy(),
-                                                     state.refractory[index].copy())))
+        for (model, constants), parts in groups.items():
+            index = np.concatenate([i for i, _ in parts])  # in order when there is one group
+            stored = {v.name: np.concatenate([a[v.name] for _, a in parts])
+                      for v in model.state}
+            self.groups.append(((model, constants), index,
+                                models.State(ar.neuron_state(model, stored))))
         self.neuron_filter = np.asarray(neuron_filter, dtype=np.int64)
         self.neuron_target = np.asarray(neuron_target, dtype=np.int64)
 
@@ -360,13 +364,14 @@ class EnsembleKernel:
             summed = ar.accumulate(self.neuron_target, y[self.neuron_filter], self.n_neurons)
             current += ar.mul(ar.saturate(summed), self.gain)
         current = ar.saturate_wide(current)
-        if len(self.groups) == 1:  # the usual case: one set of LIF constants
-            lif, _, state = self.groups[0]
-            spikes = ar.lif_step(lif, current, state)
+        if len(self.groups) == 1:  # the usual case: one model, one set of constants
+            (model, constants), _, state = self.groups[0]
+            spikes = ar.neuron_step(model, constants, current, state)
         else:
             spikes = np.sort(np.concatenate([
-                index[ar.lif_step(lif, current[index], state)]
-                for lif, index, state in self.groups]))
+                index[ar.neuron_step(model, constants, np.ascontiguousarray(current[index]),
+                                     state)]
+                for (model, constants), index, state in self.groups]))
         # Decoding: the sum of the spiking neurons' per-spike decoders (exact
         # in int64; in float64 in neuron order, as a sparse product adds).
         total = np.zeros(self.slots.size, dtype=ar.wide_dtype)
@@ -377,9 +382,14 @@ class EnsembleKernel:
 
     def voltage(self) -> np.ndarray:
         """Every neuron's membrane voltage (s16.15 words, or reals in float mode)."""
+        return self.state_variable("voltage")
+
+    def state_variable(self, name: str) -> np.ndarray:
+        """Every neuron's state variable ``name`` (0 for models without it)."""
         v = np.zeros(self.n_neurons, dtype=self.arith.dtype)
         for _, index, state in self.groups:
-            v[index] = state.voltage
+            if name in state:
+                v[index] = state[name]
         return v
 
 

@@ -17,6 +17,7 @@ from nengo.builder.transforms import ConvInc, ConvTransposeInc
 from nengo.ensemble import Neurons
 from nengo.transforms import Convolution, ConvolutionTranspose, Dense, NoTransform, Sparse
 
+from .. import neurons
 from ..errors import UnsupportedFeature
 from .graph import Connection, Graph, Input, Population, Probe
 from .passthrough import fold_passthroughs
@@ -128,12 +129,19 @@ def check_supported(network: nengo.Network) -> None:
         if is_direct(ens):
             _check_direct(ens, network)
             continue
-        if type(ens.neuron_type) is not nengo.LIF:
+        if neurons.model_for(ens.neuron_type) is None:
             raise UnsupportedFeature(
                 ens,
                 f"neuron type {type(ens.neuron_type).__name__}",
-                "spinnc runs nengo.LIF neurons; use neuron_type=nengo.LIF()",
+                f"spinnc runs {', '.join(neurons.supported_names())}; use one of them",
             )
+        model = neurons.model_for(ens.neuron_type)
+        if getattr(type(ens.neuron_type), "step", None) is not model.nengo_type.step:
+            # A subclass runs as its registered base: only if it keeps its equations.
+            raise UnsupportedFeature(
+                ens, f"neuron type {type(ens.neuron_type).__name__} (its own step)",
+                f"spinnc runs {model.nengo_type.__name__}'s equations for its subclasses; "
+                "register a model for this type in spinnc.neurons")
     for conn in network.all_connections:
         _check_connection(conn)
     for probe in network.all_probes:
@@ -196,8 +204,10 @@ def _check_probe(probe: nengo.Probe) -> None:
     if is_static(probe):
         return
     obj = probe.obj  # nengo keeps a probed slice's object here, the view in .target
-    supported = {nengo.Ensemble: ("decoded_output", "input"), Neurons: ("output", "voltage"),
-                 nengo.Node: ("output",)}
+    supported = {nengo.Ensemble: ("decoded_output", "input"), nengo.Node: ("output",)}
+    if isinstance(obj, Neurons):  # spikes, and the state variables its model records
+        model = neurons.model_for(obj.ensemble.neuron_type)
+        supported[Neurons] = ("output",) + tuple(model.probes if model else ())
     if probe.attr not in supported.get(type(obj), ()):
         raise UnsupportedFeature(
             probe,
@@ -266,8 +276,9 @@ def _unique_names(connections):
 
 def _population(model: Model, ens: nengo.Ensemble, name: str) -> Population:
     built = model.params[ens]
-    lif = ens.neuron_type
-    state = model.sig[ens.neurons]
+    neuron_model = neurons.model_for(ens.neuron_type)
+    signals = {key: sig.initial_value for key, sig in model.sig[ens.neurons].items()
+               if hasattr(sig, "initial_value")}
     return Population(
         name=name,
         n_neurons=ens.n_neurons,
@@ -276,12 +287,10 @@ def _population(model: Model, ens: nengo.Ensemble, name: str) -> Population:
         gain=np.array(built.gain, dtype=np.float64),
         bias=np.array(built.bias, dtype=np.float64),
         encoders=np.array(built.encoders, dtype=np.float64),
-        tau_rc=float(lif.tau_rc),
-        tau_ref=float(lif.tau_ref),
-        min_voltage=float(lif.min_voltage),
-        amplitude=float(lif.amplitude),
-        initial_voltage=np.array(state["voltage"].initial_value, dtype=np.float64),
-        initial_refractory=np.array(state["refractory_time"].initial_value, dtype=np.float64),
+        amplitude=float(getattr(ens.neuron_type, "amplitude", 1.0)),  # Izhikevich has none
+        model=neuron_model.name,
+        params=neuron_model.parameters(ens.neuron_type),
+        state=neuron_model.initial_state(signals),
         obj=ens,
     )
 

@@ -1,15 +1,15 @@
 """The Graph: the one intermediate representation every later stage reads.
 
-A Graph holds populations of LIF neurons, inputs (nodes), connections and
+A Graph holds populations of neurons (of the models in :mod:`spinnc.neurons`), inputs (nodes), connections and
 probes, named by unique strings.  The frontend builds it in float from nengo's
 own builder; :func:`spinnc.frontend.quantise` turns it into the fixed-point
 Graph the mapper partitions.  Arrays in a float Graph are float64; in a fixed
 Graph (``graph.fixed``) they are raw int32 values in the formats that
-:mod:`spinnc.fixed` lists, and the LIF and filter parameters are replaced by
-the constants the kernels use.
+:mod:`spinnc.fixed` lists, and the neuron models' and filters' parameters are
+replaced by the constants the kernels use.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from typing import Any, Callable
 
 import numpy as np
@@ -19,15 +19,22 @@ from ..fixed import LIFConstants
 
 @dataclass
 class Population:
-    """An ensemble of LIF neurons.
+    """An ensemble of neurons of one model (:mod:`spinnc.neurons`).
 
     Float graph: ``encoders`` are nengo's unit encoders, and the input current
     is ``gain * (encoders @ x) / radius + bias``, plus ``gain`` times each
     input into the neurons (nengo applies the gains to connections into
     ``ens.neurons``).  Fixed graph: ``encoders`` hold nengo's scaled encoders
     (``encoders * gain / radius``) and ``bias`` and ``gain`` are in s16.15, so
-    the current is ``encoders @ x + bias + gain * neuron inputs``; ``lif``
-    holds the kernel constants.
+    the current is ``encoders @ x + bias + gain * neuron inputs``.
+
+    ``model`` names the neuron model; ``params`` are its parameters (floats,
+    nengo's units) and ``state`` its initial state by variable (float arrays
+    in a float graph, raw int32 words in the model's formats when fixed);
+    ``constants`` are the fixed-point constants the model's update uses (None
+    in a float graph).  The LIF keywords ``tau_rc``, ``tau_ref``,
+    ``min_voltage``, ``initial_voltage`` and ``initial_refractory`` build a
+    LIF population directly (and read back as attributes).
     """
 
     name: str
@@ -37,14 +44,27 @@ class Population:
     gain: np.ndarray
     bias: np.ndarray
     encoders: np.ndarray
-    tau_rc: float
-    tau_ref: float
-    min_voltage: float
-    amplitude: float
-    initial_voltage: np.ndarray
-    initial_refractory: np.ndarray  # seconds in a float graph, ticks when fixed
-    lif: LIFConstants | None = None
+    amplitude: float = 1.0
+    model: str = "LIF"
+    params: dict = field(default_factory=dict)
+    state: dict = field(default_factory=dict)
+    constants: dict | None = None
     obj: Any = field(default=None, repr=False, compare=False)
+    tau_rc: InitVar[float | None] = None
+    tau_ref: InitVar[float | None] = None
+    min_voltage: InitVar[float | None] = None
+    initial_voltage: InitVar[np.ndarray | None] = None
+    initial_refractory: InitVar[np.ndarray | None] = None
+
+    def __post_init__(self, tau_rc, tau_ref, min_voltage, initial_voltage,
+                      initial_refractory):
+        # The LIF keywords fill what params and state do not hold already
+        # (dataclasses.replace passes their read-back values on again).
+        legacy = {"tau_rc": tau_rc, "tau_ref": tau_ref, "min_voltage": min_voltage}
+        self.params = {**{k: float(v) for k, v in legacy.items() if v is not None},
+                       **self.params}
+        legacy = {"voltage": initial_voltage, "refractory": initial_refractory}
+        self.state = {**{k: v for k, v in legacy.items() if v is not None}, **self.state}
 
     @property
     def scaled_encoders(self) -> np.ndarray:
@@ -54,6 +74,23 @@ class Population:
     def size_out(self) -> int:
         """A population sends its spikes: one output per neuron."""
         return self.n_neurons
+
+    @property
+    def lif(self) -> LIFConstants | None:
+        """A fixed LIF population's constants (None otherwise)."""
+        if self.model != "LIF" or self.constants is None:
+            return None
+        return LIFConstants(**self.constants)
+
+
+# The LIF keywords read back from the parameters and state (None for a
+# model without them; set after the
+# dataclass has made its __init__, so these do not become its defaults).
+Population.tau_rc = property(lambda self: self.params.get("tau_rc"))
+Population.tau_ref = property(lambda self: self.params.get("tau_ref"))
+Population.min_voltage = property(lambda self: self.params.get("min_voltage"))
+Population.initial_voltage = property(lambda self: self.state.get("voltage"))
+Population.initial_refractory = property(lambda self: self.state.get("refractory"))
 
 
 INPUT_KINDS = ("constant", "time", "host")

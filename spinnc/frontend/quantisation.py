@@ -8,11 +8,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .. import fixed
+from .. import fixed, neurons
 from ..errors import QuantisationError
 from ..fixed import S1_30, S16_15, Format
 from ..table import format_table
-from .graph import Connection, Graph, Input, LIFConstants, Population, Probe
+from .graph import Connection, Graph, Input, Population, Probe
 
 
 @dataclass
@@ -118,28 +118,6 @@ def quantise(graph: Graph, strict: bool = True) -> tuple[Graph, QuantisationRepo
     return fixed_graph, q.report
 
 
-def lif_constants(q, owner: str, pop: Population, dt: float) -> LIFConstants:
-    """The fixed-point LIF of :mod:`spinnc.fixed` for one population; its
-    scalars are one report entry, "lif constants"."""
-    a = dt / pop.tau_rc
-    if a >= 2:
-        raise QuantisationError(
-            f"'{owner}' tau_rc={pop.tau_rc}: dt/tau_rc = {a:g} does not fit s1.30; "
-            f"tau_rc must be longer than dt/2 = {dt / 2:g} s"
-        )
-    decay = -np.expm1(-a)
-    values = {"decay": (decay, S1_30), "dt_over_tau_rc": (a, S1_30),
-              "tau_rc_ticks": (pop.tau_rc / dt, S16_15),
-              "tau_ref_ticks": (pop.tau_ref / dt, S16_15),
-              "min_voltage": (pop.min_voltage, S16_15)}
-    raw = {key: int(fixed.quantise([v], fmt, f"'{owner}' lif {key}")[0])
-           for key, (v, fmt) in values.items()}
-    errors = np.array([fixed.to_float(raw[key], fmt) - v for key, (v, fmt) in values.items()])
-    q.record(owner, "lif constants", "s1.30/s16.15", errors, 0)
-    return LIFConstants(**raw, exp_terms=fixed.exp_series_terms(a),
-                        log_terms=fixed.log_series_terms(decay))
-
-
 def _population(q, pop: Population, dt: float) -> Population:
     name = pop.name
     encoders = q(name, "encoders x gain / radius", pop.scaled_encoders, hint=GAIN_HINT)
@@ -156,10 +134,16 @@ def _population(q, pop: Population, dt: float) -> Population:
         encoders=encoders,
         bias=q(name, "bias", pop.bias, hint=GAIN_HINT),
         gain=q(name, "gain", pop.gain, hint=GAIN_HINT),
-        initial_voltage=q(name, "initial voltage", pop.initial_voltage),
-        initial_refractory=q(name, "initial refractory (ticks)", pop.initial_refractory / dt),
-        lif=lif_constants(q, name, pop, dt),
+        **_neuron_model(q, pop, dt),
     )
+
+
+def _neuron_model(q, pop: Population, dt: float) -> dict:
+    """The population's model constants and initial state in fixed point
+    (the model's own quantisation, :mod:`spinnc.neurons`)."""
+    constants, state = neurons.model_named(pop.model).quantise(q, pop.name, pop.params,
+                                                               pop.state, dt)
+    return {"constants": constants, "state": state}
 
 
 def _input(q, inp: Input) -> Input:

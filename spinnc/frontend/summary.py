@@ -1,5 +1,6 @@
 """Graph.summary(): the model as readable tables."""
 
+from .. import neurons
 from ..table import format_table
 
 
@@ -16,9 +17,9 @@ def graph_summary(graph) -> str:
     sections = [head]
     if graph.populations:
         sections.append(format_table(
-            ("population", "neurons", "dims", "radius", "tau_rc", "tau_ref"),
-            [(p.name, p.n_neurons, p.dimensions, f"{p.radius:g}", f"{p.tau_rc:g}",
-              f"{p.tau_ref:g}") for p in pops],
+            ("population", "neurons", "dims", "radius", "model", "parameters"),
+            [(p.name, p.n_neurons, p.dimensions, f"{p.radius:g}", p.model,
+              neurons.model_named(p.model).describe(p.params)) for p in pops],
             "Populations"))
     if graph.inputs:
         sections.append(format_table(

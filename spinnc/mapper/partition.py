@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import DoesNotFit
 from ..frontend.graph import Connection, Graph
 from ..machine import Machine
-from .. import costs
+from .. import costs, neurons
 from .vertices import Net, Resources, Slice, Vertex
 
 
@@ -78,14 +78,15 @@ class _Demand:
     filters: list[int]  # dimensions of each input filter
     recorded_words: callable  # neurons -> words recorded per tick
     recorded_bytes_per_step: callable  # neurons -> SDRAM bytes per step
+    model: neurons.NeuronModel | None = None  # its neuron model's costs (LIF's if None)
 
     def cycles(self, n):
         return costs.ensemble_cycles(n, self.input_dims, self.output_dims, self.filters,
-                                     self.recorded_words(n))
+                                     self.recorded_words(n), self.model)
 
     def dtcm(self, n):
         return costs.ensemble_dtcm(n, self.input_dims, self.output_dims, self.filters,
-                                   self.recorded_words(n))
+                                   self.recorded_words(n), self.model)
 
 
 def _filters(incoming: list[Connection], dims: int) -> list[int]:
@@ -111,7 +112,8 @@ def _population_demands(graph: Graph, groups) -> dict[str, _Demand]:
         demands[name] = _Demand(
             name, pop.n_neurons, pop.dimensions,
             sum(g.size for g in groups.get(name, [])),
-            _filters(graph.incoming(name), pop.dimensions), words, sdram_per_step)
+            _filters(graph.incoming(name), pop.dimensions), words, sdram_per_step,
+            neurons.model_named(pop.model))
     return demands
 
 

@@ -5,10 +5,10 @@ import math
 
 import numpy as np
 
-from .. import fixed
+from .. import fixed, neurons
 from ..frontend.graph import Graph
 from ..regions import (APPLICATION_CODES, FILTER, INPUT_KEY, OUTPUT_KEY, RECORDED_PROBE,
-                       Region, pack_regions)
+                       Region, pack_regions, population_layout)
 from .keys import KeyAllocation
 from .partition import Partition
 
@@ -132,18 +132,14 @@ def _ensemble(context: _Context, index: int, vertex) -> dict[int, bytes]:
         for p in graph.probes.values():
             if p.target == s.obj:
                 every[p.kind] = math.gcd(every.get(p.kind, 0), p.sample_every)
-        lif = pop.lif
-        header = dict(n_neurons=s.size, input_dims=pop.dimensions,
-                      output_dims=decoders.shape[0], decay=lif.decay,
-                      dt_over_tau_rc=lif.dt_over_tau_rc, tau_rc_ticks=lif.tau_rc_ticks,
-                      tau_ref_ticks=lif.tau_ref_ticks, min_voltage=lif.min_voltage,
-                      exp_terms=lif.exp_terms, log_terms=lif.log_terms,
+        model = neurons.model_named(pop.model)
+        header = dict(model=model.code, n_neurons=s.size, input_dims=pop.dimensions,
+                      output_dims=decoders.shape[0], **pop.constants,
                       spikes_every=every.get("spikes", 0), voltage_every=every.get("voltage", 0))
-        regions[Region.POPULATION + m] = Region.LAYOUTS[Region.POPULATION].pack(
+        state = {name: words[s.lo:s.hi] for name, words in pop.state.items()}
+        regions[Region.POPULATION + m] = population_layout(model).pack(
             header, encoders=pop.encoders[s.lo:s.hi], bias=pop.bias[s.lo:s.hi],
-            gain=pop.gain[s.lo:s.hi],
-            voltage=pop.initial_voltage[s.lo:s.hi], refractory=pop.initial_refractory[s.lo:s.hi],
-            decoders=decoders)
+            gain=pop.gain[s.lo:s.hi], decoders=decoders, **state)
     return regions
 
 

@@ -21,6 +21,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.colors import Normalize, to_rgba
 from matplotlib.figure import Figure
 
+from .. import neurons
 from ..machine import LINK_VECTORS
 
 #: Most plots of one kind (value, spikes, voltage, tuning) a report draws.
@@ -218,30 +219,29 @@ def voltage_plot(name: str, t, voltage, path) -> Path:
     return _save(figure, Path(path))
 
 
-def lif_rates(population, x) -> np.ndarray:
+def rates(population, x, dt: float = 0.001) -> np.ndarray:
     """Firing rates (Hz) of a float Graph population's neurons for inputs
-    ``x`` along its first dimension, by the LIF rate formula; shape
-    ``(len(x), n_neurons)``."""
+    ``x`` along its first dimension, by its neuron model's rate curve
+    (:mod:`spinnc.neurons`); shape ``(len(x), n_neurons)``."""
     current = (population.gain * np.outer(x, population.encoders[:, 0]) / population.radius
                + population.bias)
-    rates = np.zeros_like(current)
-    above = current > 1  # below threshold a LIF neuron never fires
-    rates[above] = 1 / (population.tau_ref
-                        + population.tau_rc * np.log1p(1 / (current[above] - 1)))
-    return rates
+    return neurons.model_named(population.model).rates(population.params, current, dt)
 
 
-def tuning_curves(population, path) -> Path:
+lif_rates = rates  # the name from when every population was LIF
+
+
+def tuning_curves(population, path, dt: float = 0.001) -> Path:
     """Rates of up to MAX_NEURONS neurons of a population across its first
     dimension (from the gains, biases and encoders nengo built)."""
     x = np.linspace(-population.radius, population.radius, 201)
-    rates = lif_rates(population, x)[:, :MAX_NEURONS]
+    curves = rates(population, x, dt)[:, :MAX_NEURONS]
     figure = Figure(figsize=(7, 3))
     ax = figure.add_subplot()
-    ax.plot(x, rates, lw=0.7)
+    ax.plot(x, curves, lw=0.7)
     ax.set_xlabel("x" if population.dimensions == 1 else "x[0] (other dimensions 0)")
     ax.set_ylabel("rate (Hz)")
-    ax.set_title(f"'{population.name}': {population.n_neurons} LIF neurons")
+    ax.set_title(f"'{population.name}': {population.n_neurons} {population.model} neurons")
     figure.tight_layout()
     return _save(figure, Path(path))
 
@@ -298,5 +298,5 @@ def write_plots(result, out_dir) -> list[Plot]:
         plots.append(Plot(section, name, path))
     for population in probed_populations(graph)[:MAX_PLOTS]:
         path = out_dir / _file_name("tuning", population.name, used)
-        plots.append(Plot("tuning", population.name, tuning_curves(population, path)))
+        plots.append(Plot("tuning", population.name, tuning_curves(population, path, graph.dt)))
     return plots

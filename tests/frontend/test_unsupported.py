@@ -60,7 +60,7 @@ def passthrough_loop():
 
 CASES = {
     "LIFRate neurons": (neuron_type(nengo.LIFRate()), "neuron type LIFRate"),
-    "AdaptiveLIF neurons": (neuron_type(nengo.AdaptiveLIF()), "neuron type AdaptiveLIF"),
+    "Sigmoid neurons": (neuron_type(nengo.Sigmoid()), "neuron type Sigmoid"),
     "function out of Direct": (function_from_direct, "function on a connection out of a Direct"),
     "learning rule": (learning_rule, "learning rules"),
     "alpha synapse": (alpha_synapse, "synapse Alpha"),
@@ -83,3 +83,14 @@ def test_unsupported_feature_names_object_and_feature(case):
     assert "'culprit'" in message, message
     assert feature in message, message
     assert info.value.obj.label == "culprit"
+
+
+def test_unregistered_neuron_type_names_ensemble_type_and_the_types_spinnc_runs():
+    with nengo.Network() as model:
+        nengo.Ensemble(10, 1, neuron_type=nengo.Sigmoid(), label="squash")
+    with pytest.raises(UnsupportedFeature) as err:
+        build(model)
+    message = str(err.value)
+    assert "squash" in message and "Sigmoid" in message
+    for name in ("nengo.LIF", "nengo.AdaptiveLIF", "nengo.SpikingRectifiedLinear"):
+        assert name in message
