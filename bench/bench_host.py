@@ -37,13 +37,13 @@ import numpy as np
 from spinnc.compiler import compile_network
 from spinnc.demo import demo_model
 from spinnc.firmware_sim import Emulator
-from spinnc.firmware_sim.board import serve
+from spinnc.virtual_board.board import serve
 from spinnc.host import BoardController, SCPConnection, run_image
 from spinnc.machine import Machine
 
 BASE = 0x60000000
 # A SpiNN-5 virtual board in its own process: prints its port, serves until stdin closes.
-SERVER = ("from spinnc.firmware_sim.board import serve; "
+SERVER = ("from spinnc.virtual_board.board import serve; "
           "b = serve(port=0, boot_port=None, booted=True); print(b.address[1], flush=True); "
           "import sys; sys.stdin.read(); b.close()")
 

@@ -244,7 +244,7 @@ def _host_port(text: str) -> tuple[str, int] | None:
 
 def board_command(args) -> int:
     """``spinnc board serve``: a virtual board over UDP until Ctrl-C."""
-    from .firmware_sim.board import serve_forever
+    from .virtual_board.board import serve_forever
 
     _machine(args.machine)  # an unknown machine is a one-line error, not a traceback
     return serve_forever(args)
@@ -382,7 +382,7 @@ def main(argv=None) -> int:
     board_commands = board_parser.add_subparsers(dest="board_command", required=True)
     serve_parser = board_commands.add_parser(
         "serve", help="serve a virtual board (bound to 127.0.0.1 unless --host) until Ctrl-C")
-    from .firmware_sim.board import add_arguments as add_board_arguments
+    from .virtual_board.board import add_arguments as add_board_arguments
 
     add_board_arguments(serve_parser)
     serve_parser.set_defaults(run=board_command)

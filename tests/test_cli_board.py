@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from spinnc import Simulator, cli
-from spinnc.firmware_sim.board import serve
+from spinnc.virtual_board.board import serve
 from spinnc.machine import Machine
 from spinnc.modelfile import load_model
 from spinnc.runner import run_model

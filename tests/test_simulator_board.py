@@ -8,7 +8,7 @@ from nengo.exceptions import ValidationError
 import spinnc
 from spinnc.demo import demo_model
 from spinnc.errors import UnsupportedFeature
-from spinnc.firmware_sim.board import serve
+from spinnc.virtual_board.board import serve
 from spinnc.machine import Machine
 
 

@@ -2,8 +2,8 @@
 
 :class:`Emulator` loads an :class:`~spinnc.image.Image` and runs it tick by
 tick: routers (:mod:`.packets`), the applications' kernels (:mod:`.kernels`),
-cycle accounting and provenance (:mod:`.provenance`).  :mod:`.board` is the
-virtual board: SC&MP 4.0 over UDP in front of the emulator.  The kernels compute in
+cycle accounting and provenance (:mod:`.provenance`).  The virtual board (SC&MP
+4.0 over UDP in front of the emulator) is :mod:`spinnc.virtual_board`.  The kernels compute in
 :mod:`spinnc.fixed` arithmetic with the LIF update of :mod:`.lif`, or, with
 ``Emulator(image, precision="float")``, in float64 with nengo's LIF update.
 """
@@ -16,14 +16,3 @@ from .provenance import CoreProvenance, LinkProvenance, Provenance, RouterProven
 __all__ = ["Emulator", "ImageError", "TickOverrun", "PRECISIONS", "LIFState", "lif_step",
            "FloatLIF", "float_lif_step", "Provenance", "CoreProvenance", "RouterProvenance",
            "LinkProvenance"]
-
-
-_BOARD = ("VirtualBoard", "Faults", "BoardCounts", "serve")
-
-
-def __getattr__(name):
-    # The board pulls in the host protocol: load it only when asked for.
-    if name in _BOARD:
-        from . import board
-        return getattr(board, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,7 +6,7 @@ spinnc ships no SC&MP.  A real board needs the real ``scamp.boot`` image
 (from spinnaker_tools, or the copy bundled with rig): pass its path as
 ``image``.  Without one, :func:`boot` sends a zero-filled placeholder of the
 largest documented size (32 KiB), which is all the virtual board
-(:mod:`spinnc.firmware_sim.board`) checks.
+(:mod:`spinnc.virtual_board`) checks.
 """
 
 import socket
@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ProtocolError, ProtocolTimeout, SpinncError
-from . import scp
+from ..formats import scp
 from .connection import SCPConnection
 from .controller import BoardController, Version
 

@@ -42,10 +42,10 @@ import time
 from dataclasses import dataclass
 
 from ..errors import BoardInUse, ProtocolError
-from . import scp
+from ..formats import scp
 from .connection import Request, SCPConnection
 from .controller import BoardController
-from .scp import AllocOp, Command
+from ..formats.scp import AllocOp, Command
 
 CLAIM_APP_ID = 255  # outside the ids tools hand out (17-254) and spinnc's 16
 CLAIM_TAG = 255

@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..errors import ProtocolError, ProtocolTimeout, SCPError
-from . import scp
-from .scp import ETHERNET_CHIP, Command, ReturnCode
+from ..formats import scp
+from ..formats.scp import ETHERNET_CHIP, Command, ReturnCode
 
 WINDOW = 8  # requests in flight (what SC&MP buffers)
 TIMEOUT = 1.0  # seconds per try

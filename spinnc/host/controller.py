@@ -15,20 +15,18 @@ import numpy as np
 
 from ..arch import SPINN1
 from ..errors import BoardNotBooted, DoesNotFit, ProtocolError
-from . import scp
+from ..formats import scp
+from ..formats.aplx import binary_checksum
+from ..formats.iptag import REQUEST_STRIP as IPTAG_FLAG_STRIP
+from ..formats.iptag import IPTagEntry
+from ..formats.router_entry import pack_entries
+from ..formats.scp import (ETHERNET_CHIP, MAX_DATA, AllocOp, Command, IPTagOp, RouterOp, Signal,
+                           State)
 from .connection import RETRIES, TIMEOUT, WINDOW, ConnectionStats, Request, SCPConnection
-from .scp import (ETHERNET_CHIP, MAX_DATA, AllocOp, Command, IPTagOp, RouterOp, Signal,
-                  State)
 
 N_CORES = SPINN1.cores_per_chip  # vcpu blocks, INFO core states
 ROUTER_COUNTERS = 16  # words of router diagnostic counters
-# A router entry as RTR LOAD reads it from SDRAM: next, free (app id), route, key, mask.
-RTE = np.dtype([("next", "<u2"), ("free", "<u2"), ("route", "<u4"), ("key", "<u4"),
-                ("mask", "<u4")])
-IPTAG_ENTRY = struct.Struct("<4s6sHHHIHHB")  # ip, mac, tx port, timeout, flags, count,
-#                                              rx port, dest (x<<8|y), dest port/cpu
-IPTAG_IN_USE, IPTAG_STRIP = 0x8000, 0x0100
-IPTAG_FLAG_STRIP = 1 << 28  # request flag bits of IPTAG arg1
+IPTAG_IN_USE, IPTAG_STRIP = IPTagEntry.IN_USE, IPTagEntry.STRIP
 
 
 @dataclass
@@ -311,11 +309,11 @@ class BoardController:
         """IPTAG GET: the tag's entry."""
         reply = self._do(Command.IPTAG, (x, y), IPTagOp.GET << 16 | (tag & 0xFF), 1,
                          n_args=0)
-        ip, _, port, _, flags, count, rx_port, dest, dest_pc = IPTAG_ENTRY.unpack_from(
-            bytes(reply.data).ljust(IPTAG_ENTRY.size, b"\x00"))
-        return IPTag(tag, bool(flags & IPTAG_IN_USE), socket.inet_ntoa(ip), port,
-                     bool(flags & IPTAG_STRIP), flags, count, rx_port,
-                     (dest >> 8, dest & 0xFF), dest_pc)
+        entry = IPTagEntry.unpack(reply.data)
+        return IPTag(tag, bool(entry.flags & IPTAG_IN_USE), socket.inet_ntoa(entry.ip),
+                     entry.port, bool(entry.flags & IPTAG_STRIP), entry.flags, entry.count,
+                     entry.rx_port, (entry.dest_addr >> 8, entry.dest_addr & 0xFF),
+                     entry.dest_port)
 
     def iptag_clear(self, tag: int, x: int = 255, y: int = 255) -> None:
         """IPTAG CLR: free the tag."""
@@ -494,24 +492,9 @@ def parse_vcpu(core: int, block: bytes) -> CoreStatus:
 
 
 def router_entries(table, app_id: int) -> np.ndarray:
-    """A routing table (``ENTRY`` array or rows of key, mask, route) as the
-    16-byte entries RTR LOAD reads, in the same order."""
-    if not isinstance(table, np.ndarray):
-        table = np.array([tuple(row)[:3] for row in table],
-                         dtype=[("key", "<u4"), ("mask", "<u4"), ("route", "<u4")])
-    entries = np.zeros(len(table), dtype=RTE)
-    entries["next"] = np.arange(len(table))
-    entries["free"] = app_id
-    for name in ("route", "key", "mask"):
-        entries[name] = table[name]
-    return entries
-
-
-def binary_checksum(binary: bytes) -> int:
-    """APP_COPY_RUN's checksum of a binary: the sum of its little-endian
-    32-bit words (zero-padded to a word), modulo 2**32."""
-    padded = bytes(binary) + b"\x00" * (-len(binary) % 4)
-    return int(np.frombuffer(padded, dtype="<u4").sum(dtype=np.uint64) & 0xFFFFFFFF)
+    """A routing table as the 16-byte entries RTR LOAD reads, in the same order
+    (:func:`spinnc.formats.router_entry.pack_entries`)."""
+    return pack_entries(table, app_id)
 
 
 def app_word(app_id: int, cores: Iterable[int], wait: bool) -> int:

@@ -14,7 +14,7 @@ from ..errors import MachineError, ProtocolError
 from ..machine import BOARD_OUTLINE, LINK_VECTORS, MAX_APP_CORES, MONITOR_CORE, Machine
 from .connection import Request
 from .controller import N_CORES, BoardController, ChipInfo, parse_info
-from .scp import Command, State
+from ..formats.scp import Command, State
 
 SPINN5_DIMS = (8, 8)
 #: The most chips discovery explores by default: a cabinet of 120 SpiNN-5

@@ -19,7 +19,7 @@ virtual board (and what SC&MP does on a real one):
    a resent ALLOC gets its block) and WRITE, its address in the core's vcpu
    ``user0``; a recording buffer (``user1``, 0 if it records nothing), a
    provenance block (``user2``) and the claim's token (``user3``);
-3. applications: each binary (:func:`spinnc.host.aplx.application_binary`)
+3. applications: each binary (:func:`spinnc.formats.aplx.application_binary`)
    written to the chip's ``sdram_sys`` and started with AR and the wait flag;
 4. COUNT until every core waits, signal start, COUNT(sync0), signal sync0,
    COUNT(exit) (a core in runtime exception or watchdog is an error carrying
@@ -47,13 +47,13 @@ from ..errors import (BoardInUse, CoreFailed, DoesNotFit, ImageError, ProtocolEr
                       ProtocolTimeout, UnsupportedFeature)
 from ..image import Image
 from ..machine import Machine
-from . import scp
-from .aplx import application_binary
+from ..formats import scp
+from ..formats.aplx import application_binary
 from .claim import CLAIM_APP_ID, LEASE, BoardClaim
 from .connection import RETRIES, TIMEOUT, WINDOW, Request
 from .controller import BoardController, app_word, parse_vcpu, router_entries
 from .discovery import discover
-from .scp import AllocOp, Command, RouterOp, Signal, State
+from ..formats.scp import AllocOp, Command, RouterOp, Signal, State
 
 FAILED = (State.RUNTIME_EXCEPTION, State.WATCHDOG)
 FREE = (State.IDLE, State.DEAD, State.POWER_DOWN)  # states of cores nobody is using

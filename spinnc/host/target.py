@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import SpinncError
 from ..image import Image
-from . import scp
+from ..formats import scp
 from .loader import BoardRun, check_host_functions, run_image
 
 

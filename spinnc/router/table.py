@@ -16,8 +16,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..arch import SPINN1
-
-ENTRY = np.dtype([("key", "<u4"), ("mask", "<u4"), ("route", "<u4"), ("source", "<u4")])
+from ..formats.router_entry import ENTRY
 
 N_LINKS = SPINN1.n_links
 N_CORES = SPINN1.cores_per_chip

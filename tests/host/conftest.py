@@ -9,7 +9,7 @@ from spinnc.machine import Machine
 @pytest.fixture
 def virtual_board():
     """virtual_board(machine=None, booted=True, **faults) -> a started VirtualBoard."""
-    serve = pytest.importorskip("spinnc.firmware_sim.board").serve
+    serve = pytest.importorskip("spinnc.virtual_board.board").serve
 
     started = []
 

@@ -5,8 +5,8 @@ misbehaves (drop, delay and reverse, duplicate, wrong return codes)."""
 import socket
 import threading
 
-from spinnc.host import scp
-from spinnc.host.scp import Command, ReturnCode
+from spinnc.formats import scp
+from spinnc.formats.scp import Command, ReturnCode
 
 
 class FakePeer:

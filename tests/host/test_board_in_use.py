@@ -11,11 +11,11 @@ import pytest
 from spinnc.errors import BoardInUse
 from spinnc.firmware_sim import Emulator
 from spinnc.host import BoardController
-from spinnc.host.aplx import application_binary
+from spinnc.formats.aplx import application_binary
 from spinnc.host.claim import CLAIM_APP_ID, BoardClaim
 from spinnc.host.discovery import discover
 from spinnc.host.loader import _Run, run_image
-from spinnc.host.scp import SDRAM_SYS, Signal, State
+from spinnc.formats.scp import SDRAM_SYS, Signal, State
 from spinnc.machine import Machine
 
 from ..firmware_sim.images import KEY, core_route, source_to_recorder, table

@@ -5,9 +5,10 @@ import struct
 import numpy as np
 import pytest
 
-from spinnc.host import scp
+from spinnc.formats import scp
 from spinnc.host.boot import boot_packets, boot_values
-from spinnc.host.controller import binary_checksum, router_entries
+from spinnc.formats.aplx import binary_checksum
+from spinnc.host.controller import router_entries
 from spinnc.router.table import make_table
 
 

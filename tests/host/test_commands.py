@@ -4,11 +4,11 @@ boot and discovery."""
 import pytest
 
 from spinnc.errors import BoardNotBooted, DoesNotFit, SCPError
-from spinnc.host import scp
-from spinnc.host.aplx import application_binary
+from spinnc.formats import scp
+from spinnc.formats.aplx import application_binary
 from spinnc.host.boot import boot
 from spinnc.host.discovery import discover
-from spinnc.host.scp import ReturnCode, Signal, State
+from spinnc.formats.scp import ReturnCode, Signal, State
 from spinnc.machine import Link, Machine
 from spinnc.router.table import make_table
 

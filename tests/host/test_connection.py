@@ -6,10 +6,10 @@ import socket
 import pytest
 
 from spinnc.errors import BoardNotBooted, ProtocolTimeout, SCPError
-from spinnc.host import scp
+from spinnc.formats import scp
 from spinnc.host.connection import Request, SCPConnection
 from spinnc.host.controller import BoardController
-from spinnc.host.scp import Command, ReturnCode
+from spinnc.formats.scp import Command, ReturnCode
 
 from .fakepeer import FakePeer
 

@@ -8,7 +8,7 @@ import pytest
 
 from spinnc.errors import ProtocolError
 from spinnc.host import BoardController, SCPConnection, discover
-from spinnc.host.scp import SV_BASE, SV_HW_VER, SV_P2P_DIMS, SV_SIZE, Command, ReturnCode
+from spinnc.formats.scp import SV_BASE, SV_HW_VER, SV_P2P_DIMS, SV_SIZE, Command, ReturnCode
 from spinnc.machine import Machine
 
 from .fakepeer import FakePeer

@@ -13,7 +13,7 @@ from spinnc.errors import CoreFailed, DoesNotFit, ProtocolTimeout, UnsupportedFe
 from spinnc.firmware_sim import Emulator
 from spinnc.host import BoardController
 from spinnc.host.loader import run_image, run_on_board
-from spinnc.host.scp import State
+from spinnc.formats.scp import State
 from spinnc.machine import Machine
 
 from ..firmware_sim.images import KEY, core_route, source_to_recorder, table

@@ -17,6 +17,8 @@ code, so real hardware needs real binaries with the same names.
 
 import struct
 
+import numpy as np
+
 from ..errors import ProtocolError
 
 RECORD = struct.Struct("<IIII")
@@ -68,3 +70,11 @@ def application_name(binary: bytes) -> str:
     if not name:
         raise ProtocolError("the APLX binary's application stamp has no name")
     return name.decode("ascii", errors="replace")
+
+
+def binary_checksum(binary: bytes) -> int:
+    """APP_COPY_RUN's checksum of a binary: the sum of its little-endian
+    32-bit words (zero-padded to a word) mod 2**32, of which the request
+    carries the low 29 bits (``(checksum & 0x1FFFFFFF) << 3 | link`` in arg1)."""
+    padded = bytes(binary) + b"\0" * (-len(binary) % 4)
+    return int(np.frombuffer(padded, "<u4").sum(dtype=np.uint64)) & 0xFFFFFFFF

@@ -13,14 +13,14 @@ import tracemalloc
 
 import numpy as np
 
-from spinnc.firmware_sim import board_memory
-from spinnc.firmware_sim.board import VirtualBoard
-from spinnc.firmware_sim.board_memory import (EXTENT_COST, SDRAM_BASE, SDRAM_END, Allocator,
+from spinnc.virtual_board import board_memory
+from spinnc.virtual_board.board import VirtualBoard
+from spinnc.virtual_board.board_memory import (EXTENT_COST, SDRAM_BASE, SDRAM_END, Allocator,
                                               MemoryBudget, SparseMemory)
-from spinnc.host.scp import Command, Signal, State, request
+from spinnc.formats.scp import Command, Signal, State, request
 from spinnc.machine import Machine
 
-from .images import source_core
+from ..firmware_sim.images import source_core
 from .test_board_run import CLIENT, Raw, load
 
 MiB = 1 << 20

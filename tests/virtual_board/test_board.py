@@ -8,11 +8,11 @@ import time
 import numpy as np
 import pytest
 
-from spinnc.firmware_sim.board import BUILD_DATE, BoardCounts, Faults, VirtualBoard, serve
-from spinnc.firmware_sim.board_faults import FaultInjector, Timers
-from spinnc.firmware_sim.board_state import binary_checksum
-from spinnc.host.aplx import application_binary
-from spinnc.host.scp import (BOOT_BLOCK, BOOT_DATA, BOOT_END, BOOT_START, FLAG_NO_REPLY,
+from spinnc.virtual_board.board import BUILD_DATE, BoardCounts, Faults, VirtualBoard, serve
+from spinnc.virtual_board.board_faults import FaultInjector, Timers
+from spinnc.formats.aplx import binary_checksum
+from spinnc.formats.aplx import application_binary
+from spinnc.formats.scp import (BOOT_BLOCK, BOOT_DATA, BOOT_END, BOOT_START, FLAG_NO_REPLY,
                              ROUTER_DIAGNOSTICS, ROUTER_ENTRY, SDRAM_SYS, SV_BASE, SV_HW_VER,
                              SV_P2P_ADDR, SV_P2P_DIMS, SV_SDRAM_SYS, SV_VCPU_BASE, VCPU_APP_NAME,
                              VCPU_BASE, VERSION_TEXT, BootPacket, Command, ReturnCode, SDPHeader,
@@ -417,7 +417,7 @@ def test_serve_forever_serves_until_stopped(capsys):
     import argparse
     import threading
 
-    from spinnc.firmware_sim.board import add_arguments, serve_forever
+    from spinnc.virtual_board.board import add_arguments, serve_forever
 
     parser = argparse.ArgumentParser()
     add_arguments(parser)

@@ -6,10 +6,10 @@ import struct
 
 import numpy as np
 
-from spinnc.firmware_sim.board import VirtualBoard
-from spinnc.firmware_sim.board_memory import CHUNK, SDRAM_BASE
-from spinnc.firmware_sim.board_state import SYSTEM_HEAP
-from spinnc.host.scp import (SCP_MIN, SDP_HEADER, SDRAM_SYS, SV_BASE, VERSION_TEXT, Command, Signal,
+from spinnc.virtual_board.board import VirtualBoard
+from spinnc.virtual_board.board_memory import CHUNK, SDRAM_BASE
+from spinnc.virtual_board.board_state import SYSTEM_HEAP
+from spinnc.formats.scp import (SCP_MIN, SDP_HEADER, SDRAM_SYS, SV_BASE, VERSION_TEXT, Command, Signal,
                              parse_scp, request)
 from spinnc.machine import Machine
 

@@ -7,13 +7,14 @@ a core checks its data when it starts.
 import struct
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
 from ..arch import SPINN1
-from ..host import aplx
-from ..host.scp import (IOBUF_HEADER, ROUTER_CONTROL, SDRAM_SYS, SV_BASE, SV_HW_VER,
+from ..formats import aplx
+from ..formats.iptag import IPTagEntry as IPTag
+from ..formats.router_entry import ENTRY
+from ..formats.scp import (IOBUF_HEADER, ROUTER_CONTROL, SDRAM_SYS, SV_BASE, SV_HW_VER,
                         SV_IOBUF_SIZE, SV_P2P_ADDR, SV_P2P_DIMS, SV_ROOT_CHIP, SV_SDRAM_SYS,
                         SV_SIZE, SV_UNIX_TIME, SV_VCPU_BASE, VCPU_APP_ID, VCPU_APP_NAME,
                         VCPU_BASE, VCPU_IOBUF, VCPU_SIZE, VCPU_STATE, VCPU_USER, State)
@@ -35,27 +36,6 @@ MAX_DATA_BYTES = 16 << 20  # a core's data region table may not claim more than 
 
 ROUTER_TABLE = np.dtype([("key", "<u4"), ("mask", "<u4"), ("route", "<u4"), ("app_id", "<u2"),
                          ("used", "?")])
-
-
-@dataclass
-class IPTag:
-    """One IP tag (the fields IPTAG GET returns)."""
-
-    ip: bytes = b"\0\0\0\0"
-    port: int = 0
-    timeout: int = 0
-    flags: int = 0  # 0x8000 in use, 0x0100 strip, 0x0200 reverse
-    count: int = 0
-    rx_port: int = 0
-    dest_addr: int = 0
-    dest_port: int = 0
-
-    IN_USE, STRIP, REVERSE = 0x8000, 0x0100, 0x0200
-    LAYOUT = struct.Struct("<4s6sHHHIHHB7x")  # 32 bytes, as SC&MP's iptag_t
-
-    def pack(self) -> bytes:
-        return self.LAYOUT.pack(self.ip, b"\0" * 6, self.port, self.timeout, self.flags,
-                                self.count, self.rx_port, self.dest_addr, self.dest_port)
 
 
 class Chip:
@@ -225,8 +205,6 @@ class Chip:
 
     def table(self) -> np.ndarray:
         """The loaded entries in first-match (index) order, as a routing ENTRY array."""
-        from ..router.table import ENTRY
-
         used = self.router[self.router["used"]]
         out = np.zeros(len(used), dtype=ENTRY)
         for name in ("key", "mask", "route"):
@@ -242,16 +220,8 @@ class Chip:
 
 def application_from_binary(binary: bytes) -> str:
     """The application a staged binary names ('' if it is not spinnc's):
-    :func:`spinnc.host.aplx.application_name`."""
+    :func:`spinnc.formats.aplx.application_name`."""
     try:
         return aplx.application_name(binary)
     except Exception:  # any bytes at all may sit at sdram_sys
         return ""
-
-
-def binary_checksum(binary: bytes) -> int:
-    """APP_COPY_RUN's checksum: the sum of the binary's little-endian 32-bit
-    words (zero-padded to a word) mod 2**32, of which the request carries the
-    low 29 bits (``(checksum & 0x1FFFFFFF) << 3 | link`` in arg1)."""
-    padded = bytes(binary) + b"\0" * (-len(binary) % 4)
-    return int(np.frombuffer(padded, "<u4").sum(dtype=np.uint64)) & 0xFFFFFFFF

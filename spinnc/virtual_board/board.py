@@ -3,7 +3,7 @@ and runs loaded applications on the emulator.
 
 It is both the host protocol's test partner and a feature: a laptop can run
 a model behind the same interface as a real board.  The wire format is
-:mod:`spinnc.host.scp` (``spinnaker/HOST_PROTOCOL.md``); every chip's state
+:mod:`spinnc.formats.scp` (``spinnaker/HOST_PROTOCOL.md``); every chip's state
 is :class:`~.board_state.Chip`.
 
 Serving
@@ -51,17 +51,17 @@ Replies
     SC&MP's own duplicate detection does, so a retried ALLOC allocates once.
 
 How the binary names the application
-    The host writes :func:`spinnc.host.aplx.application_binary` (an APLX
+    The host writes :func:`spinnc.formats.aplx.application_binary` (an APLX
     table whose data section is ``b"SPNCAPP\\0"`` + the application's name)
     to the chip's ``sdram_sys`` (0x67800000); AR (or AS at any address, or
     APP_COPY_RUN from a neighbour's ``sdram_sys``) reads the stamp with
-    :func:`spinnc.host.aplx.application_name` and puts the name in each
+    :func:`spinnc.formats.aplx.application_name` and puts the name in each
     started core's vcpu ``app_name``.  The name picks the emulator's kernel
     (``ensemble``, ``value_source``, ``recorder``); a binary without a stamp
     loads as an unnamed application whose cores fail on start, with the
     reason in their IOBUF.  APP_COPY_RUN's checksum is the sum of the
     binary's little-endian 32-bit words (zero-padded) mod 2**32, of which arg1
-    carries the low 29 bits (:func:`.board_state.binary_checksum`).
+    carries the low 29 bits (:func:`spinnc.formats.aplx.binary_checksum`).
 
 Running (the contract with :mod:`spinnc.host`)
     AR with the wait flag puts cores in WAIT (5), without it they start at
@@ -100,11 +100,12 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from ..errors import ProtocolError, SpinncError
-from ..host.scp import (ALLOC_TAG_RETRY, BOOT_BLOCK, BOOT_DATA, BOOT_END, BOOT_IMAGE_MAX, BOOT_PORT, BOOT_START,
-                        FLAG_NO_REPLY, MAX_DATA, ROUTER_DIAGNOSTICS, ROUTER_ENTRY, SCP_HEADER,
+from ..formats.aplx import binary_checksum
+from ..formats.iptag import IPTagEntry as IPTag
+from ..formats.router_entry import ROUTER_ENTRY, unpack_entries
+from ..formats.scp import (ALLOC_TAG_RETRY, BOOT_BLOCK, BOOT_DATA, BOOT_END, BOOT_IMAGE_MAX, BOOT_PORT, BOOT_START,
+                        FLAG_NO_REPLY, MAX_DATA, ROUTER_DIAGNOSTICS, SCP_HEADER,
                         SCP_MIN, SCP_PORT, SDP_HEADER, SDRAM_SYS, UNBOOTED, VERSION_TEXT,
                         AllocOp, BootPacket, Command, IPTagOp, ReturnCode, RouterOp,
                         SDPHeader, Signal, State)
@@ -115,7 +116,7 @@ from .. import recording
 from .board_faults import FaultInjector, Faults, Timers
 from .board_memory import MEMORY_LIMIT, MemoryBudget, MemoryFull
 from .board_state import (N_CORES, ROUTER_ENTRIES, SYSTEM_HEAP, TAG_FIXED, TAG_POOL, Chip,
-                          IPTag, application_from_binary, binary_checksum)
+                          application_from_binary)
 
 log = logging.getLogger(__name__)
 
@@ -557,7 +558,7 @@ class VirtualBoard:
     def _run(self, image: Image, run: Emulation) -> None:
         """The run thread: emulate (a slice at a time, ending early if the
         cores are stopped), then publish results under the lock."""
-        from .emulator import Emulator
+        from ..firmware_sim.emulator import Emulator
 
         cores = run.cores
         try:
@@ -728,9 +729,7 @@ class VirtualBoard:
         if not chip.sdram.contains(address, size):
             raise Reject(ReturnCode.ARG, f"{count} router entries at {address:#010x} are not "
                          "in SDRAM")
-        raw = np.frombuffer(chip.sdram.read(address, size), dtype=np.dtype(
-            [("next", "<u2"), ("free", "<u2"), ("route", "<u4"), ("key", "<u4"),
-             ("mask", "<u4")]))
+        raw = unpack_entries(chip.sdram.read(address, size))
         rows = chip.router[first:first + count]
         rows["key"], rows["mask"] = raw["key"], raw["mask"]
         rows["route"], rows["app_id"], rows["used"] = raw["route"] & 0xFFFFFF, raw["free"], True
