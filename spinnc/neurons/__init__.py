@@ -15,8 +15,8 @@ POPULATION region stores :attr:`NeuronModel.code`; :func:`model_by_code` maps
 it back.
 
 Adding a model is adding a module here that defines a :class:`NeuronModel`
-subclass and calls :func:`register` on an instance (and importing it at the
-end of this file).
+subclass and calls :func:`register` on an instance: every module of this
+package whose name does not start with ``_`` is imported when it is.
 """
 
 from dataclasses import dataclass
@@ -196,4 +196,15 @@ def models() -> list[NeuronModel]:
     return [_BY_CODE[c] for c in sorted(_BY_CODE)]
 
 
-from . import adaptive_lif, izhikevich, lif, spiking_relu  # noqa: E402,F401  (register)
+def _register_modules() -> None:
+    """Import every model module of this package (each registers its model),
+    so that adding a model is adding a module."""
+    import importlib
+    import pkgutil
+
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}")
+
+
+_register_modules()
