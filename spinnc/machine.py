@@ -77,7 +77,7 @@ class Link(IntEnum):
 
     @property
     def opposite(self) -> "Link":
-        return Link((self + 3) % 6)
+        return Link(DEFAULT_ARCH.opposite_link(self))
 
     @property
     def vector(self) -> tuple[int, int]:

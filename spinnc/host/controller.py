@@ -503,7 +503,7 @@ def app_word(app_id: int, cores: Iterable[int], wait: bool) -> int:
     mask = 0
     for core in cores:
         mask |= 1 << core
-    return (app_id & 0xFF) << 24 | int(wait) << 18 | mask & 0x3FFFF
+    return (app_id & 0xFF) << 24 | int(wait) << 18 | mask & ((1 << N_CORES) - 1)
 
 
 def scp_length_error(request: Request, got: int) -> ProtocolError:

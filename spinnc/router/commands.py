@@ -43,7 +43,7 @@ def _read(path):
         raise TableFileError(f"{os.fspath(path)}: cannot read it ({error.strerror})") from None
 
 
-def tables_minimise(in_path, out_path, target: int = 1023, full: bool = False,
+def tables_minimise(in_path, out_path, target: int = ROUTER_ENTRIES, full: bool = False,
                     json_path=None) -> dict:
     """Minimise every table of a file and write the results.
 

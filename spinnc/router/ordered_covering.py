@@ -49,6 +49,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from spinnc.arch import SPINN1
 from spinnc.errors import RoutingTableOverflow
 
 from .table import ENTRY, default_removable, intersects, matches_something, popcount
@@ -378,7 +379,7 @@ def _levels(table: np.ndarray) -> np.ndarray:
     return level
 
 
-def minimise(table: np.ndarray, target: int | None = 1023, full: bool = False, *,
+def minimise(table: np.ndarray, target: int | None = SPINN1.router_entries, full: bool = False, *,
              clustered: bool = True) -> np.ndarray:
     """Minimise a routing table without changing where any of its keys go.
 
@@ -416,7 +417,8 @@ def minimise(table: np.ndarray, target: int | None = 1023, full: bool = False, *
     return state.table()
 
 
-def minimise_chip(table: np.ndarray, chip: tuple[int, int], target: int = 1023,
+def minimise_chip(table: np.ndarray, chip: tuple[int, int],
+                  target: int = SPINN1.router_entries,
                   full: bool = False) -> np.ndarray:
     """:func:`minimise`, raising if the result does not fit ``target``.
 

@@ -81,6 +81,7 @@ def _first_bad_net(nets, placements, keys, tables, machine):
     height = machine.height
     n_chips = machine.width * height
     n_cores, core_bit = machine.arch.cores_per_chip, machine.arch.core_bit
+    opposite = np.array([machine.arch.opposite_link(l) for l in range(machine.arch.n_links)])
     sizes = np.array([net.size for net in nets], dtype=np.int64)
     packet_net = np.repeat(np.arange(len(nets)), sizes)
     starts = np.cumsum(sizes) - sizes
@@ -109,16 +110,16 @@ def _first_bad_net(nets, placements, keys, tables, machine):
                                    packet_key[packet[group]])
         missed = routes < 0
         bad.append(packet_net[packet[missed & (arrival < 0)]])  # from a core, dropped
-        routes[missed] = np.left_shift(1, (arrival[missed] + 3) % 6)  # default routing
+        routes[missed] = np.left_shift(1, opposite[arrival[missed]])  # default routing
         routes[missed & (arrival < 0)] = 0
         core_bits = (routes[:, None] >> (core_bit + np.arange(n_cores))) & 1
         who, core = np.nonzero(core_bits)
         deliveries.append((packet[who] * n_chips + chip[who]) * n_cores + core)
-        who, link = np.nonzero((routes[:, None] >> np.arange(6)) & 1)
+        who, link = np.nonzero((routes[:, None] >> np.arange(len(opposite))) & 1)
         nxt = neighbours[chip[who], link]
         bad.append(packet_net[packet[who[nxt < 0]]])  # over a dead link or off the machine
         alive = nxt >= 0
-        packet, chip, arrival = packet[who[alive]], nxt[alive], (link[alive] + 3) % 6
+        packet, chip, arrival = packet[who[alive]], nxt[alive], opposite[link[alive]]
     else:
         bad.append(packet_net[packet])  # still travelling after visiting every chip: a loop
 

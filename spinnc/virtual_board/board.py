@@ -431,7 +431,7 @@ class VirtualBoard:
     def _run_binary(self, chip: Chip, binary: bytes, spec: int) -> None:
         """AR/AS/APP_COPY_RUN: start ``binary`` on the cores of ``spec``
         (app_id << 24 | flags << 18 | core mask)."""
-        app_id, flags, mask = spec >> 24, (spec >> 18) & 0x3F, spec & 0x3FFFF
+        app_id, flags, mask = spec >> 24, (spec >> 18) & 0x3F, spec & ((1 << N_CORES) - 1)
         cores = [c for c in range(N_CORES) if mask >> c & 1]
         bad = [c for c in cores if c not in chip.cores or chip.state(c) == State.RUN]
         if bad:
