@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import SpinncError
-from .host.scp import BOOT_PORT, SCP_PORT
+from .formats.scp import BOOT_PORT, SCP_PORT
 from .outputs import (IMAGE_MARKER, REPORT_MARKER, check_output_file, check_outputs,
                       prepare_directory)
 from .table import format_table

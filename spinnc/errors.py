@@ -64,7 +64,7 @@ class ProtocolTimeout(ProtocolError):
 class SCPError(ProtocolError):
     """A board answered a request with a non-OK SCP return code.
 
-    ``rc`` is the return code (a :class:`spinnc.host.scp.ReturnCode` when known).
+    ``rc`` is the return code (a :class:`spinnc.formats.scp.ReturnCode` when known).
     """
 
     def __init__(self, message, rc=None):

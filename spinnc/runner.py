@@ -33,7 +33,7 @@ from .comparison import rms, rms_error
 from .compiler import Compilation
 from .errors import SpinncError
 from .frontend import reference
-from .host.scp import SCP_PORT
+from .formats.scp import SCP_PORT
 from .machine import Machine
 from .simulator import TARGETS, Simulator, board_machine
 

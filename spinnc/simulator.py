@@ -57,7 +57,7 @@ from .compiler import Compilation, compile_network
 from .errors import DoesNotFit, SpinncError
 from .firmware_sim import Emulator
 from .frontend import reference
-from .host.scp import SCP_PORT
+from .formats.scp import SCP_PORT
 from .host.target import BoardEmulator
 from .machine import Machine
 
