@@ -57,6 +57,7 @@ import numpy as np
 from . import fixed
 from .costs import spike_words
 from .errors import ImageError, RecordingError
+from .formats.provenance import CoreProvenance, Provenance, RouterProvenance
 from .image import CoreImage, Image
 from .regions import Region, read_regions
 
@@ -358,8 +359,6 @@ def provenance_from_buffers(image: Image, core_blocks: dict, router_counters: di
     ImageError
         If a core's block is missing or short.
     """
-    from .firmware_sim.provenance import CoreProvenance, Provenance, RouterProvenance
-
     cores = []
     for c in image.cores:
         block = core_blocks.get((c.x, c.y, c.core))

@@ -407,7 +407,7 @@ class Simulator:
 
     def provenance(self):
         """What the emulated cores and routers counted since the last reset
-        (:class:`~spinnc.firmware_sim.provenance.Provenance`)."""
+        (:class:`~spinnc.formats.provenance.Provenance`)."""
         if self.closed:
             raise SimulatorClosed("Simulator is closed.")
         return self._emulator.provenance()

@@ -11,7 +11,7 @@ cycle accounting and provenance (:mod:`.provenance`).  The virtual board (SC&MP
 from .emulator import Emulator, ImageError, TickOverrun
 from .kernels import PRECISIONS
 from .lif import FloatLIF, LIFState, float_lif_step, lif_step
-from .provenance import CoreProvenance, LinkProvenance, Provenance, RouterProvenance
+from ..formats.provenance import CoreProvenance, LinkProvenance, Provenance, RouterProvenance
 
 __all__ = ["Emulator", "ImageError", "TickOverrun", "PRECISIONS", "LIFState", "lif_step",
            "FloatLIF", "float_lif_step", "Provenance", "CoreProvenance", "RouterProvenance",

@@ -41,7 +41,7 @@ from ..regions import Region, read_regions
 from .kernels import (EnsembleKernel, FilterBank, Member, MemberInputs, PlaybackKernel,
                       Recorder, arithmetic, population_model)
 from .packets import Fabric, RouterCounts
-from .provenance import CoreProvenance, LinkProvenance, Provenance, RouterProvenance
+from ..formats.provenance import CoreProvenance, LinkProvenance, Provenance, RouterProvenance
 
 Host = Callable[[str, float, np.ndarray], np.ndarray]
 
