@@ -2,7 +2,8 @@
 discovery, and loading an Image onto a board, running it and reading back
 recordings and provenance.
 
-- :mod:`.scp`: the wire format; :mod:`.aplx`: application binaries.
+- the wire format and application binaries: :mod:`spinnc.formats.scp`,
+  :mod:`spinnc.formats.aplx` (shared with the virtual board).
 - :mod:`.connection`: a UDP connection with retries and 8 requests in flight.
 - :mod:`.controller`: :class:`BoardController`, one method per SC&MP command.
 - :mod:`.boot`: :func:`boot` (UDP 54321); :mod:`.discovery`: :func:`discover`.
@@ -24,6 +25,6 @@ from .controller import BoardController, ChipInfo, CoreStatus, IPTag, SystemVari
 from .discovery import discover
 from .loader import BoardRun, RunStats, run_image
 
-__all__ = ["BoardClaim", "BoardController", "BoardRun", "ChipInfo", "ConnectionStats", "CoreStatus", "IPTag",
-           "Request", "RunStats", "SCPConnection", "SystemVariables", "Version", "boot",
+__all__ = ["BoardClaim", "BoardController", "BoardRun", "ChipInfo", "ConnectionStats",
+           "CoreStatus", "IPTag", "Request", "RunStats", "SCPConnection", "SystemVariables", "Version", "boot",
            "discover", "run_image"]

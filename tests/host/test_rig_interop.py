@@ -16,7 +16,8 @@ longer provides, and so is not tested here:
 
 import pytest
 
-from spinnc.host import BoardController, scp
+from spinnc.formats import scp
+from spinnc.host import BoardController
 from spinnc.machine import Machine
 
 APP = 66
