@@ -379,8 +379,10 @@ class Simulator:
 
         Host functions are called directly, once per step, in order.  Probe
         data are processed as ``sim.data``'s are (spike scaling, probe
-        synapses, ``sample_every``), except that probes fed by nodes alone
-        are what the machine recorded (:meth:`compare` compares those).
+        synapses, ``sample_every``); probes fed by nodes alone are computed
+        on the host, in float, whatever the precision, as in ``sim.data``
+        (over the steps this simulator has run; beyond them, what the
+        machine recorded).
         """
         steps = self.n_steps if steps is None else int(steps)
         emulator = self._new_emulator(precision=precision)
@@ -399,7 +401,12 @@ class Simulator:
         graph = self.compilation.graph
         processed = {}
         for probe, name in self._probe_names.items():
-            if name in graph.probes:
+            if name not in graph.probes:
+                continue
+            on_host = self._host_probe(name) if steps == self.n_steps else None
+            if on_host is not None:
+                processed[name] = self._subsample(probe, on_host, every_step=True)
+            else:
                 values = _filtered(self._filter(name, data[name]),
                                    graph.probes[name].host_synapse, self.dt)
                 processed[name] = self._subsample(probe, values)

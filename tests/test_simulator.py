@@ -494,3 +494,21 @@ def test_registered_as_a_nengo_backend():
     backends = {ep.name: ep for ep in importlib.metadata.entry_points(group="nengo.backends")}
     assert "spinnc" in backends
     assert backends["spinnc"].load() is spinnc.Simulator
+
+
+def test_float_emulation_takes_node_probes_from_the_host_as_sim_data_does():
+    with nengo.Network(seed=3) as net:
+        stim = nengo.Node(lambda t: np.sin(8 * t), label="stim")
+        ens = nengo.Ensemble(30, 1, label="ens")
+        nengo.Connection(stim, ens)
+        node_probe = nengo.Probe(stim, label="stim probe")
+        nengo.Probe(ens, synapse=0.01, label="ens probe")
+    with spinnc.Simulator(net, progress_bar=False) as sim:
+        sim.run_steps(100)
+        floating = sim.emulate("float")
+        # the node runs on the host: the same float values at either precision
+        np.testing.assert_array_equal(floating.data["stim probe"], sim.data[node_probe])
+        assert not np.array_equal(floating.data["ens probe"],
+                                  sim.data[net.probes[1]])  # the machine's, in float
+        compared = sim.compare()
+    assert compared["stim probe"].rms_error == compared["stim probe"].float_rms_error == 0
