@@ -71,7 +71,6 @@ ROUTER_COUNTER_BYTES = 4 * ROUTER_COUNTERS
 #: Diagnostic counter of each RouterProvenance field.
 ROUTER_COUNTER_INDEX = {"local_multicast": 0, "non_local_multicast": 1, "dropped": 8,
                         "default_routed": 12}
-KINDS = ("value", "spikes", "voltage")
 _WORD = {"fixed": np.dtype("<i4"), "float": np.dtype("<f8")}
 
 

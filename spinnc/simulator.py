@@ -1,8 +1,14 @@
 """A nengo-compatible Simulator that runs a network on the emulated SpiNNaker.
 
->>> with spinnc.Simulator(network, seed=0) as sim:     # doctest: +SKIP
-...     sim.run(1.0)
+>>> import nengo, spinnc
+>>> with nengo.Network(seed=0) as network:
+...     ens = nengo.Ensemble(20, 1)
+...     _ = nengo.Connection(nengo.Node(0.5), ens)
+...     probe = nengo.Probe(ens, synapse=0.01)
+>>> with spinnc.Simulator(network, seed=0, progress_bar=False) as sim:
+...     sim.run(0.1)
 ...     print(sim.trange().shape, sim.data[probe].shape)
+(100,) (100, 1)
 
 ``spinnc.Simulator`` compiles the network with
 :func:`spinnc.compiler.compile_network` (frontend, quantisation, mapping,

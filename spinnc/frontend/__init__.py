@@ -1,8 +1,18 @@
 """Frontend: nengo.Network -> float Graph -> fixed-point Graph, and the float reference.
 
->>> graph = build(network, dt=0.001, seed=0)        # doctest: +SKIP
->>> fixed_graph, report = quantise(graph)           # doctest: +SKIP
->>> data = reference(network, 1.0, seed=0)          # doctest: +SKIP
+>>> import nengo
+>>> with nengo.Network(seed=0) as network:
+...     ens = nengo.Ensemble(20, 1, label="ens")
+...     _ = nengo.Connection(nengo.Node(0.5), ens)
+...     _ = nengo.Probe(ens, synapse=0.01, label="value")
+>>> graph = build(network, dt=0.001)
+>>> graph.populations["ens"].n_neurons
+20
+>>> fixed_graph, report = quantise(graph)
+>>> report.saturated
+0
+>>> reference(network, 0.1)["value"].shape
+(100, 1)
 """
 
 from .builder import build, nengo_model

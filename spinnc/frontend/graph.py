@@ -93,9 +93,6 @@ Population.initial_voltage = property(lambda self: self.state.get("voltage"))
 Population.initial_refractory = property(lambda self: self.state.get("refractory"))
 
 
-INPUT_KINDS = ("constant", "time", "host")
-
-
 @dataclass
 class Input:
     """A nengo Node that is not a passthrough.
@@ -157,9 +154,6 @@ class Connection:
     @property
     def size_out(self) -> int:
         return self.weights.shape[0]
-
-
-PROBE_KINDS = ("value", "spikes", "voltage")
 
 
 @dataclass

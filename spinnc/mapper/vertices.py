@@ -4,16 +4,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-#: Applications a vertex can run (one per core).
-APPLICATIONS = (
-    "ensemble",      # LIF neurons: filters, encode, update, decode, send
-    "value_source",  # plays constant and time inputs from SDRAM
-    "recorder",      # records value probes into SDRAM
-    "host_in",       # injects the values of host Python functions
-    "host_out",      # collects the inputs of host Python functions
-)
-
-
 @dataclass(frozen=True)
 class Resources:
     """What one core's application uses."""
@@ -42,7 +32,7 @@ class Vertex:
     """One core's worth of the model."""
 
     name: str
-    application: str
+    application: str  # ensemble, value_source, recorder, host_in or host_out
     slices: tuple[Slice, ...]
     resources: Resources
     neurons: int = 0

@@ -121,12 +121,6 @@ def describe_route(route: int | None) -> str:
     return f"0x{route:06x} ({', '.join(names) or 'nowhere'})"
 
 
-def describe_key_mask(key: int, mask: int) -> str:
-    """A key/mask pair as 32 ternary digits (``X`` don't care, ``!`` never matches)."""
-    return "".join(("1" if key >> b & 1 else "0") if mask >> b & 1 else
-                   ("!" if key >> b & 1 else "X") for b in range(31, -1, -1))
-
-
 def remove_default_routes(table: np.ndarray) -> np.ndarray:
     """Remove the entries that default routing can replace.
 
