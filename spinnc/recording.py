@@ -25,11 +25,10 @@ is the buffer's size; a core with nothing to record needs no buffer (size 0).
 
 The checksum is CRC-32 as zlib computes it (IEEE 802.3 polynomial,
 reflected, initial value and final xor 0xFFFFFFFF; ``zlib.crc32``) over the
-bytes of the recorded rows of one recording.  One per recording, because a
-core appends rows to each of its recordings in turn and so can update each
-checksum as it writes a row (a running CRC needs only its last value); the
-firmware does it with a 256-word table in DTCM, four lookups per recorded
-word.  CRC-32 rather than the cheaper Fletcher-32: Fletcher's sums are mod
+bytes of the recorded rows of one recording.  The firmware computes it after
+its last tick, before it signals exit, over the rows in SDRAM (a 256-word
+table in DTCM, four lookups per word): outside the ticks' real-time budget,
+so the cost model charges recording only its stores.  CRC-32 rather than the cheaper Fletcher-32: Fletcher's sums are mod
 65535, so a halfword 0x0000 and 0xFFFF are the same to it, and recorded data
 is full of both (no spikes and 32 spikes in a word, a value of 0 and of -1
 LSB): a word of spike bits or a small negative value flipped to zeros, or
