@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spinnc import fixed
+from spinnc import fixed, neurons
 from spinnc.firmware_sim.kernels import FilterBank, MemberInputs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,6 +38,13 @@ ARM_FLAGS = ["-mcpu=arm968e-s", "-marm", "-O2", "-std=c99", "-Wall", "-Wextra",
 WRAPPERS = r"""
 #include "fixed.h"
 #include "filter.h"
+#include "neurons/lif_neuron.h"
+
+int32_t test_lif_decay(const spinnc_lif_constants_t *c, int32_t delta)
+{
+    return spinnc_lif_decay(c, delta);
+}
+int32_t test_lif_ratio(int32_t over, int32_t drive) { return spinnc_lif_ratio(over, drive); }
 
 int32_t test_sat(int64_t x) { return spinnc_sat(x); }
 int32_t test_round(int64_t acc, unsigned frac) { return spinnc_round(acc, frac); }
@@ -122,6 +129,11 @@ SIGNATURES = {
     "spinnc_member_add": (None, [I64, I32, c_size]),
     "spinnc_member_finish": (None, [I64, I32, c_size]),
     "spinnc_member_inputs": (None, [I32, U32, U32, c_size, I64, I32, c_size]),
+    "test_lif_decay": (c_i32, [I32, c_i32]),
+    "test_lif_ratio": (c_i32, [c_i32, c_i32]),
+    "spinnc_neuron_step": (c_i32, [ctypes.c_uint32, I32, c_u32, I32, I32, U32]),
+    "spinnc_neuron_state_words": (c_u32, [c_u32]),
+    "spinnc_lif_step": (c_u32, [I32, c_u32, I32, I32, I32, U32]),
 }
 
 
@@ -443,3 +455,308 @@ def test_member_steps_sum_value_filters(lib):
     u = np.empty(4, dtype=np.int32)
     lib.spinnc_member_finish(acc, u, 4)
     np.testing.assert_array_equal(u, fixed.saturate(sum(y.astype(np.int64) for y in ys)))
+
+
+# -- neurons/ ---------------------------------------------------------------------------
+
+#: The models with a C step: (C constants struct, prefix of the LIF's fields).
+C_MODELS = {"LIF": ("spinnc_lif_constants_t", ""),
+            "AdaptiveLIF": ("spinnc_adaptive_lif_constants_t", "lif."),
+            "SpikingRectifiedLinear": ("spinnc_spiking_relu_constants_t", ""),
+            "Izhikevich": ("spinnc_izhikevich_constants_t", "")}
+LIF_FIELDS = ("decay", "dt_over_tau_rc", "tau_rc_ticks", "tau_ref_ticks", "min_voltage",
+              "exp_terms", "log_terms")
+
+
+def test_every_model_has_a_c_step(lib):
+    """Every model in C_MODELS is registered and dispatched by its code; a
+    model added to spinnc.neurons without a C step yet is reported (skip),
+    and spinnc_neuron_step refuses its code (-1)."""
+    names = {m.name for m in neurons.models()}
+    assert set(C_MODELS) <= names
+    missing = sorted(names - set(C_MODELS))
+    one = i32([0])
+    for name in missing:
+        code = neurons.model_named(name).code
+        assert lib.spinnc_neuron_step(code, one, 1, one, one, u32([0])) == -1
+    if missing:
+        pytest.skip(f"no C step yet for {', '.join(missing)}")
+
+
+def test_constants_structs_match_the_population_header(tmp_path):
+    """Each C constants struct has the model's constants, in order, at the
+    offsets the generated spinnc_regions.h gives them after the four head
+    words: the runtime can point it at the region."""
+    gcc = shutil.which("gcc")
+    if gcc is None:
+        pytest.skip("no host gcc")
+    lines = ['#include <stddef.h>', '#include "spinnc_regions.h"',
+             '#include "neurons/neurons.h"']
+    for model in neurons.models():
+        if model.name not in C_MODELS:
+            continue
+        struct, prefix = C_MODELS[model.name]
+        header = f"population_{model.name.lower()}_header_t"
+        lines.append(f"_Static_assert(sizeof({struct}) == {4 * len(model.constants)}, "
+                     f'"{struct} size");')
+        for v in model.constants:
+            field = (prefix if v.name in LIF_FIELDS else "") + v.name
+            lines.append(f"_Static_assert(offsetof({struct}, {field}) == "
+                         f"offsetof({header}, {v.name}) - 16, \"{struct}.{field}\");")
+        lines.append(f"_Static_assert(offsetof({header}, {model.constants[0].name}) == 16, "
+                     f'"{header} constants after the head");')
+    source = tmp_path / "layout.c"
+    source.write_text("\n".join(lines) + "\n")
+    result = subprocess.run([gcc, *CFLAGS, "-c", str(source), "-o", str(tmp_path / "l.o")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and not result.stderr, result.stderr
+
+
+def test_state_words_and_unknown_codes(lib):
+    for model in neurons.models():
+        if model.name in C_MODELS:
+            assert lib.spinnc_neuron_state_words(model.code) == len(model.state)
+    one = i32([0])
+    assert lib.spinnc_neuron_step(999, one, 1, one, one, u32([0])) == -1
+    assert lib.spinnc_neuron_state_words(999) == 0
+
+
+class _Quantiser:
+    """The frontend's quantiser, without its report."""
+
+    def __call__(self, owner, what, values, fmt=fixed.S16_15):
+        return fixed.quantise(values, fmt, what)
+
+    def record(self, *args):
+        pass
+
+
+def _quantise_constants(model, params, dt):
+    """The model's constants as a POPULATION header holds them (and a state)."""
+    state = {v.name: np.zeros(1) for v in model.state}
+    return model.quantise(_Quantiser(), "ens", params, state, dt)
+
+
+def constant_words(model, header: dict) -> np.ndarray:
+    """The constants' words, in region order (what the C struct points at)."""
+    return np.array([int(header[v.name]) for v in model.constants],
+                    dtype=np.int64).astype(np.uint32).view(np.int32)
+
+
+def run_both(lib, model, header: dict, state: dict, currents: np.ndarray):
+    """Step the C kernel (through spinnc_neuron_step on the region's state
+    block) and the model's fixed_step tick by tick on ``currents`` (ticks x
+    neurons, int32 words); compare spikes and every state word each tick."""
+    n = currents.shape[1]
+    words = constant_words(model, header)
+    constants = model.fixed_constants(header)
+    py_state = model.fixed_state({k: i32(v) for k, v in state.items()})
+    block = i32(np.concatenate([state[v.name] for v in model.state]))
+    spikes = np.zeros(n, dtype=np.uint32)
+    total = 0
+    for tick, current in enumerate(currents):
+        count = lib.spinnc_neuron_step(model.code, words, n, i32(current), block, spikes)
+        expected = model.fixed_step(constants, current.astype(np.int64), py_state)
+        assert count >= 0
+        np.testing.assert_array_equal(spikes[:count], expected,
+                                      err_msg=f"{model.name} spikes, tick {tick}")
+        for k, v in enumerate(model.state):
+            np.testing.assert_array_equal(block[k * n:(k + 1) * n], py_state[v.name],
+                                          err_msg=f"{model.name} {v.name}, tick {tick}")
+        total += count
+    return total
+
+
+def _currents(rng, ticks, n, lo, hi):
+    """Currents in [lo, hi) (reals), with saturating and extreme words mixed in."""
+    j = fixed.to_fixed(rng.uniform(lo, hi, (ticks, n)))[0].astype(np.int64)
+    wild = rng.random((ticks, n)) < 0.03
+    j[wild] = rng.choice([INT32_MIN, INT32_MAX, INT32_MIN + 1, INT32_MAX - 1, -(2**30),
+                          2**30, 0, ONE15, ONE15 + 1], wild.sum())
+    big = rng.random((ticks, n)) < 0.03
+    j[big] = rng.integers(INT32_MIN, INT32_MAX, big.sum(), endpoint=True)
+    return j.astype(np.int32)
+
+
+LIF_PARAMS = [dict(tau_rc=0.02, tau_ref=0.002, min_voltage=0.0),
+              dict(tau_rc=0.005, tau_ref=0.0, min_voltage=-1.0),
+              dict(tau_rc=0.1, tau_ref=0.0005, min_voltage=0.0),
+              dict(tau_rc=0.0006, tau_ref=0.0013, min_voltage=-0.5)]
+
+
+@pytest.mark.parametrize("params", LIF_PARAMS, ids=lambda p: f"tau_rc={p['tau_rc']}")
+def test_lif_step_is_the_models(lib, params):
+    model = neurons.model_named("LIF")
+    header = _quantise_constants(model, params, 0.001)[0]
+    rng = np.random.default_rng(int(params["tau_rc"] * 1e4))
+    n = 120
+    state = {"voltage": fixed.to_fixed(rng.uniform(-1, 1, n))[0],
+             "refractory": fixed.to_fixed(rng.uniform(0, 3, n))[0]}
+    state["voltage"][:4] = [INT32_MIN, INT32_MAX, ONE15, ONE15 + 1]
+    state["refractory"][4:8] = [INT32_MAX, ONE15, ONE15 - 1, 1]
+    spikes = run_both(lib, model, header, state, _currents(rng, 300, n, -2, 12))
+    assert spikes > 1000  # the spike-time path (the division, the series) ran
+
+
+def test_lif_step_with_wild_constants(lib):
+    """Any constant words (series terms within the table): still the model's."""
+    model = neurons.model_named("LIF")
+    rng = np.random.default_rng(5)
+    for trial in range(4):
+        header = {v.name: int(rng.integers(INT32_MIN, INT32_MAX, endpoint=True))
+                  for v in model.constants}
+        header["exp_terms"] = int(rng.integers(0, 30))
+        header["log_terms"] = int(rng.integers(0, 256, endpoint=True))
+        if trial == 0:
+            header["tau_ref_ticks"] = INT32_MAX  # the refractory word wraps, as _lif.pyx
+        n = 40
+        state = {"voltage": rng.integers(INT32_MIN, INT32_MAX, n, endpoint=True),
+                 "refractory": rng.integers(INT32_MIN, INT32_MAX, n, endpoint=True)}
+        run_both(lib, model, header, state, _currents(rng, 60, n, -5, 50))
+
+
+def test_lif_decay_is_the_decay_table(lib):
+    """k(delta) for every fraction of a tick, against lif.decay_table."""
+    model = neurons.model_named("LIF")
+    for params in LIF_PARAMS[:2]:
+        header = _quantise_constants(model, params, 0.001)[0]
+        c = model.fixed_constants(header)
+        table = neurons.lif.decay_table(c)
+        words = constant_words(model, header)
+        got = np.array([lib.test_lif_decay(words, d) for d in range(ONE15 + 1)])
+        np.testing.assert_array_equal(got, table)
+        assert lib.test_lif_decay(words, -5) == 0
+        assert lib.test_lif_decay(words, ONE15 + 9) == c.decay
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, INT32_MAX), st.integers(1, INT32_MAX))
+def test_lif_ratio_is_the_rounded_quotient(lib, over, drive):
+    over, drive = min(over, drive), max(over, drive)
+    assert lib.test_lif_ratio(over, drive) == ((over << 31) + drive) // (2 * drive)
+    assert lib.test_lif_ratio(over, drive) == int(fixed.div(over, drive, fixed.S1_30))
+
+
+@settings(max_examples=60, deadline=None)
+@given(tau_rc=st.floats(0.0006, 0.5), tau_ref=st.floats(0, 0.01),
+       min_voltage=st.sampled_from([0.0, -1.0]),
+       voltage=st.lists(int32s, min_size=1, max_size=8),
+       data=st.data())
+def test_lif_step_hypothesis(lib, tau_rc, tau_ref, min_voltage, voltage, data):
+    model = neurons.model_named("LIF")
+    header = _quantise_constants(model, dict(tau_rc=tau_rc, tau_ref=tau_ref,
+                                             min_voltage=min_voltage), 0.001)[0]
+    n = len(voltage)
+    refractory = data.draw(st.lists(st.one_of(st.integers(0, 5 * ONE15), int32s),
+                                    min_size=n, max_size=n))
+    currents = data.draw(st.lists(st.lists(st.one_of(st.integers(-2 * ONE15, 20 * ONE15),
+                                                     int32s), min_size=n, max_size=n),
+                                  min_size=1, max_size=20))
+    run_both(lib, model, header, {"voltage": i32(voltage), "refractory": i32(refractory)},
+             i32(currents))
+
+
+def test_lif_step_called_directly(lib):
+    """spinnc_lif_step on separate arrays, as the dispatcher's block."""
+    model = neurons.model_named("LIF")
+    header = _quantise_constants(model, LIF_PARAMS[0], 0.001)[0]
+    rng = np.random.default_rng(3)
+    n = 50
+    v, r = np.zeros(n, np.int32), np.zeros(n, np.int32)
+    state = model.fixed_state({"voltage": v, "refractory": r})
+    spikes = np.zeros(n, dtype=np.uint32)
+    for current in _currents(rng, 100, n, 0, 5):
+        count = lib.spinnc_lif_step(constant_words(model, header), n, i32(current), v, r, spikes)
+        expected = model.fixed_step(model.fixed_constants(header), current.astype(np.int64),
+                                    state)
+        np.testing.assert_array_equal(spikes[:count], expected)
+        np.testing.assert_array_equal(v, state["voltage"])
+        np.testing.assert_array_equal(r, state["refractory"])
+
+
+ALIF_PARAMS = [dict(LIF_PARAMS[0], tau_n=1.0, inc_n=0.01, amplitude=1.0),
+               dict(LIF_PARAMS[1], tau_n=0.05, inc_n=0.5, amplitude=1.0),
+               dict(LIF_PARAMS[2], tau_n=0.0006, inc_n=0.001, amplitude=0.1)]
+
+
+@pytest.mark.parametrize("params", ALIF_PARAMS, ids=lambda p: f"tau_n={p['tau_n']}")
+def test_adaptive_lif_step_is_the_models(lib, params):
+    model = neurons.model_named("AdaptiveLIF")
+    header = _quantise_constants(model, params, 0.001)[0]
+    rng = np.random.default_rng(int(params["tau_n"] * 1e4))
+    n = 100
+    state = {"voltage": fixed.to_fixed(rng.uniform(-1, 1, n))[0],
+             "refractory": fixed.to_fixed(rng.uniform(0, 3, n))[0],
+             "adaptation": fixed.to_fixed(rng.uniform(0, 2, n))[0]}
+    state["adaptation"][:4] = [INT32_MIN, INT32_MAX, -1, 1]
+    spikes = run_both(lib, model, header, state, _currents(rng, 300, n, -2, 15))
+    assert spikes > 500
+
+
+def test_adaptive_lif_step_with_wild_constants(lib):
+    model = neurons.model_named("AdaptiveLIF")
+    rng = np.random.default_rng(6)
+    for _ in range(3):
+        header = {v.name: int(rng.integers(INT32_MIN, INT32_MAX, endpoint=True))
+                  for v in model.constants}
+        header["exp_terms"] = int(rng.integers(0, 30))
+        header["log_terms"] = int(rng.integers(0, 60))
+        n = 40
+        state = {v.name: rng.integers(INT32_MIN, INT32_MAX, n, endpoint=True)
+                 for v in model.state}
+        run_both(lib, model, header, state, _currents(rng, 60, n, -5, 50))
+
+
+@pytest.mark.parametrize("dt", [0.001, 0.0001, 0.0005])
+def test_spiking_relu_step_is_the_models(lib, dt):
+    model = neurons.model_named("SpikingRectifiedLinear")
+    header = _quantise_constants(model, dict(amplitude=1.0), dt)[0]
+    rng = np.random.default_rng(int(dt * 1e5))
+    n = 100
+    state = {"voltage": fixed.to_fixed(rng.uniform(0, 1, n))[0]}
+    state["voltage"][:3] = [INT32_MIN, INT32_MAX, ONE15 - 1]
+    spikes = run_both(lib, model, header, state, _currents(rng, 300, n, -200, 2000))
+    assert spikes > 100
+
+
+@settings(max_examples=100, deadline=None)
+@given(dt_word=int32s, voltage=st.lists(int32s, min_size=1, max_size=6), data=st.data())
+def test_spiking_relu_step_hypothesis(lib, dt_word, voltage, data):
+    model = neurons.model_named("SpikingRectifiedLinear")
+    n = len(voltage)
+    currents = data.draw(st.lists(st.lists(int32s, min_size=n, max_size=n), min_size=1,
+                                  max_size=10))
+    run_both(lib, model, {"dt": dt_word}, {"voltage": i32(voltage)}, i32(currents))
+
+
+IZH_PARAMS = [dict(tau_recovery=0.02, coupling=0.2, reset_voltage=-65.0, reset_recovery=8.0),
+              dict(tau_recovery=0.02, coupling=0.2, reset_voltage=-50.0, reset_recovery=2.0),
+              dict(tau_recovery=0.1, coupling=0.2, reset_voltage=-65.0, reset_recovery=2.0),
+              dict(tau_recovery=0.02, coupling=0.25, reset_voltage=-65.0,
+                   reset_recovery=0.05)]
+
+
+@pytest.mark.parametrize("params", IZH_PARAMS, ids=range(len(IZH_PARAMS)))
+def test_izhikevich_step_is_the_models(lib, params):
+    model = neurons.model_named("Izhikevich")
+    header = _quantise_constants(model, params, 0.001)[0]
+    rng = np.random.default_rng(int(params["reset_voltage"] * -100 + params["coupling"] * 1e3))
+    n = 100
+    state = {"voltage": fixed.to_fixed(rng.uniform(-70, 29, n))[0],
+             "recovery": fixed.to_fixed(rng.uniform(-15, 5, n))[0]}
+    state["voltage"][:3] = [INT32_MIN, INT32_MAX, 30 * ONE15 - 1]
+    state["recovery"][3:5] = [INT32_MIN, INT32_MAX]
+    spikes = run_both(lib, model, header, state, _currents(rng, 300, n, -40, 40))
+    assert spikes > 200
+
+
+def test_izhikevich_step_with_wild_constants(lib):
+    model = neurons.model_named("Izhikevich")
+    rng = np.random.default_rng(12)
+    for _ in range(4):
+        header = {v.name: int(rng.integers(INT32_MIN, INT32_MAX, endpoint=True))
+                  for v in model.constants}
+        n = 40
+        state = {v.name: rng.integers(INT32_MIN, INT32_MAX, n, endpoint=True)
+                 for v in model.state}
+        run_both(lib, model, header, state, _currents(rng, 60, n, -100, 100))
