@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from . import neurons, regions
-from .regions import APPLICATION_CODES, MAGIC, TABLE_ENTRY, TABLE_HEADER, VERSION, Region
+from .apps import codes as application_codes
+from .regions import MAGIC, TABLE_ENTRY, TABLE_HEADER, VERSION, Region
 
 HEADER_PATH = Path(__file__).resolve().parent / "firmware" / "include" / "spinnc_regions.h"
 
@@ -69,7 +70,7 @@ def c_header() -> str:
            if name.isupper() and isinstance(value, int)}
     lines += ["enum region_id {"] + [f"    REGION_{n} = {v}," for n, v in ids.items()]
     lines += ["};", "", "enum application_code {"]
-    lines += [f"    APPLICATION_{n.upper()} = {c}," for n, c in APPLICATION_CODES.items()]
+    lines += [f"    APPLICATION_{n.upper()} = {c}," for n, c in application_codes().items()]
     lines += ["};", "", "enum neuron_model_code {"]
     lines += [f"    NEURON_MODEL_{_ident(m.name).upper()} = {m.code}," for m in neurons.models()]
     lines += ["};", ""]
@@ -98,4 +99,7 @@ def write(path: Path = HEADER_PATH) -> Path:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 2 or any(a.startswith("-") for a in sys.argv[1:]):
+        sys.exit("usage: python -m spinnc.c_header [PATH]  (default: the package's "
+                 "firmware/include/spinnc_regions.h)")
     print(f"wrote {write(*map(Path, sys.argv[1:]))}")

@@ -31,12 +31,13 @@ import numpy as np
 
 from .errors import ImageError, SpinncError
 from .machine import Machine
-from .regions import APPLICATION_CODES, Region, unpack_regions
+from . import apps
+from .neurons import probe_kinds
+from .regions import Region, unpack_regions
 
 FORMAT = "spinnc-image"
 VERSION = 1
 APP_ID = 16  # the application id the cores are loaded with (SC&MP allows 16-255 for users)
-PROBE_KINDS = ("value", "spikes", "voltage")
 _RECOMPILE = "compile the model again"
 
 
@@ -115,8 +116,9 @@ class Image:
                 raise ImageError(f"{where} is {state} in the Image's {self.machine}: "
                                  f"{_RECOMPILE} for this machine")
             system = _system(c)
-            if system["application"] != APPLICATION_CODES.get(c.application):
-                names = {code: name for name, code in APPLICATION_CODES.items()}
+            codes = apps.codes()
+            if system["application"] != codes.get(c.application):
+                names = {code: name for name, code in codes.items()}
                 raise ImageError(
                     f"{where} is loaded with '{c.application}' but its data's SYSTEM region "
                     f"says application {system['application']} "
@@ -128,7 +130,8 @@ class Image:
                         f"{where}: its data's SYSTEM region has {name} {found} but the Image "
                         f"says {name} {expected} (dt {self.dt:g} s, n_steps {self.n_steps}): "
                         f"the manifest and the data disagree; {_RECOMPILE}")
-            if c.application in ("host_in", "host_out") and c.name not in self.host_functions:
+            if apps.application(c.application).host_function \
+                    and c.name not in self.host_functions:
                 raise ImageError(f"{where} runs '{c.application}' for host function "
                                  f"'{c.name}', which host_functions does not list "
                                  f"({sorted(self.host_functions)}): {_RECOMPILE}")
@@ -269,9 +272,9 @@ def _core(index: int, entry, directory: Path) -> CoreImage:
     for name in ("application", "name", "data"):
         if not isinstance(entry[name], str):
             raise ImageError(f"{where}.{name} is {entry[name]!r}, not a string: {_RECOMPILE}")
-    if entry["application"] not in APPLICATION_CODES:
+    if entry["application"] not in apps.codes():
         raise ImageError(f"{where}.application is {entry['application']!r}; spinnc's "
-                         f"applications are {sorted(APPLICATION_CODES)}: {_RECOMPILE}")
+                         f"applications are {sorted(apps.codes())}: {_RECOMPILE}")
     path = directory / entry["data"]
     # A manifest only names files of its own directory.
     if not path.resolve().is_relative_to(directory.resolve()):
@@ -294,8 +297,9 @@ def _probe(name: str, entry) -> ProbeImage:
                          f"{sorted(f.name for f in fields(ProbeImage))}: {_RECOMPILE}")
     if not isinstance(entry["name"], str):
         raise ImageError(f"{where}.name is {entry['name']!r}, not a string: {_RECOMPILE}")
-    if entry["kind"] not in PROBE_KINDS:
-        raise ImageError(f"{where}.kind is {entry['kind']!r}, not one of {PROBE_KINDS}: "
+    kinds = ("value", "spikes", *probe_kinds())
+    if entry["kind"] not in kinds:
+        raise ImageError(f"{where}.kind is {entry['kind']!r}, not one of {kinds}: "
                          f"{_RECOMPILE}")
     size = _integer(f"{where}.size", entry["size"], 0)
     every = _integer(f"{where}.sample_every", entry["sample_every"], 1)

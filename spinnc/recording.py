@@ -13,8 +13,9 @@ A core's **recording buffer** (its vcpu ``user1`` points at it), little-endian
     then each of its recordings, one after the other, in the order of
     :func:`core_recordings`, each with room for the Image's n_steps //
     every rows, of which the first ticks // every are recorded:
-        value, voltage:   one little-endian word per dimension or neuron
-                          (s16.15 int32; float64 in the emulator's float mode)
+        value, state:     one little-endian word per dimension or neuron
+                          (s16.15 int32; float64 in the emulator's float mode);
+                          state is a neuron model's probe (voltage, adaptation..)
         spikes:           a bit per neuron, little-endian bit order within
                           little-endian 32-bit words (costs.spike_words)
 
@@ -49,16 +50,15 @@ multicast in 12.  Both wrap at 2**32, as the hardware's counters do.
 """
 
 import zlib
-from dataclasses import dataclass
 
 import numpy as np
 
-from . import fixed
-from .costs import spike_words
+from . import apps, fixed
+from .apps import CoreRecording
 from .errors import ImageError, RecordingError
 from .formats.provenance import CoreProvenance, Provenance, RouterProvenance
 from .image import CoreImage, Image
-from .regions import Region, read_regions
+from .regions import read_regions
 
 TICKS = np.dtype("<u4")
 WORD = np.dtype("<u4")  # the recording count and each checksum
@@ -73,46 +73,23 @@ ROUTER_COUNTER_INDEX = {"local_multicast": 0, "non_local_multicast": 1, "dropped
 _WORD = {"fixed": np.dtype("<i4"), "float": np.dtype("<f8")}
 
 
-@dataclass(frozen=True)
-class CoreRecording:
-    """One thing a core records: ``width`` dimensions or neurons of ``member``
-    every ``every`` ticks."""
-
-    kind: str  # value, spikes or voltage
-    member: int
-    width: int
-    every: int
-
-    def row_bytes(self, precision: str = "fixed") -> int:
-        if self.kind == "spikes":
-            return 4 * int(spike_words(self.width))
-        return _WORD[precision].itemsize * self.width
-
-
 def core_recordings(core_image: CoreImage) -> list[CoreRecording]:
-    """What a core records, in the order its buffer holds them (from its data).
+    """What a core records, in the order its buffer holds them: its
+    application's :meth:`~spinnc.apps.Application.recordings` of its data
+    (nothing for an application spinnc does not know: a board fails its core,
+    and a probe on it finds no recording)."""
+    try:
+        app = apps.application(core_image.application)
+    except KeyError:
+        return []
+    return app.recordings(read_regions(core_image.data))
 
-    Recorders: one value recording per probed member (a member probed twice
-    keeps its last probe, as the emulator does).  Ensembles: per population
-    member in region order, spikes then voltage, when their period is set.
-    """
-    regions = read_regions(core_image.data)
-    if core_image.application == "recorder":
-        found = {}
-        for p in regions.get(Region.PROBES, ({}, {}))[1].get("probes", []):
-            found[int(p["member"])] = CoreRecording("value", int(p["member"]), int(p["dims"]),
-                                                    int(p["sample_every"]))
-        return list(found.values())
-    out = []
-    if core_image.application == "ensemble":
-        for rid, (h, _) in sorted(regions.items()):
-            if rid < Region.POPULATION:
-                continue
-            for kind in ("spikes", "voltage"):
-                if h[f"{kind}_every"]:
-                    out.append(CoreRecording(kind, rid - Region.POPULATION, int(h["n_neurons"]),
-                                             int(h[f"{kind}_every"])))
-    return out
+
+def row_bytes(recording: CoreRecording, precision: str = "fixed") -> int:
+    """Bytes of one recorded row: spike bits in words, else a word per column."""
+    if recording.kind == "spikes":
+        return 4 * recording.words
+    return _WORD[precision].itemsize * recording.width
 
 
 def header_bytes(recordings: list[CoreRecording]) -> int:
@@ -129,7 +106,7 @@ def recording_size(image: Image, core_image: CoreImage, precision: str = "fixed"
         recordings = core_recordings(core_image)
     if not recordings:
         return 0
-    return header_bytes(recordings) + sum((image.n_steps // r.every) * r.row_bytes(precision)
+    return header_bytes(recordings) + sum((image.n_steps // r.every) * row_bytes(r, precision)
                                           for r in recordings)
 
 
@@ -141,7 +118,7 @@ def checksum(data: bytes) -> int:
 def _encode(recording: CoreRecording, rows: np.ndarray, precision: str) -> bytes:
     if recording.kind == "spikes":
         bits = np.packbits(np.asarray(rows, dtype=bool), axis=1, bitorder="little")
-        padded = np.zeros((bits.shape[0], recording.row_bytes()), dtype=np.uint8)
+        padded = np.zeros((bits.shape[0], row_bytes(recording)), dtype=np.uint8)
         padded[:, :bits.shape[1]] = bits
         return padded.tobytes()
     return np.ascontiguousarray(rows, dtype=_WORD[precision]).tobytes()
@@ -149,7 +126,7 @@ def _encode(recording: CoreRecording, rows: np.ndarray, precision: str) -> bytes
 
 def _decode(recording: CoreRecording, data: bytes, rows: int, precision: str) -> np.ndarray:
     if recording.kind == "spikes":
-        raw = np.frombuffer(data, dtype=np.uint8).reshape(rows, recording.row_bytes())
+        raw = np.frombuffer(data, dtype=np.uint8).reshape(rows, row_bytes(recording))
         bits = np.unpackbits(raw, axis=1, count=recording.width, bitorder="little")
         return bits.astype(bool)
     return np.frombuffer(data, dtype=_WORD[precision]).reshape(rows, recording.width)
@@ -172,13 +149,12 @@ def pack_recordings(emulator, x: int, y: int, core: int) -> bytes:
     recordings = core_recordings(image.cores[c.index])  # cores in Image order
     if not recordings:
         return b""
-    recorders = {"value": emulator.value_recorders, "spikes": emulator.spike_recorders,
-                 "voltage": emulator.voltage_recorders}
     rows, checksums = [], []
     for r in recordings:
-        data = _encode(r, recorders[r.kind][c.index, r.member].data(), emulator.precision)
+        data = _encode(r, emulator.recorders[c.index, r.kind, r.member].data(),
+                       emulator.precision)
         checksums.append(checksum(data))
-        room = (image.n_steps // r.every) * r.row_bytes(emulator.precision)
+        room = (image.n_steps // r.every) * row_bytes(r, emulator.precision)
         rows.append(data.ljust(room, b"\0"))
     header = np.array([emulator.t, len(recordings), *checksums], dtype=WORD)
     return header.tobytes() + b"".join(rows)
@@ -237,21 +213,21 @@ def unpack_recordings(image: Image, core_image: CoreImage, buffer: bytes,
     out, offset = {}, header_bytes(recordings)
     for r, expected in zip(recordings, checksums.tolist()):
         rows = ticks // r.every
-        data = buffer[offset:offset + rows * r.row_bytes(precision)]
+        data = buffer[offset:offset + rows * row_bytes(r, precision)]
         found = checksum(data)
         if found != expected:
             raise RecordingError(f"{where}: its {r.kind} recording of member {r.member} "
                                  f"({rows} rows) has CRC-32 {found:#010x}, but the core "
                                  f"recorded {expected:#010x}: the read-back is corrupt")
         out[r.kind, r.member] = _decode(r, data, rows, precision)
-        offset += (image.n_steps // r.every) * r.row_bytes(precision)
+        offset += (image.n_steps // r.every) * row_bytes(r, precision)
     return out
 
 
 def recordings_from_buffers(image: Image, buffers: dict, precision: str = "fixed",
                             ticks: int | None = None) -> dict[str, np.ndarray]:
     """Every probe's samples from the cores' recording buffers, in nengo's
-    units and shape ``(n_samples, size)``: values and voltages as reals,
+    units and shape ``(n_samples, size)``: values and neuron states as reals,
     spikes as ``1 / dt`` per spike (what ``Emulator.recordings()`` returns).
 
     Parameters

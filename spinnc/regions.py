@@ -21,7 +21,8 @@ import numpy as np
 from . import neurons
 
 MAGIC = 0x434E5053  # 'SPNC' little-endian
-VERSION = 2  # 2: population regions start with a neuron model code
+VERSION = 3  # 2: population regions start with a neuron model code; 3: a recording
+#             period per probeable state variable of the model
 U32, I32 = "<u4", "<i4"
 
 
@@ -83,9 +84,6 @@ FILTER = np.dtype([("member", U32), ("neurons", U32), ("a", I32), ("b", I32), ("
                    ("map_offset", U32), ("map_size", U32)])
 RECORDED_PROBE = np.dtype([("member", U32), ("dims", U32), ("sample_every", U32)])
 
-APPLICATION_CODES = {"ensemble": 1, "value_source": 2, "recorder": 3, "host_in": 4,
-                     "host_out": 5}
-
 
 class Region:
     """Region ids and layouts (one per id; populations take ids from 16)."""
@@ -131,18 +129,23 @@ class Region:
 #: The words every population region starts with, whatever its neuron model.
 POPULATION_HEAD = (("model", U32), ("n_neurons", U32), ("input_dims", U32),
                    ("output_dims", U32))
-#: Recording periods (0: not recorded) of what an ensemble core records.
-RECORDED = ("spikes_every", "voltage_every")
+
+
+def recorded_fields(model: neurons.NeuronModel) -> tuple[str, ...]:
+    """The recording periods (0: not recorded) of a population of ``model``:
+    its spikes, then each of the model's probes."""
+    return ("spikes_every",) + tuple(f"{probe}_every" for probe in model.probes)
 
 
 @lru_cache(maxsize=None)
 def population_layout(model: neurons.NeuronModel) -> Layout:
     """The POPULATION region of ``model``'s neurons: the model code and sizes,
     the model's constants (one word each: a count unsigned, a fixed-point
-    constant signed), the recording periods; then encoders, bias and gains,
+    constant signed), the recording periods (:func:`recorded_fields`); then encoders, bias and gains,
     the model's state (a word per neuron per variable) and the decoders."""
     constants = [(v.name, U32 if v.fmt is None else I32) for v in model.constants]
-    header = np.dtype(list(POPULATION_HEAD) + constants + [(f, U32) for f in RECORDED])
+    header = np.dtype(list(POPULATION_HEAD) + constants
+                      + [(f, U32) for f in recorded_fields(model)])
     state = tuple((v.name, I32, ("n_neurons",)) for v in model.state)
     return Layout(f"population ({model.name})", header,
                   (("encoders", I32, ("n_neurons", "input_dims")), ("bias", I32, ("n_neurons",)),

@@ -45,10 +45,9 @@ def recorded_directly(emulator, name):
     probe = emulator.image.probes[name]
     (x, y, core, member, first, count), = probe.cores  # each probe of model() is on one core
     c = emulator._where[x, y, core]
-    recorders = {"value": emulator.value_recorders, "spikes": emulator.spike_recorders,
-                 "voltage": emulator.voltage_recorders}[probe.kind]
-    assert recorders[c.index, member].every == probe.sample_every
-    raw = recorders[c.index, member].data()[:, first:first + count]
+    recorder = emulator.recorders[c.index, probe.kind, member]
+    assert recorder.every == probe.sample_every
+    raw = recorder.data()[:, first:first + count]
     return raw / emulator.dt if probe.kind == "spikes" else fixed.to_float(raw)
 
 

@@ -34,12 +34,12 @@ from typing import Callable
 
 import numpy as np
 
-from .. import costs, recording
+from .. import apps, costs, recording
 from ..errors import ImageError, SpinncError
 from ..image import Image
 from ..regions import Region, read_regions
 from .kernels import (EnsembleKernel, FilterBank, Member, MemberInputs, PlaybackKernel,
-                      Recorder, arithmetic, population_model)
+                      Recorder, arithmetic)
 from .packets import Fabric, RouterCounts
 from ..formats.provenance import CoreProvenance, LinkProvenance, Provenance, RouterProvenance
 
@@ -62,6 +62,8 @@ class Core:
     name: str
     application: str
     regions: dict = field(repr=False)
+    app: object = field(default=None, repr=False)  # its spinnc.apps.Application
+    recordings: list = field(default_factory=list, repr=False)  # what it records
     slots: np.ndarray = field(default=None, repr=False)  # packet slots it sends
     net_slots: list = field(default_factory=list, repr=False)  # the slots of each output net
     filter_start: list = field(default_factory=list)  # first filter dimension of each filter
@@ -125,8 +127,9 @@ class Emulator:
         except ValueError as error:
             raise ImageError(f"{where} ('{image_core.name}'): {error}") from None
         # Image.check has matched its SYSTEM region with the Image.
+        app = apps.application(image_core.application)  # Image.check knows the name
         return Core(index, image_core.x, image_core.y, image_core.core, image_core.name,
-                    image_core.application, regions)
+                    image_core.application, regions, app, app.recordings(regions))
 
     def _allocate_slots(self) -> None:
         """A packet slot per (core, net, dimension): the payload vector's index."""
@@ -174,15 +177,7 @@ class Emulator:
 
     def _member_dims(self, c: Core):
         """(member, input dimensions) of a receiving core's members."""
-        if c.application == "ensemble":
-            return [(rid - Region.POPULATION, int(h["input_dims"]))
-                    for rid, (h, _) in sorted(c.regions.items()) if rid >= Region.POPULATION]
-        if c.application == "recorder":
-            return [(int(p["member"]), int(p["dims"]))
-                    for p in c.region(Region.PROBES)[1].get("probes", [])]
-        if c.application == "host_out":
-            return [(0, int(self.image.host_functions[c.name]["size_in"]))]
-        return []
+        return c.app.input_members(c.regions, self.image.host_functions.get(c.name))
 
     def _connect(self) -> None:
         """Trace every packet slot through the routers; map each delivery to
@@ -217,83 +212,66 @@ class Emulator:
         self.deliver_from = np.asarray(frm, dtype=np.int64)
 
     def _build_kernels(self) -> None:
-        members, sources = [], []
+        """Each core's application adds what it computes (``add_*`` below),
+        then the batched kernels and the recorders are built."""
+        self._members, self._sources = [], []
         self.host_in, self.host_out = {}, {}
-        self.value_recorders: dict = {}  # (core index, member) -> Recorder
         for c in self.cores:
-            if c.application == "ensemble":
-                nets = c.region(Region.OUTPUT_KEYS)[1].get("nets", [])
-                for rid, (header, arrays) in sorted(c.regions.items()):
-                    if rid < Region.POPULATION:
-                        continue
-                    m = rid - Region.POPULATION
-                    slots = [s for net, s in zip(nets, c.net_slots) if int(net["member"]) == m]
-                    slots = np.concatenate(slots) if slots else np.zeros(0, np.int64)
-                    if slots.size != header["output_dims"]:
-                        raise ImageError(f"'{c.name}' member {m}: {header['output_dims']} "
-                                         f"decoder rows but {slots.size} output keys")
-                    members.append(Member(c.index, m, header, arrays, self.member_base[c.index, m],
-                                          slots, self.neuron_inputs.get((c.index, m), [])))
-            elif c.application == "value_source":
-                values = c.region(Region.VALUES)[1]["values"]
-                weights = c.region(Region.WEIGHTS)[1]["weights"]
-                sources.append((c.slots, values, weights))
-            elif c.application == "recorder":
-                for p in c.region(Region.PROBES)[1].get("probes", []):
-                    m = int(p["member"])
-                    base = self.member_base[c.index, m]
-                    self.value_recorders[c.index, m] = Recorder(
-                        base + np.arange(int(p["dims"])), int(p["sample_every"]))
-            elif c.application == "host_in":
-                self.host_in[c.name] = (c.slots,
-                                        self.arith.param(c.region(Region.WEIGHTS)[1]["weights"]))
-            elif c.application == "host_out":
-                base = self.member_base[c.index, 0]
-                size = int(self.image.host_functions[c.name]["size_in"])
-                self.host_out[c.name] = base + np.arange(size)
+            c.app.python_kernel(c, self)
+        members = self._members
         self.ensembles = (EnsembleKernel(members, self.inputs.size, self.arith)
                           if members else None)
-        self.playback = PlaybackKernel(sources, self.arith)
-        # Spike and voltage recordings of each member, over its neurons.
-        self.spike_recorders: dict = {}
-        self.voltage_recorders: dict = {}
-        for i, m in enumerate(members):
-            neurons = np.arange(self.ensembles.start[i], self.ensembles.start[i + 1])
-            if m.header["spikes_every"]:
-                self.spike_recorders[m.core, m.member] = Recorder(neurons,
-                                                                  m.header["spikes_every"])
-            if m.header["voltage_every"]:
-                self.voltage_recorders[m.core, m.member] = Recorder(neurons,
-                                                                    m.header["voltage_every"])
+        self.playback = PlaybackKernel(self._sources, self.arith)
+        first_neuron = {(m.core, m.member): int(self.ensembles.start[i])
+                        for i, m in enumerate(members)}
+        # (core index, kind, member) -> Recorder, grouped by what they sample.
+        self.recorders: dict = {}
+        self._recorders_of: dict = {}  # source -> [Recorder]
+        for c in self.cores:
+            for r in c.recordings:
+                if r.source == "input":
+                    index = self.member_base[c.index, r.member] + np.arange(r.width)
+                else:
+                    index = first_neuron[c.index, r.member] + np.arange(r.width)
+                recorder = self.recorders[c.index, r.kind, r.member] = Recorder(index, r.every)
+                self._recorders_of.setdefault(r.source, []).append(recorder)
+
+    # The Python engine's vocabulary for the applications' kernels (spinnc.apps).
+
+    def add_member(self, core: Core, member: int, header: dict, arrays: dict,
+                   slots: np.ndarray) -> None:
+        """A population slice: its POPULATION region and its decoders' packet slots."""
+        if slots.size != header["output_dims"]:
+            raise ImageError(f"'{core.name}' member {member}: {header['output_dims']} "
+                             f"decoder rows but {slots.size} output keys")
+        self._members.append(Member(core.index, member, header, arrays,
+                                    self.member_base[core.index, member], slots,
+                                    self.neuron_inputs.get((core.index, member), [])))
+
+    def add_playback(self, slots: np.ndarray, values: np.ndarray, weights: np.ndarray) -> None:
+        """Values played back each tick (row ``t % period``), times the weights."""
+        self._sources.append((slots, values, weights))
+
+    def add_host_in(self, name: str, slots: np.ndarray, weights: np.ndarray) -> None:
+        """The packets of host function ``name``'s answer, times the weights."""
+        self.host_in[name] = (slots, self.arith.param(weights))
+
+    def add_host_out(self, core: Core) -> None:
+        """A host function's filtered input (the core's member 0)."""
+        size = int(self.image.host_functions[core.name]["size_in"])
+        self.host_out[core.name] = self.member_base[core.index, 0] + np.arange(size)
 
     def _count_cycles(self) -> None:
-        """Each core's cycles per tick (costs.py), and what recording adds when due."""
+        """Each core's cycles per tick (its application's cost function over
+        its load), and what recording adds when due."""
         record_core, record_words, record_every = [], [], []
         for c in self.cores:
-            filter_dims = {}
-            for f in c.region(Region.FILTERS)[1].get("filters", []):
-                filter_dims.setdefault(int(f["member"]), []).append(int(f["dims"]))
-            cycles = costs.PACKET_RECEIVE_CYCLES * c.received
-            if c.application == "ensemble":
-                for rid, (h, _) in c.regions.items():
-                    if rid < Region.POPULATION:
-                        continue
-                    n = h["n_neurons"]
-                    cycles += costs.ensemble_cycles(n, h["input_dims"], h["output_dims"],
-                                                    filter_dims.get(rid - Region.POPULATION, []),
-                                                    model=population_model(h))
-                    for every, words in ((h["spikes_every"], costs.spike_words(n)),
-                                         (h["voltage_every"], n)):
-                        if every:
-                            record_core.append(c.index), record_words.append(words)
-                            record_every.append(every)
-            else:
-                cycles += costs.TICK_CYCLES + costs.SEND_CYCLES_PER_DIM * c.slots.size
-                cycles += sum(costs.filter_cycles(d) for ds in filter_dims.values() for d in ds)
-                for p in c.region(Region.PROBES)[1].get("probes", []):
-                    record_core.append(c.index), record_words.append(int(p["dims"]))
-                    record_every.append(int(p["sample_every"]))
-            c.base_cycles = int(cycles)
+            load = c.app.load(c.regions, self.image.host_functions.get(c.name))
+            load.sent_dims, load.received_packets = int(c.slots.size), c.received
+            c.base_cycles = int(c.app.cycles(load))
+            for r in c.recordings:
+                record_core.append(c.index), record_words.append(r.words)
+                record_every.append(r.every)
         self.base_cycles = np.array([c.base_cycles for c in self.cores], dtype=np.int64)
         self.record_core = np.asarray(record_core, dtype=np.int64)
         self.record_cycles = costs.RECORD_CYCLES_PER_WORD * np.asarray(record_words, np.int64)
@@ -337,17 +315,18 @@ class Emulator:
         payloads = np.zeros(self.n_slots, dtype=self.arith.dtype)
         if self.ensembles is not None:
             spikes = self.ensembles.step(y, u, payloads)
-            if any(r.due(t) for r in self.spike_recorders.values()):
-                spiked = np.zeros(self.ensembles.n_neurons, dtype=bool)
-                spiked[spikes] = True
-                for recorder in self.spike_recorders.values():
-                    recorder.record(t, spiked)
-            if any(r.due(t) for r in self.voltage_recorders.values()):
-                voltage = self.ensembles.voltage()
-                for recorder in self.voltage_recorders.values():
-                    recorder.record(t, voltage)
+            for source, recorders in self._recorders_of.items():
+                if source == "input" or not any(r.due(t) for r in recorders):
+                    continue
+                if source == "spikes":
+                    values = np.zeros(self.ensembles.n_neurons, dtype=bool)
+                    values[spikes] = True
+                else:
+                    values = self.ensembles.state_variable(source)
+                for recorder in recorders:
+                    recorder.record(t, values)
         self.playback.step(t, payloads)
-        for recorder in self.value_recorders.values():
+        for recorder in self._recorders_of.get("input", ()):
             recorder.record(t, u)
         for name, spec in self.image.host_functions.items():
             index = self.host_out.get(name)

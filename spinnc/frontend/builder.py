@@ -132,7 +132,7 @@ def check_supported(network: nengo.Network) -> None:
         if neurons.model_for(ens.neuron_type) is None:
             raise UnsupportedFeature(
                 ens,
-                f"neuron type {type(ens.neuron_type).__name__}",
+                f"neuron type {neurons.type_name(ens.neuron_type)}",
                 f"spinnc runs {', '.join(neurons.supported_names())}; use one of them",
             )
         model = neurons.model_for(ens.neuron_type)
@@ -200,6 +200,14 @@ def is_static(probe: nengo.Probe) -> bool:
     return probe.attr in STATIC_PROBES.get(type(probe.obj), ())
 
 
+def _model_probes(obj) -> str:
+    """The state a probe can record on ``obj``'s neurons, for messages."""
+    model = neurons.model_for(obj.ensemble.neuron_type) if isinstance(obj, Neurons) else None
+    if model is None:
+        return "voltage of LIF neurons; see spinnc.neurons"
+    return ", ".join(model.probes) + f" of {model.name} neurons"
+
+
 def _check_probe(probe: nengo.Probe) -> None:
     if is_static(probe):
         return
@@ -213,7 +221,8 @@ def _check_probe(probe: nengo.Probe) -> None:
             probe,
             f"probing '{probe.attr}' of {type(obj).__name__}",
             "spinnc records an ensemble's decoded_output, its neurons' output "
-            "(spikes) and voltage, and a node's output (and answers a connection's "
+            "(spikes) and the state its neuron model records ("
+            + _model_probes(obj) + "), and a node's output (and answers a connection's "
             "weights and an ensemble's scaled_encoders, which a run does not change)",
         )
     if probe.synapse is not None and not isinstance(probe.synapse, nengo.synapses.Synapse):
@@ -565,7 +574,7 @@ def _probe(graph: Graph, probe: nengo.Probe, probe_conn, model: Model, synapsed:
     sample_every = _record_every(probe, graph.dt, isinstance(target, Neurons), host_synapse)
 
     if isinstance(target, Neurons):
-        kind = "spikes" if probe.attr == "output" else "voltage"
+        kind = "spikes" if probe.attr == "output" else probe.attr  # a model's probe
         return Probe(name, kind, len(indices), sample_every, graph.names[target.ensemble],
                      indices, synapse, obj=probe, host_synapse=host_synapse), None
 

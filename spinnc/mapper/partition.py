@@ -22,7 +22,8 @@ import numpy as np
 from ..errors import DoesNotFit
 from ..frontend.graph import Connection, Graph
 from ..machine import Machine
-from .. import costs, neurons
+from .. import apps, costs, neurons
+from ..apps import CoreLoad, MemberLoad
 from .vertices import Net, Resources, Slice, Vertex
 
 
@@ -80,13 +81,19 @@ class _Demand:
     recorded_bytes_per_step: callable  # neurons -> SDRAM bytes per step
     model: neurons.NeuronModel | None = None  # its neuron model's costs (LIF's if None)
 
+    def load(self, n) -> MemberLoad:
+        return MemberLoad(n, self.input_dims, self.output_dims, self.filters,
+                          self.recorded_words(n), self.model)
+
     def cycles(self, n):
-        return costs.ensemble_cycles(n, self.input_dims, self.output_dims, self.filters,
-                                     self.recorded_words(n), self.model)
+        """The ensemble application's cost function (vectorised over ``n``)."""
+        return _ENSEMBLE.member_cycles(self.load(n))
 
     def dtcm(self, n):
-        return costs.ensemble_dtcm(n, self.input_dims, self.output_dims, self.filters,
-                                   self.recorded_words(n), self.model)
+        return _ENSEMBLE.member_dtcm(self.load(n))
+
+
+_ENSEMBLE = apps.application("ensemble")
 
 
 def _filters(incoming: list[Connection], dims: int) -> list[int]:
@@ -208,11 +215,10 @@ def _build(graph, groups, demands, splits, rx, entries, budget, n_steps) -> Part
     vertices_of: dict[str, list[int]] = {}
     recorder_of: dict[str, int] = {}  # probes have their own names
 
-    def add(vertex, objs):
-        index = recorder_of if vertex.application == "recorder" else None
+    def add(vertex, objs, probes=False):
         for obj in objs:
-            if index is not None:
-                index[obj] = len(vertices)
+            if probes:
+                recorder_of[obj] = len(vertices)
             else:
                 vertices_of.setdefault(obj, []).append(len(vertices))
         vertices.append(vertex)
@@ -287,8 +293,8 @@ def _ensemble_vertex(members, demands, n_steps, bounds=None):
 
 
 def _source_vertex(name, application, dims, sdram):
-    cycles = costs.TICK_CYCLES + costs.SEND_CYCLES_PER_DIM * dims
-    dtcm = 2 * costs.WORD * dims  # one tick's values and their keys
+    app, load = apps.application(application), CoreLoad(sent_dims=dims)
+    cycles, dtcm = int(app.cycles(load)), int(app.dtcm(load))
     return Vertex(name, application, (Slice(name, 0, dims),),
                   Resources(cycles, dtcm, sdram + dtcm), output_dims=dims)
 
@@ -296,13 +302,11 @@ def _source_vertex(name, application, dims, sdram):
 def _sink_vertex(name, application, members):
     """A core that filters inputs: members are (object, dims, filters,
     recorded words per step, recorded SDRAM bytes)."""
-    cycles = costs.TICK_CYCLES
-    dtcm = sdram = 0
-    for _, dims, filters, words, recorded in members:
-        cycles += sum(costs.filter_cycles(d) for d in filters)
-        cycles += costs.RECORD_CYCLES_PER_WORD * words
-        dtcm += sum(costs.filter_dtcm(d) for d in filters) + costs.WORD * words
-        sdram += recorded
+    app = apps.application(application)
+    load = CoreLoad([MemberLoad(input_dims=dims, filters=filters, recorded_words=words)
+                     for _, dims, filters, words, _ in members])
+    cycles, dtcm = int(app.cycles(load)), int(app.dtcm(load))
+    sdram = sum(m[4] for m in members)
     return Vertex(name, application, tuple(Slice(m[0], 0, m[1]) for m in members),
                   Resources(cycles, dtcm, sdram + dtcm),
                   input_dims=sum(m[1] for m in members))
@@ -315,7 +319,8 @@ def _add_recorders(graph, budget, n_steps, add):
     def close():
         if open_members:
             name = "+".join(m[0] for m in open_members)
-            add(_sink_vertex(name, "recorder", open_members), [m[0] for m in open_members])
+            add(_sink_vertex(name, "recorder", open_members), [m[0] for m in open_members],
+                probes=True)
 
     for probe in graph.probes.values():
         if probe.kind != "value":
@@ -323,9 +328,8 @@ def _add_recorders(graph, budget, n_steps, add):
         filters = _filters(graph.incoming(probe.name, probe=True), probe.size)
         recorded = costs.WORD * probe.size * ceil(n_steps / probe.sample_every)
         member = (probe.name, probe.size, filters, probe.size, recorded)
-        cycles = (sum(costs.filter_cycles(d) for d in filters)
-                  + costs.RECORD_CYCLES_PER_WORD * probe.size)
-        dtcm = sum(costs.filter_dtcm(d) for d in filters) + costs.WORD * probe.size
+        load = MemberLoad(input_dims=probe.size, filters=filters, recorded_words=probe.size)
+        cycles, dtcm = _RECORDER.member_cycles(load), _RECORDER.member_dtcm(load)
         if open_cost[0] + cycles > budget.cycles - costs.TICK_CYCLES \
                 or open_cost[1] + dtcm > budget.dtcm:
             close()
@@ -333,6 +337,9 @@ def _add_recorders(graph, budget, n_steps, add):
         open_members.append(member)
         open_cost = (open_cost[0] + cycles, open_cost[1] + dtcm)
     close()
+
+
+_RECORDER = apps.application("recorder")
 
 
 def _nets(groups, vertices, vertices_of, recorder_of) -> list[Net]:
@@ -348,8 +355,8 @@ def _nets(groups, vertices, vertices_of, recorder_of) -> list[Net]:
             sinks = np.array(sorted(sinks), dtype=np.int64)
             names = tuple(c.name for c in group.connections)
             for source in vertices_of.get(pre, []):
-                if vertices[source].application == "host_out":
-                    continue  # a host node's input side does not send
+                if not apps.application(vertices[source].application).sends:
+                    continue  # e.g. a host node's input side
                 nets.append(Net(source, sinks, index, group.size, names, pre))
     return nets
 
@@ -359,8 +366,8 @@ def _sink_vertices(conn: Connection, vertices, vertices_of):
     found = []
     for v in vertices_of.get(conn.post, []):
         vertex = vertices[v]
-        if vertex.application == "host_in":
-            continue  # a host node's output side does not receive
+        if not apps.application(vertex.application).receives:
+            continue  # e.g. a host node's output side
         if conn.target == "neurons":
             s = next(s for s in vertex.slices if s.obj == conn.post)
             if not np.any((conn.post_indices >= s.lo) & (conn.post_indices < s.hi)):

@@ -69,8 +69,8 @@ class NeuronModel:
         The header words and the per-neuron state words of the POPULATION
         region, in order.
     probes : dict
-        nengo probe attribute -> the state variable it records (besides
-        ``output``, the spikes).
+        nengo probe attribute -> the s16.15 state variable it records
+        (besides ``output``, the spikes); the attribute is the probe's kind.
     cycles_per_neuron : int
         Cycles per neuron per tick of the update (:mod:`spinnc.costs`).
     """
@@ -82,6 +82,16 @@ class NeuronModel:
     state: tuple[Variable, ...] = ()
     probes: dict[str, str] = {}
     cycles_per_neuron: int = 0
+
+    def runs(self, neuron_type) -> bool:
+        """Whether this model runs the instance ``neuron_type`` of its nengo
+        type (a type wrapping another, as RegularSpiking its base type, may
+        run only some); :func:`model_for` passes over an instance it does not."""
+        return True
+
+    def supported(self) -> str:
+        """What it runs, for error messages."""
+        return f"nengo.{self.nengo_type.__name__}"
 
     @property
     def state_words(self) -> int:
@@ -154,6 +164,12 @@ def register(model: NeuronModel) -> NeuronModel:
         if key in table and table[key] is not model:
             raise ValueError(f"neuron model {model.name}: {what} {key!r} is already "
                              f"registered to {table[key].name}")
+    for probe, variable in model.probes.items():
+        fmt = next((v.fmt for v in model.state if v.name == variable), None)
+        if fmt is None or fmt.frac_bits != 15:
+            raise ValueError(f"neuron model {model.name}: probe {probe!r} records "
+                             f"{variable!r}, which must be an s16.15 state variable "
+                             "(recordings hold s16.15 words)")
     for key, table, _ in entries:
         table[key] = model
     return model
@@ -161,11 +177,13 @@ def register(model: NeuronModel) -> NeuronModel:
 
 def model_for(neuron_type) -> NeuronModel | None:
     """The model that runs ``neuron_type`` (a nengo neuron type or instance):
-    the nearest registered class in its MRO, or None."""
+    the nearest registered class in its MRO, or None (also for an instance
+    that model does not run, :meth:`NeuronModel.runs`)."""
     cls = neuron_type if isinstance(neuron_type, type) else type(neuron_type)
     for base in cls.__mro__:
         if base in _BY_TYPE:
-            return _BY_TYPE[base]
+            model = _BY_TYPE[base]
+            return model if cls is neuron_type or model.runs(neuron_type) else None
     return None
 
 
@@ -187,8 +205,21 @@ def model_named(name: str) -> NeuronModel:
 
 
 def supported_names() -> list[str]:
-    """The nengo type names spinnc runs, for error messages."""
-    return sorted(f"nengo.{t.__name__}" for t in _BY_TYPE)
+    """The nengo types spinnc runs, for error messages."""
+    return sorted(model.supported() for model in _BY_TYPE.values())
+
+
+def type_name(neuron_type) -> str:
+    """A neuron type instance's name for messages, with the base type of a
+    type that wraps one (``RegularSpiking(Sigmoid)``)."""
+    base = getattr(neuron_type, "base_type", None)
+    name = type(neuron_type).__name__
+    return name if base is None else f"{name}({type(base).__name__})"
+
+
+def probe_kinds() -> list[str]:
+    """Every state a probe can record on some model (besides spikes)."""
+    return sorted({probe for model in _BY_CODE.values() for probe in model.probes})
 
 
 def models() -> list[NeuronModel]:

@@ -80,7 +80,7 @@ class AdaptiveLIF(LIF):
         Variable("jump", S16_15, "the adaptation current a spike adds"),
     )
     state = LIF.state + (Variable("adaptation", S16_15, "a current, subtracted from J"),)
-    probes = {"voltage": "voltage"}
+    probes = {"voltage": "voltage", "adaptation": "adaptation"}
     #: the LIF's 61 and, per neuron, a subtraction, a multiply-accumulate and
     #: a conditional add [E].
     cycles_per_neuron = 61 + 8

@@ -100,7 +100,7 @@ class Izhikevich(NeuronModel):
     )
     state = (Variable("voltage", S16_15, "membrane voltage, mV scale, spikes at 30"),
              Variable("recovery", S16_15, "recovery variable, mV scale"))
-    probes = {"voltage": "voltage"}
+    probes = {"voltage": "voltage", "recovery": "recovery"}
     #: three multiplies, a multiply-add chain and the reset per neuron [E].
     cycles_per_neuron = 40
 

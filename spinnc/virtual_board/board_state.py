@@ -18,7 +18,8 @@ from ..formats.scp import (IOBUF_HEADER, ROUTER_CONTROL, SDRAM_SYS, SV_BASE, SV_
                         SV_IOBUF_SIZE, SV_P2P_ADDR, SV_P2P_DIMS, SV_ROOT_CHIP, SV_SDRAM_SYS,
                         SV_SIZE, SV_UNIX_TIME, SV_VCPU_BASE, VCPU_APP_ID, VCPU_APP_NAME,
                         VCPU_BASE, VCPU_IOBUF, VCPU_SIZE, VCPU_STATE, VCPU_USER, State)
-from ..regions import APPLICATION_CODES, TABLE_ENTRY, TABLE_HEADER, Region, read_regions
+from .. import apps
+from ..regions import TABLE_ENTRY, TABLE_HEADER, Region, read_regions
 from .board_memory import (SDRAM_BASE, SDRAM_END, Allocator, MemoryBudget, MemoryFull,
                            SparseMemory)
 
@@ -168,7 +169,7 @@ class Chip:
         in user0, check it against its application, then wait in SYNC0 (or
         fail with the reason in IOBUF)."""
         name = self.app_name(core)
-        if name not in APPLICATION_CODES:
+        if name not in apps.codes():
             return self.fail(core, f"unknown application '{name}': the binary staged at "
                              "sdram_sys was not a spinnc application")
         try:
@@ -176,7 +177,7 @@ class Chip:
             system = read_regions(data).get(Region.SYSTEM, ({}, {}))[0]
         except ValueError as error:
             return self.fail(core, f"('{name}') bad data: {error}")
-        if system.get("application") != APPLICATION_CODES[name]:
+        if system.get("application") != apps.codes()[name]:
             return self.fail(core, f"loaded with '{name}' but its data says application "
                              f"{system.get('application')}")
         if name in ("host_in", "host_out"):

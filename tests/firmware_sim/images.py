@@ -7,7 +7,8 @@ from spinnc import fixed
 from spinnc.arch import SPINN1
 from spinnc.image import CoreImage, Image, ProbeImage
 from spinnc.machine import Machine
-from spinnc.regions import (APPLICATION_CODES, FILTER, INPUT_KEY, OUTPUT_KEY, RECORDED_PROBE,
+from spinnc.apps import codes
+from spinnc.regions import (FILTER, INPUT_KEY, OUTPUT_KEY, RECORDED_PROBE,
                             Region, pack_regions)
 
 ENTRY = np.dtype([("key", "<u4"), ("mask", "<u4"), ("route", "<u4"), ("source", "<u4")])
@@ -26,7 +27,7 @@ def table(*rows) -> np.ndarray:
 
 def _system(application: str, members: int, n_steps: int) -> bytes:
     return Region.LAYOUTS[Region.SYSTEM].pack(dict(
-        application=APPLICATION_CODES[application], timestep_us=1000, n_steps=n_steps,
+        application=codes()[application], timestep_us=1000, n_steps=n_steps,
         n_members=members))
 
 

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define SPINNC_REGIONS_MAGIC 0x434e5053u  /* 'SPNC' */
-#define SPINNC_REGIONS_VERSION 2u
+#define SPINNC_REGIONS_VERSION 3u
 
 enum region_id {
     REGION_SYSTEM = 0,
@@ -228,8 +228,9 @@ typedef struct {
     int32_t jump;
     uint32_t spikes_every;
     uint32_t voltage_every;
+    uint32_t adaptation_every;
 } population_adaptivelif_header_t;
-_Static_assert(sizeof(population_adaptivelif_header_t) == 60, "population_adaptivelif_header_t is 60 bytes");
+_Static_assert(sizeof(population_adaptivelif_header_t) == 64, "population_adaptivelif_header_t is 64 bytes");
 _Static_assert(offsetof(population_adaptivelif_header_t, model) == 0, "population_adaptivelif_header_t.model");
 _Static_assert(offsetof(population_adaptivelif_header_t, n_neurons) == 4, "population_adaptivelif_header_t.n_neurons");
 _Static_assert(offsetof(population_adaptivelif_header_t, input_dims) == 8, "population_adaptivelif_header_t.input_dims");
@@ -245,6 +246,7 @@ _Static_assert(offsetof(population_adaptivelif_header_t, dt_over_tau_n) == 44, "
 _Static_assert(offsetof(population_adaptivelif_header_t, jump) == 48, "population_adaptivelif_header_t.jump");
 _Static_assert(offsetof(population_adaptivelif_header_t, spikes_every) == 52, "population_adaptivelif_header_t.spikes_every");
 _Static_assert(offsetof(population_adaptivelif_header_t, voltage_every) == 56, "population_adaptivelif_header_t.voltage_every");
+_Static_assert(offsetof(population_adaptivelif_header_t, adaptation_every) == 60, "population_adaptivelif_header_t.adaptation_every");
 
 /* region 16+member, population (SpikingRectifiedLinear): then int32_t encoders[n_neurons][input_dims]; int32_t bias[n_neurons]; int32_t gain[n_neurons]; int32_t voltage[n_neurons]; int32_t decoders[output_dims][n_neurons] */
 typedef struct {
@@ -280,8 +282,9 @@ typedef struct {
     int32_t floor;
     uint32_t spikes_every;
     uint32_t voltage_every;
+    uint32_t recovery_every;
 } population_izhikevich_header_t;
-_Static_assert(sizeof(population_izhikevich_header_t) == 52, "population_izhikevich_header_t is 52 bytes");
+_Static_assert(sizeof(population_izhikevich_header_t) == 56, "population_izhikevich_header_t is 56 bytes");
 _Static_assert(offsetof(population_izhikevich_header_t, model) == 0, "population_izhikevich_header_t.model");
 _Static_assert(offsetof(population_izhikevich_header_t, n_neurons) == 4, "population_izhikevich_header_t.n_neurons");
 _Static_assert(offsetof(population_izhikevich_header_t, input_dims) == 8, "population_izhikevich_header_t.input_dims");
@@ -295,5 +298,6 @@ _Static_assert(offsetof(population_izhikevich_header_t, reset_recovery) == 36, "
 _Static_assert(offsetof(population_izhikevich_header_t, floor) == 40, "population_izhikevich_header_t.floor");
 _Static_assert(offsetof(population_izhikevich_header_t, spikes_every) == 44, "population_izhikevich_header_t.spikes_every");
 _Static_assert(offsetof(population_izhikevich_header_t, voltage_every) == 48, "population_izhikevich_header_t.voltage_every");
+_Static_assert(offsetof(population_izhikevich_header_t, recovery_every) == 52, "population_izhikevich_header_t.recovery_every");
 
 #endif  /* SPINNC_REGIONS_H */

@@ -1,0 +1,105 @@
+"""Region-writing helpers the applications share: SYSTEM, output keys, the
+input keys / filters / index map of a receiving core, and stacked weights.
+
+``context`` is the mapper's (:class:`spinnc.mapper.regions.Context`): the
+fixed-point Graph, the Partition, the keys, ``n_steps`` and the nets out of
+and into each vertex.
+"""
+
+import numpy as np
+
+from ..regions import FILTER, INPUT_KEY, OUTPUT_KEY, Region
+
+
+def system(context, vertex, members: int, code: int) -> bytes:
+    return Region.LAYOUTS[Region.SYSTEM].pack(dict(
+        application=code, timestep_us=round(context.graph.dt * 1e6),
+        n_steps=context.n_steps, n_members=members))
+
+
+def output_keys(context, index: int, member_of) -> bytes:
+    """A row per net out of the vertex: key, mask, size and the member it
+    carries (``member_of(net)``)."""
+    rows = [(context.keys.keys[i], context.keys.masks[i], net.size, member_of(net))
+            for i, net in context.nets_from(index)]
+    return Region.LAYOUTS[Region.OUTPUT_KEYS].pack(
+        dict(n_nets=len(rows)), nets=np.array(rows, dtype=OUTPUT_KEY))
+
+
+def inputs(context, index: int, vertex, member_dims, probes: bool = False) -> dict[int, bytes]:
+    """Input keys, filters and the index map of a receiving core.
+
+    ``member_dims(slice)`` is a member's input width; ``probes`` says the
+    members are probes (fed by probe edges).  Each member's filters are its
+    distinct synapses (value inputs) and its distinct (synapse, neurons)
+    pairs (neuron inputs), as the partitioner costed them.  An entry maps a
+    net's packets to a filter; the index map says which filter dimension
+    each packet dimension adds into.
+    """
+    graph = context.graph
+    members = [s.obj for s in vertex.slices]
+    filters, filter_index, index_map = [], {}, []
+    for m, s in enumerate(vertex.slices):
+        dims = member_dims(s)
+        for conn in graph.incoming(s.obj, probe=probes):
+            key = (m, filter_key(conn))
+            if key in filter_index:
+                continue
+            filter_index[key] = len(filters)
+            a, b = conn.filter
+            if conn.target == "neurons":
+                reached = conn.post_indices[(conn.post_indices >= s.lo)
+                                            & (conn.post_indices < s.hi)] - s.lo
+                filters.append((m, 1, a, b, 1, len(index_map), len(reached)))
+                index_map.extend(reached.tolist())
+            else:
+                filters.append((m, 0, a, b, dims, 0, 0))
+    entries = []
+    for i, net in context.nets_into(index):
+        for conn_name in net.connections:
+            conn = context.connections[conn_name]
+            if conn.post not in members or (conn.target == "probe") != probes:
+                continue  # for another sink of the net (probes have their own names)
+            m = members.index(conn.post)
+            if conn.target == "neurons" and not filters[filter_index[m, filter_key(conn)]][6]:
+                continue  # global inhibition of neurons on other slices
+            dims_map = [0] if conn.target == "neurons" else conn.post_indices.tolist()
+            entries.append((context.keys.keys[i], context.keys.masks[i], net.size, m,
+                            filter_index[m, filter_key(conn)], len(index_map)))
+            index_map.extend(dims_map)
+    layouts = Region.LAYOUTS
+    return {
+        Region.INPUT_KEYS: layouts[Region.INPUT_KEYS].pack(
+            dict(n_entries=len(entries)), entries=np.array(entries, dtype=INPUT_KEY)),
+        Region.FILTERS: layouts[Region.FILTERS].pack(
+            dict(n_filters=len(filters)), filters=np.array(filters, dtype=FILTER)),
+        Region.INDEX_MAP: layouts[Region.INDEX_MAP].pack(
+            dict(length=len(index_map)), indices=np.array(index_map, dtype=np.uint32)),
+    }
+
+
+def filter_key(conn):
+    """Connections with equal keys share a filter of their member."""
+    if conn.target == "neurons":
+        return ("neurons", conn.filter, conn.post_indices.tobytes())
+    return ("value", conn.filter)
+
+
+def weights(context, index: int, name: str) -> bytes:
+    """The weights of each outgoing group of input ``name``, stacked in net
+    order: the core computes each tick's packets as a fixed-point dot
+    product with its input."""
+    groups = context.partition.groups[name]
+    rows = [groups[net.group].connections[0].weights for _, net in context.nets_from(index)]
+    size = context.graph.inputs[name].size_out
+    stacked = np.concatenate(rows) if rows else np.zeros((0, size), dtype=np.int32)
+    return Region.LAYOUTS[Region.WEIGHTS].pack(dict(rows=stacked.shape[0], cols=size),
+                                               weights=stacked)
+
+
+def filter_dims(regions: dict) -> dict[int, list[int]]:
+    """member -> the dimensions of each of its filters (from FILTERS)."""
+    out: dict = {}
+    for f in regions.get(Region.FILTERS, ({}, {}))[1].get("filters", []):
+        out.setdefault(int(f["member"]), []).append(int(f["dims"]))
+    return out

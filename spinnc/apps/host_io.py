@@ -1,0 +1,45 @@
+"""The host applications: a host function (a nengo Node with a Python
+function) runs on the host each tick.  A ``host_out`` core filters the
+function's input and hands it to the host; a ``host_in`` core sends the
+host's answer, times the weights of each group of connections out of it."""
+
+from ..regions import Region
+from . import Application, register
+from ._writing import inputs, output_keys, system, weights
+
+
+class HostIn(Application):
+    name = "host_in"
+    code = 4
+    receives = False
+    host_function = True
+
+    def write(self, context, index, vertex):
+        return {Region.SYSTEM: system(context, vertex, 1, self.code),
+                Region.OUTPUT_KEYS: output_keys(context, index, lambda net: 0),
+                Region.WEIGHTS: weights(context, index, vertex.slices[0].obj)}
+
+    def python_kernel(self, core, engine):
+        engine.add_host_in(core.name, core.slots, core.region(Region.WEIGHTS)[1]["weights"])
+
+
+class HostOut(Application):
+    name = "host_out"
+    code = 5
+    sends = False
+    host_function = True
+
+    def input_members(self, regions, host_spec=None):
+        return [(0, int(host_spec["size_in"]))]
+
+    def write(self, context, index, vertex):
+        regions = {Region.SYSTEM: system(context, vertex, 1, self.code)}
+        regions.update(inputs(context, index, vertex, lambda s: s.size))
+        return regions
+
+    def python_kernel(self, core, engine):
+        engine.add_host_out(core)
+
+
+register(HostIn())
+register(HostOut())
