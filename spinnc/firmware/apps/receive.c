@@ -1,0 +1,98 @@
+#include "runtime.h"
+#include "spinnc_regions.h"
+#include "arith.h"
+#include "receive.h"
+
+static input_key_t entries[MAX_ENTRIES];
+static uint32_t n_entries;
+static uint32_t indices[MAX_INDICES];
+static uint32_t n_indices;
+static filter_t filters[MAX_FILTERS];
+static uint32_t n_filters;
+static uint32_t filter_start[MAX_FILTERS];
+static uint32_t n_dims;
+static int64_t accumulator[MAX_FILTER_DIMS];
+static int32_t x[MAX_FILTER_DIMS], y[MAX_FILTER_DIMS];
+static int32_t a[MAX_FILTER_DIMS], b[MAX_FILTER_DIMS];
+static uint32_t base[MAX_MEMBERS], has_base[MAX_MEMBERS];
+static int64_t input_sum[MAX_INPUTS + 1];
+static int32_t input[MAX_INPUTS + 1];
+static uint32_t n_inputs;
+
+void receive_init(const uint32_t *member_dims, uint32_t n_members) {
+    n_inputs = 0;
+    for (uint32_t m = 0; m < n_members && m < MAX_MEMBERS; m++) {
+        if (member_dims[m]) {
+            base[m] = n_inputs;
+            has_base[m] = 1;
+            n_inputs += member_dims[m];
+        }
+    }
+    if (n_inputs > MAX_INPUTS) rt_error(RTE_SWERR, "%u input dimensions, at most %u",
+                                        n_inputs, MAX_INPUTS);
+    const input_keys_header_t *kh = region(REGION_INPUT_KEYS, 0);
+    const filters_header_t *fh = region(REGION_FILTERS, 0);
+    const index_map_header_t *ih = region(REGION_INDEX_MAP, 0);
+    n_entries = kh->n_entries;
+    n_filters = fh->n_filters;
+    n_indices = ih->length;
+    if (n_entries > MAX_ENTRIES || n_filters > MAX_FILTERS || n_indices > MAX_INDICES)
+        rt_error(RTE_SWERR, "%u key entries, %u filters, %u indices: at most %u, %u, %u",
+                 n_entries, n_filters, n_indices, MAX_ENTRIES, MAX_FILTERS, MAX_INDICES);
+    memcpy(entries, kh + 1, n_entries * sizeof(input_key_t));
+    memcpy(filters, fh + 1, n_filters * sizeof(filter_t));
+    memcpy(indices, ih + 1, n_indices * sizeof(uint32_t));
+    n_dims = 0;
+    for (uint32_t f = 0; f < n_filters; f++) {
+        filter_start[f] = n_dims;
+        if (n_dims + filters[f].dims > MAX_FILTER_DIMS)
+            rt_error(RTE_SWERR, "more than %u filter dimensions", MAX_FILTER_DIMS);
+        for (uint32_t d = 0; d < filters[f].dims; d++) {
+            a[n_dims + d] = filters[f].a;
+            b[n_dims + d] = filters[f].b;
+        }
+        n_dims += filters[f].dims;
+    }
+    for (uint32_t e = 0; e < n_entries; e++) {
+        if (entries[e].filter >= n_filters
+                || entries[e].map_offset + entries[e].size > n_indices)
+            rt_error(RTE_SWERR, "input key entry %u names filter %u and indices %u+%u of "
+                     "%u filters and %u indices", e, entries[e].filter,
+                     entries[e].map_offset, entries[e].size, n_filters, n_indices);
+    }
+}
+
+void receive_packet(uint32_t key, uint32_t payload) {
+    /* Every matching entry: a net may feed several filters. */
+    for (uint32_t e = 0; e < n_entries; e++) {
+        const input_key_t *k = &entries[e];
+        if ((key & k->mask) != k->key) continue;
+        uint32_t d = key - k->key;
+        if (d >= k->size) continue;
+        uint32_t dim = filter_start[k->filter] + indices[k->map_offset + d];
+        if (dim < n_dims) accumulator[dim] += (int32_t) payload;
+    }
+}
+
+const int32_t *receive_tick(void) {
+    uint32_t cpsr = cpu_int_disable();  /* last tick's packets, all of them */
+    for (uint32_t i = 0; i < n_dims; i++) {
+        x[i] = sat32(accumulator[i]);
+        accumulator[i] = 0;
+    }
+    cpu_int_restore(cpsr);
+    for (uint32_t i = 0; i < n_dims; i++)
+        y[i] = sat32((int64_t) mul_frac(y[i], a[i], S1_30_FRAC)
+                     + mul_frac(x[i], b[i], S1_30_FRAC));
+    for (uint32_t i = 0; i < n_inputs; i++) input_sum[i] = 0;
+    for (uint32_t f = 0; f < n_filters; f++) {
+        uint32_t m = filters[f].member;
+        if (filters[f].neurons || m >= MAX_MEMBERS || !has_base[m]) continue;
+        for (uint32_t d = 0; d < filters[f].dims && base[m] + d < n_inputs; d++)
+            input_sum[base[m] + d] += y[filter_start[f] + d];
+    }
+    for (uint32_t i = 0; i < n_inputs; i++) input[i] = sat32(input_sum[i]);
+    return input;
+}
+
+uint32_t receive_base(uint32_t member) { return base[member]; }

@@ -1,0 +1,28 @@
+/* What a receiving core (recorder, host_out) shares: its input key table,
+ * filters and index map (spinnc.mapper.regions._inputs), the packets summed
+ * into filter dimensions, the filters' update and each member's input, the
+ * sum of its value filters (spinnc/firmware_sim/kernels.py: FilterBank,
+ * MemberInputs). */
+#ifndef SPINNC_APPS_RECEIVE_H
+#define SPINNC_APPS_RECEIVE_H
+
+#include <stdint.h>
+
+#define MAX_ENTRIES 256
+#define MAX_FILTERS 64
+#define MAX_FILTER_DIMS 1024
+#define MAX_INDICES 2048
+#define MAX_MEMBERS 64
+#define MAX_INPUTS 1024
+
+/* Reads the regions; member_dims[m] (0: no such member) sizes each
+ * member's input. */
+void receive_init(const uint32_t *member_dims, uint32_t n_members);
+/* The packet callback. */
+void receive_packet(uint32_t key, uint32_t payload);
+/* This tick's filter update and member inputs; returns the inputs
+ * (member m's from receive_base(m)). */
+const int32_t *receive_tick(void);
+uint32_t receive_base(uint32_t member);
+
+#endif

@@ -1,0 +1,498 @@
+"""The ARM engine: an Image's applications as their real firmware, executed
+instruction by instruction in unicorn, one ``Uc`` per core.
+
+It is loaded as a board is (:mod:`spinnc.host.loader`): each core's region
+data, recording buffer and provenance block in SDRAM with their addresses in
+vcpu user0-user2, the application's APLX (``spinnc/firmware/bin``) staged
+and loaded record by record, then the start-up handshake: every core
+reaches WAIT, signal start, every core reaches SYNC0, signal sync0, RUN.
+
+Execution model: that of :mod:`spinnc.firmware_sim.emulator`.  Tick ``t``:
+every core's timer interrupt is raised and the core runs until it sleeps
+(WFI) again; then the packets sent in the tick go through the routers
+(:class:`~spinnc.firmware_sim.packets.Fabric`, the Image's tables) and each
+receiving core takes them, one receive interrupt each, before tick ``t + 1``
+begins: a packet sent in tick ``t`` is used in tick ``t + 1``.  Time passes
+only while a core executes: cycles are counted per basic block
+(:mod:`.timing`) plus a penalty per SDRAM and System RAM access, and the
+timer counts those cycles, so the firmware measures its own ticks.
+
+Results come out as on a board: :meth:`ArmEmulator.recordings` reads the
+recording buffers the firmware wrote in SDRAM through
+:func:`spinnc.recording.recordings_from_buffers`, and
+:meth:`ArmEmulator.provenance` reads the firmware's provenance blocks and
+the routers' counts through :func:`spinnc.recording.provenance_from_buffers`.
+A core that stops in a runtime exception raises
+:class:`~spinnc.errors.CoreFailed` naming the core, the exception and its
+IOBUF text.
+"""
+
+from pathlib import Path
+
+from unicorn import (UC_ARCH_ARM, UC_ERR_FETCH_PROT, UC_ERR_FETCH_UNALIGNED,
+                     UC_ERR_FETCH_UNMAPPED, UC_ERR_INSN_INVALID, UC_HOOK_BLOCK, UC_HOOK_INTR,
+                     UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, UC_MODE_ARM, Uc, UcError)
+from unicorn.arm_const import (UC_ARM_REG_CPSR, UC_ARM_REG_LR, UC_ARM_REG_PC, UC_ARM_REG_R0,
+                               UC_ARM_REG_SP, UC_ARM_REG_SPSR, UC_CPU_ARM_926)
+
+from ... import recording
+from ...errors import CoreFailed, ImageError, SpinncError
+from ...formats.provenance import LinkProvenance, RouterProvenance
+from ...image import Image
+from ..emulator import TickOverrun
+from ..packets import Fabric, RouterCounts
+from . import scamp
+from .memory import (DTCM_BASE, DTCM_SIZE, ITCM_BASE, ITCM_SIZE, SDRAM_BASE,
+                     SDRAM_UNBUFFERED, SDRAM_SIZE, SYSRAM_BASE, SYSRAM_SIZE, SYSRAM_UNBUFFERED,
+                     ChipMemory)
+from .peripherals import VIC, CommsController, SystemController, Timer
+from .timing import EXCEPTION_CYCLES, SDRAM_ACCESS_CYCLES, block_cost
+
+#: Where the shipped binaries are (package data).
+FIRMWARE = Path(__file__).resolve().parents[2] / "firmware" / "bin"
+#: Cycles a core may run before it must sleep again (a tick, a packet, a
+#: signal): more is a runaway, reported as an error (50 ticks' worth).
+RUNAWAY_CYCLES = 50 * 200_000
+
+# CPSR modes and bits.
+MODE_FIQ, MODE_IRQ, MODE_ABT, MODE_UND = 0x11, 0x12, 0x17, 0x1B
+I_BIT, F_BIT, T_BIT = 0x80, 0x40, 0x20
+
+MMIO_PAGE = 0x1000
+CC_BASES = (0x10000000, 0x20000000)
+TIMER_BASES = (0x11000000, 0x21000000)
+VIC_BASES = (0x1F000000, 0x2F000000, 0xFFFFF000)
+DMA_BASES = (0x30000000, 0x40000000)
+SC_BASES = (0xE2000000, 0xF2000000)
+DMA_STAT = 0x14
+
+
+class Chip:
+    """One chip's shared memory and system controller."""
+
+    def __init__(self, x: int, y: int):
+        self.x, self.y = x, y
+        self.memory = ChipMemory()
+        self.sc = SystemController()
+        scamp.boot_chip(self.memory, x, y)
+
+
+class ArmCore:
+    """One application core: its ``Uc``, peripherals and cycle count."""
+
+    def __init__(self, chip: Chip, image_core, binary: bytes, costs: dict,
+                 check_alignment: bool):
+        self.chip, self.image_core = chip, image_core
+        self.x, self.y, self.core = image_core.x, image_core.y, image_core.core
+        self.cycles = 0
+        self.instructions = 0
+        self.outbox: list = []
+        self.asleep = False
+        self.fault = None  # (what, pc) found by a hook
+        self.runaway = False
+        self._costs = costs
+        self._fall = self._refund = -1
+        self._limit = RUNAWAY_CYCLES
+        self.vic, self.timer, self.cc = VIC(), Timer(self), CommsController(self)
+        uc = self.uc = Uc(UC_ARCH_ARM, UC_MODE_ARM)
+        uc.ctl_set_cpu_model(UC_CPU_ARM_926)
+        uc.mem_map(ITCM_BASE, ITCM_SIZE)
+        uc.mem_map(DTCM_BASE, DTCM_SIZE)
+        chip.memory.map_into(uc)
+        for bases, device in ((CC_BASES, self.cc), (TIMER_BASES, self.timer),
+                              (VIC_BASES, self.vic), (SC_BASES, chip.sc)):
+            for base in bases:
+                uc.mmio_map(base, MMIO_PAGE, self._reader(device), None,
+                            self._writer(device), None)
+        for base in DMA_BASES:
+            uc.mmio_map(base, MMIO_PAGE, self._dma_read, None, lambda *a: None, None)
+        uc.hook_add(UC_HOOK_BLOCK, self._block)
+        uc.hook_add(UC_HOOK_INTR, self._interrupt)
+        slow = UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE
+        for base, size in ((SDRAM_BASE, SDRAM_SIZE), (SDRAM_UNBUFFERED, SDRAM_SIZE),
+                           (SYSRAM_BASE, SYSRAM_SIZE), (SYSRAM_UNBUFFERED, SYSRAM_SIZE)):
+            uc.hook_add(slow, self._slow_access, begin=base, end=base + size - 1)
+        if check_alignment:
+            uc.hook_add(slow, self._tcm_access, begin=DTCM_BASE, end=DTCM_BASE + DTCM_SIZE - 1)
+        entry = scamp.stage_and_load(uc, chip.memory, binary)
+        uc.reg_write(UC_ARM_REG_CPSR, 0x1D3)  # SVC, IRQ and FIQ masked (FIRMWARE.md 2 step 9)
+        uc.reg_write(UC_ARM_REG_SP, scamp.LOADER_SP)
+        uc.reg_write(UC_ARM_REG_R0, scamp.APLX_WAIT << 8 | image_core.app_id)
+        uc.reg_write(UC_ARM_REG_PC, entry)
+
+    @property
+    def where(self) -> str:
+        return (f"core {self.core} of chip ({self.x}, {self.y}) ('{self.image_core.name}', "
+                f"application '{self.image_core.application}')")
+
+    # -- hooks ---------------------------------------------------------------------
+
+    @staticmethod
+    def _reader(device):
+        return lambda uc, offset, size, data: device.read(offset & ~3) & 0xFFFFFFFF
+
+    @staticmethod
+    def _writer(device):
+        return lambda uc, offset, size, value, data: device.write(offset & ~3, value)
+
+    def _dma_read(self, uc, offset, size, data):
+        return self.core << 24 if offset == DMA_STAT else 0
+
+    def _block(self, uc, address, size, data):
+        if address == self._fall:  # a conditional branch ending the last block fell through
+            self.cycles -= self._refund
+        cost = self._costs.get(address)
+        if cost is None:
+            thumb = bool(uc.reg_read(UC_ARM_REG_CPSR) & T_BIT)
+            cost = self._costs[address] = block_cost(bytes(uc.mem_read(address, size)),
+                                                     address, thumb)
+        cycles, n, self._fall, self._refund = cost
+        self.cycles += cycles
+        self.instructions += n
+        if self.cycles > self._limit:
+            self.runaway = True
+            uc.emu_stop()
+
+    def _slow_access(self, uc, access, address, size, value, data):
+        self.cycles += SDRAM_ACCESS_CYCLES
+        if address & (size - 1):
+            self._abort(uc, f"unaligned {size}-byte access at {address:#010x}")
+
+    def _tcm_access(self, uc, access, address, size, value, data):
+        if address & (size - 1):
+            self._abort(uc, f"unaligned {size}-byte access at {address:#010x}")
+
+    def _abort(self, uc, what: str) -> None:
+        if self.fault is None:
+            self.fault = ("data abort", uc.reg_read(UC_ARM_REG_PC), what)
+        uc.emu_stop()
+
+    def _interrupt(self, uc, number, data):
+        names = {1: "undefined instruction", 2: "SVC", 3: "prefetch abort",
+                 4: "data abort", 7: "breakpoint"}
+        if self.fault is None:
+            self.fault = (names.get(number, f"exception {number}"),
+                          uc.reg_read(UC_ARM_REG_PC), "")
+        uc.emu_stop()
+
+    # -- running -------------------------------------------------------------------
+
+    def _enter(self, mode: int, vector: int, lr: int, mask_fiq: bool = False) -> None:
+        """Take an exception: SPSR = CPSR, the mode's LR, ARM state, IRQ off."""
+        uc = self.uc
+        cpsr = uc.reg_read(UC_ARM_REG_CPSR)
+        new = (cpsr & ~0xFF) | I_BIT | mode | (F_BIT if mask_fiq else cpsr & F_BIT)
+        uc.reg_write(UC_ARM_REG_CPSR, new)
+        uc.reg_write(UC_ARM_REG_SPSR, cpsr)
+        uc.reg_write(UC_ARM_REG_LR, lr & 0xFFFFFFFF)
+        uc.reg_write(UC_ARM_REG_PC, vector)
+        self.cycles += EXCEPTION_CYCLES
+        self.asleep = False
+
+    def _take_fault(self) -> None:
+        what, pc, _ = self.fault
+        self.fault = None
+        if what == "data abort":
+            self._enter(MODE_ABT, 0x10, pc + 8)
+        elif what == "prefetch abort":
+            self._enter(MODE_ABT, 0x0C, pc + 4)
+        elif what == "SVC":
+            self._enter(0x13, 0x08, pc)
+        else:
+            self._enter(MODE_UND, 0x04, pc + 4)
+
+    def run(self) -> None:
+        """Run until the core sleeps with no interrupt to take."""
+        uc = self.uc
+        self._limit = self.cycles + RUNAWAY_CYCLES
+        faults = 0
+        while True:
+            if self.fault is not None:
+                faults += 1
+                if faults > 2:
+                    raise CoreFailed(f"{self.where} faulted in its own exception handler: "
+                                     f"{self.fault[0]} at pc {self.fault[1]:#010x} "
+                                     f"{self.fault[2]}")
+                self._take_fault()
+            else:
+                cpsr = uc.reg_read(UC_ARM_REG_CPSR)
+                if not cpsr & F_BIT and self.vic.fiq():
+                    self._enter(MODE_FIQ, 0x1C, uc.reg_read(UC_ARM_REG_PC) + 4, True)
+                elif not cpsr & I_BIT and self.vic.irq():
+                    self._enter(MODE_IRQ, 0x18, uc.reg_read(UC_ARM_REG_PC) + 4)
+                elif self.asleep:
+                    if not (self.vic.irq() or self.vic.fiq()):
+                        return
+                    self.asleep = False  # WFI wakes on a masked interrupt too
+            pc = uc.reg_read(UC_ARM_REG_PC)
+            thumb = uc.reg_read(UC_ARM_REG_CPSR) & T_BIT
+            self._fall = -1
+            try:
+                uc.emu_start(pc | (1 if thumb else 0), 0xFFFFFFFF)
+            except UcError as error:
+                pc = uc.reg_read(UC_ARM_REG_PC)
+                if error.errno in (UC_ERR_FETCH_UNMAPPED, UC_ERR_FETCH_PROT,
+                                   UC_ERR_FETCH_UNALIGNED):
+                    self.fault = ("prefetch abort", pc, str(error))
+                elif error.errno == UC_ERR_INSN_INVALID:
+                    self.fault = ("undefined instruction", pc, str(error))
+                elif self.fault is None:
+                    self.fault = ("data abort", pc, str(error))
+                continue
+            if self.runaway:
+                self.runaway = False
+                raise SpinncError(f"{self.where} ran {RUNAWAY_CYCLES:,} cycles without "
+                                  f"sleeping (at pc {uc.reg_read(UC_ARM_REG_PC):#010x}): "
+                                  "the firmware is stuck in a loop")
+            if self.fault is None:
+                self.asleep = True  # emu_start returns at WFI
+
+
+class ArmEmulator:
+    """Runs an :class:`~spinnc.image.Image` with the applications' real ARM
+    firmware, instruction by instruction (one unicorn ``Uc`` per core).
+
+    The same interface as :class:`spinnc.firmware_sim.Emulator` (fixed point
+    only): :meth:`run`, :meth:`recordings`, :meth:`provenance`, ``t``.
+
+    Parameters
+    ----------
+    image : Image
+        What a board would be given; nothing else is read.
+    strict : bool
+        Raise :class:`~spinnc.firmware_sim.TickOverrun` on the first tick a
+        core's execution overruns the machine's cycles per tick.
+    check_alignment : bool
+        Check every DTCM access for alignment (a data abort on the ARM968,
+        not in unicorn); SDRAM and System RAM accesses are always checked.
+        Off makes the engine faster.
+    firmware : path, optional
+        Directory of the APLX binaries (the shipped ones by default).
+
+    Raises
+    ------
+    ImageError
+        If the Image disagrees with its machine or its data, or an
+        application has no ARM binary.
+    CoreFailed
+        If a core stops in a runtime exception while starting (the message
+        names the core and carries its IOBUF text).
+    """
+
+    def __init__(self, image: Image, strict: bool = False, check_alignment: bool = True,
+                 firmware=None):
+        image.check()
+        self.image, self.machine, self.strict = image, image.machine, strict
+        self.dt = image.dt
+        self.precision = "fixed"
+        self.firmware = Path(firmware) if firmware is not None else FIRMWARE
+        self.t = 0
+        self._paused = False
+        self.chips: dict = {}
+        self.cores: list[ArmCore] = []
+        self._blocks: dict = {}  # (x, y, core) -> (data, recording, provenance) addresses
+        binaries, costs = {}, {}
+        for c in image.cores:
+            if c.application not in binaries:
+                binaries[c.application] = self._binary(c)
+                costs[c.application] = {}
+            chip = self.chips.get((c.x, c.y))
+            if chip is None:
+                chip = self.chips[c.x, c.y] = Chip(c.x, c.y)
+            memory = chip.memory
+            rec_size = recording.recording_size(image, c)
+            data_at = memory.alloc(len(c.data))
+            memory.write(data_at, c.data)
+            rec_at = memory.alloc(rec_size) if rec_size else 0
+            prov_at = memory.alloc(recording.PROVENANCE_BYTES)
+            self._blocks[c.x, c.y, c.core] = (data_at, rec_at, prov_at)
+            scamp.prepare_vcpu(memory, c.core, c.app_id, (data_at, rec_at, prov_at, 0))
+            chip.sc.flags |= 1 << c.core  # the monitor's SC_SETFLAG at load (FIRMWARE.md 2)
+            core = ArmCore(chip, c, binaries[c.application], costs[c.application],
+                           check_alignment)
+            chip.sc.cores[c.core] = core
+            self.cores.append(core)
+        self._where = {(c.x, c.y, c.core): c for c in self.cores}
+        self.fabric = Fabric(self.machine, image.tables, set(self._where))
+        self.router_counts = {chip: RouterCounts() for chip in image.tables}
+        self.link_counts: dict = {}
+        self.max_cycles = [0] * len(self.cores)
+        self.lost = 0  # packets that found a core's receive register still full
+        self._start()
+
+    def _binary(self, c) -> bytes:
+        path = self.firmware / f"{c.application}.aplx"
+        if not path.exists():
+            shipped = sorted(p.stem for p in self.firmware.glob("*.aplx"))
+            raise ImageError(f"core {c.core} of chip ({c.x}, {c.y}) ('{c.name}') runs "
+                             f"'{c.application}', which has no ARM firmware yet ({path} is "
+                             f"missing; there are {', '.join(shipped) or 'none'}): run it on "
+                             "the Python engine")
+        return path.read_bytes()
+
+    # -- the monitor's side ----------------------------------------------------------
+
+    def _run_all(self, cores=None) -> None:
+        for core in cores or self.cores:
+            core.run()
+
+    def _expect(self, wanted: int, doing: str) -> None:
+        self._check_failed()
+        for core in self.cores:
+            found = scamp.state(core.chip.memory, core.core)
+            if found != wanted:
+                raise SpinncError(
+                    f"{core.where} is in state {scamp.STATE_NAMES.get(found, found)} after "
+                    f"{doing}, not {scamp.STATE_NAMES[wanted]}: "
+                    f"{scamp.iobuf(core.chip.memory, core.core).strip() or 'its IOBUF is empty'}")
+
+    def _check_failed(self) -> None:
+        for core in self.cores:
+            memory = core.chip.memory
+            if scamp.state(memory, core.core) == scamp.RTE:
+                code = scamp.rt_code(memory, core.core)
+                text = scamp.iobuf(memory, core.core).strip() or "(its IOBUF is empty)"
+                raise CoreFailed(f"{core.where} stopped in a runtime exception (RTE "
+                                 f"{code}, {scamp.RTE_NAMES.get(code, 'unknown')}) at tick "
+                                 f"{self.t}: {text}")
+
+    def _signal(self, number: int) -> None:
+        for core in self.cores:
+            scamp.post_signal(core.chip.memory, core.core, number)
+            core.chip.sc.interrupt(1 << core.core)
+        self._run_all()
+
+    def _start(self) -> None:
+        self._run_all()
+        self._expect(scamp.WAIT, "loading")
+        self._signal(scamp.SIG_START)
+        self._expect(scamp.SYNC0, "signal start")
+        for chip in self.chips.values():  # sync0: flags cleared, then the CPU interrupt
+            mask = sum(1 << p for p in chip.sc.cores)
+            chip.sc.flags &= ~mask
+            chip.sc.interrupt(mask)
+        self._run_all()
+        self._expect(scamp.RUN, "signal sync0")
+
+    def iobuf(self, x: int, y: int, core: int) -> str:
+        """A core's IOBUF text."""
+        return scamp.iobuf(self.chips[x, y].memory, core)
+
+    # -- running ---------------------------------------------------------------------
+
+    def run(self, n_steps: int | None = None, host=None) -> None:
+        """Advance ``n_steps`` ticks (the Image's step count by default).
+
+        Raises
+        ------
+        ImageError
+            If the ticks would pass the Image's ``n_steps``.
+        CoreFailed
+            If a core stops in a runtime exception (naming it, with its IOBUF).
+        TickOverrun
+            In strict mode, if a core's tick overruns.
+        """
+        n_steps = self.image.n_steps - self.t if n_steps is None else n_steps
+        if isinstance(n_steps, bool) or not isinstance(n_steps, int) or n_steps < 0:
+            raise ImageError(f"run({n_steps!r}): the number of ticks must be an integer "
+                             "of at least 0")
+        if self.t + n_steps > self.image.n_steps:
+            raise ImageError(f"the Image was compiled for {self.image.n_steps} ticks; "
+                             f"{self.t} have run and {n_steps} more were asked for: compile "
+                             f"with n_steps of at least {self.t + n_steps}")
+        if self.image.host_functions:
+            raise SpinncError("the ARM engine does not run host functions yet: "
+                              f"{sorted(self.image.host_functions)}")
+        if n_steps and self._paused:
+            self._signal(scamp.SIG_CONT)
+            self._paused = False
+        for _ in range(n_steps):
+            self._tick()
+
+    def _tick(self) -> None:
+        limit = self.machine.cycles_per_tick
+        for i, core in enumerate(self.cores):
+            if core.timer.running:
+                core.timer.tick()
+            before = core.cycles
+            core.run()
+            used = core.cycles - before
+            if used > self.max_cycles[i]:
+                self.max_cycles[i] = used
+            if self.strict and used > limit:
+                raise TickOverrun(f"{core.where} took {used} cycles in tick {self.t}, over "
+                                  f"the {limit} of a tick")
+        arrivals: dict = {}
+        for core in self.cores:
+            for key, payload in core.outbox:
+                trace = self.fabric.trace(core.x, core.y, key)
+                for chip, counts in trace.counts.items():
+                    total = self.router_counts.setdefault(chip, RouterCounts())
+                    for name in vars(counts):
+                        setattr(total, name, getattr(total, name) + getattr(counts, name))
+                for link, n in trace.links.items():
+                    self.link_counts[link] = self.link_counts.get(link, 0) + n
+                for where in trace.cores:
+                    arrivals.setdefault(where, []).append((key, payload))
+            core.outbox.clear()
+        for where, packets in arrivals.items():
+            core = self._where[where]
+            for key, payload in packets:
+                if not core.cc.receive(key, payload):
+                    self.lost += 1
+                core.run()
+        self.t += 1
+        self._check_failed()
+
+    def _pause(self) -> None:
+        """Ask the cores to write their recordings' headers (SIG_PAUSE), as a
+        host does before reading a run that has not finished."""
+        if not self._paused and 0 < self.t < self.image.n_steps:
+            self._signal(scamp.SIG_PAUSE)
+            self._paused = True
+
+    # -- results -------------------------------------------------------------------
+
+    @property
+    def instructions(self) -> int:
+        """Instructions executed by every core so far."""
+        return sum(c.instructions for c in self.cores)
+
+    @property
+    def cycles(self) -> int:
+        """Cycles executed by every core so far."""
+        return sum(c.cycles for c in self.cores)
+
+    def recordings(self):
+        """Every probe's samples in nengo's units and shape, read from the
+        recording buffers the firmware wrote (:mod:`spinnc.recording`)."""
+        self._pause()
+        buffers = {}
+        for core in self.cores:
+            size = recording.recording_size(self.image, core.image_core)
+            _, at, _ = self._blocks[core.x, core.y, core.core]
+            buffers[core.x, core.y, core.core] = core.chip.memory.read(at, size) if size else b""
+        return recording.recordings_from_buffers(self.image, buffers, "fixed", self.t)
+
+    def provenance(self):
+        """What the cores (their provenance blocks) and routers counted."""
+        self._pause()
+        blocks = {}
+        for core in self.cores:
+            _, _, at = self._blocks[core.x, core.y, core.core]
+            blocks[core.x, core.y, core.core] = core.chip.memory.read(
+                at, recording.PROVENANCE_BYTES)
+        counters = {(x, y): recording.pack_router_counters(RouterProvenance(
+            x, y, n.local, n.non_local, n.default_routed, n.dropped))
+            for (x, y), n in self.router_counts.items()}
+        provenance = recording.provenance_from_buffers(self.image, blocks, counters, self.t)
+        provenance.links = [LinkProvenance(x, y, link, n)
+                            for (x, y, link), n in sorted(self.link_counts.items())]
+        return provenance
+
+    def close(self) -> None:
+        """Free the emulated memories (the engine is unusable afterwards)."""
+        for core in self.cores:
+            core.uc = None
+        for chip in self.chips.values():
+            chip.memory.close()

@@ -1,0 +1,132 @@
+"""Cycles of a basic block of ARM968E-S code, from the ARM9E-S family's
+instruction timings (``spinnaker/FIRMWARE.md`` section 14: ARM DDI 0222B
+table 8.2, ARM DDI 0165B chapter 8, GCC's arm926ejs.md; [E] where marked
+there).  Each block is disassembled once with capstone and its static cost
+cached; TCM accesses take one cycle, SDRAM and System RAM penalties are
+added per access by the engine, and a not-taken conditional branch at the
+end of a block is refunded when execution falls through.
+"""
+
+from functools import lru_cache
+
+from capstone import CS_ARCH_ARM, CS_MODE_ARM, CS_MODE_THUMB, Cs
+from capstone import arm_const as A
+
+#: An SDRAM or System RAM access over the TCM's one cycle: HARDWARE.md says
+#: 20-30x a TCM access [C]; the low end, as an estimate [E].
+SDRAM_ACCESS_CYCLES = 20
+#: Taking an interrupt or exception (FIRMWARE.md 14: ~3) [E].
+EXCEPTION_CYCLES = 3
+#: A branch: pipeline refill (FIRMWARE.md 14) [P]; a failed condition costs 1.
+BRANCH_CYCLES = 3
+
+_BRANCHES = {A.ARM_INS_B, A.ARM_INS_BL, A.ARM_INS_BX, A.ARM_INS_BLX}
+_LOAD_WORD = {A.ARM_INS_LDR, A.ARM_INS_LDRT}
+_LOAD_SUB = {A.ARM_INS_LDRB, A.ARM_INS_LDRH, A.ARM_INS_LDRSB, A.ARM_INS_LDRSH,
+             A.ARM_INS_LDRBT, A.ARM_INS_LDRHT, A.ARM_INS_LDRSBT, A.ARM_INS_LDRSHT}
+_STORES = {A.ARM_INS_STR, A.ARM_INS_STRB, A.ARM_INS_STRH, A.ARM_INS_STRT, A.ARM_INS_STRBT,
+           A.ARM_INS_STRHT}
+_LDM = {A.ARM_INS_LDM, A.ARM_INS_LDMDA, A.ARM_INS_LDMDB, A.ARM_INS_LDMIB, A.ARM_INS_POP}
+_STM = {A.ARM_INS_STM, A.ARM_INS_STMDA, A.ARM_INS_STMDB, A.ARM_INS_STMIB, A.ARM_INS_PUSH}
+_MUL = {A.ARM_INS_MUL, A.ARM_INS_MLA, A.ARM_INS_MLS}
+_LONG_MUL = {A.ARM_INS_SMULL, A.ARM_INS_UMULL, A.ARM_INS_SMLAL, A.ARM_INS_UMLAL}
+_DSP_MUL = {A.ARM_INS_SMULBB, A.ARM_INS_SMULBT, A.ARM_INS_SMULTB, A.ARM_INS_SMULTT,
+            A.ARM_INS_SMULWB, A.ARM_INS_SMULWT, A.ARM_INS_SMLABB, A.ARM_INS_SMLABT,
+            A.ARM_INS_SMLATB, A.ARM_INS_SMLATT, A.ARM_INS_SMLAWB, A.ARM_INS_SMLAWT}
+_DSP_LONG = {A.ARM_INS_SMLALBB, A.ARM_INS_SMLALBT, A.ARM_INS_SMLALTB, A.ARM_INS_SMLALTT}
+_LOGICAL = {A.ARM_INS_AND, A.ARM_INS_ORR, A.ARM_INS_EOR, A.ARM_INS_BIC, A.ARM_INS_MOV,
+            A.ARM_INS_MVN}
+
+
+@lru_cache(maxsize=2)
+def _disassembler(thumb: bool) -> Cs:
+    md = Cs(CS_ARCH_ARM, CS_MODE_THUMB if thumb else CS_MODE_ARM)
+    md.detail = True
+    return md
+
+
+def _regs_written(insn) -> set:
+    return set(insn.regs_access()[1])
+
+
+def _regs_read(insn) -> set:
+    return set(insn.regs_access()[0])
+
+
+def _shift_by_register(insn) -> bool:
+    return any(op.type == A.ARM_OP_REG and op.shift.type in (
+        A.ARM_SFT_ASR_REG, A.ARM_SFT_LSL_REG, A.ARM_SFT_LSR_REG, A.ARM_SFT_ROR_REG,
+        A.ARM_SFT_RRX_REG) for op in insn.operands)
+
+
+def _cost(insn) -> tuple[int, int]:
+    """(issue cycles, result latency beyond the next cycle) of one instruction."""
+    i = insn.id
+    written = _regs_written(insn)
+    writes_pc = A.ARM_REG_PC in written
+    if i in _BRANCHES:
+        return BRANCH_CYCLES, 0
+    if i in _LOAD_WORD:
+        return (5, 0) if writes_pc else (1, 1)
+    if i in _LOAD_SUB:
+        return 1, 2
+    if i in (A.ARM_INS_LDRD,):
+        return 2, 1
+    if i in (A.ARM_INS_STRD,):
+        return 2, 0
+    if i in _STORES:
+        return 1, 0
+    if i in _LDM:
+        n = len(insn.operands) - (0 if i == A.ARM_INS_POP else 1)
+        base = 2 if n == 1 else n
+        return (base + 4, 0) if writes_pc else (base, 1)
+    if i in _STM:
+        n = len(insn.operands) - (0 if i == A.ARM_INS_PUSH else 1)
+        return (2 if n == 1 else n), 0
+    if i in _MUL:
+        return (3, 1) if insn.update_flags else (2, 1)
+    if i in _LONG_MUL:
+        return (4, 1) if insn.update_flags else (3, 1)
+    if i in _DSP_MUL:
+        return 1, 1
+    if i in _DSP_LONG:
+        return 2, 1
+    if i in (A.ARM_INS_QADD, A.ARM_INS_QSUB, A.ARM_INS_QDADD, A.ARM_INS_QDSUB):
+        return 1, 1
+    if i == A.ARM_INS_MSR:
+        return 3, 0  # [E]; a flags-only write costs 1, counted as 3 here
+    if i in (A.ARM_INS_MCR, A.ARM_INS_MRC):
+        return 2, 0
+    if i in (A.ARM_INS_SVC,):
+        return 3, 0
+    shift = int(_shift_by_register(insn))
+    if writes_pc:
+        return (4 if i in _LOGICAL or shift else 3), 0
+    return 1 + shift, 0
+
+
+def block_cost(code: bytes, address: int, thumb: bool = False) -> tuple[int, int, int, int]:
+    """(cycles, instructions, fall-through address, refund) of a basic block.
+
+    ``refund`` is what to take off when the block ends in a conditional
+    branch that was not taken (its refill is not paid; a failed condition
+    costs one cycle), recognised by the next block starting at the
+    fall-through address.
+    """
+    insns = list(_disassembler(thumb).disasm(code, address))
+    cycles = 0
+    for n, insn in enumerate(insns):
+        issue, latency = _cost(insn)
+        cycles += issue
+        if latency and n + 1 < len(insns):  # the next instruction waits for the result
+            if _regs_written(insn) & _regs_read(insns[n + 1]):
+                cycles += latency
+    refund = 0
+    fall = address + len(code)
+    if insns:
+        last = insns[-1]
+        issue, _ = _cost(last)
+        if last.cc not in (A.ARM_CC_AL, A.ARM_CC_INVALID) and issue > 1:
+            refund = issue - 1
+        fall = last.address + last.size
+    return cycles, len(insns), fall, refund
