@@ -22,7 +22,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spinnc import fixed, neurons
+from spinnc.compiler import compile_network
+from spinnc.firmware_sim import Emulator
 from spinnc.firmware_sim.kernels import FilterBank, MemberInputs
+from spinnc.regions import Region, population_layout, unpack_regions
 
 ROOT = Path(__file__).resolve().parents[2]
 KERNELS = ROOT / "spinnc" / "firmware" / "kernels"
@@ -135,6 +138,27 @@ SIGNATURES = {
     "spinnc_neuron_state_words": (c_u32, [c_u32]),
     "spinnc_lif_step": (c_u32, [I32, c_u32, I32, I32, I32, U32]),
 }
+
+
+class Population(ctypes.Structure):
+    """ensemble.h's spinnc_population_t."""
+
+    _fields_ = [("model", c_u32), ("n_neurons", c_u32), ("input_dims", c_u32),
+                ("output_dims", c_u32), ("constants", ctypes.c_void_p),
+                ("encoders", ctypes.c_void_p), ("bias", ctypes.c_void_p),
+                ("gain", ctypes.c_void_p), ("state", ctypes.c_void_p),
+                ("decoders", ctypes.c_void_p)]
+
+
+POP = ctypes.POINTER(Population)
+SIGNATURES.update({
+    "spinnc_population_view": (c_i32, [ctypes.c_void_p, c_u32, POP]),
+    "spinnc_encode": (None, [POP, I32, I64]),
+    "spinnc_neuron_input": (None, [I64, c_i32, U32, c_u32]),
+    "spinnc_currents": (None, [POP, I32, ctypes.c_void_p, I32]),
+    "spinnc_decode": (None, [POP, U32, c_u32, I32]),
+    "spinnc_ensemble_step": (c_i32, [POP, I32, ctypes.c_void_p, I32, U32, I32]),
+})
 
 
 @pytest.fixture(scope="module")
@@ -760,3 +784,242 @@ def test_izhikevich_step_with_wild_constants(lib):
         state = {v.name: rng.integers(INT32_MIN, INT32_MAX, n, endpoint=True)
                  for v in model.state}
         run_both(lib, model, header, state, _currents(rng, 60, n, -100, 100))
+
+
+# -- ensemble.h ---------------------------------------------------------------------------
+
+def _random_region(model, rng, n, input_dims, output_dims):
+    layout = population_layout(model)
+    header = {name: int(rng.integers(0, 100)) for name in layout.header.names}
+    header.update(model=model.code, n_neurons=n, input_dims=input_dims,
+                  output_dims=output_dims)
+    arrays = {"encoders": rng.integers(-ONE15, ONE15, (n, input_dims)),
+              "bias": rng.integers(-ONE15, ONE15, n), "gain": rng.integers(0, 4 * ONE15, n),
+              "decoders": rng.integers(-ONE15, ONE15, (output_dims, n))}
+    for v in model.state:
+        arrays[v.name] = rng.integers(-ONE15, ONE15, n)
+    return header, arrays, layout.pack(header, **arrays)
+
+
+def _view(lib, data: bytes):
+    """A writable, word-aligned copy of a region and its spinnc_population_view."""
+    buffer = np.frombuffer(data, dtype=np.uint32).copy()
+    pop = Population()
+    status = lib.spinnc_population_view(buffer.ctypes.data, len(data), ctypes.byref(pop))
+    return buffer, pop, status
+
+
+def _array(address: int, count: int) -> np.ndarray:
+    return np.ctypeslib.as_array((ctypes.c_int32 * count).from_address(address)) \
+        if count else np.zeros(0, np.int32)
+
+
+@pytest.mark.parametrize("name", sorted(C_MODELS))
+def test_population_view_reads_the_region_layout(lib, name):
+    model = neurons.model_named(name)
+    rng = np.random.default_rng(len(name))
+    for n, input_dims, output_dims in [(7, 3, 2), (1, 1, 0), (16, 0, 5)]:
+        header, arrays, data = _random_region(model, rng, n, input_dims, output_dims)
+        buffer, pop, status = _view(lib, data)
+        assert status == 0
+        assert (pop.model, pop.n_neurons, pop.input_dims, pop.output_dims) == \
+            (model.code, n, input_dims, output_dims)
+        base = buffer.ctypes.data
+        assert pop.constants - base == 16
+        np.testing.assert_array_equal(_array(pop.constants, len(model.constants)),
+                                      constant_words(model, header))
+        np.testing.assert_array_equal(_array(pop.encoders, n * input_dims),
+                                      arrays["encoders"].ravel())
+        np.testing.assert_array_equal(_array(pop.bias, n), arrays["bias"])
+        np.testing.assert_array_equal(_array(pop.gain, n), arrays["gain"])
+        np.testing.assert_array_equal(
+            _array(pop.state, n * len(model.state)),
+            np.concatenate([arrays[v.name] for v in model.state]))
+        np.testing.assert_array_equal(_array(pop.decoders, n * output_dims),
+                                      arrays["decoders"].ravel())
+        assert pop.decoders + 4 * n * output_dims - base == len(data)
+        for bad in (data[:-4], data + bytes(4), data[:12]):
+            assert _view(lib, bad)[2] == -2
+    wrong = np.frombuffer(data, dtype=np.uint32).copy()
+    wrong[0] = 999
+    assert _view(lib, wrong.tobytes())[2] == -1
+
+
+def test_encode_currents_and_decode_are_the_kernels_loops(lib):
+    """Against _kernels.pyx's rounding (exact dot, rounded once, + bias) and
+    a plain exact decode, on words big enough to saturate."""
+    model = neurons.model_named("LIF")
+    rng = np.random.default_rng(21)
+    n, dims, out = 40, 4, 3
+    header, arrays, data = _random_region(model, rng, n, dims, out)
+    arrays["encoders"] = rng.integers(INT32_MIN, INT32_MAX, (n, dims), endpoint=True)
+    arrays["decoders"] = rng.integers(INT32_MIN, INT32_MAX, (out, n), endpoint=True)
+    arrays["bias"] = rng.integers(INT32_MIN, INT32_MAX, n, endpoint=True)
+    arrays["gain"] = rng.integers(INT32_MIN, INT32_MAX, n, endpoint=True)
+    data = population_layout(model).pack(header, **arrays)
+    buffer, pop, status = _view(lib, data)
+    assert status == 0
+    enc = arrays["encoders"].astype(np.int64)
+    for trial in range(20):
+        u = rng.integers(-(2**20), 2**20, dims) if trial % 2 else \
+            rng.integers(INT32_MIN, INT32_MAX, dims, endpoint=True)
+        encoded = np.empty(n, np.int64)
+        lib.spinnc_encode(ctypes.byref(pop), i32(u), encoded)
+        expected = fixed.saturate((enc @ u + (1 << 14)) >> 15).astype(np.int64) + arrays["bias"]
+        np.testing.assert_array_equal(encoded, expected)
+        summed = rng.integers(-(2**34), 2**34, n)
+        current = np.empty(n, np.int32)
+        lib.spinnc_currents(ctypes.byref(pop), i32(u), summed.ctypes.data, current)
+        np.testing.assert_array_equal(current, fixed.saturate(
+            expected + fixed.mul(fixed.saturate(summed), arrays["gain"])))
+        lib.spinnc_currents(ctypes.byref(pop), i32(u), None, current)
+        np.testing.assert_array_equal(current, fixed.saturate(expected))
+        spikes = np.flatnonzero(rng.random(n) < 0.3).astype(np.uint32)
+        payloads = np.empty(out, np.int32)
+        lib.spinnc_decode(ctypes.byref(pop), spikes, spikes.size, payloads)
+        np.testing.assert_array_equal(payloads, fixed.saturate(
+            arrays["decoders"][:, spikes].astype(np.int64).sum(axis=1)))
+    summed = np.zeros(n, np.int64)
+    lib.spinnc_neuron_input(summed, -5, u32([3, 1, 3]), 3)
+    lib.spinnc_neuron_input(summed, INT32_MAX, u32([3]), 1)
+    assert summed[3] == INT32_MAX - 10 and summed[1] == -5 and summed.sum() == INT32_MAX - 15
+
+
+def network():
+    """Every neuron model with a C step, fed by played-back values, a
+    decoded connection with a function, connections without a synapse and a
+    neuron input (inhibition through the gains)."""
+    import nengo
+
+    with nengo.Network(seed=17, label="kernels") as model:
+        s = nengo.Node(lambda t: [np.sin(25 * t), np.cos(11 * t)], label="s")
+        c = nengo.Node(0.5, label="c")
+        a = nengo.Ensemble(30, 2, label="a")
+        b = nengo.Ensemble(20, 1, neuron_type=nengo.AdaptiveLIF(tau_n=0.1, inc_n=0.05),
+                           label="b")
+        z = nengo.Ensemble(20, 1, neuron_type=nengo.Izhikevich(), label="z")
+        r = nengo.Ensemble(20, 1, neuron_type=nengo.SpikingRectifiedLinear(), label="r")
+        nengo.Connection(s, a, synapse=0.005)
+        nengo.Connection(c, a[0], synapse=None)
+        nengo.Connection(a, b, function=lambda x: x[0] * x[1], synapse=0.01)
+        nengo.Connection(a[1], z, synapse=0.005)
+        nengo.Connection(b, r, transform=-1.0, synapse=None)
+        nengo.Connection(s[0], r, synapse=0.02)
+        nengo.Connection(c, b.neurons, transform=-2 * np.ones((20, 1)), synapse=0.003)
+        nengo.Connection(a, r.neurons[::2], function=lambda x: x[0],
+                         transform=-np.ones((10, 1)), synapse=0.005)
+        for ens in (a, b, z, r):
+            nengo.Probe(ens.neurons, "output")
+        nengo.Probe(r, synapse=0.01)
+    return model
+
+
+class _CoreKernels:
+    """One ensemble core run by the C kernels from its own regions: its
+    filters (FILTERS, INDEX_MAP), its members' POPULATION regions viewed in
+    place, the member inputs and neuron inputs, and a tick of each member."""
+
+    def __init__(self, lib, core, image_core):
+        self.lib, self.core = lib, core
+        self.filters = core.region(Region.FILTERS)[1].get("filters", [])
+        self.index_map = u32(core.region(Region.INDEX_MAP)[1].get("indices", np.zeros(0)))
+        self.y = [np.zeros(int(f["dims"]), np.int32) for f in self.filters]
+        raw = unpack_regions(image_core.data)
+        self.members = {}
+        for rid in sorted(raw):
+            if rid >= Region.POPULATION:
+                buffer, pop, status = _view(lib, raw[rid])
+                assert status == 0
+                self.members[rid - Region.POPULATION] = (buffer, pop)
+
+    def tick(self, x: np.ndarray):
+        """Returns, per member: (filter outputs by filter, u, spikes, payloads, state)."""
+        lib = self.lib
+        for f, y, start in zip(self.filters, self.y, self.core.filter_start):
+            acc = x[start:start + int(f["dims"])].copy()
+            lib.spinnc_filter_step(int(f["a"]), int(f["b"]), acc, y, acc.size)
+        out = {}
+        for m, (buffer, pop) in self.members.items():
+            acc = np.zeros(pop.input_dims, np.int64)
+            lib.spinnc_member_clear(acc, acc.size)
+            summed = None
+            for f, y in zip(self.filters, self.y):
+                if int(f["member"]) != m:
+                    continue
+                if f["neurons"]:
+                    if summed is None:
+                        summed = np.zeros(pop.n_neurons, np.int64)
+                    lo, size = int(f["map_offset"]), int(f["map_size"])
+                    lib.spinnc_neuron_input(summed, int(y[0]), self.index_map[lo:lo + size],
+                                            size)
+                else:
+                    lib.spinnc_member_add(acc, y, y.size)
+            u = np.empty(pop.input_dims, np.int32)
+            lib.spinnc_member_finish(acc, u, u.size)
+            current = np.empty(pop.n_neurons, np.int32)
+            spikes = np.empty(pop.n_neurons, np.uint32)
+            payloads = np.empty(pop.output_dims, np.int32)
+            count = lib.spinnc_ensemble_step(
+                ctypes.byref(pop), u, None if summed is None else summed.ctypes.data,
+                current, spikes, payloads)
+            assert count >= 0
+            n_state = len(neurons.model_by_code(pop.model).state)
+            state = _array(pop.state, n_state * pop.n_neurons).copy()
+            out[m] = (u, spikes[:count].copy(), payloads, state)
+        return out
+
+
+def test_ensemble_ticks_are_the_emulators(lib):
+    """A compiled network run by the emulator (the Python kernels) and, core
+    by core, by the C kernels on the Image's own region bytes: every filter
+    output, member input, spike, state word and payload of every ensemble
+    core, every tick for 200 ticks."""
+    steps = 200
+    image = compile_network(network(), n_steps=steps, seed=0).image
+    emulator = Emulator(image)
+    seen = {}
+    step_filters, step_ensembles = emulator.filters.step, emulator.ensembles.step
+
+    def filters_step(x):
+        seen["x"] = np.asarray(x, np.int64).copy()
+        return step_filters(x)
+
+    def ensembles_step(y, u, payloads):
+        spikes = step_ensembles(y, u, payloads)
+        seen.update(y=y.copy(), u=u.copy(), payloads=payloads.copy(), spikes=spikes.copy())
+        return spikes
+
+    emulator.filters.step, emulator.ensembles.step = filters_step, ensembles_step
+    kernel = emulator.ensembles
+    members = {(m.core, m.member): (i, m) for i, m in enumerate(kernel.members)}
+    cores = [_CoreKernels(lib, c, image.cores[c.index]) for c in emulator.cores
+             if c.application == "ensemble"]
+    assert {neurons.model_by_code(pop.model).name for core in cores
+            for _, pop in core.members.values()} == set(C_MODELS)
+    neuron_inputs = total_spikes = 0
+    for t in range(steps):
+        emulator.run(1)
+        for core in cores:
+            out = core.tick(seen["x"])
+            for f, y, start in zip(core.filters, core.y, core.core.filter_start):
+                np.testing.assert_array_equal(y, seen["y"][start:start + y.size],
+                                              err_msg=f"tick {t} filter")
+                neuron_inputs += bool(f["neurons"]) and bool(y.any())
+            for m, (u, spikes, payloads, state) in out.items():
+                i, member = members[core.core.index, m]
+                lo, hi = kernel.start[i], kernel.start[i + 1]
+                where = f"tick {t} '{core.core.name}' member {m}"
+                base = emulator.member_base[core.core.index, m]
+                np.testing.assert_array_equal(u, seen["u"][base:base + u.size], err_msg=where)
+                expected = seen["spikes"][(seen["spikes"] >= lo) & (seen["spikes"] < hi)] - lo
+                np.testing.assert_array_equal(spikes, expected, err_msg=where)
+                np.testing.assert_array_equal(payloads, seen["payloads"][member.slots],
+                                              err_msg=where)
+                model = neurons.model_by_code(member.header["model"])
+                n = hi - lo
+                for k, v in enumerate(model.state):
+                    np.testing.assert_array_equal(
+                        state[k * n:(k + 1) * n], kernel.state_variable(v.name)[lo:hi],
+                        err_msg=f"{where} {v.name}")
+                total_spikes += spikes.size
+    assert total_spikes > 1000 and neuron_inputs > 0
