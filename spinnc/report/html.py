@@ -57,7 +57,8 @@ window.addEventListener("load", function () {
 """
 
 SECTION_TITLES = {"values": "Decoded values against nengo's float reference",
-                  "spikes": "Spike rasters", "voltage": "Voltage traces",
+                  "spikes": "Spike rasters",
+                  "state": "Neuron state traces (voltage, adaptation, recovery)",
                   "tuning": "Tuning curves of probed ensembles"}
 
 

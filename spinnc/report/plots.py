@@ -24,9 +24,9 @@ from matplotlib.figure import Figure
 from .. import neurons
 from ..machine import LINK_VECTORS
 
-#: Most plots of one kind (value, spikes, voltage, tuning) a report draws.
+#: Most plots of one kind (value, spikes, state, tuning) a report draws.
 MAX_PLOTS = 24
-#: Most neurons a raster or a tuning-curve plot shows, and voltage traces.
+#: Most neurons a raster or a tuning-curve plot shows, and state traces.
 MAX_NEURONS, MAX_TRACES = 200, 5
 #: Chips a machine map labels with their numbers (beyond, the text is unreadable).
 MAX_LABELLED_CHIPS = 150
@@ -38,7 +38,7 @@ UNUSED, DEAD = "#e6e6e6", "#303030"
 class Plot:
     """A PNG written for a report: its section, title and file."""
 
-    section: str  # "machine", "values", "spikes", "voltage" or "tuning"
+    section: str  # "machine", "values", "spikes", "state" (neuron state) or "tuning"
     title: str
     path: Path
 
@@ -204,15 +204,16 @@ def spike_raster(name: str, t, spikes, path) -> Path:
     return _save(figure, Path(path))
 
 
-def voltage_plot(name: str, t, voltage, path) -> Path:
-    """The membrane voltage of the first MAX_TRACES neurons of a voltage probe."""
+def state_plot(name: str, kind: str, t, values, path) -> Path:
+    """A neuron state (``kind``: voltage, adaptation, recovery, ...) of the
+    first MAX_TRACES neurons of a probe."""
     figure = Figure(figsize=(7, 3))
     ax = figure.add_subplot()
-    voltage = np.asarray(voltage)[:, :MAX_TRACES]
-    for i in range(voltage.shape[1]):
-        ax.plot(t, voltage[:, i], lw=0.8, label=f"neuron {i}")
+    values = np.asarray(values)[:, :MAX_TRACES]
+    for i in range(values.shape[1]):
+        ax.plot(t, values[:, i], lw=0.8, label=f"neuron {i}")
     ax.set_xlabel("time (s)")
-    ax.set_ylabel("voltage")
+    ax.set_ylabel(kind)
     ax.set_title(f"'{name}'")
     ax.legend(loc="upper right", fontsize=7)
     figure.tight_layout()
@@ -247,7 +248,7 @@ def tuning_curves(population, path, dt: float = 0.001) -> Path:
 
 
 def probed_populations(graph) -> list:
-    """Populations with a spike or voltage probe, or whose decoded value is probed."""
+    """Populations with a spike or state probe, or whose decoded value is probed."""
     names = {p.target for p in graph.probes.values() if p.kind != "value"}
     names |= {c.pre for c in graph.connections
               if c.target == "probe" and c.pre in graph.populations}
@@ -267,7 +268,7 @@ def write_mapping_plots(compiled, out_dir, provenance=None) -> list[Plot]:
 def write_plots(result, out_dir) -> list[Plot]:
     """Every plot of a run (a :class:`spinnc.runner.RunResult`) into ``out_dir``:
     the machine map, each value probe against nengo's reference, spike rasters,
-    voltage traces and tuning curves of probed ensembles (at most MAX_PLOTS of
+    neuron state traces (voltage, adaptation, ...) and tuning curves of probed ensembles (at most MAX_PLOTS of
     each kind).
 
     Returns
@@ -281,7 +282,7 @@ def write_plots(result, out_dir) -> list[Plot]:
     label = f"{result.summary['run']['precision']} point emulation"
     counts = {}
     for name, probe in graph.probes.items():
-        section = {"value": "values"}.get(probe.kind, probe.kind)
+        section = {"value": "values", "spikes": "spikes"}.get(probe.kind, "state")
         counts[section] = counts.get(section, 0) + 1
         if counts[section] > MAX_PLOTS or name not in result.recordings:
             continue
@@ -294,7 +295,7 @@ def write_plots(result, out_dir) -> list[Plot]:
         elif probe.kind == "spikes":
             spike_raster(name, t, data, path)
         else:
-            voltage_plot(name, t, data, path)
+            state_plot(name, probe.kind, t, data, path)
         plots.append(Plot(section, name, path))
     for population in probed_populations(graph)[:MAX_PLOTS]:
         path = out_dir / _file_name("tuning", population.name, used)

@@ -80,7 +80,7 @@ def test_write_plots_draws_every_kind_and_keeps_no_figures(run_result, tmp_path)
     assert sorted(p.title for p in plots if p.section == "values") == ["sine", "x",
                                                                       "x squared"]
     assert [p.title for p in plots if p.section == "spikes"] == ["x spikes"]
-    assert [p.title for p in plots if p.section == "voltage"] == ["y voltage"]
+    assert [p.title for p in plots if p.section == "state"] == ["y voltage"]
     assert [p.title for p in plots if p.section == "tuning"] == ["x", "y"]
     for plot in plots:
         assert plot.path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
