@@ -1,7 +1,8 @@
 """Build spinnc's ARM applications into APLX files: ``python -m spinnc.firmware.build``.
 
-Each application is its ``apps/<name>.c`` (plus the app-side sources it
-lists in :data:`APPLICATIONS`) and the runtime (``runtime/*.c``, ``*.S``),
+Each application is its ``apps/<name>.c`` (plus the sources it lists in
+:data:`APPLICATIONS`: shared app code and the portable kernels of
+``kernels/``) and the runtime (``runtime/*.c``, ``*.S``),
 compiled for the ARM968E-S in ARM state with Debian's gcc-arm-none-eabi
 (flags: ``spinnaker/FIRMWARE.md`` section 12), linked with
 ``runtime/spinnc.ld`` and libgcc, and turned into an APLX
@@ -33,14 +34,14 @@ PREFIX = "arm-none-eabi-"
 #: Application -> its sources besides apps/<name>.c (relative to firmware/).
 APPLICATIONS = {
     "value_source": (),
-    "recorder": ("apps/receive.c",),
+    "recorder": ("apps/receive.c", "kernels/filter.c", "kernels/fixed.c"),
 }
 CFLAGS = ("-mcpu=arm968e-s", "-marm", "-mfloat-abi=soft", "-ffreestanding", "-std=gnu99",
           "-O2", "-ffunction-sections", "-fdata-sections", "-fno-common", "-Wall", "-Wextra",
           "-Wno-unused-parameter", "-Werror")
 LDFLAGS = ("-nostartfiles", "-nostdlib", "-static", "-Wl,--gc-sections", "-Wl,--use-blx",
            "-Wl,--build-id=none")
-INCLUDES = ("runtime", "include", "apps")
+INCLUDES = ("runtime", "include", "kernels", "apps")
 INSTALL = ("the ARM cross-compiler arm-none-eabi-gcc was not found: install it with "
            "`apt-get install gcc-arm-none-eabi` (Debian/Ubuntu) to rebuild the firmware; "
            "the binaries shipped in spinnc/firmware/bin work without it")

@@ -1,6 +1,6 @@
 #include "runtime.h"
 #include "spinnc_regions.h"
-#include "arith.h"
+#include "filter.h"
 #include "receive.h"
 
 static input_key_t entries[MAX_ENTRIES];
@@ -11,8 +11,11 @@ static filter_t filters[MAX_FILTERS];
 static uint32_t n_filters;
 static uint32_t filter_start[MAX_FILTERS];
 static uint32_t n_dims;
-static int64_t accumulator[MAX_FILTER_DIMS];
-static int32_t x[MAX_FILTER_DIMS], y[MAX_FILTER_DIMS];
+/* Two accumulator banks: packets add into the live one while a tick
+ * filters the other (swapped with interrupts off). */
+static int64_t banks[2][MAX_FILTER_DIMS];
+static int64_t *volatile live = banks[0];
+static int32_t y[MAX_FILTER_DIMS];
 static int32_t a[MAX_FILTER_DIMS], b[MAX_FILTER_DIMS];
 static uint32_t base[MAX_MEMBERS], has_base[MAX_MEMBERS];
 static int64_t input_sum[MAX_INPUTS + 1];
@@ -70,28 +73,25 @@ void receive_packet(uint32_t key, uint32_t payload) {
         uint32_t d = key - k->key;
         if (d >= k->size) continue;
         uint32_t dim = filter_start[k->filter] + indices[k->map_offset + d];
-        if (dim < n_dims) accumulator[dim] += (int32_t) payload;
+        if (dim < n_dims) spinnc_filter_accumulate(live, dim, (int32_t) payload);
     }
 }
 
 const int32_t *receive_tick(void) {
     uint32_t cpsr = cpu_int_disable();  /* last tick's packets, all of them */
-    for (uint32_t i = 0; i < n_dims; i++) {
-        x[i] = sat32(accumulator[i]);
-        accumulator[i] = 0;
-    }
+    int64_t *x = live;
+    live = (x == banks[0]) ? banks[1] : banks[0];
     cpu_int_restore(cpsr);
-    for (uint32_t i = 0; i < n_dims; i++)
-        y[i] = sat32((int64_t) mul_frac(y[i], a[i], S1_30_FRAC)
-                     + mul_frac(x[i], b[i], S1_30_FRAC));
-    for (uint32_t i = 0; i < n_inputs; i++) input_sum[i] = 0;
+    spinnc_filter_bank_step(a, b, x, y, n_dims);  /* consumes x */
+    spinnc_member_clear(input_sum, n_inputs);
     for (uint32_t f = 0; f < n_filters; f++) {
         uint32_t m = filters[f].member;
         if (filters[f].neurons || m >= MAX_MEMBERS || !has_base[m]) continue;
-        for (uint32_t d = 0; d < filters[f].dims && base[m] + d < n_inputs; d++)
-            input_sum[base[m] + d] += y[filter_start[f] + d];
+        uint32_t dims = filters[f].dims;
+        if (base[m] + dims > n_inputs) dims = n_inputs - base[m];
+        spinnc_member_add(input_sum + base[m], y + filter_start[f], dims);
     }
-    for (uint32_t i = 0; i < n_inputs; i++) input[i] = sat32(input_sum[i]);
+    spinnc_member_finish(input_sum, input, n_inputs);
     return input;
 }
 

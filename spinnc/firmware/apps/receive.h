@@ -1,8 +1,8 @@
 /* What a receiving core (recorder, host_out) shares: its input key table,
  * filters and index map (spinnc.mapper.regions._inputs), the packets summed
  * into filter dimensions, the filters' update and each member's input, the
- * sum of its value filters (spinnc/firmware_sim/kernels.py: FilterBank,
- * MemberInputs). */
+ * sum of its value filters (the shared kernels' filter.h: FilterBank and
+ * MemberInputs of the Python engine, bit for bit). */
 #ifndef SPINNC_APPS_RECEIVE_H
 #define SPINNC_APPS_RECEIVE_H
 

@@ -1,10 +1,10 @@
 /* value_source: plays back an input's values (a row per tick, repeating
  * with the region's period) times the weights of the groups out of it, one
- * multicast packet with payload per weight row per tick (the emulator's
- * PlaybackKernel, spinnc/firmware_sim/kernels.py). */
+ * multicast packet with payload per weight row per tick (the Python
+ * engine's PlaybackKernel: fixed.dot, exact int64 products rounded once). */
 #include "runtime.h"
 #include "spinnc_regions.h"
-#include "arith.h"
+#include "fixed.h"
 
 const char app_name[] = "value_source";
 
@@ -18,10 +18,8 @@ static uint32_t keys[MAX_ROWS];
 static void tick(uint32_t t) {
     const int32_t *row = values + (t % period) * dims;
     for (uint32_t r = 0; r < n_rows; r++) {
-        const int32_t *w = weights + r * dims;
-        int64_t acc = 0;
-        for (uint32_t k = 0; k < dims; k++) acc += (int64_t) row[k] * w[k];
-        cc_send(keys[r], (uint32_t) round_acc(acc, S16_15_FRAC));
+        int32_t payload = spinnc_dot(row, weights + r * dims, 1, dims, SPINNC_S16_15_FRAC);
+        cc_send(keys[r], (uint32_t) payload);
     }
     if (t + 1 >= n_steps) rt_stop();
 }

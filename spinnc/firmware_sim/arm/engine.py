@@ -300,7 +300,7 @@ class ArmEmulator:
             if chip is None:
                 chip = self.chips[c.x, c.y] = Chip(c.x, c.y)
             memory = chip.memory
-            rec_size = recording.recording_size(image, c)
+            rec_size = _recording_size(image, c)
             data_at = memory.alloc(len(c.data))
             memory.write(data_at, c.data)
             rec_at = memory.alloc(rec_size) if rec_size else 0
@@ -469,7 +469,7 @@ class ArmEmulator:
         self._pause()
         buffers = {}
         for core in self.cores:
-            size = recording.recording_size(self.image, core.image_core)
+            size = _recording_size(self.image, core.image_core)
             _, at, _ = self._blocks[core.x, core.y, core.core]
             buffers[core.x, core.y, core.core] = core.chip.memory.read(at, size) if size else b""
         return recording.recordings_from_buffers(self.image, buffers, "fixed", self.t)
@@ -496,3 +496,12 @@ class ArmEmulator:
             core.uc = None
         for chip in self.chips.values():
             chip.memory.close()
+
+
+def _recording_size(image: Image, core) -> int:
+    """A core's recording buffer size; 0 if its data cannot be read (the
+    firmware then stops in a runtime exception that says why)."""
+    try:
+        return recording.recording_size(image, core)
+    except ValueError:
+        return 0

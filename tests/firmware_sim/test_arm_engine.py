@@ -1,0 +1,153 @@
+"""The ARM engine (the firmware itself, in unicorn) against the Python
+engine, word for word, on models without ensembles; and a firmware fault."""
+
+import nengo
+import numpy as np
+import pytest
+
+from spinnc.compiler import compile_network
+from spinnc.errors import CoreFailed, ImageError
+from spinnc.firmware_sim import Emulator
+from spinnc.firmware_sim.arm import ArmEmulator
+from spinnc.firmware_sim.arm.engine import FIRMWARE
+from spinnc.image import Image
+from spinnc.machine import Machine
+from tests.firmware_sim.images import KEY, core_route, source_to_recorder, table
+
+pytestmark = pytest.mark.skipif(not (FIRMWARE / "recorder.aplx").exists(),
+                                reason="the ARM binaries are not built")
+STEPS = 120
+
+
+def both(image, steps=None):
+    arm = ArmEmulator(image)
+    arm.run(steps)
+    py = Emulator(image)
+    py.run(steps)
+    return arm, py
+
+
+def assert_same_recordings(arm, py):
+    a, p = arm.recordings(), py.recordings()
+    assert a.keys() == p.keys()
+    for name in p:
+        assert a[name].shape == p[name].shape, name
+        # Bit-exact: the same s16.15 words, so the same reals.
+        np.testing.assert_array_equal(a[name], p[name], err_msg=name)
+
+
+def assert_same_counts(arm, py):
+    a, p = arm.provenance(), py.provenance()
+    assert a.ticks == p.ticks
+    assert [(c.x, c.y, c.core, c.packets_sent, c.packets_received) for c in a.cores] == \
+        [(c.x, c.y, c.core, c.packets_sent, c.packets_received) for c in p.cores]
+    assert a.routers == p.routers
+    assert a.links == p.links
+    assert all(0 < c.max_cycles < a.cycles_per_tick and c.overruns == 0 for c in a.cores)
+
+
+def nodes_model():
+    with nengo.Network(seed=3) as model:
+        const = nengo.Node([0.5, -0.25], label="const")
+        wave = nengo.Node(lambda t: [np.sin(10 * t), 0.8 * np.cos(7 * t)], label="wave")
+        nengo.Probe(const, synapse=None, label="const raw")
+        nengo.Probe(const, synapse=0.01, label="const filtered")
+        nengo.Probe(wave, synapse=None, label="wave raw")
+        nengo.Probe(wave, synapse=0.005, label="wave filtered")
+        nengo.Probe(wave, synapse=0.02, sample_every=0.005, label="wave every 5")
+        nengo.Probe(wave, synapse=None, sample_every=0.003, label="wave every 3")
+    return model
+
+
+@pytest.fixture(scope="module")
+def nodes():
+    image = compile_network(nodes_model(), Machine.spinn3(), n_steps=STEPS, seed=0).image
+    return image, *both(image)
+
+
+def test_nodes_are_bit_exact(nodes):
+    image, arm, py = nodes
+    assert {c.application for c in image.cores} == {"value_source", "recorder"}
+    assert any(len(p.cores) and p.sample_every > 1 for p in image.probes.values())
+    assert_same_recordings(arm, py)
+
+
+def test_probes_share_a_recorder(nodes):
+    image, _, _ = nodes
+    recorders = [c for c in image.cores if c.application == "recorder"]
+    probes_on = {(p.cores[0][:3]) for p in image.probes.values()}
+    assert len(probes_on) < len(image.probes)  # several probes on one recorder core
+    assert recorders
+
+
+def test_counts_match(nodes):
+    _, arm, py = nodes
+    assert_same_counts(arm, py)
+    assert arm.t == py.t == STEPS
+    assert arm.instructions > 0
+
+
+def test_the_firmware_records_what_the_python_kernels_compute():
+    # The filtered constant settles on the constant, as spinnc.fixed says.
+    with nengo.Network() as model:
+        stim = nengo.Node(0.75, label="stim")
+        nengo.Probe(stim, synapse=0.005, label="p")
+    image = compile_network(model, Machine.spinn3(), n_steps=200, seed=0).image
+    arm, py = both(image)
+    assert_same_recordings(arm, py)
+    assert abs(arm.recordings()["p"][-1, 0] - 0.75) < 1e-3
+
+
+def test_partial_runs_read_back_as_far_as_they_ran(nodes):
+    image, _, py = nodes
+    arm = ArmEmulator(image)
+    arm.run(50)
+    first = arm.recordings()  # the cores pause and write their headers
+    np.testing.assert_array_equal(first["wave raw"], py.recordings()["wave raw"][:50])
+    arm.run(STEPS - 50)
+    assert_same_recordings(arm, py)
+
+
+def test_packets_cross_chips():
+    # A source on chip (0, 0) and its recorder on chip (1, 1): over link 1 (NE).
+    values = np.linspace(-2, 2, 21).reshape(7, 3)
+    tables = {(0, 0): table((KEY, 0xFFFFFFFC, 1 << 1)),
+              (1, 1): table((KEY, 0xFFFFFFFC, core_route(3)))}
+    image = source_to_recorder(values, tables, source_at=(0, 0, 2), recorder_at=(1, 1, 3),
+                               sample_every=2, n_steps=30)
+    arm, py = both(image)
+    assert_same_recordings(arm, py)
+    assert_same_counts(arm, py)
+    assert arm.provenance().links[0].packets == 30 * 3
+
+
+def test_wrong_region_version_is_a_runtime_exception(monkeypatch):
+    image = source_to_recorder([[0.5]], {(0, 0): table((KEY, 0xFFFFFFFF, core_route(2)))})
+    bad = image.cores[1]
+    data = bytearray(bad.data)
+    data[4:8] = (99).to_bytes(4, "little")  # the region table's format version
+    bad.data = bytes(data)
+    with pytest.raises(ImageError):
+        ArmEmulator(image)  # the Image's own check refuses it first
+    monkeypatch.setattr(Image, "check", lambda self: None)  # as a board would take it
+    with pytest.raises(CoreFailed) as failed:
+        ArmEmulator(image)
+    message = str(failed.value)
+    assert "core 2 of chip (0, 0)" in message and "RTE 20" in message
+    assert "version 99" in message and "version 3" in message
+
+
+def test_ensembles_have_no_firmware_yet():
+    with nengo.Network() as model:
+        a = nengo.Ensemble(10, 1, label="a")
+        nengo.Probe(a, label="p")
+    image = compile_network(model, Machine.spinn3(), n_steps=10, seed=0).image
+    with pytest.raises(ImageError, match="ensemble"):
+        ArmEmulator(image)
+
+
+def test_runs_no_further_than_compiled(nodes):
+    image, _, _ = nodes
+    arm = ArmEmulator(image)
+    with pytest.raises(ImageError, match="compiled for"):
+        arm.run(STEPS + 1)
