@@ -64,3 +64,30 @@ def test_basal_ganglia_selects_the_same_action():
         utilities = np.argmax(ref["utilities"][window], axis=1)
         assert np.mean(ours == nengos) > 0.95
         assert np.mean(ours == utilities) > 0.95
+
+
+def test_every_neuron_type_decodes_the_sine_close_to_nengo():
+    got, ref = run("neuron_types", 1.0)
+    for name in ("LIF", "AdaptiveLIF", "SpikingRectifiedLinear", "Izhikevich",
+                 "RegularSpiking(LIFRate)"):
+        probe = f"{name} value"
+        assert rms(got[probe], ref[probe]) <= 0.05 * np.ptp(ref[probe]), name
+        assert got[f"{name} spikes"].any(), name  # the neurons fire
+
+
+def test_spinnc_run_plots_every_neuron_types_state_and_tuning(tmp_path, capsys):
+    from spinnc import cli
+
+    out = tmp_path / "run"
+    assert cli.main(["run", str(EXAMPLES / "neuron_types.py"), "--duration", "0.2",
+                     "--out", str(out)]) == 0
+    plots = {p.name for p in (out / "plots").iterdir()}
+    for name in ("LIF", "AdaptiveLIF", "SpikingRectifiedLinear", "Izhikevich",
+                 "RegularSpiking_LIFRate"):
+        assert f"tuning_{name}.png" in plots
+        assert f"voltage_{name}_voltage.png" in plots
+    assert {"adaptation_AdaptiveLIF_adaptation.png", "recovery_Izhikevich_recovery.png"} <= plots
+    report = (out / "report.html").read_text()
+    assert "Neuron state traces" in report and "Izhikevich recovery" in report
+    data = np.load(out / "probes.npz")
+    assert data["probe:Izhikevich recovery"].shape == (200, 3)
