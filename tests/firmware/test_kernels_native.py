@@ -12,10 +12,12 @@ Without gcc (or arm-none-eabi-gcc) the tests skip, saying why.
 """
 
 import ctypes
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
+import nengo
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -487,7 +489,8 @@ def test_member_steps_sum_value_filters(lib):
 C_MODELS = {"LIF": ("spinnc_lif_constants_t", ""),
             "AdaptiveLIF": ("spinnc_adaptive_lif_constants_t", "lif."),
             "SpikingRectifiedLinear": ("spinnc_spiking_relu_constants_t", ""),
-            "Izhikevich": ("spinnc_izhikevich_constants_t", "")}
+            "Izhikevich": ("spinnc_izhikevich_constants_t", ""),
+            "RegularSpiking": ("spinnc_regular_spiking_constants_t", "")}
 LIF_FIELDS = ("decay", "dt_over_tau_rc", "tau_rc_ticks", "tau_ref_ticks", "min_voltage",
               "exp_terms", "log_terms")
 
@@ -525,6 +528,8 @@ def test_constants_structs_match_the_population_header(tmp_path):
                      f'"{struct} size");')
         for v in model.constants:
             field = (prefix if v.name in LIF_FIELDS else "") + v.name
+            if re.fullmatch(r"rate_\d{3}", v.name):  # RegularSpiking's table: an array
+                field = f"rate[{int(v.name[5:])}]"
             lines.append(f"_Static_assert(offsetof({struct}, {field}) == "
                          f"offsetof({header}, {v.name}) - 16, \"{struct}.{field}\");")
         lines.append(f"_Static_assert(offsetof({header}, {model.constants[0].name}) == 16, "
@@ -889,8 +894,6 @@ def network():
     """Every neuron model with a C step, fed by played-back values, a
     decoded connection with a function, connections without a synapse and a
     neuron input (inhibition through the gains)."""
-    import nengo
-
     with nengo.Network(seed=17, label="kernels") as model:
         s = nengo.Node(lambda t: [np.sin(25 * t), np.cos(11 * t)], label="s")
         c = nengo.Node(0.5, label="c")
@@ -899,6 +902,13 @@ def network():
                            label="b")
         z = nengo.Ensemble(20, 1, neuron_type=nengo.Izhikevich(), label="z")
         r = nengo.Ensemble(20, 1, neuron_type=nengo.SpikingRectifiedLinear(), label="r")
+        g = nengo.Ensemble(20, 1, neuron_type=nengo.RegularSpiking(nengo.LIFRate()),
+                           label="g")
+        h = nengo.Ensemble(15, 1, neuron_type=nengo.RegularSpiking(
+            nengo.RectifiedLinear(amplitude=0.5)), label="h")
+        nengo.Connection(z, g, synapse=0.01)
+        nengo.Connection(g, h, synapse=0.005)
+        nengo.Connection(c, h.neurons, transform=-np.ones((15, 1)), synapse=0.01)
         nengo.Connection(s, a, synapse=0.005)
         nengo.Connection(c, a[0], synapse=None)
         nengo.Connection(a, b, function=lambda x: x[0] * x[1], synapse=0.01)
@@ -908,7 +918,7 @@ def network():
         nengo.Connection(c, b.neurons, transform=-2 * np.ones((20, 1)), synapse=0.003)
         nengo.Connection(a, r.neurons[::2], function=lambda x: x[0],
                          transform=-np.ones((10, 1)), synapse=0.005)
-        for ens in (a, b, z, r):
+        for ens in (a, b, z, r, g, h):
             nengo.Probe(ens.neurons, "output")
         nengo.Probe(r, synapse=0.01)
     return model
@@ -1023,3 +1033,53 @@ def test_ensemble_ticks_are_the_emulators(lib):
                         err_msg=f"{where} {v.name}")
                 total_spikes += spikes.size
     assert total_spikes > 1000 and neuron_inputs > 0
+
+
+# -- RegularSpiking -----------------------------------------------------------------------
+
+def test_regular_spiking_table_shape():
+    from spinnc.neurons import regular_spiking as rs
+
+    header = (INCLUDE.parent / "kernels" / "neurons" / "neurons.h").read_text()
+    assert f"#define SPINNC_RS_TABLE_BITS {rs.TABLE_BITS}\n" in header
+    assert rs.TABLE_SIZE == ((32 - rs.TABLE_BITS) << rs.TABLE_BITS) + 1
+
+
+def _rs_header(base, dt=0.001):
+    model = neurons.model_named("RegularSpiking")
+    return _quantise_constants(model, model.parameters(nengo.RegularSpiking(base)), dt)[0]
+
+
+@pytest.mark.parametrize("base", ["LIFRate", "LIFRate fast", "RectifiedLinear",
+                                  "RectifiedLinear x40"])
+def test_regular_spiking_step_is_the_models(lib, base):
+    model = neurons.model_named("RegularSpiking")
+    kind = {"LIFRate": nengo.LIFRate(), "LIFRate fast": nengo.LIFRate(tau_rc=0.005,
+                                                                         tau_ref=0.0005),
+            "RectifiedLinear": nengo.RectifiedLinear(),
+            "RectifiedLinear x40": nengo.RectifiedLinear(amplitude=40.0)}[base]
+    header = _rs_header(kind)
+    rng = np.random.default_rng(len(base))
+    n = 100
+    state = {"voltage": fixed.to_fixed(rng.uniform(-1, 1.5, n))[0]}
+    state["voltage"][:3] = [INT32_MIN, INT32_MAX, ONE15 - 1]
+    currents = _currents(rng, 300, n, -2, 30)
+    currents[:, 3] = np.arange(300) * 7000 - 100000  # every octave's knots
+    spikes = run_both(lib, model, header, state, currents)
+    assert spikes > 500
+
+
+@settings(max_examples=60, deadline=None)
+@given(threshold=st.sampled_from([0, ONE15]),
+       table=st.lists(int32s, min_size=233, max_size=233),
+       voltage=st.lists(int32s, min_size=1, max_size=6), data=st.data())
+def test_regular_spiking_step_hypothesis(lib, threshold, table, voltage, data):
+    """Any table words (decreasing, negative, extreme) at either threshold."""
+    model = neurons.model_named("RegularSpiking")
+    header = {v.name: 0 for v in model.constants}
+    header["threshold"] = threshold
+    header.update({f"rate_{i:03d}": w for i, w in enumerate(table)})
+    n = len(voltage)
+    currents = data.draw(st.lists(st.lists(int32s, min_size=n, max_size=n), min_size=1,
+                                  max_size=8))
+    run_both(lib, model, header, {"voltage": i32(voltage)}, i32(currents))

@@ -16,6 +16,8 @@ static uint32_t header_words(uint32_t model)
         return sizeof(population_spikingrectifiedlinear_header_t) / 4;
     case NEURON_MODEL_IZHIKEVICH:
         return sizeof(population_izhikevich_header_t) / 4;
+    case NEURON_MODEL_REGULARSPIKING:
+        return sizeof(population_regularspiking_header_t) / 4;
     default:
         return 0;
     }

@@ -20,6 +20,9 @@ int32_t spinnc_neuron_step(uint32_t model, const void *constants, uint32_t n,
     case NEURON_MODEL_IZHIKEVICH:
         return (int32_t)spinnc_izhikevich_step((const spinnc_izhikevich_constants_t *)constants,
                                                n, current, state, state + n, spikes);
+    case NEURON_MODEL_REGULARSPIKING:
+        return (int32_t)spinnc_regular_spiking_step(
+            (const spinnc_regular_spiking_constants_t *)constants, n, current, state, spikes);
     default:
         return -1;
     }
@@ -36,6 +39,8 @@ uint32_t spinnc_neuron_state_words(uint32_t model)
         return 1;
     case NEURON_MODEL_IZHIKEVICH:
         return 2;
+    case NEURON_MODEL_REGULARSPIKING:
+        return 1;
     default:
         return 0;
     }

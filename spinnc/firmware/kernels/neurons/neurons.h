@@ -59,6 +59,20 @@ typedef struct {
     int32_t floor;          /* -30, the lowest input current, s16.15 */
 } spinnc_izhikevich_constants_t;
 
+/* nengo.RegularSpiking of LIFRate or RectifiedLinear (code 5): state voltage.
+ * The rate per tick at SPINNC_RS_TABLE_SIZE knots, 2**SPINNC_RS_TABLE_BITS per
+ * octave of the current above the threshold (spinnc/neurons/regular_spiking.py). */
+#define SPINNC_RS_TABLE_BITS 3
+#define SPINNC_RS_TABLE_SIZE (((32 - SPINNC_RS_TABLE_BITS) << SPINNC_RS_TABLE_BITS) + 1)
+typedef struct {
+    uint32_t base;          /* 0 RectifiedLinear, 1 LIFRate (the float mode's; unused here) */
+    int32_t threshold;      /* s16.15: the rate is table[0] at or below it (0 or 1) */
+    int32_t rate_amplitude; /* s16.15 (float mode; unused here) */
+    int32_t tau_rc_ticks;   /* s16.15 (float mode; unused here) */
+    int32_t tau_ref_ticks;  /* s16.15 (float mode; unused here) */
+    int32_t rate[SPINNC_RS_TABLE_SIZE]; /* rate_000 ...: spikes per tick, s1.30 */
+} spinnc_regular_spiking_constants_t;
+
 uint32_t spinnc_lif_step(const spinnc_lif_constants_t *c, uint32_t n, const int32_t *current,
                          int32_t *voltage, int32_t *refractory, uint32_t *spikes);
 
@@ -72,6 +86,10 @@ uint32_t spinnc_spiking_relu_step(const spinnc_spiking_relu_constants_t *c, uint
 uint32_t spinnc_izhikevich_step(const spinnc_izhikevich_constants_t *c, uint32_t n,
                                 const int32_t *current, int32_t *voltage, int32_t *recovery,
                                 uint32_t *spikes);
+
+uint32_t spinnc_regular_spiking_step(const spinnc_regular_spiking_constants_t *c, uint32_t n,
+                                     const int32_t *current, int32_t *voltage,
+                                     uint32_t *spikes);
 
 /* The step of the model with POPULATION code `model`: constants as stored in
  * the region, state the model's state arrays back to back (n words each, in
