@@ -35,6 +35,8 @@ PREFIX = "arm-none-eabi-"
 APPLICATIONS = {
     "value_source": (),
     "recorder": ("apps/receive.c", "kernels/filter.c", "kernels/fixed.c"),
+    "host_in": (),
+    "host_out": ("apps/receive.c", "kernels/filter.c", "kernels/fixed.c"),
 }
 CFLAGS = ("-mcpu=arm968e-s", "-marm", "-mfloat-abi=soft", "-ffreestanding", "-std=gnu99",
           "-O2", "-ffunction-sections", "-fdata-sections", "-fno-common", "-Wall", "-Wextra",

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from spinnc.compiler import compile_network
-from spinnc.errors import CoreFailed, ImageError
+from spinnc.errors import CoreFailed, ImageError, SpinncError
 from spinnc.firmware_sim import Emulator
 from spinnc.firmware_sim.arm import ArmEmulator
 from spinnc.firmware_sim.arm.engine import FIRMWARE
@@ -151,3 +151,41 @@ def test_runs_no_further_than_compiled(nodes):
     arm = ArmEmulator(image)
     with pytest.raises(ImageError, match="compiled for"):
         arm.run(STEPS + 1)
+
+
+def host_model():
+    with nengo.Network(seed=1) as model:
+        wave = nengo.Node(lambda t: [np.sin(10 * t), np.cos(7 * t)], label="wave")
+        mix = nengo.Node(lambda t, x: [x[0] * x[1], x[0] - x[1], 3 * x[0]], size_in=2,
+                         label="mix")
+        nengo.Connection(wave, mix, synapse=0.005)
+        nengo.Probe(mix, label="mix raw")
+        nengo.Probe(mix, synapse=0.01, sample_every=0.002, label="mix filtered")
+    return model
+
+
+def test_host_nodes_are_bit_exact():
+    image = compile_network(host_model(), Machine.spinn3(), n_steps=80, seed=0).image
+    assert {"host_in", "host_out"} <= {c.application for c in image.cores}
+    calls = {"arm": [], "python": []}
+
+    def host_for(engine):
+        def host(name, t, x):
+            calls[engine].append((name, t, np.array(x)))
+            return [x[0] * x[1], x[0] - x[1], 3 * x[0]]
+        return host
+
+    arm = ArmEmulator(image)
+    with pytest.raises(SpinncError, match="host"):
+        arm.run(1)
+    arm.run(host=host_for("arm"))
+    py = Emulator(image)
+    py.run(host=host_for("python"))
+    assert len(calls["arm"]) == len(calls["python"]) == 80
+    for (name, t, x), (name2, t2, x2) in zip(calls["arm"], calls["python"]):
+        assert (name, t) == (name2, t2)
+        np.testing.assert_array_equal(x, x2)  # the host_out core's words, as reals
+    assert_same_recordings(arm, py)
+    assert_same_counts(arm, py)
+    with pytest.raises(SpinncError, match="'mix' returned 2 values"):
+        ArmEmulator(image).run(1, host=lambda name, t, x: [1.0, 2.0])

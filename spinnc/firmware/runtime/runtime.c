@@ -12,6 +12,7 @@ static uint32_t tick, tick_load;
 static tick_callback_t tick_callback;
 static packet_callback_t packet_callback;
 static event_callback_t pause_callback;
+static sdp_callback_t sdp_callback;
 static provenance_t provenance;
 static volatile provenance_t *provenance_block;
 
@@ -57,6 +58,47 @@ static void signal(uint32_t number) {
     }
 }
 
+static uint32_t lock_take(uint32_t n) {
+    uint32_t cpsr = cpu_int_disable();
+    while (REG(SC_BASE, SC_LOCK_TAS(n)) & 0x80000000u) continue;
+    return cpsr;
+}
+
+static void lock_give(uint32_t n, uint32_t cpsr) {
+    (void) REG(SC_BASE, SC_LOCK_TAC(n));
+    cpu_int_restore(cpsr);
+}
+
+/* An SDP message from the monitor: the callback, then the buffer goes back
+ * on sv->shm_root's free list under lock 0 (FIRMWARE.md 5). */
+static void sdp_received(sdp_msg_t *msg) {
+    if (sdp_callback) sdp_callback(msg);
+    if (!running) provenance_write();  /* after the run: no tick writes it */
+    volatile uint32_t *root = (volatile uint32_t *) (SV_BASE + SV_SHM_ROOT);
+    uint32_t cpsr = lock_take(LOCK_MSG);
+    msg->next = (sdp_msg_t *) root[0];
+    root[0] = (uint32_t) msg;
+    *(volatile uint16_t *) (root + 1) += 1;
+    lock_give(LOCK_MSG, cpsr);
+}
+
+void rt_on_sdp(sdp_callback_t callback) { sdp_callback = callback; }
+
+int sdp_send_to_monitor(sdp_msg_t *msg) {
+    for (uint32_t tries = 0; rt_vcpu->mbox_mp_cmd != 0; tries++) {
+        if (tries > 100000) return 0;
+    }
+    rt_vcpu->mbox_mp_msg = msg;
+    rt_vcpu->mbox_mp_cmd = MBOX_MSG;
+    uint32_t cpsr = lock_take(LOCK_MBOX);
+    uint32_t flags = SV32(SV_MBOX_FLAGS);
+    SV32(SV_MBOX_FLAGS) = flags | 1u << rt_virt_cpu;
+    lock_give(LOCK_MBOX, cpsr);
+    if (flags == 0)
+        REG(SC_BASE, SC_SET_IRQ) = SC_CODE | 1u << (REG(SC_BASE, SC_MON_ID) & 31u);
+    return 1;
+}
+
 /* The monitor's CPU interrupt (FIRMWARE.md 5): acknowledge, then act on the
  * mailbox; an empty mailbox is a sync wake-up. */
 static void __attribute__((interrupt("IRQ"))) cpu_int_isr(void) {
@@ -67,6 +109,7 @@ static void __attribute__((interrupt("IRQ"))) cpu_int_isr(void) {
         if (cmd == MBOX_NOP) rt_vcpu->mbox_ap_msg = 0;  /* the interrupted PC is not kept */
         rt_vcpu->mbox_ap_cmd = 0;
         if (cmd == MBOX_SIGNAL) signal(data);
+        if (cmd == MBOX_MSG) sdp_received((sdp_msg_t *) data);
     }
     REG(VIC_BASE, VIC_VADDR) = 0;
 }

@@ -49,6 +49,15 @@ void rt_on_pause(event_callback_t callback);
 void rt_run(uint32_t period_us);
 void rt_stop(void);
 
+/* SDP messages from the host (the monitor's mailbox MSG): the callback runs
+ * in the CPU interrupt, then the runtime returns the shared buffer. */
+typedef void (*sdp_callback_t)(const sdp_msg_t *msg);
+void rt_on_sdp(sdp_callback_t callback);
+/* Hand an SDP message (in System RAM or SDRAM, not DTCM) to the monitor for
+ * the host; waits (boundedly) while the last one is not yet taken; returns
+ * 0 if it was still not taken. */
+int sdp_send_to_monitor(sdp_msg_t *msg);
+
 /* Send a multicast packet with payload. */
 void cc_send(uint32_t key, uint32_t payload);
 

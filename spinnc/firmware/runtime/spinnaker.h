@@ -127,6 +127,33 @@ typedef struct {
 } vcpu_t;
 _Static_assert(sizeof(vcpu_t) == 128, "vcpu_t is 128 bytes");
 
+/* SDP messages in SC&MP's shared buffers (FIRMWARE.md 5): sdp_msg_t. */
+typedef struct sdp_msg {
+    struct sdp_msg *next;   /* 0 */
+    uint16_t length;        /* 4: bytes from flags on */
+    uint16_t checksum;      /* 6 */
+    uint8_t flags;          /* 8 */
+    uint8_t tag;            /* 9 */
+    uint8_t dest_port;      /* 10: port << 5 | cpu */
+    uint8_t srce_port;      /* 11 */
+    uint16_t dest_addr;     /* 12 */
+    uint16_t srce_addr;     /* 14 */
+    uint16_t cmd_rc;        /* 16 */
+    uint16_t seq;           /* 18 */
+    uint32_t arg1, arg2, arg3;  /* 20, 24, 28 */
+    uint8_t data[256];      /* 32 */
+} sdp_msg_t;
+_Static_assert(sizeof(sdp_msg_t) == 288, "sdp_msg_t is 288 bytes before its padding");
+
+/* sv->shm_root, the free list of shared SDP buffers, and sv->mbox_flags
+ * (FIRMWARE.md 5). */
+#define SV_SHM_ROOT      0x68u
+#define SV_MBOX_FLAGS    0xECu
+#define LOCK_MSG         0u
+#define LOCK_MBOX        1u
+#define MBOX_MSG         1u
+#define SDP_HEADER_BYTES 24u  /* flags .. arg3: SDP length without data */
+
 /* Core states (FIRMWARE.md 4). */
 enum cpu_state {
     CPU_STATE_RTE = 2, CPU_STATE_INIT = 4, CPU_STATE_WAIT = 5, CPU_STATE_SARK = 6,

@@ -35,7 +35,9 @@ from unicorn import (UC_ARCH_ARM, UC_ERR_FETCH_PROT, UC_ERR_FETCH_UNALIGNED,
 from unicorn.arm_const import (UC_ARM_REG_CPSR, UC_ARM_REG_LR, UC_ARM_REG_PC, UC_ARM_REG_R0,
                                UC_ARM_REG_SP, UC_ARM_REG_SPSR, UC_CPU_ARM_926)
 
-from ... import recording
+import numpy as np
+
+from ... import fixed, recording
 from ...errors import CoreFailed, ImageError, SpinncError
 from ...formats.provenance import LinkProvenance, RouterProvenance
 from ...image import Image
@@ -65,6 +67,7 @@ VIC_BASES = (0x1F000000, 0x2F000000, 0xFFFFF000)
 DMA_BASES = (0x30000000, 0x40000000)
 SC_BASES = (0xE2000000, 0xF2000000)
 DMA_STAT = 0x14
+HOST_VALUES_PER_MESSAGE = 64  # 256 bytes of SDP data
 
 
 class Chip:
@@ -313,6 +316,9 @@ class ArmEmulator:
             chip.sc.cores[c.core] = core
             self.cores.append(core)
         self._where = {(c.x, c.y, c.core): c for c in self.cores}
+        self._host_cores = {(c.image_core.name, c.image_core.application): c
+                            for c in self.cores
+                            if c.image_core.application in ("host_in", "host_out")}
         self.fabric = Fabric(self.machine, image.tables, set(self._where))
         self.router_counts = {chip: RouterCounts() for chip in image.tables}
         self.link_counts: dict = {}
@@ -400,16 +406,48 @@ class ArmEmulator:
             raise ImageError(f"the Image was compiled for {self.image.n_steps} ticks; "
                              f"{self.t} have run and {n_steps} more were asked for: compile "
                              f"with n_steps of at least {self.t + n_steps}")
-        if self.image.host_functions:
-            raise SpinncError("the ARM engine does not run host functions yet: "
-                              f"{sorted(self.image.host_functions)}")
+        if self.image.host_functions and host is None:
+            raise SpinncError(f"the image has host functions "
+                              f"{sorted(self.image.host_functions)}: pass run(host=...)")
         if n_steps and self._paused:
             self._signal(scamp.SIG_CONT)
             self._paused = False
         for _ in range(n_steps):
-            self._tick()
+            self._tick(host)
 
-    def _tick(self) -> None:
+    def _host(self, host) -> None:
+        """The host functions of this tick: each host_out core's message and
+        values read, ``host(name, (t + 1) dt, x)`` called, its answer
+        quantised (as the host's packets are) and sent to the host_in core in
+        SDP messages of up to 64 words."""
+        for name, spec in self.image.host_functions.items():
+            size_in, size_out = int(spec["size_in"]), int(spec["size_out"])
+            out = self._host_cores.get((name, "host_out"))
+            value = np.zeros(size_in)
+            if out is not None:
+                memory = out.chip.memory
+                args = scamp.take_sdp(memory, out.core)
+                if args is None or args[0] != self.t or args[1] != size_in:
+                    raise SpinncError(f"{out.where} left no message of {size_in} values for "
+                                      f"tick {self.t} (found {args})")
+                words = np.frombuffer(memory.read(args[2], 4 * size_in), "<i4")
+                value = fixed.to_float(words)
+            answer = np.reshape(np.asarray(host(name, (self.t + 1) * self.dt, value), float),
+                                -1)
+            if answer.size != size_out:
+                raise SpinncError(f"host function '{name}' returned {answer.size} values in "
+                                  f"tick {self.t}; the image expects {size_out}")
+            into = self._host_cores.get((name, "host_in"))
+            if into is not None:
+                words = fixed.to_fixed(answer)[0].astype("<i4")
+                for first in range(0, max(size_out, 1), HOST_VALUES_PER_MESSAGE):
+                    chunk = words[first:first + HOST_VALUES_PER_MESSAGE]
+                    scamp.send_sdp(into.chip.memory, into.core, (first, chunk.size, 0),
+                                   chunk.tobytes())
+                    into.chip.sc.interrupt(1 << into.core)
+                    into.run()
+
+    def _tick(self, host=None) -> None:
         limit = self.machine.cycles_per_tick
         for i, core in enumerate(self.cores):
             if core.timer.running:
@@ -422,6 +460,8 @@ class ArmEmulator:
             if self.strict and used > limit:
                 raise TickOverrun(f"{core.where} took {used} cycles in tick {self.t}, over "
                                   f"the {limit} of a tick")
+        if self.image.host_functions:
+            self._host(host)
         arrivals: dict = {}
         for core in self.cores:
             for key, payload in core.outbox:

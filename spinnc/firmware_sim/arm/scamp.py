@@ -15,6 +15,11 @@ SV_P2P_ADDR, SV_UNIX_TIME, SV_CPU_CLK = 0x00, 0x1C, 0x24
 SV_SDRAM_HEAP, SV_IOBUF_SIZE, SV_P2V_MAP = 0x4C, 0x50, 0x94
 SV_SDRAM_SYS, SV_VCPU_BASE, SV_SYS_HEAP, SV_SW_VER = 0xC8, 0xCC, 0xD0, 0xFC
 SV_SDRAM_BASE = 0x58  # sv->sdram_base [C sark.struct]
+SV_SHM_ROOT, SV_MBOX_FLAGS = 0x68, 0xEC  # FIRMWARE.md 5
+SHM_BUFFERS = 7  # sv->num_buf default [C]
+SHM_BASE = 0xE5000100  # the shared SDP buffers, in System RAM's heap
+SDP_BYTES = 292  # sdp_msg_t with its padding (FIRMWARE.md 5)
+SDP_STRIDE = 296
 CPU_CLK_MHZ = 200  # sv->cpu_clk at boot [C]
 IOBUF_SIZE = 16384  # sv->iobuf_size default [C]
 SW_VER = 0x040000
@@ -22,7 +27,8 @@ N_CORES = 18
 
 # vcpu_t offsets (FIRMWARE.md 4).
 VCPU_RT_CODE, VCPU_STATE, VCPU_APP_ID = 44, 46, 47
-VCPU_MBOX_AP_MSG, VCPU_MBOX_AP_CMD = 48, 56
+VCPU_MBOX_AP_MSG, VCPU_MBOX_MP_MSG, VCPU_MBOX_AP_CMD, VCPU_MBOX_MP_CMD = 48, 52, 56, 57
+MBOX_MSG = 1
 VCPU_APP_NAME, VCPU_IOBUF, VCPU_USER0 = 72, 88, 112
 MBOX_SIGNAL = 3
 
@@ -61,6 +67,12 @@ def boot_chip(memory: ChipMemory, x: int, y: int, unix_time: int = 0) -> None:
     struct.pack_into("<I", sv, SV_SYS_HEAP, SYS_HEAP)
     struct.pack_into("<I", sv, SV_SW_VER, SW_VER)
     memory.write(SV_BASE, bytes(sv))
+    # The shared SDP buffers on sv->shm_root's free list.
+    for i in range(SHM_BUFFERS):
+        following = SHM_BASE + SDP_STRIDE * (i + 1) if i + 1 < SHM_BUFFERS else 0
+        memory.set_word(SHM_BASE + SDP_STRIDE * i, following)
+    memory.write(SV_BASE + SV_SHM_ROOT, struct.pack("<IHH", SHM_BASE, SHM_BUFFERS,
+                                                    SHM_BUFFERS))
     # heap_t {free, first, last, free_bytes}, one free block up to the end
     # marker (FIRMWARE.md 6).
     first, last = SYS_HEAP + 16, SYS_HEAP_END - 8
@@ -132,3 +144,37 @@ def iobuf(memory: ChipMemory, virtual: int, limit: int = 64) -> str:
         text.append(memory.read(address + 16, min(ptr, size)))
         address, limit = following, limit - 1
     return b"".join(text).decode("ascii", errors="replace")
+
+
+def send_sdp(memory: ChipMemory, virtual: int, args, data: bytes, port: int = 1) -> None:
+    """An SDP message for a core, as SC&MP delivers one: a shared buffer off
+    sv->shm_root, the mailbox MSG with its address (the CPU interrupt
+    follows); the core returns the buffer."""
+    head, count, most = struct.unpack("<IHH", memory.read(SV_BASE + SV_SHM_ROOT, 8))
+    if head == 0:
+        raise RuntimeError(f"no shared SDP buffer free for core {virtual}: it did not "
+                           "return the last ones")
+    following = memory.word(head)
+    memory.write(SV_BASE + SV_SHM_ROOT, struct.pack("<IHH", following, count - 1, most))
+    if len(data) > 256:
+        raise ValueError(f"an SDP message carries at most 256 bytes, not {len(data)}")
+    header = struct.pack("<IHHBBBBHHHHIII", 0, 24 + len(data), 0, 0x07, 0xFF,
+                         port << 5 | virtual, 0xFF, 0, 0, 0, 0, *args)
+    memory.write(head, header + data)
+    base = vcpu_address(virtual)
+    memory.set_word(base + VCPU_MBOX_AP_MSG, head)
+    memory.write(base + VCPU_MBOX_AP_CMD, bytes([MBOX_MSG]))
+
+
+def take_sdp(memory: ChipMemory, virtual: int):
+    """The (arg1, arg2, arg3) of the message a core left for the monitor, or
+    None; the mailbox is cleared as SC&MP does."""
+    base = vcpu_address(virtual)
+    if memory.read(base + VCPU_MBOX_MP_CMD, 1)[0] != MBOX_MSG:
+        return None
+    address = memory.word(base + VCPU_MBOX_MP_MSG)
+    args = struct.unpack("<III", memory.read(address + 20, 12))
+    memory.write(base + VCPU_MBOX_MP_CMD, b"\0")
+    flags = memory.word(SV_BASE + SV_MBOX_FLAGS)
+    memory.set_word(SV_BASE + SV_MBOX_FLAGS, flags & ~(1 << virtual))
+    return args
