@@ -1,6 +1,6 @@
 /* The neuron models' fixed-point steps, bit-exact with each model's
  * fixed_step in spinnc.neurons (lif.py with _lif.pyx, adaptive_lif.py,
- * spiking_relu.py, izhikevich.py).
+ * spiking_relu.py, izhikevich.py, regular_spiking.py).
  *
  * Each step advances a contiguous array of n neurons by one tick: current is
  * the neurons' input currents (s16.15 words, already saturated: ensemble.h),
