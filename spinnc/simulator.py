@@ -54,7 +54,6 @@ from typing import Any
 
 import nengo
 import numpy as np
-import scipy.signal
 from nengo.exceptions import ReadonlyError, SimulatorClosed, ValidationError
 from nengo.utils.progress import Progress, ProgressTracker
 
@@ -66,6 +65,7 @@ from .frontend import reference
 from .formats.scp import SCP_PORT
 from .host.target import BoardEmulator
 from .machine import Machine
+from .probes import ProbeData, lowpass
 
 #: Where a Simulator (and ``spinnc run``) runs the Image.
 TARGETS = ("emulator", "board")
@@ -405,17 +405,9 @@ class Simulator:
         data = emulator.recordings()
         seconds = time.perf_counter() - start
         graph = self.compilation.graph
-        processed = {}
-        for probe, name in self._probe_names.items():
-            if name not in graph.probes:
-                continue
-            on_host = self._host_probe(name) if steps == self.n_steps else None
-            if on_host is not None:
-                processed[name] = self._subsample(probe, on_host, every_step=True)
-            else:
-                values = _filtered(self._filter(name, data[name]),
-                                   graph.probes[name].host_synapse, self.dt)
-                processed[name] = self._subsample(probe, values)
+        processed = {name: self._probes.data(probe, name, data, steps,
+                                             on_host=steps == self.n_steps)
+                     for probe, name in self._probe_names.items() if name in graph.probes}
         return Emulation(processed, emulator.provenance(), seconds)
 
     def provenance(self):
@@ -470,7 +462,9 @@ class Simulator:
     def _use(self, compilation: Compilation) -> None:
         """Run ``compilation`` from now on; forget what was cached for the last."""
         self.compilation = compilation
-        self._samples, self._host_inputs = {}, {}  # over the compilation's horizon
+        model = getattr(self, "_model", compilation.graph.model)  # the first build's
+        self._probes = ProbeData(compilation, model, self.dt, self._host_outputs)
+        self._host_inputs = {}  # over the compilation's horizon
 
     def _compile(self, n_steps: int, progress: Callable | None = None) -> Compilation:
         return compile_network(self.network, self.machine, dt=self._dt, seed=self._build_seed,
@@ -512,8 +506,8 @@ class Simulator:
                 horizon = self.compilation.image.n_steps
                 inputs = np.zeros((horizon, graph.inputs[name].size_in))
                 for e in edges:
-                    values = self._samples_of(e.pre) @ e.weights.T
-                    inputs[:, e.post_indices] += _lowpass(values, e.synapse, self.dt)
+                    values = self._probes.samples_of(e.pre) @ e.weights.T
+                    inputs[:, e.post_indices] += lowpass(values, e.synapse, self.dt)
                 self._host_inputs[name] = inputs
             else:
                 self._host_inputs[name] = None
@@ -563,91 +557,18 @@ class Simulator:
             recordings = self._emulator.recordings()
             data = {}
             for probe, name in self._probe_names.items():
-                values = self._host_probe(name) if name in self.compilation.graph.probes \
-                    else self._static_probe(probe)
-                if values is not None:
-                    values = self._subsample(probe, values, every_step=True)
-                else:
-                    values = self._filter(name, recordings[name])
-                    host_synapse = self.compilation.graph.probes[name].host_synapse
-                    values = _filtered(values, host_synapse, self.dt)  # None: no filter
-                    values = self._subsample(probe, values)
+                values = self._probes.data(probe, name, recordings, self._n_steps)
                 values = values[self._cleared.get(name, 0):]
                 values.setflags(write=False)
                 data[name] = values
             self._cache = (self._n_steps, data)
         return self._cache[1]
 
-    def _host_probe(self, name: str) -> np.ndarray | None:
-        """A probe's data computed on the host, when the probe is fed by nodes
-        alone (a node's output, or passthrough nodes summing node outputs);
-        None when something on the machine feeds it.
-
-        Nodes run on the host (functions of time are sampled there before the
-        run), so such a probe gets the host's float values at the steps nengo
-        records them, filtered as nengo filters them, rather than a copy that
-        crossed the machine (one tick per hop, in s16.15)."""
-        graph = self.compilation.graph
-        probe = graph.probes[name].obj
-        if isinstance(probe.obj, nengo.Node) and graph.names[probe.obj] in graph.inputs:
-            values = self._input_values(graph.names[probe.obj])
-            return _filtered(values[:, slice(None) if probe.slice is None else probe.slice],
-                             probe.synapse, self.dt)
-        edges = graph.incoming(name, probe=True)
-        if not edges or any(edge.pre not in graph.inputs for edge in edges):
-            return None
-        values = np.zeros((self._n_steps, graph.probes[name].size))
-        for edge in edges:
-            values[:, edge.post_indices] += _lowpass(self._input_values(edge.pre) @ edge.weights.T,
-                                                     edge.synapse, self.dt)
-        return _filtered(values, graph.probes[name].host_synapse, self.dt)  # not on the edges
-
-    def _static_probe(self, probe: nengo.Probe) -> np.ndarray:
-        """A probe of a signal that a run does not change (connection weights,
-        scaled encoders): its value from nengo's built model at every step."""
-        signal = {"weights": "weights", "scaled_encoders": "encoders"}[probe.attr]  # nengo's
-        value = np.asarray(self.model.sig[probe.obj][signal].initial_value, dtype=float)
-        rows = np.broadcast_to(value.reshape(1, -1), (self._n_steps, value.size))
-        return _filtered(rows, probe.synapse, self.dt).reshape((self._n_steps,) + value.shape)
-
-    def _input_values(self, name: str) -> np.ndarray:
-        """A node's output over the steps run, (n_steps, size_out)."""
-        inp, n = self.compilation.graph.inputs[name], self._n_steps
-        if inp.kind == "host":
-            rows = [self._host_log[step][name][1] for step in range(n)]
-            return np.reshape(rows, (n, inp.size_out)).astype(float)
-        return self._samples_of(name)[:n]
-
-    def _samples_of(self, name: str) -> np.ndarray:
-        """A constant or function-of-time node's output over the horizon."""
-        if name not in self._samples:
-            inp, horizon = self.compilation.graph.inputs[name], self.compilation.image.n_steps
-            self._samples[name] = np.reshape(inp.samples(horizon, self.dt),
-                                             (horizon, inp.size_out))
-        return self._samples[name]
-
-    def _subsample(self, probe: nengo.Probe, values: np.ndarray,
-                   every_step: bool = False) -> np.ndarray:
-        """The rows nengo keeps for ``probe.sample_every`` (steps n with
-        ``n % period < 1``) of ``values`` that has a row for every step
-        (``every_step``, or the machine recorded every step)."""
-        if probe.sample_every is None:
-            return values
-        if not every_step and self.compilation.graph.probes[
-                self._probe_names[probe]].sample_every != 1:
-            return values  # the machine's recorders kept the rows
-        steps = np.arange(1, len(values) + 1)
-        return values[steps % (probe.sample_every / self.dt) < 1]
-
-    def _filter(self, name: str, raw: np.ndarray) -> np.ndarray:
-        """Apply a spike or voltage probe's Lowpass synapse as nengo does: the
-        sample of step n filters the recordings of steps before n."""
-        probe = self.compilation.graph.probes[name]
-        if probe.kind == "value":
-            return np.array(raw, dtype=float)
-        if probe.kind == "spikes":  # nengo's spike output is amplitude / dt
-            raw = raw * self.compilation.graph.populations[probe.target].amplitude
-        return _lowpass(raw, probe.synapse, self.dt)
+    def _host_outputs(self, name: str, n_steps: int) -> np.ndarray:
+        """A host function's answers over the first ``n_steps`` steps (its log)."""
+        rows = [self._host_log[step][name][1] for step in range(n_steps)]
+        return np.reshape(rows, (n_steps, self.compilation.graph.inputs[name].size_out)
+                          ).astype(float)
 
 
 def board_machine(host: str, port: int) -> Machine:
@@ -656,26 +577,3 @@ def board_machine(host: str, port: int) -> Machine:
 
     with BoardController(host, port) as board:
         return discover(board)
-
-
-def _filtered(values: np.ndarray, synapse, dt: float) -> np.ndarray:
-    """Filter with any nengo synapse as nengo filters a probe: the sample of
-    step n filters the values of the steps before n."""
-    values = np.array(values, dtype=float)
-    if synapse is None or values.size == 0:
-        return values
-    filtered = np.concatenate([synapse.filt(column[:, None], dt=dt, y0=0)
-                               for column in values.T], axis=1)
-    return np.concatenate([np.zeros_like(filtered[:1]), filtered[:-1]])
-
-
-def _lowpass(values: np.ndarray, synapse, dt: float) -> np.ndarray:
-    """Filter as nengo filters a probe: the sample of step n filters the
-    values of the steps before n.  ``synapse``: a time constant, a
-    ``nengo.Lowpass`` or None."""
-    values = np.array(values, dtype=float)
-    tau = getattr(synapse, "tau", synapse)
-    if tau is None or len(values) == 0:
-        return values
-    a = np.exp(-dt / tau)
-    return scipy.signal.lfilter([0.0, 1.0 - a], [1.0, -a], values, axis=0)

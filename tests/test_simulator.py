@@ -10,6 +10,7 @@ from nengo.exceptions import ReadonlyError, SimulatorClosed
 
 import spinnc
 from spinnc import simulator as simulator_module
+from spinnc import probes as probes_module
 from spinnc.firmware_sim import TickOverrun
 from spinnc.frontend import nengo_model
 
@@ -298,7 +299,7 @@ def test_filtered_spike_probe_every_few_steps_filters_every_step():
         every = nengo.Probe(ens.neurons, synapse=0.01, sample_every=0.002)
     with spinnc.Simulator(net, progress_bar=False) as sim:
         sim.run_steps(100)
-    filtered = simulator_module._lowpass(sim.data[raw], 0.01, sim.dt)
+    filtered = probes_module.lowpass(sim.data[raw], 0.01, sim.dt)
     assert sim.data[raw].any()
     np.testing.assert_allclose(sim.data[every], filtered[1::2])
 
@@ -318,7 +319,7 @@ def test_probes_with_other_synapses_are_filtered_on_the_host():
     with spinnc.Simulator(net, progress_bar=False) as sim:
         sim.run_steps(60)
     for before, after in zip(raw, filtered):
-        expected = simulator_module._filtered(sim.data[before], after.synapse, sim.dt)
+        expected = probes_module.filtered(sim.data[before], after.synapse, sim.dt)
         expected = expected[1::2] if after.sample_every else expected
         np.testing.assert_allclose(sim.data[after], expected, atol=1e-12)
 
