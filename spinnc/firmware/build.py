@@ -37,6 +37,10 @@ APPLICATIONS = {
     "recorder": ("apps/receive.c", "kernels/filter.c", "kernels/fixed.c"),
     "host_in": (),
     "host_out": ("apps/receive.c", "kernels/filter.c", "kernels/fixed.c"),
+    "ensemble": ("apps/receive.c", "kernels/filter.c", "kernels/fixed.c", "kernels/ensemble.c",
+                 "kernels/neurons/adaptive_lif.c", "kernels/neurons/izhikevich.c",
+                 "kernels/neurons/lif.c", "kernels/neurons/neurons.c",
+                 "kernels/neurons/regular_spiking.c", "kernels/neurons/spiking_relu.c"),
 }
 CFLAGS = ("-mcpu=arm968e-s", "-marm", "-mfloat-abi=soft", "-ffreestanding", "-std=gnu99",
           "-O2", "-ffunction-sections", "-fdata-sections", "-fno-common", "-Wall", "-Wextra",

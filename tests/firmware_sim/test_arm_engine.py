@@ -137,13 +137,46 @@ def test_wrong_region_version_is_a_runtime_exception(monkeypatch):
     assert "version 99" in message and "version 3" in message
 
 
-def test_ensembles_have_no_firmware_yet():
-    with nengo.Network() as model:
-        a = nengo.Ensemble(10, 1, label="a")
-        nengo.Probe(a, label="p")
-    image = compile_network(model, Machine.spinn3(), n_steps=10, seed=0).image
-    with pytest.raises(ImageError, match="ensemble"):
-        ArmEmulator(image)
+def test_an_application_without_a_binary_is_refused(nodes, tmp_path):
+    image, _, _ = nodes
+    with pytest.raises(ImageError, match="'value_source', which has no ARM firmware"):
+        ArmEmulator(image, firmware=tmp_path)
+
+
+def ensembles_model():
+    with nengo.Network(seed=2) as model:
+        stim = nengo.Node(lambda t: np.sin(8 * t), label="stim")
+        a = nengo.Ensemble(40, 1, label="a")
+        b = nengo.Ensemble(30, 2, neuron_type=nengo.AdaptiveLIF(), label="b")
+        c = nengo.Ensemble(20, 1, neuron_type=nengo.Izhikevich(), label="c")
+        d = nengo.Ensemble(25, 1, neuron_type=nengo.SpikingRectifiedLinear(), label="d")
+        nengo.Connection(stim, a)
+        nengo.Connection(a, b[0], synapse=0.01)
+        nengo.Connection(a, b[1], function=lambda x: x ** 2, synapse=0.005)
+        nengo.Connection(b[0], c)
+        nengo.Connection(c, d, synapse=0.01)
+        inhibit = nengo.Node(1.0, label="inhibit")
+        nengo.Connection(inhibit, a.neurons[:5], transform=-3 * np.ones((5, 1)))
+        nengo.Probe(a, synapse=0.01, label="a")
+        nengo.Probe(b, synapse=0.01, label="b")
+        nengo.Probe(d, synapse=0.01, label="d")
+        nengo.Probe(a.neurons, label="a spikes")
+        nengo.Probe(b.neurons, "voltage", sample_every=0.002, label="b voltage")
+        nengo.Probe(b.neurons, "adaptation", label="b adaptation")
+        nengo.Probe(c.neurons, "recovery", label="c recovery")
+        nengo.Probe(d.neurons, "voltage", label="d voltage")
+    return model
+
+
+def test_ensembles_are_bit_exact():
+    # LIF, AdaptiveLIF, Izhikevich and SpikingRectifiedLinear members, neuron
+    # inputs, several members and filters: the C kernels on the ARM.
+    image = compile_network(ensembles_model(), Machine.spinn3(), n_steps=100, seed=0).image
+    assert "ensemble" in {c.application for c in image.cores}
+    arm, py = both(image)
+    assert_same_recordings(arm, py)
+    assert_same_counts(arm, py)
+    assert arm.recordings()["a spikes"].any()
 
 
 def test_runs_no_further_than_compiled(nodes):

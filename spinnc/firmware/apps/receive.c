@@ -96,3 +96,12 @@ const int32_t *receive_tick(void) {
 }
 
 uint32_t receive_base(uint32_t member) { return base[member]; }
+
+const filter_t *receive_filters(uint32_t *count) {
+    *count = n_filters;
+    return filters;
+}
+
+int32_t receive_filter_output(uint32_t f) { return y[filter_start[f]]; }
+
+const uint32_t *receive_indices(void) { return indices; }

@@ -7,13 +7,15 @@
 #define SPINNC_APPS_RECEIVE_H
 
 #include <stdint.h>
+#include "spinnc_regions.h"
 
-#define MAX_ENTRIES 256
+/* DTCM tables (the data at user0 stays in SDRAM); more is RTE_SWERR. */
+#define MAX_ENTRIES 128
 #define MAX_FILTERS 64
-#define MAX_FILTER_DIMS 1024
-#define MAX_INDICES 2048
+#define MAX_FILTER_DIMS 512
+#define MAX_INDICES 1024
 #define MAX_MEMBERS 64
-#define MAX_INPUTS 1024
+#define MAX_INPUTS 512
 
 /* Reads the regions; member_dims[m] (0: no such member) sizes each
  * member's input. */
@@ -24,5 +26,10 @@ void receive_packet(uint32_t key, uint32_t payload);
  * (member m's from receive_base(m)). */
 const int32_t *receive_tick(void);
 uint32_t receive_base(uint32_t member);
+/* The filters (FILTERS region, in DTCM), this tick's output of filter f and
+ * the index map (neuron inputs' neurons). */
+const filter_t *receive_filters(uint32_t *count);
+int32_t receive_filter_output(uint32_t f);
+const uint32_t *receive_indices(void);
 
 #endif

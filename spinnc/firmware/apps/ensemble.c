@@ -1,0 +1,197 @@
+/* ensemble: a core's population slices (members).  Each tick, per member:
+ * its filtered inputs (receive.c), the neurons' currents, the neuron model's
+ * step and the decoded partial sums (the shared kernels' ensemble.h,
+ * bit-exact with the Python engine's EnsembleKernel), one multicast packet
+ * per decoder row; spikes and the model's probes recorded when due
+ * (spinnc.apps.ensemble's recordings: per member, spikes then each probe). */
+#include "runtime.h"
+#include "spinnc_regions.h"
+#include "receive.h"
+#include "ensemble.h"
+
+const char app_name[] = "ensemble";
+
+#define MAX_NEURONS 512  /* per member */
+#define MAX_KEYS 512  /* decoder rows of all members */
+#define POOL_WORDS 2560  /* population regions copied to DTCM when they fit */
+#define MAX_PROBES 2
+
+/* Per model: the byte offsets of spikes_every and each probe's period in
+ * its POPULATION header, and the state variable each probe records. */
+typedef struct {
+    uint32_t code, spikes_every, n_probes;
+    uint32_t every[MAX_PROBES], variable[MAX_PROBES];
+} model_probes_t;
+
+#define P(type, field) offsetof(type, field)
+static const model_probes_t MODELS[] = {
+    {NEURON_MODEL_LIF, P(population_lif_header_t, spikes_every), 1,
+     {P(population_lif_header_t, voltage_every)}, {0}},
+    {NEURON_MODEL_ADAPTIVELIF, P(population_adaptivelif_header_t, spikes_every), 2,
+     {P(population_adaptivelif_header_t, voltage_every),
+      P(population_adaptivelif_header_t, adaptation_every)}, {0, 2}},
+    {NEURON_MODEL_SPIKINGRECTIFIEDLINEAR,
+     P(population_spikingrectifiedlinear_header_t, spikes_every), 1,
+     {P(population_spikingrectifiedlinear_header_t, voltage_every)}, {0}},
+    {NEURON_MODEL_IZHIKEVICH, P(population_izhikevich_header_t, spikes_every), 2,
+     {P(population_izhikevich_header_t, voltage_every),
+      P(population_izhikevich_header_t, recovery_every)}, {0, 1}},
+    {NEURON_MODEL_REGULARSPIKING, P(population_regularspiking_header_t, spikes_every), 1,
+     {P(population_regularspiking_header_t, voltage_every)}, {0}},
+};
+
+typedef struct {
+    spinnc_population_t pop;
+    uint32_t first_key;  /* its decoder rows' keys from keys[first_key] */
+    uint32_t has_neuron_inputs;
+    int32_t spikes_recording, probe_recording[MAX_PROBES];  /* -1: not recorded */
+    uint32_t probe_variable[MAX_PROBES], n_probes;
+} member_t;
+
+static member_t members[MAX_MEMBERS];
+static uint32_t n_members, n_steps;
+static uint32_t keys[MAX_KEYS];
+static uint32_t pool[POOL_WORDS];
+static uint32_t pool_used;
+static recording_t recordings[MAX_MEMBERS * (1 + MAX_PROBES)];
+static uint32_t n_recordings;
+static int32_t current[MAX_NEURONS], payloads[MAX_KEYS];
+static uint32_t spikes[MAX_NEURONS], spike_bits[(MAX_NEURONS + 31) / 32];
+static int64_t summed[MAX_NEURONS];
+
+static void record_spikes(const recording_t *r, uint32_t row, uint32_t n, uint32_t count) {
+    for (uint32_t w = 0; w < (n + 31) / 32; w++) spike_bits[w] = 0;
+    for (uint32_t i = 0; i < count; i++) spike_bits[spikes[i] >> 5] |= 1u << (spikes[i] & 31);
+    recording_row(r, row, spike_bits);
+}
+
+static void tick(uint32_t t) {
+    const int32_t *u = receive_tick();
+    uint32_t n_filters;
+    const filter_t *filters = receive_filters(&n_filters);
+    const uint32_t *indices = receive_indices();
+    for (uint32_t m = 0; m < n_members; m++) {
+        member_t *mb = &members[m];
+        spinnc_population_t *pop = &mb->pop;
+        const int64_t *neuron_sums = 0;
+        if (mb->has_neuron_inputs) {
+            for (uint32_t i = 0; i < pop->n_neurons; i++) summed[i] = 0;
+            for (uint32_t f = 0; f < n_filters; f++)
+                if (filters[f].member == m && filters[f].neurons)
+                    spinnc_neuron_input(summed, receive_filter_output(f),
+                                        indices + filters[f].map_offset, filters[f].map_size);
+            neuron_sums = summed;
+        }
+        int32_t count = spinnc_ensemble_step(pop, u + receive_base(m), neuron_sums, current,
+                                             spikes, payloads);
+        if (count < 0) rt_error(RTE_SWERR, "member %u: no step for model %u", m, pop->model);
+        for (uint32_t d = 0; d < pop->output_dims; d++)
+            cc_send(keys[mb->first_key + d], (uint32_t) payloads[d]);
+        if (mb->spikes_recording >= 0) {
+            const recording_t *r = &recordings[mb->spikes_recording];
+            if ((t + 1) % r->every == 0)
+                record_spikes(r, (t + 1) / r->every - 1, pop->n_neurons, (uint32_t) count);
+        }
+        for (uint32_t p = 0; p < mb->n_probes; p++) {
+            if (mb->probe_recording[p] < 0) continue;
+            const recording_t *r = &recordings[mb->probe_recording[p]];
+            if ((t + 1) % r->every == 0)
+                recording_row(r, (t + 1) / r->every - 1,
+                              pop->state + mb->probe_variable[p] * pop->n_neurons);
+        }
+    }
+    if (t + 1 >= n_steps) rt_stop();
+}
+
+static uint32_t done_ticks(void);
+static uint32_t ticks_done;
+static void count_tick(uint32_t t) { tick(t); ticks_done = t + 1; }
+static uint32_t done_ticks(void) { return ticks_done; }
+static void pause(void) { recording_finish(done_ticks()); }
+
+static const model_probes_t *model_of(uint32_t code) {
+    for (uint32_t i = 0; i < sizeof(MODELS) / sizeof(MODELS[0]); i++)
+        if (MODELS[i].code == code) return &MODELS[i];
+    return 0;
+}
+
+void c_main(void) {
+    regions_init();
+    const system_header_t *system = region(REGION_SYSTEM, 0);
+    if (system->application != APPLICATION_ENSEMBLE)
+        rt_error(RTE_SWERR, "region data is for application %u, not ensemble (%u)",
+                 system->application, APPLICATION_ENSEMBLE);
+    n_steps = system->n_steps;
+    n_members = system->n_members;
+    if (n_members > MAX_MEMBERS) rt_error(RTE_SWERR, "%u members, at most %u", n_members,
+                                          MAX_MEMBERS);
+    const output_keys_header_t *out = region(REGION_OUTPUT_KEYS, 0);
+    const output_key_t *nets = (const output_key_t *) (out + 1);
+    uint32_t member_dims[MAX_MEMBERS], n_keys = 0;
+    for (uint32_t m = 0; m < n_members; m++) {
+        member_t *mb = &members[m];
+        uint32_t length;
+        uint32_t *data = (uint32_t *) region(REGION_POPULATION + m, &length);
+        if (pool_used + length / 4 <= POOL_WORDS) {  /* to DTCM, state and all */
+            memcpy(pool + pool_used, data, length);
+            data = pool + pool_used;
+            pool_used += length / 4;
+        }
+        int32_t view = spinnc_population_view(data, length, &mb->pop);
+        if (view == -1) rt_error(RTE_SWERR, "member %u: neuron model %u has no C step", m,
+                                 data[0]);
+        if (view != 0) rt_error(RTE_SWERR, "member %u: population region of %u bytes does not "
+                                "match its header", m, length);
+        spinnc_population_t *pop = &mb->pop;
+        if (pop->n_neurons > MAX_NEURONS)
+            rt_error(RTE_SWERR, "member %u has %u neurons, at most %u", m, pop->n_neurons,
+                     MAX_NEURONS);
+        member_dims[m] = pop->input_dims;
+        /* Its decoder rows are the keys of its nets, in net order. */
+        mb->first_key = n_keys;
+        for (uint32_t i = 0; i < out->n_nets; i++) {
+            if (nets[i].member != m) continue;
+            for (uint32_t d = 0; d < nets[i].size; d++) {
+                if (n_keys >= MAX_KEYS) rt_error(RTE_SWERR, "more than %u output keys", MAX_KEYS);
+                keys[n_keys++] = nets[i].key + d;
+            }
+        }
+        if (n_keys - mb->first_key != pop->output_dims)
+            rt_error(RTE_SWERR, "member %u: %u decoder rows but %u output keys", m,
+                     pop->output_dims, n_keys - mb->first_key);
+        /* What it records: spikes, then each of its model's probes. */
+        const model_probes_t *model = model_of(pop->model);
+        if (model == 0) rt_error(RTE_SWERR, "member %u: unknown neuron model %u", m, pop->model);
+        const uint8_t *head = (const uint8_t *) data;
+        uint32_t every = *(const uint32_t *) (head + model->spikes_every);
+        mb->spikes_recording = -1;
+        if (every) {
+            recordings[n_recordings].row_bytes = 4 * ((pop->n_neurons + 31) / 32);
+            recordings[n_recordings].every = every;
+            mb->spikes_recording = (int32_t) n_recordings++;
+        }
+        mb->n_probes = model->n_probes;
+        for (uint32_t p = 0; p < model->n_probes; p++) {
+            every = *(const uint32_t *) (head + model->every[p]);
+            mb->probe_variable[p] = model->variable[p];
+            mb->probe_recording[p] = -1;
+            if (every) {
+                recordings[n_recordings].row_bytes = 4 * pop->n_neurons;
+                recordings[n_recordings].every = every;
+                mb->probe_recording[p] = (int32_t) n_recordings++;
+            }
+        }
+    }
+    receive_init(member_dims, n_members);
+    uint32_t n_filters;
+    const filter_t *filters = receive_filters(&n_filters);
+    for (uint32_t f = 0; f < n_filters; f++)
+        if (filters[f].neurons && filters[f].member < n_members)
+            members[filters[f].member].has_neuron_inputs = 1;
+    recording_init(recordings, n_recordings, n_steps);
+    rt_on_tick(count_tick);
+    rt_on_packet(receive_packet);
+    rt_on_pause(pause);
+    rt_run(system->timestep_us);
+    recording_finish(ticks_done);
+}
