@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["spinnc.simulator", "spinnc.frontend"]
+MODULES = ["spinnc.simulator", "spinnc.frontend", "spinnc.host.controller"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -143,11 +143,17 @@ class BoardController:
 
     Examples
     --------
-    >>> with BoardController("127.0.0.1", port) as board:  # doctest: +SKIP
-    ...     board.ensure_booted()
+    With a virtual board standing in for a SpiNN-3:
+
+    >>> from spinnc.machine import Machine
+    >>> from spinnc.virtual_board.board import serve
+    >>> virtual = serve(Machine.spinn3(), port=0, boot_port=0, booted=True)
+    >>> with BoardController(*virtual.address) as board:
+    ...     _ = board.ensure_booted()
     ...     board.write(0, 0, 0x60000000, b"hello")
     ...     board.read(0, 0, 0x60000000, 5)
     b'hello'
+    >>> virtual.close()
     """
 
     def __init__(self, host: str | None = None, port: int = scp.SCP_PORT, timeout: float = TIMEOUT,
