@@ -12,6 +12,7 @@ from spinnc.firmware_sim.arm import ArmEmulator
 from spinnc.firmware_sim.arm.engine import FIRMWARE
 from spinnc.image import Image
 from spinnc.machine import Machine
+from spinnc.regions import Region
 from tests.firmware_sim.images import KEY, core_route, source_to_recorder, table
 
 pytestmark = pytest.mark.skipif(not (FIRMWARE / "recorder.aplx").exists(),
@@ -222,3 +223,25 @@ def test_host_nodes_are_bit_exact():
     assert_same_counts(arm, py)
     with pytest.raises(SpinncError, match="'mix' returned 2 values"):
         ArmEmulator(image).run(1, host=lambda name, t, x: [1.0, 2.0])
+
+
+def test_an_unaligned_access_is_a_data_abort(monkeypatch):
+    # The VALUES region moved one byte in the value source's region table:
+    # its header words are then unaligned, which the ARM968 aborts on.
+    image = source_to_recorder([[0.5]], {(0, 0): table((KEY, 0xFFFFFFFF, core_route(2)))})
+    source = image.cores[0]
+    data = bytearray(source.data)
+    count = int.from_bytes(data[8:12], "little")
+    for i in range(count):
+        entry = 12 + 12 * i
+        if int.from_bytes(data[entry:entry + 4], "little") == Region.VALUES:
+            offset = int.from_bytes(data[entry + 4:entry + 8], "little")
+            data[entry + 4:entry + 8] = (offset + 1).to_bytes(4, "little")
+    source.data = bytes(data)
+    monkeypatch.setattr(Image, "check", lambda self: None)
+    with pytest.raises(CoreFailed) as failed:
+        ArmEmulator(image)
+    message = str(failed.value)
+    assert "core 1 of chip (0, 0) ('source'" in message
+    assert "RTE 5" in message and "data abort at pc" in message
+    assert "unaligned access at" in message  # what the engine saw

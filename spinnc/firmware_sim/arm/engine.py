@@ -27,6 +27,9 @@ A core that stops in a runtime exception raises
 IOBUF text.
 """
 
+import ctypes
+import struct
+from functools import lru_cache
 from pathlib import Path
 
 from unicorn import (UC_ARCH_ARM, UC_ERR_FETCH_PROT, UC_ERR_FETCH_UNALIGNED,
@@ -43,12 +46,14 @@ from ...formats.provenance import LinkProvenance, RouterProvenance
 from ...image import Image
 from ..emulator import TickOverrun
 from ..packets import Fabric, RouterCounts
-from . import scamp
+from unicorn.unicorn_py3.unicorn import uclib
+
+from . import native, scamp
 from .memory import (DTCM_BASE, DTCM_SIZE, ITCM_BASE, ITCM_SIZE, SDRAM_BASE,
                      SDRAM_UNBUFFERED, SDRAM_SIZE, SYSRAM_BASE, SYSRAM_SIZE, SYSRAM_UNBUFFERED,
                      ChipMemory)
 from .peripherals import VIC, CommsController, SystemController, Timer
-from .timing import EXCEPTION_CYCLES, SDRAM_ACCESS_CYCLES, block_cost
+from .timing import EXCEPTION_CYCLES, SDRAM_ACCESS_CYCLES, instruction_costs
 
 #: Where the shipped binaries are (package data).
 FIRMWARE = Path(__file__).resolve().parents[2] / "firmware" / "bin"
@@ -68,6 +73,8 @@ DMA_BASES = (0x30000000, 0x40000000)
 SC_BASES = (0xE2000000, 0xF2000000)
 DMA_STAT = 0x14
 HOST_VALUES_PER_MESSAGE = 64  # 256 bytes of SDP data
+NO_BLOCK = 2**64 - 1
+UNALIGNED, RUNAWAY = 1, 2  # hook_state_t.fault
 
 
 class Chip:
@@ -81,24 +88,37 @@ class Chip:
 
 
 class ArmCore:
-    """One application core: its ``Uc``, peripherals and cycle count."""
+    """One application core: its ``Uc``, peripherals and cycle count.
 
-    def __init__(self, chip: Chip, image_core, binary: bytes, costs: dict,
-                 check_alignment: bool):
+    ``costs`` is :func:`~.timing.instruction_costs` of its binary's ITCM
+    image; the block and memory hooks are :mod:`.native`'s C functions when
+    a C compiler is at hand, else the same in Python.
+    """
+
+    def __init__(self, chip: Chip, image_core, binary: bytes, costs, check_alignment: bool):
         self.chip, self.image_core = chip, image_core
         self.x, self.y, self.core = image_core.x, image_core.y, image_core.core
-        self.cycles = 0
-        self.instructions = 0
         self.outbox: list = []
         self.asleep = False
-        self.fault = None  # (what, pc) found by a hook
-        self.runaway = False
-        self._costs = costs
-        self._fall = self._refund = -1
-        self._limit = RUNAWAY_CYCLES
+        self.fault = None  # (what, pc, detail) found by a hook
+        self.last_fault = ""  # the last exception the engine raised in the core
         self.vic, self.timer, self.cc = VIC(), Timer(self), CommsController(self)
+        self._prefix, self._refund = costs
+        state = self.state = native.HookState()
+        state.prefix = self._prefix.ctypes.data
+        state.refund = self._refund.ctypes.data
+        state.n_words = self._refund.size
+        state.penalty = SDRAM_ACCESS_CYCLES
+        state.emu_stop = ctypes.cast(uclib.uc_emu_stop, ctypes.c_void_p).value
+        state.reg_read = ctypes.cast(uclib.uc_reg_read, ctypes.c_void_p).value
+        state.pc_register = UC_ARM_REG_PC
+        state.limit = RUNAWAY_CYCLES
+        state.fall = NO_BLOCK
         uc = self.uc = Uc(UC_ARCH_ARM, UC_MODE_ARM)
         uc.ctl_set_cpu_model(UC_CPU_ARM_926)
+        self._uch = uc._uch
+        self._word = ctypes.c_uint32()
+        self._word_ref = ctypes.byref(self._word)
         uc.mem_map(ITCM_BASE, ITCM_SIZE)
         uc.mem_map(DTCM_BASE, DTCM_SIZE)
         chip.memory.map_into(uc)
@@ -109,19 +129,51 @@ class ArmCore:
                             self._writer(device), None)
         for base in DMA_BASES:
             uc.mmio_map(base, MMIO_PAGE, self._dma_read, None, lambda *a: None, None)
-        uc.hook_add(UC_HOOK_BLOCK, self._block)
         uc.hook_add(UC_HOOK_INTR, self._interrupt)
         slow = UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE
-        for base, size in ((SDRAM_BASE, SDRAM_SIZE), (SDRAM_UNBUFFERED, SDRAM_SIZE),
-                           (SYSRAM_BASE, SYSRAM_SIZE), (SYSRAM_UNBUFFERED, SYSRAM_SIZE)):
-            uc.hook_add(slow, self._slow_access, begin=base, end=base + size - 1)
+        ranges = [("slow", base, size) for base, size in (
+            (SDRAM_BASE, SDRAM_SIZE), (SDRAM_UNBUFFERED, SDRAM_SIZE),
+            (SYSRAM_BASE, SYSRAM_SIZE), (SYSRAM_UNBUFFERED, SYSRAM_SIZE))]
         if check_alignment:
-            uc.hook_add(slow, self._tcm_access, begin=DTCM_BASE, end=DTCM_BASE + DTCM_SIZE - 1)
+            ranges.append(("tcm", DTCM_BASE, DTCM_SIZE))
+        library = native.load()
+        self.native = library is not None
+        if library is not None:
+            self._native_hook(UC_HOOK_BLOCK, library.block_hook, 1, 0)
+            for kind, base, size in ranges:
+                hook = library.slow_hook if kind == "slow" else library.tcm_hook
+                self._native_hook(slow, hook, base, base + size - 1)
+        else:
+            uc.hook_add(UC_HOOK_BLOCK, self._block)
+            for kind, base, size in ranges:
+                hook = self._slow_access if kind == "slow" else self._tcm_access
+                uc.hook_add(slow, hook, begin=base, end=base + size - 1)
         entry = scamp.stage_and_load(uc, chip.memory, binary)
         uc.reg_write(UC_ARM_REG_CPSR, 0x1D3)  # SVC, IRQ and FIQ masked (FIRMWARE.md 2 step 9)
         uc.reg_write(UC_ARM_REG_SP, scamp.LOADER_SP)
         uc.reg_write(UC_ARM_REG_R0, scamp.APLX_WAIT << 8 | image_core.app_id)
         uc.reg_write(UC_ARM_REG_PC, entry)
+
+    def _native_hook(self, kind: int, function, begin: int, end: int) -> None:
+        handle = ctypes.c_size_t()
+        status = uclib.uc_hook_add(self.uc._uch, ctypes.byref(handle), kind,
+                                   ctypes.cast(function, ctypes.c_void_p),
+                                   ctypes.c_void_p(ctypes.addressof(self.state)),
+                                   ctypes.c_uint64(begin), ctypes.c_uint64(end))
+        if status:
+            raise UcError(status)
+
+    @property
+    def cycles(self) -> int:
+        return self.state.cycles
+
+    @cycles.setter
+    def cycles(self, value: int) -> None:
+        self.state.cycles = value
+
+    @property
+    def instructions(self) -> int:
+        return self.state.instructions
 
     @property
     def where(self) -> str:
@@ -141,34 +193,39 @@ class ArmCore:
     def _dma_read(self, uc, offset, size, data):
         return self.core << 24 if offset == DMA_STAT else 0
 
+    # The Python versions of _hooks.c (no C compiler).
+
     def _block(self, uc, address, size, data):
-        if address == self._fall:  # a conditional branch ending the last block fell through
-            self.cycles -= self._refund
-        cost = self._costs.get(address)
-        if cost is None:
-            thumb = bool(uc.reg_read(UC_ARM_REG_CPSR) & T_BIT)
-            cost = self._costs[address] = block_cost(bytes(uc.mem_read(address, size)),
-                                                     address, thumb)
-        cycles, n, self._fall, self._refund = cost
-        self.cycles += cycles
-        self.instructions += n
-        if self.cycles > self._limit:
-            self.runaway = True
+        state = self.state
+        if address == state.fall:
+            state.cycles -= state.last_refund
+        first, last = address >> 2, (address + size + 3) >> 2
+        if first < last <= state.n_words:
+            state.cycles += int(self._prefix[last] - self._prefix[first])
+            state.instructions += last - first
+            state.last_refund = int(self._refund[last - 1])
+        else:
+            state.cycles += (size + 3) // 4
+            state.instructions += (size + 3) // 4
+            state.outside += size
+            state.last_refund = 0
+        state.fall = address + size
+        if state.cycles > state.limit and not state.fault:
+            state.fault = RUNAWAY
             uc.emu_stop()
 
     def _slow_access(self, uc, access, address, size, value, data):
-        self.cycles += SDRAM_ACCESS_CYCLES
-        if address & (size - 1):
-            self._abort(uc, f"unaligned {size}-byte access at {address:#010x}")
+        self.state.cycles += SDRAM_ACCESS_CYCLES
+        self._tcm_access(uc, access, address, size, value, data)
 
     def _tcm_access(self, uc, access, address, size, value, data):
+        state = self.state
         if address & (size - 1):
-            self._abort(uc, f"unaligned {size}-byte access at {address:#010x}")
-
-    def _abort(self, uc, what: str) -> None:
-        if self.fault is None:
-            self.fault = ("data abort", uc.reg_read(UC_ARM_REG_PC), what)
-        uc.emu_stop()
+            if not state.fault:
+                state.fault = UNALIGNED
+                state.fault_address = address
+                state.fault_pc = uc.reg_read(UC_ARM_REG_PC)
+            uc.emu_stop()
 
     def _interrupt(self, uc, number, data):
         names = {1: "undefined instruction", 2: "SVC", 3: "prefetch abort",
@@ -180,21 +237,31 @@ class ArmCore:
 
     # -- running -------------------------------------------------------------------
 
+    def _read(self, register: int) -> int:
+        """A register, through unicorn's C API (the binding's reg_read costs
+        more than the emulation of a tick's blocks)."""
+        uclib.uc_reg_read(self._uch, register, self._word_ref)
+        return self._word.value
+
+    def _write(self, register: int, value: int) -> None:
+        self._word.value = value & 0xFFFFFFFF
+        uclib.uc_reg_write(self._uch, register, self._word_ref)
+
     def _enter(self, mode: int, vector: int, lr: int, mask_fiq: bool = False) -> None:
         """Take an exception: SPSR = CPSR, the mode's LR, ARM state, IRQ off."""
-        uc = self.uc
-        cpsr = uc.reg_read(UC_ARM_REG_CPSR)
+        cpsr = self._read(UC_ARM_REG_CPSR)
         new = (cpsr & ~0xFF) | I_BIT | mode | (F_BIT if mask_fiq else cpsr & F_BIT)
-        uc.reg_write(UC_ARM_REG_CPSR, new)
-        uc.reg_write(UC_ARM_REG_SPSR, cpsr)
-        uc.reg_write(UC_ARM_REG_LR, lr & 0xFFFFFFFF)
-        uc.reg_write(UC_ARM_REG_PC, vector)
-        self.cycles += EXCEPTION_CYCLES
+        self._write(UC_ARM_REG_CPSR, new)
+        self._write(UC_ARM_REG_SPSR, cpsr)
+        self._write(UC_ARM_REG_LR, lr)
+        self._write(UC_ARM_REG_PC, vector)
+        self.state.cycles += EXCEPTION_CYCLES
         self.asleep = False
 
     def _take_fault(self) -> None:
-        what, pc, _ = self.fault
+        what, pc, detail = self.fault
         self.fault = None
+        self.last_fault = f"{what} at pc {pc:#010x}" + (f": {detail}" if detail else "")
         if what == "data abort":
             self._enter(MODE_ABT, 0x10, pc + 8)
         elif what == "prefetch abort":
@@ -206,8 +273,8 @@ class ArmCore:
 
     def run(self) -> None:
         """Run until the core sleeps with no interrupt to take."""
-        uc = self.uc
-        self._limit = self.cycles + RUNAWAY_CYCLES
+        state, vic = self.state, self.vic
+        state.limit = state.cycles + RUNAWAY_CYCLES
         faults = 0
         while True:
             if self.fault is not None:
@@ -218,34 +285,39 @@ class ArmCore:
                                      f"{self.fault[2]}")
                 self._take_fault()
             else:
-                cpsr = uc.reg_read(UC_ARM_REG_CPSR)
-                if not cpsr & F_BIT and self.vic.fiq():
-                    self._enter(MODE_FIQ, 0x1C, uc.reg_read(UC_ARM_REG_PC) + 4, True)
-                elif not cpsr & I_BIT and self.vic.irq():
-                    self._enter(MODE_IRQ, 0x18, uc.reg_read(UC_ARM_REG_PC) + 4)
+                cpsr = self._read(UC_ARM_REG_CPSR)
+                if not cpsr & F_BIT and vic.fiq():
+                    self._enter(MODE_FIQ, 0x1C, self._read(UC_ARM_REG_PC) + 4, True)
+                elif not cpsr & I_BIT and vic.irq():
+                    self._enter(MODE_IRQ, 0x18, self._read(UC_ARM_REG_PC) + 4)
                 elif self.asleep:
-                    if not (self.vic.irq() or self.vic.fiq()):
+                    if not (vic.irq() or vic.fiq()):
                         return
                     self.asleep = False  # WFI wakes on a masked interrupt too
-            pc = uc.reg_read(UC_ARM_REG_PC)
-            thumb = uc.reg_read(UC_ARM_REG_CPSR) & T_BIT
-            self._fall = -1
-            try:
-                uc.emu_start(pc | (1 if thumb else 0), 0xFFFFFFFF)
-            except UcError as error:
-                pc = uc.reg_read(UC_ARM_REG_PC)
-                if error.errno in (UC_ERR_FETCH_UNMAPPED, UC_ERR_FETCH_PROT,
-                                   UC_ERR_FETCH_UNALIGNED):
-                    self.fault = ("prefetch abort", pc, str(error))
-                elif error.errno == UC_ERR_INSN_INVALID:
-                    self.fault = ("undefined instruction", pc, str(error))
+            pc = self._read(UC_ARM_REG_PC)
+            if self._read(UC_ARM_REG_CPSR) & T_BIT:
+                pc |= 1
+            state.fall = NO_BLOCK
+            status = uclib.uc_emu_start(self._uch, pc, 0xFFFFFFFF, 0, 0)
+            if status:
+                pc = self._read(UC_ARM_REG_PC)
+                if status in (UC_ERR_FETCH_UNMAPPED, UC_ERR_FETCH_PROT, UC_ERR_FETCH_UNALIGNED):
+                    self.fault = ("prefetch abort", pc, str(UcError(status)))
+                elif status == UC_ERR_INSN_INVALID:
+                    self.fault = ("undefined instruction", pc, str(UcError(status)))
                 elif self.fault is None:
-                    self.fault = ("data abort", pc, str(error))
+                    self.fault = ("data abort", pc, str(UcError(status)))
                 continue
-            if self.runaway:
-                self.runaway = False
+            if state.fault == UNALIGNED:
+                state.fault = 0
+                if self.fault is None:
+                    self.fault = ("data abort", state.fault_pc,
+                                  f"unaligned access at {state.fault_address:#010x}")
+                continue
+            if state.fault == RUNAWAY:
+                state.fault = 0
                 raise SpinncError(f"{self.where} ran {RUNAWAY_CYCLES:,} cycles without "
-                                  f"sleeping (at pc {uc.reg_read(UC_ARM_REG_PC):#010x}): "
+                                  f"sleeping (at pc {self._read(UC_ARM_REG_PC):#010x}): "
                                   "the firmware is stuck in a loop")
             if self.fault is None:
                 self.asleep = True  # emu_start returns at WFI
@@ -298,7 +370,7 @@ class ArmEmulator:
         for c in image.cores:
             if c.application not in binaries:
                 binaries[c.application] = self._binary(c)
-                costs[c.application] = {}
+                costs[c.application] = _costs(binaries[c.application])
             chip = self.chips.get((c.x, c.y))
             if chip is None:
                 chip = self.chips[c.x, c.y] = Chip(c.x, c.y)
@@ -358,9 +430,10 @@ class ArmEmulator:
             if scamp.state(memory, core.core) == scamp.RTE:
                 code = scamp.rt_code(memory, core.core)
                 text = scamp.iobuf(memory, core.core).strip() or "(its IOBUF is empty)"
+                seen = f" [the engine raised a {core.last_fault}]" if core.last_fault else ""
                 raise CoreFailed(f"{core.where} stopped in a runtime exception (RTE "
                                  f"{code}, {scamp.RTE_NAMES.get(code, 'unknown')}) at tick "
-                                 f"{self.t}: {text}")
+                                 f"{self.t}: {text}{seen}")
 
     def _signal(self, number: int) -> None:
         for core in self.cores:
@@ -545,3 +618,15 @@ def _recording_size(image: Image, core) -> int:
         return recording.recording_size(image, core)
     except ValueError:
         return 0
+
+
+def _costs(binary: bytes):
+    """The per-word cycle table of an APLX's ITCM image (its first RCOPY)."""
+    _, dest, src, length = struct.unpack_from("<4I", binary, 0)
+    image = binary[src:src + length] if dest == ITCM_BASE else b""
+    return _cached_costs(bytes(image))
+
+
+@lru_cache(maxsize=16)
+def _cached_costs(image: bytes):
+    return instruction_costs(image, ITCM_SIZE // 4)

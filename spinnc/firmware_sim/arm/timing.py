@@ -1,14 +1,17 @@
 """Cycles of a basic block of ARM968E-S code, from the ARM9E-S family's
 instruction timings (``spinnaker/FIRMWARE.md`` section 14: ARM DDI 0222B
 table 8.2, ARM DDI 0165B chapter 8, GCC's arm926ejs.md; [E] where marked
-there).  Each block is disassembled once with capstone and its static cost
-cached; TCM accesses take one cycle, SDRAM and System RAM penalties are
-added per access by the engine, and a not-taken conditional branch at the
-end of a block is refunded when execution falls through.
+there).  A core's ITCM image is disassembled once with capstone into a
+per-word cost table (issue cycles plus the load-use or multiply interlock
+with the next word), so a block's static cost is a difference of two
+prefix sums; TCM accesses take one cycle, SDRAM and System RAM penalties are
+added per access by the engine's memory hooks, and a not-taken conditional
+branch at the end of a block is refunded when execution falls through.
 """
 
 from functools import lru_cache
 
+import numpy as np
 from capstone import CS_ARCH_ARM, CS_MODE_ARM, CS_MODE_THUMB, Cs
 from capstone import arm_const as A
 
@@ -105,28 +108,33 @@ def _cost(insn) -> tuple[int, int]:
     return 1 + shift, 0
 
 
-def block_cost(code: bytes, address: int, thumb: bool = False) -> tuple[int, int, int, int]:
-    """(cycles, instructions, fall-through address, refund) of a basic block.
-
-    ``refund`` is what to take off when the block ends in a conditional
-    branch that was not taken (its refill is not paid; a failed condition
-    costs one cycle), recognised by the next block starting at the
-    fall-through address.
-    """
-    insns = list(_disassembler(thumb).disasm(code, address))
-    cycles = 0
-    for n, insn in enumerate(insns):
+def instruction_costs(image: bytes, words: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-word costs of an ARM code image loaded at 0, for ``words`` words
+    (the image zero-padded): ``prefix[i]`` is the cycles of words ``0..i-1``
+    (so a block from word a to word b costs ``prefix[b] - prefix[a]``), each
+    word's issue cycles plus its interlock with the next word, and
+    ``refund[i]`` what a conditional branch at word ``i`` that falls through
+    gives back (its refill is not paid; a failed condition costs one cycle),
+    applied when the next block starts at the fall-through address.  Words that are not instructions
+    (literal pools, padding) cost 1; they are never executed."""
+    code = bytes(image[:4 * words]).ljust(4 * words, b"\0")
+    md = _disassembler(False)
+    insns = []
+    for i in range(words):
+        found = list(md.disasm(code[4 * i:4 * i + 4], 4 * i, 1))
+        insns.append(found[0] if found else None)
+    cost = np.ones(words, dtype=np.uint32)
+    refund = np.zeros(words, dtype=np.uint8)
+    for i, insn in enumerate(insns):
+        if insn is None:
+            continue
         issue, latency = _cost(insn)
-        cycles += issue
-        if latency and n + 1 < len(insns):  # the next instruction waits for the result
-            if _regs_written(insn) & _regs_read(insns[n + 1]):
-                cycles += latency
-    refund = 0
-    fall = address + len(code)
-    if insns:
-        last = insns[-1]
-        issue, _ = _cost(last)
-        if last.cc not in (A.ARM_CC_AL, A.ARM_CC_INVALID) and issue > 1:
-            refund = issue - 1
-        fall = last.address + last.size
-    return cycles, len(insns), fall, refund
+        following = insns[i + 1] if i + 1 < words else None
+        if latency and following is not None and _regs_written(insn) & _regs_read(following):
+            issue += latency
+        cost[i] = issue
+        if insn.cc not in (A.ARM_CC_AL, A.ARM_CC_INVALID) and _cost(insn)[0] > 1:
+            refund[i] = _cost(insn)[0] - 1
+    prefix = np.zeros(words + 1, dtype=np.uint32)
+    np.cumsum(cost, out=prefix[1:])
+    return prefix, refund
