@@ -5,10 +5,13 @@ import nengo
 import numpy as np
 import pytest
 
+pytest.importorskip("unicorn")
+pytest.importorskip("capstone")
+
 from spinnc.compiler import compile_network
 from spinnc.errors import CoreFailed, ImageError, SpinncError
 from spinnc.firmware_sim import Emulator
-from spinnc.firmware_sim.arm import ArmEmulator
+from spinnc.firmware_sim.arm import ArmEmulator, native
 from spinnc.firmware_sim.arm.engine import FIRMWARE
 from spinnc.image import Image
 from spinnc.machine import Machine
@@ -245,3 +248,19 @@ def test_an_unaligned_access_is_a_data_abort(monkeypatch):
     assert "core 1 of chip (0, 0) ('source'" in message
     assert "RTE 5" in message and "data abort at pc" in message
     assert "unaligned access at" in message  # what the engine saw
+
+
+def test_python_hooks_count_as_the_c_hooks(monkeypatch):
+    # Without a C compiler the engine counts in Python: the same cycles.
+    values = np.linspace(-1, 1, 10).reshape(5, 2)
+    image = source_to_recorder(values, {(0, 0): table((KEY, 0xFFFFFFFE, core_route(2)))},
+                               sample_every=3, n_steps=20)
+    fast = ArmEmulator(image)
+    fast.run()
+    monkeypatch.setattr(native, "load", lambda: None)
+    slow = ArmEmulator(image)
+    assert not slow.cores[0].native
+    slow.run()
+    assert_same_recordings(slow, fast)
+    assert (slow.cycles, slow.instructions) == (fast.cycles, fast.instructions)
+    assert slow.provenance() == fast.provenance()
