@@ -11,9 +11,9 @@
 
 const char app_name[] = "ensemble";
 
-#define MAX_NEURONS 512  /* per member */
+#define MAX_NEURONS 1024  /* per member */
 #define MAX_KEYS 512  /* decoder rows of all members */
-#define POOL_WORDS 2560  /* population regions copied to DTCM when they fit */
+#define POOL_WORDS 1536  /* population regions copied to DTCM when they fit */
 #define MAX_PROBES 2
 
 /* Per model: the byte offsets of spikes_every and each probe's period in

@@ -16,7 +16,6 @@ static uint32_t n_dims;
 static int64_t banks[2][MAX_FILTER_DIMS];
 static int64_t *volatile live = banks[0];
 static int32_t y[MAX_FILTER_DIMS];
-static int32_t a[MAX_FILTER_DIMS], b[MAX_FILTER_DIMS];
 static uint32_t base[MAX_MEMBERS], has_base[MAX_MEMBERS];
 static int64_t input_sum[MAX_INPUTS + 1];
 static int32_t input[MAX_INPUTS + 1];
@@ -50,10 +49,6 @@ void receive_init(const uint32_t *member_dims, uint32_t n_members) {
         filter_start[f] = n_dims;
         if (n_dims + filters[f].dims > MAX_FILTER_DIMS)
             rt_error(RTE_SWERR, "more than %u filter dimensions", MAX_FILTER_DIMS);
-        for (uint32_t d = 0; d < filters[f].dims; d++) {
-            a[n_dims + d] = filters[f].a;
-            b[n_dims + d] = filters[f].b;
-        }
         n_dims += filters[f].dims;
     }
     for (uint32_t e = 0; e < n_entries; e++) {
@@ -82,7 +77,9 @@ const int32_t *receive_tick(void) {
     int64_t *x = live;
     live = (x == banks[0]) ? banks[1] : banks[0];
     cpu_int_restore(cpsr);
-    spinnc_filter_bank_step(a, b, x, y, n_dims);  /* consumes x */
+    for (uint32_t f = 0; f < n_filters; f++)  /* consumes x */
+        spinnc_filter_step(filters[f].a, filters[f].b, x + filter_start[f], y + filter_start[f],
+                           filters[f].dims);
     spinnc_member_clear(input_sum, n_inputs);
     for (uint32_t f = 0; f < n_filters; f++) {
         uint32_t m = filters[f].member;
