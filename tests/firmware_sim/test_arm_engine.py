@@ -10,7 +10,7 @@ pytest.importorskip("capstone")
 
 from spinnc.compiler import compile_network
 from spinnc.errors import CoreFailed, ImageError, SpinncError
-from spinnc.firmware_sim import Emulator
+from spinnc.firmware_sim import Emulator, TickOverrun
 from spinnc.firmware_sim.arm import ArmEmulator, native
 from spinnc.firmware_sim.arm.engine import FIRMWARE
 from spinnc.image import Image
@@ -264,3 +264,31 @@ def test_python_hooks_count_as_the_c_hooks(monkeypatch):
     assert_same_recordings(slow, fast)
     assert (slow.cycles, slow.instructions) == (fast.cycles, fast.instructions)
     assert slow.provenance() == fast.provenance()
+
+
+def test_a_chain_of_ensembles_on_several_cores_is_bit_exact():
+    with nengo.Network(seed=4) as model:
+        stim = nengo.Node(lambda t: [np.sin(5 * t), np.cos(3 * t)], label="stim")
+        previous, chain = stim, []
+        for i in range(5):
+            ensemble = nengo.Ensemble(700 if i == 2 else 150, 2, label=f"e{i}")
+            nengo.Connection(previous, ensemble, synapse=0.005)
+            previous = ensemble
+            chain.append(ensemble)
+        nengo.Probe(previous, synapse=0.01, label="out")
+        nengo.Probe(chain[2].neurons, sample_every=0.004, label="mid spikes")
+    image = compile_network(model, Machine.spinn5(), n_steps=40, seed=0, placer="hilbert").image
+    assert sum(c.application == "ensemble" for c in image.cores) >= 3
+    arm = ArmEmulator(image, check_alignment=False)
+    arm.run()
+    py = Emulator(image)
+    py.run()
+    assert_same_recordings(arm, py)
+    a, p = arm.provenance(), py.provenance()
+    assert [c.packets_sent for c in a.cores] == [c.packets_sent for c in p.cores]
+    assert [c.packets_received for c in a.cores] == [c.packets_received for c in p.cores]
+    for core in a.cores:  # the firmware's own overrun count agrees with its cycles
+        assert (core.overruns > 0) == (core.max_cycles > a.cycles_per_tick)
+    if any(core.overruns for core in a.cores):  # strict mode stops at the first overrun
+        with pytest.raises(TickOverrun, match=r"core \d+ of chip \(0, 0\).* cycles in tick 0"):
+            ArmEmulator(image, strict=True, check_alignment=False).run(2)
