@@ -3,7 +3,9 @@
  * step and the decoded partial sums (the shared kernels' ensemble.h,
  * bit-exact with the Python engine's EnsembleKernel), one multicast packet
  * per decoder row; spikes and the model's probes recorded when due
- * (spinnc.apps.ensemble's recordings: per member, spikes then each probe). */
+ * (spinnc.apps.ensemble's recordings: per member, spikes then each probe).
+ * Its tables are sized by its data in the DTCM heap; the population regions
+ * are copied into what DTCM is left, in member order, while they fit. */
 #include "runtime.h"
 #include "spinnc_regions.h"
 #include "receive.h"
@@ -11,9 +13,6 @@
 
 const char app_name[] = "ensemble";
 
-#define MAX_NEURONS 1024  /* per member */
-#define MAX_KEYS 512  /* decoder rows of all members */
-#define POOL_WORDS 1536  /* population regions copied to DTCM when they fit */
 #define MAX_PROBES 2
 
 /* Per model: the byte offsets of spikes_every and each probe's period in
@@ -48,16 +47,21 @@ typedef struct {
     uint32_t probe_variable[MAX_PROBES], n_probes;
 } member_t;
 
-static member_t members[MAX_MEMBERS];
+static member_t *members;
 static uint32_t n_members, n_steps;
-static uint32_t keys[MAX_KEYS];
-static uint32_t pool[POOL_WORDS];
-static uint32_t pool_used;
-static recording_t recordings[MAX_MEMBERS * (1 + MAX_PROBES)];
+static uint32_t *keys;
+static recording_t *recordings;
 static uint32_t n_recordings;
-static int32_t current[MAX_NEURONS], payloads[MAX_KEYS];
-static uint32_t spikes[MAX_NEURONS], spike_bits[(MAX_NEURONS + 31) / 32];
-static int64_t summed[MAX_NEURONS];
+static int32_t *current, *payloads;
+static uint32_t *spikes, *spike_bits;
+static int64_t *summed;
+
+static void *take(uint32_t bytes, const char *what, uint32_t count) {
+    void *p = dtcm_alloc(bytes ? bytes : 4);
+    if (p == 0) rt_error(RTE_MALLOC, "no DTCM for %u %s (%u bytes; %u free)", count, what,
+                         bytes, dtcm_free_bytes());
+    return p;
+}
 
 static void record_spikes(const recording_t *r, uint32_t row, uint32_t n, uint32_t count) {
     for (uint32_t w = 0; w < (n + 31) / 32; w++) spike_bits[w] = 0;
@@ -125,44 +129,33 @@ void c_main(void) {
     n_members = system->n_members;
     if (n_members > MAX_MEMBERS) rt_error(RTE_SWERR, "%u members, at most %u", n_members,
                                           MAX_MEMBERS);
+    members = take(n_members * sizeof(member_t), "members", n_members);
+    memset(members, 0, n_members * sizeof(member_t));
+    recordings = take(n_members * (1 + MAX_PROBES) * sizeof(recording_t), "recordings",
+                      n_members * (1 + MAX_PROBES));
     const output_keys_header_t *out = region(REGION_OUTPUT_KEYS, 0);
     const output_key_t *nets = (const output_key_t *) (out + 1);
-    uint32_t member_dims[MAX_MEMBERS], n_keys = 0;
+    static uint32_t member_dims[MAX_MEMBERS], lengths[MAX_MEMBERS], found[MAX_MEMBERS];
+    static uint32_t *data[MAX_MEMBERS];  /* static: the SYS stack is 1152 bytes */
+    uint32_t n_keys = 0, most = 0, widest = 0;
     for (uint32_t m = 0; m < n_members; m++) {
         member_t *mb = &members[m];
-        uint32_t length;
-        uint32_t *data = (uint32_t *) region(REGION_POPULATION + m, &length);
-        if (pool_used + length / 4 <= POOL_WORDS) {  /* to DTCM, state and all */
-            memcpy(pool + pool_used, data, length);
-            data = pool + pool_used;
-            pool_used += length / 4;
-        }
-        int32_t view = spinnc_population_view(data, length, &mb->pop);
+        data[m] = (uint32_t *) region(REGION_POPULATION + m, &lengths[m]);
+        int32_t view = spinnc_population_view(data[m], lengths[m], &mb->pop);
         if (view == -1) rt_error(RTE_SWERR, "member %u: neuron model %u has no C step", m,
-                                 data[0]);
+                                 data[m][0]);
         if (view != 0) rt_error(RTE_SWERR, "member %u: population region of %u bytes does not "
-                                "match its header", m, length);
+                                "match its header", m, lengths[m]);
         spinnc_population_t *pop = &mb->pop;
-        if (pop->n_neurons > MAX_NEURONS)
-            rt_error(RTE_SWERR, "member %u has %u neurons, at most %u", m, pop->n_neurons,
-                     MAX_NEURONS);
+        if (pop->n_neurons > most) most = pop->n_neurons;
+        if (pop->output_dims > widest) widest = pop->output_dims;
         member_dims[m] = pop->input_dims;
-        /* Its decoder rows are the keys of its nets, in net order. */
         mb->first_key = n_keys;
-        for (uint32_t i = 0; i < out->n_nets; i++) {
-            if (nets[i].member != m) continue;
-            for (uint32_t d = 0; d < nets[i].size; d++) {
-                if (n_keys >= MAX_KEYS) rt_error(RTE_SWERR, "more than %u output keys", MAX_KEYS);
-                keys[n_keys++] = nets[i].key + d;
-            }
-        }
-        if (n_keys - mb->first_key != pop->output_dims)
-            rt_error(RTE_SWERR, "member %u: %u decoder rows but %u output keys", m,
-                     pop->output_dims, n_keys - mb->first_key);
+        n_keys += pop->output_dims;
         /* What it records: spikes, then each of its model's probes. */
         const model_probes_t *model = model_of(pop->model);
         if (model == 0) rt_error(RTE_SWERR, "member %u: unknown neuron model %u", m, pop->model);
-        const uint8_t *head = (const uint8_t *) data;
+        const uint8_t *head = (const uint8_t *) data[m];
         uint32_t every = *(const uint32_t *) (head + model->spikes_every);
         mb->spikes_recording = -1;
         if (every) {
@@ -182,12 +175,38 @@ void c_main(void) {
             }
         }
     }
+    /* Each member's decoder rows are the keys of its nets, in net order. */
+    keys = take(4 * n_keys, "output keys", n_keys);
+    for (uint32_t i = 0; i < out->n_nets; i++) {
+        uint32_t m = nets[i].member;
+        if (m >= n_members || found[m] + nets[i].size > members[m].pop.output_dims)
+            rt_error(RTE_SWERR, "output net %u of member %u does not match the decoders", i, m);
+        for (uint32_t d = 0; d < nets[i].size; d++)
+            keys[members[m].first_key + found[m]++] = nets[i].key + d;
+    }
+    for (uint32_t m = 0; m < n_members; m++)
+        if (found[m] != members[m].pop.output_dims)
+            rt_error(RTE_SWERR, "member %u: %u decoder rows but %u output keys", m,
+                     members[m].pop.output_dims, found[m]);
+    current = take(4 * most, "neurons", most);
+    spikes = take(4 * most, "neurons", most);
+    summed = take(8 * most, "neurons", most);
+    spike_bits = take(4 * ((most + 31) / 32), "neurons", most);
+    payloads = take(4 * widest, "decoder rows", widest);
     receive_init(member_dims, n_members);
     uint32_t n_filters;
     const filter_t *filters = receive_filters(&n_filters);
     for (uint32_t f = 0; f < n_filters; f++)
         if (filters[f].neurons && filters[f].member < n_members)
             members[filters[f].member].has_neuron_inputs = 1;
+    /* Population regions into what DTCM is left, state and all, in member
+     * order while they fit; the rest run from SDRAM. */
+    for (uint32_t m = 0; m < n_members; m++) {
+        uint32_t *copy = dtcm_alloc(lengths[m]);
+        if (copy == 0) continue;
+        memcpy(copy, data[m], lengths[m]);
+        spinnc_population_view(copy, lengths[m], &members[m].pop);
+    }
     recording_init(recordings, n_recordings, n_steps);
     rt_on_tick(count_tick);
     rt_on_packet(receive_packet);

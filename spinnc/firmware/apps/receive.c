@@ -1,56 +1,70 @@
+/* See receive.h.  Every table is sized by the core's own data and taken from
+ * the DTCM heap (dtcm_alloc); what does not fit is RTE_MALLOC naming it. */
 #include "runtime.h"
 #include "spinnc_regions.h"
 #include "filter.h"
 #include "receive.h"
 
-static input_key_t entries[MAX_ENTRIES];
+static input_key_t *entries;
 static uint32_t n_entries;
-static uint32_t indices[MAX_INDICES];
+static uint32_t *indices;
 static uint32_t n_indices;
-static filter_t filters[MAX_FILTERS];
+static filter_t *filters;
 static uint32_t n_filters;
-static uint32_t filter_start[MAX_FILTERS];
+static uint32_t *filter_start;
 static uint32_t n_dims;
 /* Two accumulator banks: packets add into the live one while a tick
  * filters the other (swapped with interrupts off). */
-static int64_t banks[2][MAX_FILTER_DIMS];
-static int64_t *volatile live = banks[0];
-static int32_t y[MAX_FILTER_DIMS];
-static uint32_t base[MAX_MEMBERS], has_base[MAX_MEMBERS];
-static int64_t input_sum[MAX_INPUTS + 1];
-static int32_t input[MAX_INPUTS + 1];
+static int64_t *banks[2];
+static int64_t *volatile live;
+static int32_t *y;
+static uint32_t *base, *has_base, n_members;
+static int64_t *input_sum;
+static int32_t *input;
 static uint32_t n_inputs;
 
-void receive_init(const uint32_t *member_dims, uint32_t n_members) {
+static void *take(uint32_t bytes, const char *what, uint32_t count) {
+    void *p = dtcm_alloc(bytes);
+    if (p == 0) rt_error(RTE_MALLOC, "no DTCM for %u %s (%u bytes; %u free)", count, what,
+                         bytes, dtcm_free_bytes());
+    return p;
+}
+
+void receive_init(const uint32_t *member_dims, uint32_t members) {
+    n_members = members;
+    base = take(4 * members + 4, "members", members);
+    has_base = take(4 * members + 4, "members", members);
     n_inputs = 0;
-    for (uint32_t m = 0; m < n_members && m < MAX_MEMBERS; m++) {
-        if (member_dims[m]) {
-            base[m] = n_inputs;
-            has_base[m] = 1;
-            n_inputs += member_dims[m];
-        }
+    for (uint32_t m = 0; m < members; m++) {
+        has_base[m] = member_dims[m] != 0;
+        base[m] = n_inputs;
+        n_inputs += member_dims[m];
     }
-    if (n_inputs > MAX_INPUTS) rt_error(RTE_SWERR, "%u input dimensions, at most %u",
-                                        n_inputs, MAX_INPUTS);
+    input_sum = take(8 * (n_inputs + 1), "input dimensions", n_inputs);
+    input = take(4 * (n_inputs + 1), "input dimensions", n_inputs);
     const input_keys_header_t *kh = region(REGION_INPUT_KEYS, 0);
     const filters_header_t *fh = region(REGION_FILTERS, 0);
     const index_map_header_t *ih = region(REGION_INDEX_MAP, 0);
     n_entries = kh->n_entries;
     n_filters = fh->n_filters;
     n_indices = ih->length;
-    if (n_entries > MAX_ENTRIES || n_filters > MAX_FILTERS || n_indices > MAX_INDICES)
-        rt_error(RTE_SWERR, "%u key entries, %u filters, %u indices: at most %u, %u, %u",
-                 n_entries, n_filters, n_indices, MAX_ENTRIES, MAX_FILTERS, MAX_INDICES);
+    entries = take(n_entries * sizeof(input_key_t), "input key entries", n_entries);
+    filters = take(n_filters * sizeof(filter_t), "filters", n_filters);
+    filter_start = take(4 * n_filters, "filters", n_filters);
+    indices = take(4 * n_indices, "index map words", n_indices);
     memcpy(entries, kh + 1, n_entries * sizeof(input_key_t));
     memcpy(filters, fh + 1, n_filters * sizeof(filter_t));
     memcpy(indices, ih + 1, n_indices * sizeof(uint32_t));
     n_dims = 0;
     for (uint32_t f = 0; f < n_filters; f++) {
         filter_start[f] = n_dims;
-        if (n_dims + filters[f].dims > MAX_FILTER_DIMS)
-            rt_error(RTE_SWERR, "more than %u filter dimensions", MAX_FILTER_DIMS);
         n_dims += filters[f].dims;
     }
+    banks[0] = take(8 * n_dims, "filter dimensions", n_dims);
+    banks[1] = take(8 * n_dims, "filter dimensions", n_dims);
+    y = take(4 * n_dims, "filter dimensions", n_dims);
+    for (uint32_t i = 0; i < n_dims; i++) banks[0][i] = banks[1][i] = y[i] = 0;
+    live = banks[0];
     for (uint32_t e = 0; e < n_entries; e++) {
         if (entries[e].filter >= n_filters
                 || entries[e].map_offset + entries[e].size > n_indices)
@@ -83,7 +97,7 @@ const int32_t *receive_tick(void) {
     spinnc_member_clear(input_sum, n_inputs);
     for (uint32_t f = 0; f < n_filters; f++) {
         uint32_t m = filters[f].member;
-        if (filters[f].neurons || m >= MAX_MEMBERS || !has_base[m]) continue;
+        if (filters[f].neurons || m >= n_members || !has_base[m]) continue;
         uint32_t dims = filters[f].dims;
         if (base[m] + dims > n_inputs) dims = n_inputs - base[m];
         spinnc_member_add(input_sum + base[m], y + filter_start[f], dims);

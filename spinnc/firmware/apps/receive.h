@@ -9,16 +9,11 @@
 #include <stdint.h>
 #include "spinnc_regions.h"
 
-/* DTCM tables (the data at user0 stays in SDRAM); more is RTE_SWERR. */
-#define MAX_ENTRIES 128
-#define MAX_FILTERS 64
-#define MAX_FILTER_DIMS 512
-#define MAX_INDICES 1024
+/* Members a recorder or ensemble core may have (its own small tables). */
 #define MAX_MEMBERS 64
-#define MAX_INPUTS 512
 
-/* Reads the regions; member_dims[m] (0: no such member) sizes each
- * member's input. */
+/* Reads the regions into tables in the DTCM heap; member_dims[m] (0: no
+ * such member) sizes each member's input. */
 void receive_init(const uint32_t *member_dims, uint32_t n_members);
 /* The packet callback. */
 void receive_packet(uint32_t key, uint32_t payload);

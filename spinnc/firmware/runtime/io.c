@@ -1,4 +1,4 @@
-/* IOBUF text and the shared system heap, in SARK's formats (FIRMWARE.md 6):
+/* The DTCM heap; IOBUF text and the shared system heap, in SARK's formats (FIRMWARE.md 6):
  * a heap is {free list, first block, last block, free bytes} and blocks of
  * {next, free}; an IOBUF block is {next, unix_time, time_ms, ptr} then text,
  * ptr the count of valid bytes, the first block at vcpu iobuf. */
@@ -53,6 +53,22 @@ void *sys_heap_alloc(uint32_t bytes, uint32_t tag) {
     (void) REG(SC_BASE, SC_LOCK_TAC(LOCK_HEAP));
     cpu_int_restore(cpsr);
     return found;
+}
+
+extern uint8_t HEAP_BASE[], __stack_bottom[];
+static uint8_t *dtcm_next;
+
+void *dtcm_alloc(uint32_t bytes) {
+    if (dtcm_next == 0) dtcm_next = HEAP_BASE;
+    uint8_t *p = (uint8_t *) (((uint32_t) dtcm_next + 7u) & ~7u);
+    if (bytes > (uint32_t) (__stack_bottom - p)) return 0;
+    dtcm_next = p + bytes;
+    return p;
+}
+
+uint32_t dtcm_free_bytes(void) {
+    uint8_t *p = (uint8_t *) (((uint32_t) (dtcm_next ? dtcm_next : HEAP_BASE) + 7u) & ~7u);
+    return p < __stack_bottom ? (uint32_t) (__stack_bottom - p) : 0;
 }
 
 static iobuf_t *iobuf_current;

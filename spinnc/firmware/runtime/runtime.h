@@ -88,6 +88,11 @@ void recording_finish(uint32_t ticks);  /* ticks, count and CRC-32s into the hea
 
 uint32_t crc32_update(uint32_t crc, const uint8_t *data, uint32_t length);
 
+/* The DTCM heap, from the end of .bss to the stacks: a bump allocator
+ * (8-byte aligned, never freed); 0 when there is no room. */
+void *dtcm_alloc(uint32_t bytes);
+uint32_t dtcm_free_bytes(void);
+
 /* The shared system heap (sv->sys_heap, SARK's format, FIRMWARE.md 6). */
 void *sys_heap_alloc(uint32_t bytes, uint32_t tag);
 
