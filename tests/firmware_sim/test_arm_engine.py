@@ -292,3 +292,18 @@ def test_a_chain_of_ensembles_on_several_cores_is_bit_exact():
     if any(core.overruns for core in a.cores):  # strict mode stops at the first overrun
         with pytest.raises(TickOverrun, match=r"core \d+ of chip \(0, 0\).* cycles in tick 0"):
             ArmEmulator(image, strict=True, check_alignment=False).run(2)
+
+
+def test_instruction_timings():
+    from spinnc.firmware_sim.arm.timing import instruction_costs
+    code = [0xE5910000,  # ldr r0, [r1]: 1, +1 as the next instruction uses r0
+            0xE2802001,  # add r2, r0, #1: 1
+            0xEAFFFFFE,  # b: 3
+            0xE0030594,  # mul r3, r4, r5: 2
+            0x1AFFFFFE,  # bne: 3, 2 back when it falls through
+            0xE1A00211,  # mov r0, r1, lsl r2: 1 + 1 for the register shift
+            0xE5D10000,  # ldrb r0, [r1]: 1, +2 as the next uses r0
+            0xE2802001]  # add r2, r0, #1
+    prefix, refund = instruction_costs(b"".join(w.to_bytes(4, "little") for w in code), 10)
+    assert np.diff(prefix).tolist() == [2, 1, 3, 2, 3, 2, 3, 1, 1, 1]
+    assert refund.tolist() == [0, 0, 0, 0, 2, 0, 0, 0, 0, 0]

@@ -56,7 +56,14 @@ def _regs_read(insn) -> set:
     return set(insn.regs_access()[0])
 
 
+_SHIFTS = {A.ARM_INS_LSL, A.ARM_INS_LSR, A.ARM_INS_ASR, A.ARM_INS_ROR}
+
+
 def _shift_by_register(insn) -> bool:
+    """A register-specified shift: ``mov r0, r1, lsl r2`` (capstone's ``lsl r0,
+    r1, r2``) or a shifted register operand."""
+    if insn.id in _SHIFTS and insn.operands and insn.operands[-1].type == A.ARM_OP_REG:
+        return len(insn.operands) == 3
     return any(op.type == A.ARM_OP_REG and op.shift.type in (
         A.ARM_SFT_ASR_REG, A.ARM_SFT_LSL_REG, A.ARM_SFT_LSR_REG, A.ARM_SFT_ROR_REG,
         A.ARM_SFT_RRX_REG) for op in insn.operands)
@@ -117,19 +124,21 @@ def instruction_costs(image: bytes, words: int) -> tuple[np.ndarray, np.ndarray]
     gives back (its refill is not paid; a failed condition costs one cycle),
     applied when the next block starts at the fall-through address.  Words that are not instructions
     (literal pools, padding) cost 1; they are never executed."""
-    code = bytes(image[:4 * words]).ljust(4 * words, b"\0")
+    used = min(words, -(-len(image) // 4))  # zero words after the image cost 1 (andeq)
+    code = bytes(image[:4 * used]).ljust(4 * used, b"\0")
     md = _disassembler(False)
     insns = []
-    for i in range(words):
+    for i in range(used):
         found = list(md.disasm(code[4 * i:4 * i + 4], 4 * i, 1))
         insns.append(found[0] if found else None)
+    insns.append(None)  # what follows the image: not an instruction that waits
     cost = np.ones(words, dtype=np.uint32)
     refund = np.zeros(words, dtype=np.uint8)
-    for i, insn in enumerate(insns):
+    for i, insn in enumerate(insns[:used]):
         if insn is None:
             continue
         issue, latency = _cost(insn)
-        following = insns[i + 1] if i + 1 < words else None
+        following = insns[i + 1]
         if latency and following is not None and _regs_written(insn) & _regs_read(following):
             issue += latency
         cost[i] = issue
