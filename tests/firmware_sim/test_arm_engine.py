@@ -307,3 +307,23 @@ def test_instruction_timings():
     prefix, refund = instruction_costs(b"".join(w.to_bytes(4, "little") for w in code), 10)
     assert np.diff(prefix).tolist() == [2, 1, 3, 2, 3, 2, 3, 1, 1, 1]
     assert refund.tolist() == [0, 0, 0, 0, 2, 0, 0, 0, 0, 0]
+
+
+def test_a_wide_host_answer_takes_several_messages():
+    # 70 outputs: two SDP messages of up to 64 words each per tick.
+    with nengo.Network(seed=1) as model:
+        wave = nengo.Node(lambda t: np.sin(10 * t), label="wave")
+        wide = nengo.Node(lambda t, x: x[0] * np.linspace(-1, 1, 70), size_in=1, label="wide")
+        nengo.Connection(wave, wide, synapse=None)
+        nengo.Probe(wide, label="wide")
+    image = compile_network(model, Machine.spinn3(), n_steps=20, seed=0).image
+    assert image.host_functions["wide"]["size_out"] == 70
+
+    def host(name, t, x):
+        return x[0] * np.linspace(-1, 1, 70)
+
+    arm, py = ArmEmulator(image), Emulator(image)
+    arm.run(host=host)
+    py.run(host=host)
+    assert_same_recordings(arm, py)
+    assert np.abs(arm.recordings()["wide"]).max() > 0.1

@@ -7,6 +7,8 @@ with the next word), so a block's static cost is a difference of two
 prefix sums; TCM accesses take one cycle, SDRAM and System RAM penalties are
 added per access by the engine's memory hooks, and a not-taken conditional
 branch at the end of a block is refunded when execution falls through.
+The tables are for ARM state: spinnc's firmware is all ARM (``-marm``, and
+libgcc's ARM multilib); Thumb code would be costed as if it were ARM.
 """
 
 from functools import lru_cache
