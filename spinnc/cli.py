@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import SpinncError
+from .firmware_sim.engines import ENGINES
 from .formats.scp import BOOT_PORT, SCP_PORT
 from .outputs import (IMAGE_MARKER, REPORT_MARKER, check_output_file, check_outputs,
                       prepare_directory)
@@ -66,7 +67,8 @@ def run_summary(result) -> str:
     chips = machine["chips_used"]
     lines = [f"Ran {run['steps'] * result.compilation.image.dt:g} s ({run['steps']} ticks) on "
              f"{machine['cores_used']} cores of {chips} chip{'s' * (chips != 1)} in "
-             f"{run['wall_seconds']:.2f} s ({run['precision']} point)"]
+             f"{run['wall_seconds']:.2f} s ({run['precision']} point"
+             f"{', ARM firmware' if run.get('engine') == 'arm' else ''})"]
     if result.provenance.cores:
         busiest = max(result.provenance.cores, key=lambda c: c.max_cycles)
         lines.append(f"most cycles in a tick: {busiest.max_cycles:,} of "
@@ -173,7 +175,8 @@ def run_command(args) -> None:
     prepare_directory(out, force=args.force)
     progress = _progress(args)
     result = run_model(network, machine, args.duration, args.dt, args.seed, args.placer,
-                       args.precision, progress=progress, target=target, host=host, port=port)
+                       args.precision, progress=progress, target=target, host=host, port=port,
+                       engine=args.engine)
     html = _write_run_report(result, out, args.json, progress, f"spinnc run {args.model}")
     print(f"{args.model}: {_mapped(result.compilation)}")
     print(run_summary(result))
@@ -357,6 +360,10 @@ def main(argv=None) -> int:
         "compare with nengo")
     _model_options(run_parser, "simulated seconds")
     run_parser.add_argument("--precision", choices=("fixed", "float"), default="fixed")
+    run_parser.add_argument("--engine", choices=ENGINES, default="python",
+                            help="what runs the emulator target: 'python' (the applications' "
+                            "Python kernels, fast) or 'arm' (their ARM firmware, executed "
+                            "instruction by instruction as a board runs it; fixed point)")
     run_parser.add_argument("--out", metavar="DIR", help="report directory (MODEL_report)")
     run_parser.add_argument("--json", metavar="FILE", help="also write the run summary here")
     run_parser.add_argument("--target", nargs="+", default=["emulator"],

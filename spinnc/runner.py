@@ -10,7 +10,8 @@ The run summary (``RunResult.summary``, written by ``spinnc run --json``)::
     machine:   width, height, chips, cores_used, chips_used
     mapping:   vertices, routing_entries_total, routing_entries_max,
                tables_over_1023, seconds {stage: seconds}
-    run:       target (emulator or board), precision, steps, wall_seconds,
+    run:       target (emulator or board), engine (python or arm), precision,
+               steps, wall_seconds,
                wall_seconds_per_simulated_second, max_cycles_per_tick, overruns,
                packets_sent, packets_dropped
     compare:   {probe label: {rms_error_fixed, rms_error_float, reference_rms}}
@@ -32,6 +33,7 @@ import numpy as np
 from .comparison import rms, rms_error
 from .compiler import Compilation
 from .errors import SpinncError
+from .firmware_sim.engines import check_engine
 from .frontend import reference
 from .formats.scp import SCP_PORT
 from .machine import Machine
@@ -70,7 +72,8 @@ def run_steps(duration: float, dt: float) -> int:
 def run_model(network: nengo.Network, machine: Machine | None = None, duration: float = 1.0,
               dt: float = 0.001, seed: int | None = None, placer: str = "anneal",
               precision: str = "fixed", progress=None, target: str = "emulator",
-              host: str | None = None, port: int = SCP_PORT) -> RunResult:
+              host: str | None = None, port: int = SCP_PORT,
+              engine: str = "python") -> RunResult:
     """Compile ``network`` for ``machine``, run it for ``duration`` seconds in
     fixed and in float point, and compare both with nengo.
 
@@ -80,13 +83,22 @@ def run_model(network: nengo.Network, machine: Machine | None = None, duration: 
     computes, stays on the emulator); ``machine`` defaults to what the board
     reports, and the summary's ``board`` section counts the retries.
 
+    ``engine`` chooses what runs the emulator target's fixed-point run
+    (:mod:`spinnc.firmware_sim.engines`: the Python kernels or the ARM
+    firmware); the float run is always the Python kernels'.
+
     ``progress``, if given (a :class:`spinnc.progress.Progress`), hears each
     stage's name and time as it finishes and shows a bar for long runs.
     """
     n_steps = run_steps(duration, dt)
     if target not in TARGETS:
         raise ValueError(f"target {target!r}: spinnc runs on {' or '.join(TARGETS)}")
+    check_engine(engine, precision)
     if target == "board":
+        if engine != "python":
+            raise SpinncError(f"engine {engine!r} runs the emulator target; a board runs its "
+                              "own firmware (a virtual board's engine is spinnc board serve "
+                              "--engine)")
         if host is None:
             raise ValueError("target 'board' needs the board's host name or IP address")
         if precision != "fixed":
@@ -98,7 +110,7 @@ def run_model(network: nengo.Network, machine: Machine | None = None, duration: 
     other = {"fixed": "float", "float": "fixed"}[precision]
     with Simulator(network, dt=dt, seed=seed, machine=machine, progress_bar=False,
                    precision=precision, placer=placer, target=target, host=host, port=port,
-                   horizon=n_steps, on_stage=progress) as sim:
+                   horizon=n_steps, on_stage=progress, engine=engine) as sim:
         compiled, graph = sim.compilation, sim.compilation.graph
         names = {probe: graph.name_of(probe) for probe in network.all_probes}
         start = time.perf_counter()
@@ -141,7 +153,7 @@ def run_model(network: nengo.Network, machine: Machine | None = None, duration: 
                     "routing_entries_max": int(max(sizes)),
                     "tables_over_1023": int(sum(s > 1023 for s in sizes)),
                     "seconds": {k: round(v, 4) for k, v in compiled.seconds.items()}},
-        "run": {"target": target, "precision": precision, "steps": n_steps,
+        "run": {"target": target, "engine": engine, "precision": precision, "steps": n_steps,
                 "wall_seconds": round(wall, 4),
                 "wall_seconds_per_simulated_second": round(wall / simulated, 4),
                 "max_cycles_per_tick": max((c.max_cycles for c in provenance.cores),

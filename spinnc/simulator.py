@@ -61,6 +61,7 @@ from .comparison import rms, rms_error
 from .compiler import Compilation, compile_network
 from .errors import DoesNotFit, SpinncError
 from .firmware_sim import Emulator
+from .firmware_sim.engines import ENGINES, make_engine
 from .frontend import reference
 from .formats.scp import SCP_PORT
 from .host.target import BoardEmulator
@@ -191,6 +192,13 @@ class Simulator:
     on_stage : callable, optional
         ``on_stage(stage, seconds)`` as each compiler stage of the first
         compilation finishes (e.g. a :class:`spinnc.progress.Progress`).
+    engine : {"python", "arm"}
+        What runs the Image on the emulator target
+        (:mod:`spinnc.firmware_sim.engines`): the Python kernels, or the
+        applications' ARM firmware executed instruction by instruction
+        (fixed point; bit-exact with the Python kernels, far slower).  The
+        float emulation that :meth:`compare` adds always runs on the Python
+        kernels.
 
     Raises
     ------
@@ -203,8 +211,20 @@ class Simulator:
                  machine: Machine | None = None, progress_bar: Any = True,
                  precision: str = "fixed", placer: str = "anneal", strict: bool = False,
                  target: str = "emulator", host: str | None = None, port: int = SCP_PORT,
-                 horizon: int | None = None, on_stage: Callable | None = None):
+                 horizon: int | None = None, on_stage: Callable | None = None,
+                 engine: str = "python"):
         self.closed = True  # until constructed, as nengo's
+        if engine not in ENGINES:
+            raise ValidationError(f"must be one of {ENGINES} (got {engine!r})",
+                                  attr="engine", obj=self)
+        if engine == "arm" and precision != "fixed":
+            raise ValidationError("the arm engine runs the firmware, which computes in fixed "
+                                  "point (precision='fixed')", attr="precision", obj=self)
+        if engine != "python" and target == "board":
+            raise ValidationError("engine selects what runs the emulator target; a board runs "
+                                  "its own firmware (a virtual board's engine: spinnc board "
+                                  "serve --engine)", attr="engine", obj=self)
+        self.engine = engine
         if target not in TARGETS:
             raise ValidationError(f"must be one of {TARGETS} (got {target!r})",
                                   attr="target", obj=self)
@@ -477,8 +497,8 @@ class Simulator:
         precision = precision or self.precision
         if self.target == "board" and precision == "fixed":
             return BoardEmulator(compilation.image, self.host, self.port)
-        options = {} if precision == "fixed" else {"precision": precision}
-        return Emulator(compilation.image, strict=self.strict, **options)
+        engine = self.engine if precision == "fixed" else "python"
+        return make_engine(engine, compilation.image, strict=self.strict, precision=precision)
 
     def _host(self, name: str, t: float, x: np.ndarray) -> np.ndarray:
         """Call a host function as nengo would, logging its input and answer."""

@@ -226,7 +226,7 @@ def test_console_run_json_follows_the_documented_schema(tmp_path):
                     "chips_used": int},
         "mapping": {"vertices": int, "routing_entries_total": int, "routing_entries_max": int,
                     "tables_over_1023": int, "seconds": dict},
-        "run": {"target": str, "precision": str, "steps": int, "wall_seconds": float,
+        "run": {"target": str, "engine": str, "precision": str, "steps": int, "wall_seconds": float,
                 "wall_seconds_per_simulated_second": float, "max_cycles_per_tick": int,
                 "overruns": int, "packets_sent": int, "packets_dropped": int},
         "compare": dict, "reference": {"wall_seconds": float},

@@ -19,7 +19,7 @@ virtual board (and what SC&MP does on a real one):
    a resent ALLOC gets its block) and WRITE, its address in the core's vcpu
    ``user0``; a recording buffer (``user1``, 0 if it records nothing), a
    provenance block (``user2``) and the claim's token (``user3``);
-3. applications: each binary (:func:`spinnc.formats.aplx.application_binary`)
+3. applications: each one's ARM binary (:func:`spinnc.firmware.binary`)
    written to the chip's ``sdram_sys`` and started with AR and the wait flag;
 4. COUNT until every core waits, signal start, COUNT(sync0), signal sync0,
    COUNT(exit) (a core in runtime exception or watchdog is an error carrying
@@ -42,13 +42,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import recording
+from .. import firmware, recording
 from ..errors import (BoardInUse, CoreFailed, DoesNotFit, ImageError, ProtocolError,
-                      ProtocolTimeout, UnsupportedFeature)
+                      ProtocolTimeout, SpinncError, UnsupportedFeature)
 from ..image import Image
 from ..machine import Machine
+from ..regions import TABLE_HEADER
 from ..formats import scp
-from ..formats.aplx import application_binary
 from .claim import CLAIM_APP_ID, LEASE, BoardClaim
 from .connection import RETRIES, TIMEOUT, WINDOW, Request
 from .controller import BoardController, app_word, parse_vcpu, router_entries
@@ -165,11 +165,36 @@ def check_host_functions(image: Image) -> None:
             "run the model with the emulator target, or make the node a function of time")
 
 
+def check_firmware(image: Image) -> None:
+    """Every application has a shipped ARM binary, and every core's data is
+    in the region format those binaries read: checked before anything is sent.
+
+    Raises
+    ------
+    ImageError
+        Naming the core, its application or version, and the firmware's.
+    """
+    expected = firmware.region_version()
+    for c in image.cores:
+        where = f"core {c.core} of chip ({c.x}, {c.y}) ('{c.name}')"
+        try:
+            firmware.binary(c.application)
+        except SpinncError as error:
+            raise ImageError(f"{where}: {error}") from None
+        header = np.frombuffer(c.data[:TABLE_HEADER.itemsize].ljust(TABLE_HEADER.itemsize,
+                                                                     b"\0"), TABLE_HEADER)[0]
+        if int(header["version"]) != expected:
+            raise ImageError(f"{where}: its data is in region format version "
+                             f"{int(header['version'])}, but the firmware reads version "
+                             f"{expected}: compile the model again with this spinnc")
+
+
 def run_on_board(board: BoardController, image: Image, run_timeout: float | None = None,
                  lease: int = LEASE) -> BoardRun:
     """:func:`run_image` with an open controller."""
     check_host_functions(image)
     check_app_ids(image)
+    check_firmware(image)
     if run_timeout is None:
         run_timeout = 60.0 + 100 * image.n_steps * image.dt
     s = board.stats
@@ -407,7 +432,7 @@ class _Run:
         for round_ in range(max((len(g) for g in per_chip.values()), default=0)):
             loads = [(chip, per_chip[chip][round_]) for chip in chips
                      if round_ < len(per_chip[chip])]
-            self.board.write_many((x, y, sdram_sys[x, y], application_binary(app))
+            self.board.write_many((x, y, sdram_sys[x, y], firmware.binary(app))
                                   for (x, y), (app, _, _) in loads)
             self._transact(
                 Request(Command.AR, chip, 0, app_word(app_id, cores, wait=True),

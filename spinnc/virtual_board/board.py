@@ -50,18 +50,19 @@ Replies
     answered from a cache of recent replies without running it again, as
     SC&MP's own duplicate detection does, so a retried ALLOC allocates once.
 
-How the binary names the application
-    The host writes :func:`spinnc.formats.aplx.application_binary` (an APLX
-    table whose data section is ``b"SPNCAPP\\0"`` + the application's name)
-    to the chip's ``sdram_sys`` (0x67800000); AR (or AS at any address, or
-    APP_COPY_RUN from a neighbour's ``sdram_sys``) reads the stamp with
-    :func:`spinnc.formats.aplx.application_name` and puts the name in each
-    started core's vcpu ``app_name``.  The name picks the emulator's kernel
-    (``ensemble``, ``value_source``, ``recorder``); a binary without a stamp
-    loads as an unnamed application whose cores fail on start, with the
-    reason in their IOBUF.  APP_COPY_RUN's checksum is the sum of the
-    binary's little-endian 32-bit words (zero-padded) mod 2**32, of which arg1
-    carries the low 29 bits (:func:`spinnc.formats.aplx.binary_checksum`).
+How the board knows the application
+    The host writes each application's ARM binary (:func:`spinnc.firmware.binary`,
+    an APLX file) to the chip's ``sdram_sys`` (0x67800000); AR (or AS at any
+    address, or APP_COPY_RUN from a neighbour's ``sdram_sys``) reads as many
+    bytes as its APLX table claims (:func:`spinnc.formats.aplx.extent`) and
+    names the application whose shipped binary it is
+    (:func:`spinnc.firmware.application_of`), putting the name in each started
+    core's vcpu ``app_name`` as the firmware itself does.  The name picks the
+    engine's kernel; a binary that is not one of spinnc's loads as an unnamed
+    application whose cores fail on start, with the reason in their IOBUF.
+    APP_COPY_RUN's checksum is the sum of the binary's little-endian 32-bit
+    words (zero-padded) mod 2**32, of which arg1 carries the low 29 bits
+    (:func:`spinnc.formats.aplx.binary_checksum`).
 
 Running (the contract with :mod:`spinnc.host`)
     AR with the wait flag puts cores in WAIT (5), without it they start at
@@ -101,6 +102,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import ProtocolError, SpinncError
+from ..formats import aplx
 from ..formats.aplx import binary_checksum
 from ..formats.iptag import IPTagEntry as IPTag
 from ..formats.router_entry import ROUTER_ENTRY, unpack_entries
@@ -443,14 +445,28 @@ class VirtualBoard:
             if not flags & 1:
                 chip.start_core(core)
 
+    @staticmethod
+    def _staged(read, room: int) -> bytes:
+        """The binary at an address (``read(offset, n)``, ``room`` bytes
+        there): as much as its APLX table claims, or what there is if that is
+        not an APLX table (its cores then fail, naming it)."""
+        head = read(0, min(room, aplx.HEADER_BYTES))
+        try:
+            length = aplx.extent(head)
+        except ProtocolError:
+            return head
+        return read(0, min(room, length))
+
     def _ar(self, chip, a1, a2, a3, data, client):
-        self._run_binary(chip, chip.read(SDRAM_SYS, 4096), a1)
+        binary = self._staged(lambda at, n: chip.read(SDRAM_SYS + at, n), BINARY_MAX)
+        self._run_binary(chip, binary, a1)
         return (), b""
 
     def _as(self, chip, a1, a2, a3, data, client):
         if not chip.sdram.contains(a1, 16):
             raise Reject(ReturnCode.ARG, f"binary address {a1:#010x} is not in SDRAM")
-        self._run_binary(chip, chip.sdram.read(a1, min(4096, chip.sdram.end - a1)), a2)
+        binary = self._staged(lambda at, n: chip.sdram.read(a1 + at, n), chip.sdram.end - a1)
+        self._run_binary(chip, binary, a2)
         return (), b""
 
     def _app_copy_run(self, chip, a1, a2, a3, data, client):

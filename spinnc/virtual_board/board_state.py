@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..arch import SPINN1
-from ..formats import aplx
+from .. import firmware
 from ..formats.iptag import IPTagEntry as IPTag
 from ..formats.router_entry import ENTRY
 from ..formats.scp import (IOBUF_HEADER, ROUTER_CONTROL, SDRAM_SYS, SV_BASE, SV_HW_VER,
@@ -180,7 +180,7 @@ class Chip:
         if system.get("application") != apps.codes()[name]:
             return self.fail(core, f"loaded with '{name}' but its data says application "
                              f"{system.get('application')}")
-        if name in ("host_in", "host_out"):
+        if apps.application(name).host_function:
             return self.fail(core, f"'{name}' needs live host functions, which the virtual "
                              "board does not run: use the emulator target")
         self.core_data[core] = data
@@ -220,9 +220,9 @@ class Chip:
 
 
 def application_from_binary(binary: bytes) -> str:
-    """The application a staged binary names ('' if it is not spinnc's):
-    :func:`spinnc.formats.aplx.application_name`."""
+    """The application whose shipped binary a staged binary is ('' if it is
+    not one of spinnc's): :func:`spinnc.firmware.application_of`."""
     try:
-        return aplx.application_name(binary)
+        return firmware.application_of(binary)
     except Exception:  # any bytes at all may sit at sdram_sys
         return ""

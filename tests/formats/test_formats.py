@@ -1,7 +1,9 @@
 """The shared byte formats: round trips, and one layout for host and board."""
 
 import numpy as np
+import pytest
 
+from spinnc.errors import ProtocolError
 from spinnc.formats import aplx, iptag, router_entry, scp
 from spinnc.host import controller
 from spinnc.router import table
@@ -38,9 +40,20 @@ def test_iptag_round_trip():
     assert board_state.IPTag is iptag.IPTagEntry
 
 
-def test_aplx_round_trip_and_checksum():
-    binary = aplx.application_binary("ensemble")
-    assert aplx.application_name(binary) == "ensemble"
+def test_aplx_length_and_checksum():
+    from spinnc import firmware
+
+    binary = firmware.binary("ensemble")
+    assert aplx.binary_length(binary + b"\xff" * 40) == len(binary)
+    assert firmware.application_of(binary + b"\0" * 8) == "ensemble"
+    assert firmware.application_of(binary[:-4] + b"\1\2\3\4") == ""  # not the shipped one
+    with pytest.raises(ProtocolError, match="runs to byte"):
+        aplx.binary_length(binary[:-1])
+    # Records up to EXEC count; an opcode other than 1-4 ends the table.
+    table = aplx.RECORD.pack(aplx.RCOPY, 0, 32, 8) + aplx.RECORD.pack(0, 0, 0, 0)
+    assert aplx.extent(table) == 40
+    with pytest.raises(ProtocolError, match="no EXEC or end record"):
+        aplx.extent(aplx.RECORD.pack(aplx.FILL, 0, 4, 0))
     assert aplx.binary_checksum(b"\x01\x00\x00\x00\xff\xff\xff\xff\x02") == 2
     words = np.frombuffer(binary, "<u4")
     assert aplx.binary_checksum(binary) == int(words.sum(dtype=np.uint64)) & 0xFFFFFFFF

@@ -11,7 +11,7 @@ import pytest
 from spinnc.errors import BoardInUse
 from spinnc.firmware_sim import Emulator
 from spinnc.host import BoardController
-from spinnc.formats.aplx import application_binary
+from spinnc.firmware import binary as application_binary
 from spinnc.host.claim import CLAIM_APP_ID, BoardClaim
 from spinnc.host.discovery import discover
 from spinnc.host.loader import _Run, run_image

@@ -5,7 +5,7 @@ import pytest
 
 from spinnc.errors import BoardNotBooted, DoesNotFit, SCPError
 from spinnc.formats import scp
-from spinnc.formats.aplx import application_binary
+from spinnc.firmware import binary as application_binary
 from spinnc.host.boot import boot
 from spinnc.host.discovery import discover
 from spinnc.formats.scp import ReturnCode, Signal, State

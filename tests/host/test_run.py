@@ -3,15 +3,18 @@ emulation bit for bit, also with lost, duplicated and reordered datagrams."""
 
 import dataclasses
 import socket
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+from spinnc import firmware, regions
 from spinnc.compiler import compile_network
 from spinnc.demo import demo_model
-from spinnc.errors import CoreFailed, DoesNotFit, ProtocolTimeout, UnsupportedFeature
+from spinnc.errors import CoreFailed, DoesNotFit, ImageError, ProtocolTimeout, UnsupportedFeature
 from spinnc.firmware_sim import Emulator
 from spinnc.host import BoardController
+from spinnc.host import loader
 from spinnc.host.loader import run_image, run_on_board
 from spinnc.formats.scp import State
 from spinnc.machine import Machine
@@ -116,10 +119,40 @@ def test_runtime_exception_surfaces_iobuf(virtual_board, demo):
         run_image(broken, *virtual_board().address)
 
 
-def test_unknown_application_fails_with_its_reason(virtual_board):
+def test_an_application_without_firmware_is_refused_before_anything_is_sent(virtual_board):
     image = source_to_recorder(np.zeros((1, 1)), {})
     image.cores[0] = dataclasses.replace(image.cores[0], application="mystery")
-    with pytest.raises(CoreFailed, match="unknown application 'mystery'"):
+    board = virtual_board(Machine.spinn3())
+    with pytest.raises(ImageError, match=r"\('source'\): application 'mystery' has no ARM "
+                                         "binary.*the shipped ones are ensemble, host_in"):
+        run_image(image, *board.address)
+    assert board.counts.requests == 0
+
+
+def test_data_of_another_region_version_is_refused_naming_both(virtual_board):
+    image = source_to_recorder(np.zeros((1, 1)), {})
+    data = bytearray(image.cores[1].data)
+    data[4:8] = (2).to_bytes(4, "little")  # the table's version word
+    image.cores[1] = dataclasses.replace(image.cores[1], data=bytes(data))
+    board = virtual_board(Machine.spinn3())
+    with pytest.raises(ImageError, match="region format version 2, but the firmware reads "
+                                         f"version {firmware.region_version()}"):
+        run_image(image, *board.address)
+    assert board.counts.requests == 0
+    assert firmware.region_version() == regions.VERSION  # the shipped header's is the mapper's
+
+
+def test_a_binary_the_board_does_not_know_fails_its_cores(virtual_board, monkeypatch):
+    """What a board does with a binary that is not an application: the
+    virtual board fails its cores with the reason in IOBUF, which the host shows."""
+    def binary(name):  # the host loads a recorder that is not the shipped one
+        return firmware.binary(name)[:-4] + b"\0\0\0\1" if name == "recorder" \
+            else firmware.binary(name)
+
+    monkeypatch.setattr(loader, "firmware", SimpleNamespace(
+        binary=binary, region_version=firmware.region_version))
+    image = source_to_recorder(np.zeros((1, 1)), {})
+    with pytest.raises(CoreFailed, match="unknown application ''.*not a spinnc application"):
         run_image(image, *virtual_board(Machine.spinn3()).address)
 
 

@@ -12,7 +12,7 @@ from spinnc.compiler import compile_network
 from spinnc.demo import demo_model
 from spinnc.firmware_sim import Emulator
 from spinnc.virtual_board.board import VirtualBoard
-from spinnc.formats.aplx import application_binary
+from spinnc.firmware import binary as application_binary
 from spinnc.formats.scp import (IOBUF_HEADER, MAX_DATA, REPLY_ARGS, ROUTER_DIAGNOSTICS,
                              ROUTER_ENTRY, SDRAM_SYS, VCPU_IOBUF, VCPU_USER, Command,
                              ReturnCode, Signal, State, parse_scp, request, vcpu_address)
