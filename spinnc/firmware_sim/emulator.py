@@ -377,6 +377,11 @@ class Emulator:
                  for (x, y, link), n in sorted(self.link_counts.items())]
         return Provenance(ticks, self.machine.cycles_per_tick, cores, routers, links)
 
+    def recording_buffer(self, x: int, y: int, core: int) -> bytes:
+        """A core's recording buffer as its firmware would leave it
+        (:func:`spinnc.recording.pack_recordings`)."""
+        return recording.pack_recordings(self, x, y, core)
+
     def recordings(self) -> dict[str, np.ndarray]:
         """Every probe's samples in nengo's units and shape ``(n_samples, size)``:
         values and voltages as reals, spikes as ``1 / dt`` per spike.
@@ -384,6 +389,6 @@ class Emulator:
         They go through the recording buffers a board's cores would fill
         (:mod:`spinnc.recording`), so a board's read-back cannot drift from them.
         """
-        buffers = {(c.x, c.y, c.core): recording.pack_recordings(self, c.x, c.y, c.core)
+        buffers = {(c.x, c.y, c.core): self.recording_buffer(c.x, c.y, c.core)
                    for c in self.cores}
         return recording.recordings_from_buffers(self.image, buffers, self.precision, self.t)

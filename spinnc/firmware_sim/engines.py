@@ -26,13 +26,16 @@ def check_engine(engine: str, precision: str = "fixed") -> str:
     return engine
 
 
-def make_engine(engine: str, image, strict: bool = False, precision: str = "fixed"):
-    """An engine of kind ``engine`` loaded with ``image``."""
+def make_engine(engine: str, image, strict: bool = False, precision: str = "fixed",
+                firmware=None):
+    """An engine of kind ``engine`` loaded with ``image``; ``firmware`` gives
+    the ARM engine its binaries (a directory, or bytes by application; the
+    shipped ones by default)."""
     check_engine(engine, precision)
     if engine == "arm":
         from .arm import ArmEmulator  # unicorn is loaded only when the ARM engine is used
 
-        return ArmEmulator(image, strict=strict)
+        return ArmEmulator(image, strict=strict, firmware=firmware)
     from .emulator import Emulator
 
     return Emulator(image, strict=strict, precision=precision)

@@ -72,7 +72,7 @@ Running (the contract with :mod:`spinnc.host`)
     otherwise SYNC0 (8).  Sync0: the cores in SYNC0 go to RUN (7) and an
     Image is rebuilt from the board (each core's data and application, every
     chip's loaded router entries, dt and n_steps from the SYSTEM region, the
-    board's Machine) and run by :class:`~spinnc.firmware_sim.Emulator` in a
+    board's Machine) and run by the board's engine (``engine``) in a
     background thread while the board keeps answering.  Then each core's
     recordings go to the buffer at user1 and its provenance to the block at
     user2 (:mod:`spinnc.recording`), each chip's router counts to its
@@ -102,6 +102,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import ProtocolError, SpinncError
+from ..firmware_sim.engines import ENGINES, check_engine, make_engine
 from ..formats import aplx
 from ..formats.aplx import binary_checksum
 from ..formats.iptag import IPTagEntry as IPTag
@@ -195,6 +196,10 @@ class VirtualBoard:
     clock : callable
         Seconds since 1970, for the system variables' unix_time (tests pass
         their own to let time pass).
+    engine : {"python", "arm"}
+        What runs the loaded cores (:mod:`spinnc.firmware_sim.engines`): the
+        applications' Python kernels, or the ARM binaries the board was
+        loaded with, executed instruction by instruction.
 
     Use :meth:`start` and :meth:`close`, or ``with VirtualBoard(...) as board:``;
     :meth:`handle` answers one datagram in-process without any socket.
@@ -203,7 +208,9 @@ class VirtualBoard:
     def __init__(self, machine: Machine | None = None, host: str = "127.0.0.1",
                  port: int = SCP_PORT, boot_port: int | None = BOOT_PORT, booted: bool = False,
                  faults: Faults | None = None, boot_delay: float = 0.5,
-                 memory_limit: int = MEMORY_LIMIT, clock: Callable[[], float] = time.time):
+                 memory_limit: int = MEMORY_LIMIT, clock: Callable[[], float] = time.time,
+                 engine: str = "python"):
+        self.engine = check_engine(engine)
         self.machine = machine or Machine.spinn5()
         self.host, self.port, self.boot_port = host, port, boot_port
         self.booted = booted
@@ -441,7 +448,7 @@ class VirtualBoard:
                          "free application cores")
         name = application_from_binary(binary)
         for core in cores:
-            chip.load_core(core, app_id, name, State.WAIT if flags & 1 else State.INIT)
+            chip.load_core(core, app_id, name, State.WAIT if flags & 1 else State.INIT, binary)
             if not flags & 1:
                 chip.start_core(core)
 
@@ -574,11 +581,11 @@ class VirtualBoard:
     def _run(self, image: Image, run: Emulation) -> None:
         """The run thread: emulate (a slice at a time, ending early if the
         cores are stopped), then publish results under the lock."""
-        from ..firmware_sim.emulator import Emulator
-
         cores = run.cores
         try:
-            emulator = Emulator(image)
+            # The arm engine executes the binaries the cores were loaded with.
+            binaries = {c.app_name(core): c.binaries[core] for c, core in cores}
+            emulator = make_engine(self.engine, image, firmware=binaries)
             while run.ticks < run.n_steps:
                 if run.cancel.is_set():
                     with self._lock:
@@ -589,7 +596,7 @@ class VirtualBoard:
                 run.ticks += step
             provenance = emulator.provenance()
             results = {(c.x, c.y, core): (
-                recording.pack_recordings(emulator, c.x, c.y, core),
+                emulator.recording_buffer(c.x, c.y, core),
                 recording.pack_provenance(provenance.core(c.x, c.y, core))) for c, core in cores}
             counters = {(r.x, r.y): recording.pack_router_counters(r)
                         for r in provenance.routers}
@@ -917,14 +924,14 @@ def serve(machine: Machine | None = None, host: str = "127.0.0.1", port: int = S
           boot_port: int | None = BOOT_PORT, loss: float = 0.0, duplicate: float = 0.0,
           delay: float = 0.0, reorder: float = 0.0, seed: int | None = None,
           booted: bool = False, boot_delay: float = 0.5, memory_limit: int = MEMORY_LIMIT,
-          clock: Callable[[], float] = time.time) -> VirtualBoard:
+          clock: Callable[[], float] = time.time, engine: str = "python") -> VirtualBoard:
     """Start a virtual board serving in a daemon thread; ``close()`` it when done.
 
     See :class:`VirtualBoard` and :class:`Faults` for the parameters.
     """
     faults = Faults(loss, duplicate, delay, reorder, seed)
     return VirtualBoard(machine, host, port, boot_port, booted, faults, boot_delay,
-                        memory_limit, clock).start()
+                        memory_limit, clock, engine).start()
 
 
 def check_port(port, what: str = "port", allow_any: bool = False) -> int:
@@ -990,6 +997,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=None, help="seed of the faults")
     parser.add_argument("--booted", action="store_true",
                         help="start booted instead of waiting for boot packets")
+    parser.add_argument("--engine", choices=ENGINES, default="python",
+                        help="what runs the loaded cores: 'python' (the applications' Python "
+                        "kernels) or 'arm' (the ARM binaries loaded, executed instruction by "
+                        "instruction)")
 
 
 def serve_forever(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
@@ -1014,7 +1025,8 @@ def serve_forever(args: argparse.Namespace, stop: threading.Event | None = None)
     faults = [check_fraction(getattr(args, name, 0.0), f"--{name}")
               for name in ("loss", "duplicate", "delay", "reorder")]
     board = serve(machine, getattr(args, "host", "127.0.0.1"), port, boot_port, *faults,
-                  getattr(args, "seed", None), args.booted)
+                  getattr(args, "seed", None), args.booted,
+                  engine=check_engine(getattr(args, "engine", "python")))
     host, port = board.address
     state = ("booted" if board.booted or board.boot_address is None
              else f"waiting for boot on UDP {board.boot_address[1]}")

@@ -63,6 +63,7 @@ class Chip:
         self.tags = [IPTag() for _ in range(TAG_FIXED + TAG_POOL)]
         self.tag_timeout = 0
         self.core_data: dict[int, bytes] = {}  # what each started core read (its "DTCM")
+        self.binaries: dict[int, bytes] = {}  # the binary each core was loaded with
         self.cores = set(machine.cores(x, y))  # working application cores
         struct.pack_into("<H", self.sv, SV_P2P_ADDR, x << 8 | y)
         struct.pack_into("<H", self.sv, SV_P2P_DIMS, machine.width << 8 | machine.height)
@@ -126,8 +127,10 @@ class Chip:
         return bytes(self.vcpu[at:at + APP_NAME_BYTES]).split(b"\0", 1)[0].decode(
             "ascii", "replace")
 
-    def load_core(self, core: int, app_id: int, name: str, state: int) -> None:
-        """What AR does to a core: its app id, name and first state."""
+    def load_core(self, core: int, app_id: int, name: str, state: int,
+                  binary: bytes = b"") -> None:
+        """What AR does to a core: its app id, name, binary and first state."""
+        self.binaries[core] = binary
         self.vcpu[self._vcpu(core, VCPU_APP_ID)] = app_id
         at = self._vcpu(core, VCPU_APP_NAME)
         self.vcpu[at:at + APP_NAME_BYTES] = name.encode("ascii", "replace")[

@@ -29,6 +29,7 @@ IOBUF text.
 
 import ctypes
 import struct
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -40,7 +41,7 @@ from unicorn.arm_const import (UC_ARM_REG_CPSR, UC_ARM_REG_LR, UC_ARM_REG_PC, UC
 
 import numpy as np
 
-from ... import fixed, recording
+from ... import apps, fixed, recording
 from ...errors import CoreFailed, ImageError, SpinncError
 from ...formats.provenance import LinkProvenance, RouterProvenance
 from ...image import Image
@@ -341,8 +342,9 @@ class ArmEmulator:
         Check every DTCM access for alignment (a data abort on the ARM968,
         not in unicorn); SDRAM and System RAM accesses are always checked.
         Off makes the engine faster.
-    firmware : path, optional
-        Directory of the APLX binaries (the shipped ones by default).
+    firmware : path or mapping, optional
+        A directory of APLX binaries (the shipped ones by default), or the
+        binaries by application name (what a board was loaded with).
 
     Raises
     ------
@@ -360,7 +362,9 @@ class ArmEmulator:
         self.image, self.machine, self.strict = image, image.machine, strict
         self.dt = image.dt
         self.precision = "fixed"
-        self.firmware = Path(firmware) if firmware is not None else FIRMWARE
+        # A directory of APLX files, or the binaries by application (a board's).
+        self.firmware = firmware if isinstance(firmware, Mapping) else \
+            Path(firmware) if firmware is not None else FIRMWARE
         self.t = 0
         self._paused = False
         self.chips: dict = {}
@@ -390,7 +394,7 @@ class ArmEmulator:
         self._where = {(c.x, c.y, c.core): c for c in self.cores}
         self._host_cores = {(c.image_core.name, c.image_core.application): c
                             for c in self.cores
-                            if c.image_core.application in ("host_in", "host_out")}
+                            if apps.application(c.image_core.application).host_function}
         self.fabric = Fabric(self.machine, image.tables, set(self._where))
         self.router_counts = {chip: RouterCounts() for chip in image.tables}
         self.link_counts: dict = {}
@@ -399,6 +403,11 @@ class ArmEmulator:
         self._start()
 
     def _binary(self, c) -> bytes:
+        if isinstance(self.firmware, Mapping):
+            if c.application not in self.firmware:
+                raise ImageError(f"core {c.core} of chip ({c.x}, {c.y}) ('{c.name}') runs "
+                                 f"'{c.application}', for which no binary was loaded")
+            return bytes(self.firmware[c.application])
         path = self.firmware / f"{c.application}.aplx"
         if not path.exists():
             shipped = sorted(p.stem for p in self.firmware.glob("*.aplx"))
@@ -576,15 +585,20 @@ class ArmEmulator:
         """Cycles executed by every core so far."""
         return sum(c.cycles for c in self.cores)
 
+    def recording_buffer(self, x: int, y: int, core: int) -> bytes:
+        """The recording buffer the firmware of a core wrote (b"" if it
+        records nothing), as a board's host reads it back."""
+        self._pause()
+        c = self._where[x, y, core]
+        size = _recording_size(self.image, c.image_core)
+        at = self._blocks[x, y, core][1]
+        return c.chip.memory.read(at, size) if size else b""
+
     def recordings(self):
         """Every probe's samples in nengo's units and shape, read from the
         recording buffers the firmware wrote (:mod:`spinnc.recording`)."""
-        self._pause()
-        buffers = {}
-        for core in self.cores:
-            size = _recording_size(self.image, core.image_core)
-            _, at, _ = self._blocks[core.x, core.y, core.core]
-            buffers[core.x, core.y, core.core] = core.chip.memory.read(at, size) if size else b""
+        buffers = {(c.x, c.y, c.core): self.recording_buffer(c.x, c.y, c.core)
+                   for c in self.cores}
         return recording.recordings_from_buffers(self.image, buffers, "fixed", self.t)
 
     def provenance(self):
