@@ -2,6 +2,7 @@
 ``spinnc run --engine arm`` and ``spinnc board serve --engine arm`` give the
 probes of the default (Python) engine bit for bit."""
 
+import dataclasses
 import threading
 import time
 from argparse import Namespace
@@ -121,3 +122,28 @@ def test_engine_choices_are_checked_with_what_to_do():
                          machine=Machine.spinn3())
     with pytest.raises(SpinncError, match="precision 'float' runs on the python engine"):
         check_engine("arm", "float")
+
+
+def test_a_firmware_fault_on_the_virtual_board_is_shown_with_its_iobuf(monkeypatch):
+    """Data of another region version, let through the loader's own check,
+    fails its core on start with both versions in its IOBUF (the board checks
+    the data it rebuilds the Image from before the firmware runs; the
+    firmware's own RTE 20 is tests/firmware_sim/test_arm_engine.py's); the
+    host shows it."""
+    from spinnc.errors import CoreFailed
+    from spinnc.host import loader
+
+    from .firmware_sim.images import source_to_recorder
+
+    monkeypatch.setattr(loader, "check_firmware", lambda image: None)
+    image = source_to_recorder(np.zeros((1, 1)), {})
+    data = bytearray(image.cores[1].data)
+    data[4:8] = (99).to_bytes(4, "little")  # the region table's version word
+    image.cores[1] = dataclasses.replace(image.cores[1], data=bytes(data))
+    board = serve(Machine.spinn3(), port=0, boot_port=0, booted=True, engine="arm")
+    try:
+        with pytest.raises(CoreFailed, match=r"'recorder'.*RUNTIME_EXCEPTION.*version 99; "
+                                             r"expected 0x434e5053 version 3"):
+            loader.run_image(image, *board.address)
+    finally:
+        board.close()
