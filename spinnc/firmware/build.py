@@ -62,9 +62,10 @@ def toolchain() -> str | None:
     return shutil.which(PREFIX + "gcc")
 
 
-def sources(application: str) -> list[str]:
-    """The sources of ``application`` relative to ``spinnc/firmware``, sorted."""
-    runtime = sorted(str(p.relative_to(HERE)) for p in (HERE / "runtime").iterdir()
+def sources(application: str, source: Path = HERE) -> list[str]:
+    """The sources of ``application`` relative to ``source`` (by default
+    ``spinnc/firmware``), sorted."""
+    runtime = sorted(str(p.relative_to(source)) for p in (source / "runtime").iterdir()
                      if p.suffix in (".c", ".S"))
     return runtime + sorted([f"apps/{application}.c", *APPLICATIONS[application]])
 
@@ -85,22 +86,29 @@ def _symbols(nm_output: str) -> dict[str, int]:
     return out
 
 
-def build_application(application: str, out_dir: Path, work: Path) -> Path:
-    """Compile, link and package one application; returns its APLX path."""
+def build_application(application: str, out_dir: Path, work: Path, source: Path = HERE,
+                      defines=()) -> Path:
+    """Compile, link and package one application; returns its APLX path.
+
+    ``source`` is the firmware tree (``runtime/``, ``apps/``, ...) to build
+    from, ``spinnc/firmware`` by default; ``defines`` are extra ``-D``
+    options (the tests build faulty variants this way)."""
+    source = Path(source).resolve()
     gcc = PREFIX + "gcc"
     objects = []
-    for source in sources(application):
-        obj = work / (application + "__" + source.replace("/", "_") + ".o")
-        _run([gcc, *CFLAGS, *(f"-I{i}" for i in INCLUDES), f"-ffile-prefix-map={HERE}=.",
-              f"-ffile-prefix-map={work}=build", "-c", source, "-o", str(obj)], HERE)
+    for file in sources(application, source):
+        obj = work / (application + "__" + file.replace("/", "_") + ".o")
+        _run([gcc, *CFLAGS, *(f"-D{d}" for d in defines), *(f"-I{i}" for i in INCLUDES),
+              f"-ffile-prefix-map={source}=.", f"-ffile-prefix-map={work}=build", "-c", file,
+              "-o", str(obj)], source)
         objects.append(str(obj))
     elf = work / f"{application}.elf"
     _run([gcc, *CFLAGS, *LDFLAGS, "-T", "runtime/spinnc.ld", *objects, "-lgcc", "-o", str(elf)],
-         HERE)
+         source)
     raw = work / f"{application}.bin"
     _run([PREFIX + "objcopy", "-O", "binary", "-j", "RO_DATA", "-j", "EX_DATA", "-j", "RW_DATA",
-          str(elf), str(raw)], HERE)
-    symbols = _symbols(_run([PREFIX + "nm", str(elf)], HERE))
+          str(elf), str(raw)], source)
+    symbols = _symbols(_run([PREFIX + "nm", str(elf)], source))
     image = raw.read_bytes()
     if len(image) != symbols["RO_LENGTH"]:
         raise BuildError(f"{application}: the binary image is {len(image)} bytes but the "
@@ -112,8 +120,11 @@ def build_application(application: str, out_dir: Path, work: Path) -> Path:
     return path
 
 
-def build(out_dir: Path = BIN, applications=None) -> list[Path]:
-    """Build ``applications`` (all by default) into ``out_dir``.
+def build(out_dir: Path = BIN, applications=None, source: Path = HERE,
+          defines=()) -> list[Path]:
+    """Build ``applications`` (all by default) into ``out_dir``, from the
+    firmware tree ``source`` (``spinnc/firmware`` by default) with extra
+    ``-D`` ``defines``.
 
     Raises
     ------
@@ -124,7 +135,7 @@ def build(out_dir: Path = BIN, applications=None) -> list[Path]:
     if toolchain() is None:
         raise BuildError(INSTALL)
     with tempfile.TemporaryDirectory(prefix="spinnc-firmware-") as work:
-        return [build_application(a, Path(out_dir), Path(work))
+        return [build_application(a, Path(out_dir), Path(work), source, defines)
                 for a in sorted(applications or APPLICATIONS)]
 
 
@@ -133,11 +144,16 @@ def main(argv=None) -> int:
                                      description="Build spinnc's ARM applications (APLX).")
     parser.add_argument("--out", type=Path, default=BIN, help="output directory "
                         "(default: spinnc/firmware/bin)")
+    parser.add_argument("--source", type=Path, default=HERE, help="the firmware tree to "
+                        "build from (a copy of spinnc/firmware; default: spinnc/firmware)")
+    parser.add_argument("-D", dest="defines", action="append", default=[],
+                        metavar="NAME[=VALUE]", help="an extra preprocessor definition")
     parser.add_argument("applications", nargs="*", help=f"default: all of "
                         f"{', '.join(sorted(APPLICATIONS))}")
     args = parser.parse_args(argv)
     try:
-        for path in build(args.out, args.applications or None):
+        for path in build(args.out, args.applications or None, args.source,
+                          args.defines):
             print(f"{path}: {path.stat().st_size} bytes")
     except BuildError as error:
         print(f"error: {error}", file=sys.stderr)

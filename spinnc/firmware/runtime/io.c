@@ -93,6 +93,22 @@ void iobuf_init(void) {
 
 static uint32_t pending;  /* characters written after ptr, not yet counted */
 
+/* For the exception path, which does not trust DTCM (a stack that ran down
+ * through .bss may have overwritten these variables): the IOBUF's state again
+ * from System RAM and SDRAM, the chain at vcpu iobuf and sv->iobuf_size; text
+ * not yet counted in ptr is dropped. */
+void iobuf_recover(void) {
+    iobuf_size = *(volatile uint32_t *) (SV_BASE + SV_IOBUF_SIZE);
+    iobuf_t *b = rt_vcpu->iobuf;
+    for (uint32_t n = 0; b && n < 1024 && b->next; n++) {
+        uint32_t next = (uint32_t) b->next;
+        if (next < 0x60000000u || next >= 0x80000000u) break;  /* SDRAM (sys_heap) only */
+        b = b->next;
+    }
+    iobuf_current = b;
+    pending = 0;
+}
+
 static void io_putc(char c) {
     iobuf_t *b = iobuf_current;
     if (b == 0) return;

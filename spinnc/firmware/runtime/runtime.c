@@ -138,6 +138,7 @@ static void run_tick(uint32_t t) {
     }
     if (cycles > provenance.max_cycles) provenance.max_cycles = cycles;
     provenance_write();
+    rt_stack_check(t);  /* every stack's guard word intact (exception.c) */
 }
 
 static void __attribute__((interrupt("IRQ"))) timer_isr(void) {
@@ -254,9 +255,9 @@ void cc_send(uint32_t key, uint32_t payload) {
     cpu_int_restore(cpsr);
 }
 
-/* -- runtime exceptions -------------------------------------------------------- */
+/* -- runtime exceptions (CPU exceptions: exception.c) ---------------------------- */
 
-static void __attribute__((noreturn)) rte_enter(uint32_t code) {
+void __attribute__((noreturn)) rt_enter_rte(uint32_t code) {
     cpu_int_disable();
     REG(VIC_BASE, VIC_DISABLE) = 0xFFFFFFFFu;
     REG(TIMER_BASE, T1_CONTROL) = 0;
@@ -275,21 +276,5 @@ void rt_error(uint32_t code, const char *fmt, ...) {
     io_vprintf(fmt, args);
     __builtin_va_end(args);
     io_printf("\n");
-    rte_enter(code);
-}
-
-static const char *const exception_names[] = {
-    "", "jump to address 0", "undefined instruction", "SVC", "prefetch abort",
-    "data abort", "unexpected IRQ", "unexpected FIQ", "VIC", "abort",
-};
-
-/* From start.S: regs holds r0-r12 and the faulting address. */
-void __attribute__((noreturn)) rt_exception(uint32_t code, uint32_t *regs, uint32_t spsr,
-                                            uint32_t pc) {
-    for (int i = 0; i < 8; i++) rt_vcpu->r[i] = regs[i];
-    rt_vcpu->psr = spsr;
-    rt_vcpu->sp = (uint32_t) (regs + 14);
-    rt_vcpu->lr = pc;
-    io_printf("RTE %u: %s at pc %08x (cpsr %08x)\n", code, exception_names[code], pc, spsr);
-    rte_enter(code);
+    rt_enter_rte(code);
 }

@@ -37,6 +37,11 @@ void rt_error(uint32_t code, const char *fmt, ...) __attribute__((noreturn));
 
 void rt_state(uint32_t state);
 
+/* RTE 13 "stack overflow (<mode> stack)" if the lowest word of a mode's
+ * stack no longer holds start.S's 0xDEADDEAD fill (exception.c); run_tick
+ * calls it at the end of every tick. */
+void rt_stack_check(uint32_t tick);
+
 /* The tick callback (called in the timer interrupt, once per tick, with the
  * tick number from 0), the packet callback (multicast with payload) and the
  * pause callback (SIG_PAUSE; SIG_CONT resumes). */

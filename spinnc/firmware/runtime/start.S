@@ -95,6 +95,20 @@ _start:
 vic_default_isr:
     subs pc, lr, #4
 
+/* rt_banked_sp_lr(mode, out): out[0] = sp, out[1] = lr of another mode
+ * (CPSR mode bits; user mode's are SYS's), interrupts kept off. */
+    .global rt_banked_sp_lr
+rt_banked_sp_lr:
+    mrs r2, cpsr
+    bic r3, r2, #0x1F
+    orr r3, r3, r0
+    orr r3, r3, #0xC0
+    msr cpsr_c, r3
+    str sp, [r1]
+    str lr, [r1, #4]
+    msr cpsr_c, r2
+    bx lr
+
     .global cpu_int_disable
 cpu_int_disable:
     mrs r0, cpsr
