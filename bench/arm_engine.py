@@ -1,28 +1,37 @@
 """Benchmark the ARM engine (spinnc.firmware_sim.arm.ArmEmulator): the real
 firmware executed instruction by instruction in unicorn.
 
-Two small models compiled for a SpiNN-3 and run for ``--steps`` ticks:
+Models, each compiled and run for its number of ticks (``--steps`` for all):
 
+``demo``
+    spinnc's demo (a sine into 100 LIF neurons decoding x**2 into 100 more,
+    spikes probed) on a SpiNN-3: three cores;
+``chain``
+    a sine through a chain of 8 ensembles of 600 LIF neurons, the last
+    probed, on a SpiNN-3: ten cores (8 ensemble, a value source and a
+    recorder) when written, the 10-core model of issue 14;
 ``nodes``
     node-only (a 4-D function of time and a 2-D constant, each probed with
     and without a synapse, one probe every 5 ticks: two value_source cores
-    and a recorder): little work per tick, so the engine's per-tick Python
+    and a recorder): little work per tick, so the engine's per-tick cost
     (interrupts, peripherals, packets) dominates;
 ``ensembles``
     a sine into 200 LIF neurons decoding x**2 into 200 more (one ensemble
-    core, a value source, a recorder): the firmware's work dominates.
+    core, a value source, a recorder): the firmware's work dominates;
+``pipeline``
+    examples/pipeline.py on a SpiNN-5 (49 cores), only with ``--models``.
 
 Prints JSON per model: emulated instructions per second and wall seconds
 per simulated second (start-up, i.e. the cost tables, loading and the
 handshake, excluded and reported apart), with the DTCM alignment check on
-and off, the most cycles a core took in a tick (as its firmware measured
-it), whether the C hooks were used, and the Python engine's seconds per
-simulated second on the same Image for scale.  Target (later): >= 50 M
-instructions/s.
+(the default) and off, the CPU seconds too (the machine may be shared), the
+most cycles a core took in a tick (as its firmware measured it), whether the
+C hooks were used, and the Python engine's seconds per simulated second on
+the same Image, measured in the same run.  Target: >= 50 M instructions/s.
 
 Usage::
 
-    OPENBLAS_NUM_THREADS=1 python bench/arm_engine.py [--steps N]
+    OPENBLAS_NUM_THREADS=1 python bench/arm_engine.py [--steps N] [--models demo,chain]
 """
 
 import argparse
@@ -63,13 +72,45 @@ def ensembles():
     return net
 
 
+def demo():
+    from spinnc.demo import demo_model
+    return demo_model()
+
+
+def chain():
+    with nengo.Network(seed=4) as net:
+        stim = nengo.Node(lambda t: np.sin(6 * t), label="stim")
+        previous = stim
+        for i in range(8):
+            ensemble = nengo.Ensemble(600, 1, label=f"e{i}")
+            nengo.Connection(previous, ensemble)
+            previous = ensemble
+        nengo.Probe(previous, synapse=0.01, label="out")
+    return net
+
+
+def pipeline():
+    import runpy
+    from pathlib import Path
+    return runpy.run_path(str(Path(__file__).parents[1] / "examples" / "pipeline.py"))["model"]
+
+
+#: name -> (network, machine, ticks by default)
+MODELS = {"demo": (demo, Machine.spinn3, 1000), "chain": (chain, Machine.spinn3, 200),
+          "nodes": (nodes, Machine.spinn3, 1000), "ensembles": (ensembles, Machine.spinn3, 1000),
+          "pipeline": (pipeline, Machine.spinn5, 50)}
+DEFAULT = ("demo", "chain", "nodes", "ensembles")
+
+
 def measure(image, steps, check_alignment):
     start = time.perf_counter()
     arm = ArmEmulator(image, check_alignment=check_alignment)
     loaded = time.perf_counter()
     before = arm.instructions
+    cpu = time.process_time()
     arm.run(steps)
     ran = time.perf_counter()
+    cpu = time.process_time() - cpu
     instructions = arm.instructions - before
     seconds = ran - loaded
     simulated = steps * image.dt
@@ -78,27 +119,35 @@ def measure(image, steps, check_alignment):
             "start_seconds": round(loaded - start, 3),
             "run_seconds": round(seconds, 3), "instructions": instructions,
             "instructions_per_second": round(instructions / seconds),
-            "seconds_per_simulated_second": round(seconds / simulated, 2),
+            "seconds_per_simulated_second": round(seconds / simulated, 3),
+            "cpu_seconds_per_simulated_second": round(cpu / simulated, 3),
+            "instructions_per_cpu_second": round(instructions / cpu),
             "most_cycles_in_a_tick": cycles}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=1000)
+    parser.add_argument("--steps", type=int, help="ticks for every model (default: each "
+                        "model's own: " + ", ".join(f"{n} {m[2]}" for n, m in MODELS.items())
+                        + ")")
+    parser.add_argument("--models", default=",".join(DEFAULT),
+                        help=f"comma-separated, of {', '.join(MODELS)}")
     args = parser.parse_args()
     out = {}
-    for name, build in (("nodes", nodes), ("ensembles", ensembles)):
-        image = compile_network(build(), Machine.spinn3(), n_steps=args.steps, seed=0).image
-        runs = [measure(image, args.steps, check) for check in (True, False)]
+    for name in args.models.split(","):
+        build, machine, steps = MODELS[name]
+        steps = args.steps or steps
+        image = compile_network(build(), machine(), n_steps=steps, seed=0).image
+        runs = [measure(image, steps, check) for check in (True, False)]
         start = time.perf_counter()
-        Emulator(image).run(args.steps)
+        Emulator(image).run(steps)
         python = time.perf_counter() - start
         cores = {}
         for c in image.cores:
             cores[c.application] = cores.get(c.application, 0) + 1
-        out[name] = {"cores": cores, "steps": args.steps, "arm": runs,
+        out[name] = {"cores": cores, "steps": steps, "arm": runs,
                      "python_engine_seconds_per_simulated_second":
-                         round(python / (args.steps * image.dt), 3)}
+                         round(python / (steps * image.dt), 3)}
     out["target_instructions_per_second"] = 50_000_000
     print(json.dumps(out, indent=2))
 

@@ -17,6 +17,21 @@ only while a core executes: cycles are counted per basic block
 (:mod:`.timing`) plus a penalty per SDRAM and System RAM access, and the
 timer counts those cycles, so the firmware measures its own ticks.
 
+Speed: with a C compiler at hand (:mod:`.native`) nothing runs in Python
+per instruction, per block, per memory access or per peripheral access: the
+cycle counting block hook, the SDRAM/System RAM penalty and alignment check
+(one memory hook, ``data_hook``), the VIC, timer 1 and communications
+controller (MMIO callbacks on a ``periph_t``, packets sent into an outbox
+the engine empties after each run) and the run loop itself (taking the
+VIC's interrupts and calling ``uc_emu_start`` until the core sleeps,
+``core_run``) are C; Python is left the faults, the system controller and
+DMA status (rarely touched), the routing of packets between cores and the
+monitor's side.  What limits speed then is unicorn itself: a memory hook
+sends every load and store through QEMU's slow path, and the DTCM alignment
+check (``check_alignment``, on by default) calls the hook on every DTCM
+access (``bench/arm_engine.py`` measures both).  Without a compiler the same
+hooks and peripherals run in Python (:mod:`.peripherals`).
+
 Results come out as on a board: :meth:`ArmEmulator.recordings` reads the
 recording buffers the firmware wrote in SDRAM through
 :func:`spinnc.recording.recordings_from_buffers`, and
@@ -75,7 +90,13 @@ SC_BASES = (0xE2000000, 0xF2000000)
 DMA_STAT = 0x14
 HOST_VALUES_PER_MESSAGE = 64  # 256 bytes of SDP data
 NO_BLOCK = 2**64 - 1
+#: Packets a core may send between two sleeps (the C outbox's size).
+OUTBOX_PACKETS = 1 << 16
+NOTHING_IN_SERVICE = 17  # the VIC's priority with no IRQ in service
 UNALIGNED, RUNAWAY = 1, 2  # hook_state_t.fault
+#: Unicorn's exception numbers (its interrupt hook).
+EXCEPTION_NAMES = {1: "undefined instruction", 2: "SVC", 3: "prefetch abort", 4: "data abort",
+                   7: "breakpoint"}
 
 
 class Chip:
@@ -92,18 +113,17 @@ class ArmCore:
     """One application core: its ``Uc``, peripherals and cycle count.
 
     ``costs`` is :func:`~.timing.instruction_costs` of its binary's ITCM
-    image; the block and memory hooks are :mod:`.native`'s C functions when
-    a C compiler is at hand, else the same in Python.
+    image; the block and memory hooks, the VIC, timer and communications
+    controller and the run loop are :mod:`.native`'s C functions when a C
+    compiler is at hand, else the same in Python (:mod:`.peripherals`).
     """
 
     def __init__(self, chip: Chip, image_core, binary: bytes, costs, check_alignment: bool):
         self.chip, self.image_core = chip, image_core
         self.x, self.y, self.core = image_core.x, image_core.y, image_core.core
         self.outbox: list = []
-        self.asleep = False
         self.fault = None  # (what, pc, detail) found by a hook
         self.last_fault = ""  # the last exception the engine raised in the core
-        self.vic, self.timer, self.cc = VIC(), Timer(self), CommsController(self)
         self._prefix, self._refund = costs
         state = self.state = native.HookState()
         state.prefix = self._prefix.ctypes.data
@@ -115,6 +135,10 @@ class ArmCore:
         state.pc_register = UC_ARM_REG_PC
         state.limit = RUNAWAY_CYCLES
         state.fall = NO_BLOCK
+        state.reg_write = ctypes.cast(uclib.uc_reg_write, ctypes.c_void_p).value
+        state.emu_start = ctypes.cast(uclib.uc_emu_start, ctypes.c_void_p).value
+        state.regs[:] = (UC_ARM_REG_CPSR, UC_ARM_REG_SPSR, UC_ARM_REG_LR, UC_ARM_REG_PC)
+        state.exception_cycles = EXCEPTION_CYCLES
         uc = self.uc = Uc(UC_ARCH_ARM, UC_MODE_ARM)
         uc.ctl_set_cpu_model(UC_CPU_ARM_926)
         self._uch = uc._uch
@@ -123,27 +147,55 @@ class ArmCore:
         uc.mem_map(ITCM_BASE, ITCM_SIZE)
         uc.mem_map(DTCM_BASE, DTCM_SIZE)
         chip.memory.map_into(uc)
-        for bases, device in ((CC_BASES, self.cc), (TIMER_BASES, self.timer),
-                              (VIC_BASES, self.vic), (SC_BASES, chip.sc)):
+        library = native.load()
+        self.native = library is not None
+        if library is not None:  # the hot peripherals in C (_hooks.c)
+            periph = self.periph = native.PeriphState()
+            periph.core = ctypes.addressof(state)
+            self._outbox_words = np.zeros(3 * OUTBOX_PACKETS, dtype=np.uint32)
+            periph.outbox = self._outbox_words.ctypes.data
+            periph.out_cap = OUTBOX_PACKETS
+            periph.priority = NOTHING_IN_SERVICE
+            self.vic, self.timer, self.cc = (_NativeVIC(library, periph),
+                                             _NativeTimer(library, periph),
+                                             _NativeCC(library, periph))
+            for bases, prefix in ((CC_BASES, "cc"), (TIMER_BASES, "timer"),
+                                  (VIC_BASES, "vic")):
+                for base in bases:
+                    self._native_mmio(base, getattr(library, f"{prefix}_read"),
+                                      getattr(library, f"{prefix}_write"))
+            devices = ((SC_BASES, chip.sc),)
+        else:
+            self.vic, self.timer, self.cc = VIC(), Timer(self), CommsController(self)
+            devices = ((CC_BASES, self.cc), (TIMER_BASES, self.timer),
+                       (VIC_BASES, self.vic), (SC_BASES, chip.sc))
+        for bases, device in devices:
             for base in bases:
                 uc.mmio_map(base, MMIO_PAGE, self._reader(device), None,
                             self._writer(device), None)
         for base in DMA_BASES:
             uc.mmio_map(base, MMIO_PAGE, self._dma_read, None, lambda *a: None, None)
-        uc.hook_add(UC_HOOK_INTR, self._interrupt)
+        if library is None:
+            uc.hook_add(UC_HOOK_INTR, self._interrupt)
+        else:  # the whole run loop in C (core_run) but for faults
+            self._native_hook(UC_HOOK_INTR, library.intr_hook, 1, 0)
+            self._core_run = library.core_run
+            self._uch_pointer = self._uch
+            self._state_ref, self._periph_ref = ctypes.byref(state), ctypes.byref(self.periph)
+            self._status = ctypes.c_int()
+            self._status_ref = ctypes.byref(self._status)
         slow = UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE
         ranges = [("slow", base, size) for base, size in (
             (SDRAM_BASE, SDRAM_SIZE), (SDRAM_UNBUFFERED, SDRAM_SIZE),
             (SYSRAM_BASE, SYSRAM_SIZE), (SYSRAM_UNBUFFERED, SYSRAM_SIZE))]
         if check_alignment:
             ranges.append(("tcm", DTCM_BASE, DTCM_SIZE))
-        library = native.load()
-        self.native = library is not None
         if library is not None:
             self._native_hook(UC_HOOK_BLOCK, library.block_hook, 1, 0)
-            for kind, base, size in ranges:
-                hook = library.slow_hook if kind == "slow" else library.tcm_hook
-                self._native_hook(slow, hook, base, base + size - 1)
+            # The ranges' hooks in one (data_hook: the same counts and checks).
+            state.check_tcm = int(check_alignment)
+            self._native_hook(slow, library.data_hook, DTCM_BASE,
+                              SYSRAM_UNBUFFERED + SYSRAM_SIZE - 1)
         else:
             uc.hook_add(UC_HOOK_BLOCK, self._block)
             for kind, base, size in ranges:
@@ -164,6 +216,27 @@ class ArmCore:
         if status:
             raise UcError(status)
 
+    def _native_mmio(self, base: int, read, write) -> None:
+        pointer = ctypes.c_void_p(ctypes.addressof(self.periph))
+        status = uclib.uc_mmio_map(self._uch, ctypes.c_uint64(base), ctypes.c_uint64(MMIO_PAGE),
+                                   ctypes.cast(read, ctypes.c_void_p), pointer,
+                                   ctypes.cast(write, ctypes.c_void_p), pointer)
+        if status:
+            raise UcError(status)
+
+    def drain(self) -> None:
+        """Move what the C communications controller sent to ``outbox``."""
+        periph = self.periph
+        n = periph.out_n
+        if periph.overflow:
+            raise SpinncError(f"{self.where} sent more than {OUTBOX_PACKETS:,} packets "
+                              "between two sleeps, more than the engine's outbox holds")
+        if n:
+            words = self._outbox_words[:3 * n].tolist()
+            self.outbox.extend((words[i], words[i + 1] if words[i + 2] else None)
+                               for i in range(0, 3 * n, 3))
+            periph.out_n = 0
+
     @property
     def cycles(self) -> int:
         return self.state.cycles
@@ -175,6 +248,15 @@ class ArmCore:
     @property
     def instructions(self) -> int:
         return self.state.instructions
+
+    @property
+    def asleep(self) -> bool:
+        """The core is in WFI."""
+        return bool(self.state.asleep)
+
+    @asleep.setter
+    def asleep(self, value: bool) -> None:
+        self.state.asleep = int(bool(value))
 
     @property
     def where(self) -> str:
@@ -229,8 +311,7 @@ class ArmCore:
             uc.emu_stop()
 
     def _interrupt(self, uc, number, data):
-        names = {1: "undefined instruction", 2: "SVC", 3: "prefetch abort",
-                 4: "data abort", 7: "breakpoint"}
+        names = EXCEPTION_NAMES
         if self.fault is None:
             self.fault = (names.get(number, f"exception {number}"),
                           uc.reg_read(UC_ARM_REG_PC), "")
@@ -274,6 +355,71 @@ class ArmCore:
 
     def run(self) -> None:
         """Run until the core sleeps with no interrupt to take."""
+        if not self.native:
+            self._run()
+            return
+        try:
+            self._run_native()
+        finally:
+            self.drain()
+
+    def _unicorn_fault(self, status: int) -> None:
+        """What unicorn stopping with an error means for the core."""
+        pc = self._read(UC_ARM_REG_PC)
+        if status in (UC_ERR_FETCH_UNMAPPED, UC_ERR_FETCH_PROT, UC_ERR_FETCH_UNALIGNED):
+            self.fault = ("prefetch abort", pc, str(UcError(status)))
+        elif status == UC_ERR_INSN_INVALID:
+            self.fault = ("undefined instruction", pc, str(UcError(status)))
+        elif self.fault is None:
+            self.fault = ("data abort", pc, str(UcError(status)))
+
+    def _intr_fault(self) -> None:
+        """The exception unicorn's interrupt hook (intr_hook) caught."""
+        state = self.state
+        if state.intr:
+            if self.fault is None:
+                self.fault = (EXCEPTION_NAMES.get(state.intr, f"exception {state.intr}"),
+                              state.intr_pc, "")
+            state.intr = 0
+
+    def _run_native(self) -> None:
+        """run() with the interrupt entry and emu_start loop in C (core_run):
+        Python only for faults, as :meth:`_run` handles them."""
+        state = self.state
+        state.limit = state.cycles + RUNAWAY_CYCLES
+        faults = 0
+        after_fault = 0
+        while True:
+            if self.fault is not None:
+                faults += 1
+                if faults > 2:
+                    raise CoreFailed(f"{self.where} faulted in its own exception handler: "
+                                     f"{self.fault[0]} at pc {self.fault[1]:#010x} "
+                                     f"{self.fault[2]}")
+                self._take_fault()
+                after_fault = 1
+            outcome = self._core_run(self._uch_pointer, self._state_ref, self._periph_ref,
+                                     after_fault, self._status_ref)
+            after_fault = 0
+            if outcome == 0:
+                return
+            self._intr_fault()
+            if outcome == 1:
+                self._unicorn_fault(self._status.value)
+                continue
+            if state.fault == UNALIGNED:
+                state.fault = 0
+                if self.fault is None:
+                    self.fault = ("data abort", state.fault_pc,
+                                  f"unaligned access at {state.fault_address:#010x}")
+                continue
+            if state.fault == RUNAWAY:
+                state.fault = 0
+                raise SpinncError(f"{self.where} ran {RUNAWAY_CYCLES:,} cycles without "
+                                  f"sleeping (at pc {self._read(UC_ARM_REG_PC):#010x}): "
+                                  "the firmware is stuck in a loop")
+
+    def _run(self) -> None:
         state, vic = self.state, self.vic
         state.limit = state.cycles + RUNAWAY_CYCLES
         faults = 0
@@ -623,6 +769,49 @@ class ArmEmulator:
             core.uc = None
         for chip in self.chips.values():
             chip.memory.close()
+
+
+class _NativeVIC:
+    """The engine's side of the C VIC (``periph_t``): the core's IRQ and FIQ
+    inputs, and lines driven from outside (the system controller)."""
+
+    def __init__(self, library, periph):
+        self._ref = ctypes.byref(periph)
+        self._irq, self._fiq, self._set = library.vic_irq, library.vic_fiq, library.vic_set_line
+
+    def irq(self) -> bool:
+        return bool(self._irq(self._ref))
+
+    def fiq(self) -> bool:
+        return bool(self._fiq(self._ref))
+
+    def set_line(self, line: int, level: bool) -> None:
+        self._set(self._ref, line, int(bool(level)))
+
+
+class _NativeTimer:
+    """The engine's side of the C timer 1."""
+
+    def __init__(self, library, periph):
+        self._periph, self._ref, self._tick = periph, ctypes.byref(periph), library.timer_tick
+
+    @property
+    def running(self) -> bool:
+        control = self._periph.control
+        return bool(control & 0x80) and bool(control & 0x20)
+
+    def tick(self) -> None:
+        self._tick(self._ref)
+
+
+class _NativeCC:
+    """The engine's side of the C communications controller."""
+
+    def __init__(self, library, periph):
+        self._ref, self._receive = ctypes.byref(periph), library.cc_receive
+
+    def receive(self, key: int, payload) -> bool:
+        return bool(self._receive(self._ref, key, payload or 0, payload is not None))
 
 
 def _recording_size(image: Image, core) -> int:
