@@ -192,9 +192,11 @@ class ArmCore:
             ranges.append(("tcm", DTCM_BASE, DTCM_SIZE))
         if library is not None:
             self._native_hook(UC_HOOK_BLOCK, library.block_hook, 1, 0)
-            # The ranges' hooks in one (data_hook: the same counts and checks).
+            # The ranges' hooks in one (data_hook: the same counts and checks),
+            # not called for DTCM accesses when they are not checked.
             state.check_tcm = int(check_alignment)
-            self._native_hook(slow, library.data_hook, DTCM_BASE,
+            self._native_hook(slow, library.data_hook,
+                              DTCM_BASE if check_alignment else SDRAM_BASE,
                               SYSRAM_UNBUFFERED + SYSRAM_SIZE - 1)
         else:
             uc.hook_add(UC_HOOK_BLOCK, self._block)
