@@ -1,8 +1,8 @@
 """Cost model: cycles per tick, DTCM and SDRAM of each application's core.
 
 Constants tagged [C] come from what the official toolchains use (see
-../shared/spinnaker/HARDWARE.md), [E] are estimates, kept here as named
-constants so that measurements can replace them.
+../shared/spinnaker/HARDWARE.md), [M] are measured on the ARM engine (the
+firmware's cycles, bench/cost_model.py), [E] are estimates.
 """
 
 WORD = 4  # bytes in a 32-bit word
@@ -17,35 +17,82 @@ CYCLE_BUDGET_FRACTION = 0.4
 DTCM_BUDGET = int(0.75 * 56 * 1024)
 DTCM_RESERVE = 64 * 1024 - DTCM_BUDGET
 
-# -- ensemble cores: nengo_spinnaker's model (HARDWARE.md) [C] ----------------------
+# -- cycles per tick: measured [M] ------------------------------------------------------
+#
+# [M]: fitted by least squares to the ARM engine's cycles (the firmware in
+# spinnc/firmware executed in unicorn, capstone block costs) over the grid of
+# bench/cost_model.py (2026-12-02, 40 ticks, 3,996 core-ticks of 32 models):
+# every core's cycles in a tick, its timer tick plus the receive interrupts
+# of its packets, on each tick's own spikes.  With the constants below (the
+# fit rounded) the Python engine's count of every grid core's most cycles in
+# a tick is within 2% of the firmware's (`python bench/cost_model.py --fit`
+# prints both and the fit).  nengo_spinnaker's figures (39 D + 135 per
+# filter, 9 n D + 61 n + 174, 2 N d + 143 d + 173, HARDWARE.md) were 3.5x under
+# the firmware's: its LIF spikes cost a division and a log series, its filters
+# are 64-bit, its value sources read SDRAM, a packet scans the whole key table.
+#
+# What depends on the data: a tick's spikes (LIF and AdaptiveLIF ~1,160
+# cycles each, every spike 14 per output dimension); the partitioner plans
+# with each model's ``spikes_per_tick`` (spinnc.neurons), the Python engine
+# counts the tick's own.  The plan is not a per-tick maximum (a start-up
+# transient synchronises up to half a core's LIF neurons in one tick); the
+# 40% budget absorbs it: a core planned at 40% at 0.25 spikes per neuron per
+# tick takes under 70% of the tick at 0.5.
 
-FILTER_CYCLES_PER_DIM = 39  # input filtering: 39 D + 135 per filter
-FILTER_CYCLES = 135
-NEURON_CYCLES_PER_NEURON_DIM = 9  # neuron update: 9 n D + 61 n + 174
-NEURON_CYCLES_PER_NEURON = 61  # LIF's; each neuron model states its own
-NEURON_CYCLES = 174
-DECODE_CYCLES_PER_NEURON_DIM = 2  # decode and transmit: 2 N d + 143 d + 173
-DECODE_CYCLES_PER_DIM = 143
-DECODE_CYCLES = 173
+#: Per filter: its loop and coefficients [M]; per filtered dimension: the
+#: 64-bit accumulator's two s1.30 products and saturation [M].
+FILTER_CYCLES = 96
+FILTER_CYCLES_PER_DIM = 109
+#: Per ensemble member: the tick's fixed work (timer interrupt, the receive
+#: bank swap, the member's loops) [M].
+NEURON_CYCLES = 688
+#: Encoding: per neuron and input dimension, one multiply-accumulate [M].
+NEURON_CYCLES_PER_NEURON_DIM = 9
+#: Decoding: per spike and output dimension, a 64-bit add of its decoder [M]
+#: (the firmware decodes spikes, not neurons: see DECODE_CYCLES_PER_SPIKE_DIM's
+#: use in ensemble_cycles).
+DECODE_CYCLES_PER_SPIKE_DIM = 14
+#: Per output dimension: saturate the sum and send its packet [M].
+DECODE_CYCLES_PER_DIM = 63
+#: A multicast packet received: the interrupt [M]; and per entry of the
+#: core's key table, which the firmware scans whole for every packet [M].
+PACKET_RECEIVE_CYCLES = 114
+KEY_ENTRY_SCAN_CYCLES = 16
+#: Sending one value of a value source or host_in core [M]; per weight of
+#: its rows, the multiply-accumulate of a value and a weight read from
+#: SDRAM [M] (SDRAM_ACCESS_CYCLES each on the ARM engine).
+SEND_CYCLES_PER_DIM = 77
+WEIGHT_CYCLES = 49
+#: A host_in core's own: its answer's values are in DTCM (an SDP message),
+#: only its weights in SDRAM [M].
+SEND_CYCLES_OF = {"host_in": 136}  # from host dims 1, 2 and 8 (3 points, exact)
+WEIGHT_CYCLES_OF = {"host_in": 25}
+#: Writing one recorded word to the recording buffer (SDRAM) [M].  The
+#: recordings' CRC-32s are computed after the last tick, outside the ticks'
+#: budget, so they cost nothing here.
+RECORD_CYCLES_PER_WORD = 29
+#: Fixed per-tick cost of a core that is not an ensemble (timer interrupt,
+#: its loops) [M], and each application's own (a value source's is 442 or
+#: 464 between runs of one image on the ARM engine: the upper is fitted).
+TICK_CYCLES = 338
+APP_TICK_CYCLES = {"value_source": 338, "recorder": 376, "host_in": 624, "host_out": 760}
+#: Per member of a recorder (a probe: its row's period test) [M].
+MEMBER_CYCLES = {"recorder": 119}
+#: Per value a host_out core hands to the host (copied to the system heap's
+#: block) [M].
+HOST_VALUE_CYCLES = 40
+#: A receiving core's key table: key, mask, size, member, filter and index
+#: map offset (the firmware's input_key_t, copied to DTCM).
+KEY_ENTRY_BYTES = 6 * WORD
+#: Per filter: the firmware's filter_t (member, neurons, a, b, dims, map
+#: offset and size) and its first dimension.
+FILTER_HEADER_BYTES = 8 * WORD
 
-# -- everything else [E] -----------------------------------------------------------
 
-#: A multicast packet with payload: the spin1_api callback adds the payload
-#: into a filter's accumulator [E].
-PACKET_RECEIVE_CYCLES = 100
-#: Sending one value: read it (from SDRAM for played-back inputs), build and
-#: send the packet; close to nengo_spinnaker's 143 per decoded dimension [E].
-SEND_CYCLES_PER_DIM = 143
-#: Writing one recorded word to the recording buffer [E].  The recordings'
-#: CRC-32s (spinnc.recording) are computed after the last tick, outside the
-#: ticks' budget, so they cost nothing here.
-RECORD_CYCLES_PER_WORD = 10
-#: Fixed per-tick cost of a core that is not an ensemble (timer callback) [E].
-TICK_CYCLES = 200
-#: A receiving core's key table: key, mask, and (filter, first dimension) [E].
-KEY_ENTRY_BYTES = 3 * WORD
-#: Per filter: coefficients a, b and its dimension count [E].
-FILTER_HEADER_BYTES = 3 * WORD
+def receive_cycles(packets, key_entries: int = 1):
+    """Cycles per tick of receiving ``packets`` packets with a key table of
+    ``key_entries`` entries (at least 1 when it receives)."""
+    return packets * (PACKET_RECEIVE_CYCLES + KEY_ENTRY_SCAN_CYCLES * max(key_entries, 1))
 
 
 def filter_cycles(dims: int) -> int:
@@ -53,35 +100,72 @@ def filter_cycles(dims: int) -> int:
 
 
 def filter_dtcm(dims: int) -> int:
-    """Accumulator and state per dimension, plus the coefficients."""
-    return 2 * WORD * dims + FILTER_HEADER_BYTES
+    """Per dimension: the two 64-bit accumulator banks and the output word;
+    plus the filter's entry and first dimension (spinnc/firmware/apps/receive.c)."""
+    return 5 * WORD * dims + FILTER_HEADER_BYTES
+
+
+def planned_spikes(neurons, model=None):
+    """The spikes per tick the partitioner plans for (an upper bound at the
+    model's ``spikes_per_tick``; LIF's when None)."""
+    from . import neurons as _neurons
+
+    model = model or _neurons.model_named("LIF")
+    return neurons * model.spikes_per_tick
 
 
 def ensemble_cycles(neurons, input_dims: int, output_dims: int, filters: list[int],
-                    recorded_words: int = 0, model=None):
+                    recorded_words: int = 0, model=None, spikes=None, later_spikes=None):
     """Cycles per tick of ``neurons`` neurons (an int or numpy array)
-    encoding ``input_dims`` dimensions and decoding their own spikes into
-    ``output_dims`` partial sums (nengo_spinnaker's model); the update costs
-    ``model.cycles_per_neuron`` per neuron (a :mod:`spinnc.neurons` model;
-    LIF's NEURON_CYCLES_PER_NEURON when None)."""
+    encoding ``input_dims`` dimensions and decoding ``spikes`` spikes into
+    ``output_dims`` partial sums, one packet each; the update costs
+    ``model.cycles_per_neuron`` per neuron, ``model.cycles_per_spike`` per
+    spike and ``model.cycles_per_spike_later`` per spike of
+    ``model.spike_later_ticks`` ticks before, ``later_spikes`` (a
+    :mod:`spinnc.neurons` model; LIF's when None).
+
+    ``spikes`` and ``later_spikes`` are spike counts (the Python engine's,
+    each tick); None plans for :func:`planned_spikes`, an upper bound, as
+    the partitioner does.  The firmware's cost depends on the spikes: an LIF
+    spike costs a division and a log series (~1,160 cycles, against ~133 a
+    neuron), and each spike adds its decoders into every output dimension."""
+    from . import neurons as _neurons
+
     n = neurons
-    per_neuron = NEURON_CYCLES_PER_NEURON if model is None else model.cycles_per_neuron
+    model = model or _neurons.model_named("LIF")
+    if spikes is None:
+        spikes = planned_spikes(n, model)
+    if later_spikes is None:
+        later_spikes = planned_spikes(n, model)
     return (sum(filter_cycles(d) for d in filters)
-            + NEURON_CYCLES_PER_NEURON_DIM * n * input_dims + per_neuron * n
+            + NEURON_CYCLES_PER_NEURON_DIM * n * input_dims + model.cycles_per_neuron * n
             + NEURON_CYCLES
-            + DECODE_CYCLES_PER_NEURON_DIM * n * output_dims
-            + DECODE_CYCLES_PER_DIM * output_dims + DECODE_CYCLES
+            + (model.cycles_per_spike + DECODE_CYCLES_PER_SPIKE_DIM * output_dims) * spikes
+            + model.cycles_per_spike_later * later_spikes
+            + DECODE_CYCLES_PER_DIM * output_dims
             + RECORD_CYCLES_PER_WORD * recorded_words)
+
+
+#: The words of a POPULATION region's header besides the model's constants
+#: (model, n_neurons, input_dims, output_dims, and the recording periods).
+POPULATION_HEADER_WORDS = 8
+#: Per neuron scratch of the ensemble firmware: its current, its spike index
+#: and its 64-bit sum of neuron inputs.
+SCRATCH_BYTES_PER_NEURON = 4 * WORD
 
 
 def ensemble_dtcm(neurons, input_dims: int, output_dims: int, filters: list[int],
                   recorded_words: int = 0, model=None):
-    """DTCM bytes: encoders, bias, gain, the model's state words per neuron
-    (``model.state_words``; LIF's 2 when None), per-spike decoders, filters,
-    output keys and one tick's recording buffer."""
+    """DTCM bytes: the POPULATION region the firmware copies into DTCM
+    (header, encoders, bias, gain, the model's state words per neuron
+    (``model.state_words``; LIF's 2 when None) and per-spike decoders), the
+    per-neuron scratch, filters, output keys and one tick's recording row."""
     n = neurons
     state_words = 2 if model is None else model.state_words
-    return (WORD * n * (input_dims + 1 + state_words) + WORD * n * output_dims
+    constants = 0 if model is None else len(model.constants)
+    return (WORD * (POPULATION_HEADER_WORDS + constants)
+            + WORD * n * (input_dims + 2 + state_words + output_dims)
+            + SCRATCH_BYTES_PER_NEURON * n
             + sum(filter_dtcm(d) for d in filters) + WORD * output_dims
             + WORD * recorded_words)
 

@@ -38,8 +38,8 @@ def test_demo_prints_partition_and_placement_on_a_spinn5_board(tmp_path, capsys)
                      str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "Mapping onto one SpiNN-5 board: 8x8 machine (no wrap-around): 48 working chips" in out
-    assert "Partition: 3 vertices" in out
-    assert "x+y" in out and "value_source" in out and "recorder" in out
+    assert "Partition: 4 vertices" in out  # x and y on a core each (measured costs)
+    assert "ensemble" in out and "value_source" in out and "recorder" in out
     assert "Placement (hilbert" in out and "chips used" in out
     assert "Routing tables (1 chips; every net checked)" in out
 
@@ -56,7 +56,7 @@ def test_demo_runs_on_the_emulator_and_compares_with_nengo(tmp_path, capsys):
     assert set(rows) == {"sine", "x", "x squared"}
     for fixed_error, float_error, reference_rms in rows.values():
         assert fixed_error < 0.1 * reference_rms and float_error < 0.1 * reference_rms
-    assert "Ran 0.5 s (500 ticks) on 3 cores of 1 chip" in out
+    assert "Ran 0.5 s (500 ticks) on 4 cores of 1 chip" in out
     assert "overruns: 0" in out and "dropped: 0" in out
 
 
@@ -237,7 +237,7 @@ def test_console_run_json_follows_the_documented_schema(tmp_path):
             assert set(data[part]) == set(fields), part
             for name, kind in fields.items():
                 assert isinstance(data[part][name], kind), (part, name)
-    assert data["machine"] == {"width": 8, "height": 8, "chips": 48, "cores_used": 3,
+    assert data["machine"] == {"width": 8, "height": 8, "chips": 48, "cores_used": 4,
                                "chips_used": 1}
     assert {"build", "place", "route", "minimise"} <= set(data["mapping"]["seconds"])
     assert set(data["compare"]) == {"stimulus", "b"}
@@ -308,7 +308,7 @@ def _does_not_fit(tmp_path) -> list:
     ("missing", "no such model file"),
     ("no model", "defines no `model`"),
     ("unsupported", "spinnc does not support"),
-    ("does not fit", "the model needs 2 cores but the machine has 1"),
+    ("does not fit", "the model needs 12 cores but the machine has 1"),
 ])
 @pytest.mark.parametrize("command", ["run", "map"])
 def test_console_errors_are_one_line_with_nonzero_exit(tmp_path, case, message, command):

@@ -67,6 +67,10 @@ class MemberLoad:
     filters: list = field(default_factory=list)  # dimensions of each input filter
     recorded_words: object = 0  # words recorded per tick (at most)
     model: object = None  # a spinnc.neurons model (ensembles)
+    #: Spikes in the tick (the Python engine's count); None: the planning
+    #: bound, costs.planned_spikes (the partitioner's).
+    spikes: object = None
+    later_spikes: object = None  # spikes model.spike_later_ticks ticks before
 
 
 @dataclass
@@ -75,6 +79,7 @@ class CoreLoad:
 
     members: list = field(default_factory=list)
     sent_dims: int = 0  # values sent (packets) per tick, for non-ensembles
+    weights: int = 0  # words of the weights the sent values are dot products with
     received_packets: int = 0
     key_entries: int = 0  # rows of its input key table
 
@@ -104,9 +109,14 @@ class Application:
 
     # -- the cost model: one function for the partitioner and the emulator ----------------
     def member_cycles(self, m: MemberLoad):
-        """Cycles per tick of one member (vectorised over ``m.neurons``)."""
+        """Cycles per tick of one member (vectorised over ``m.neurons``): its
+        filters, its recording, the application's per-member work and, for
+        a host function's input, handing its values to the host."""
         return (sum(costs.filter_cycles(d) for d in m.filters)
-                + costs.RECORD_CYCLES_PER_WORD * m.recorded_words)
+                + costs.RECORD_CYCLES_PER_WORD * m.recorded_words
+                + costs.MEMBER_CYCLES.get(self.name, 0)
+                + (costs.HOST_VALUE_CYCLES * m.input_dims
+                   if self.host_function and self.receives else 0))
 
     def member_dtcm(self, m: MemberLoad):
         """DTCM bytes of one member."""
@@ -114,9 +124,11 @@ class Application:
 
     def cycles(self, load: CoreLoad):
         """Cycles per tick of a core: its members, what it sends, what it receives."""
-        return (costs.TICK_CYCLES + costs.SEND_CYCLES_PER_DIM * load.sent_dims
+        return (costs.APP_TICK_CYCLES.get(self.name, costs.TICK_CYCLES)
+                + costs.SEND_CYCLES_OF.get(self.name, costs.SEND_CYCLES_PER_DIM) * load.sent_dims
+                + costs.WEIGHT_CYCLES_OF.get(self.name, costs.WEIGHT_CYCLES) * load.weights
                 + sum(self.member_cycles(m) for m in load.members)
-                + costs.PACKET_RECEIVE_CYCLES * load.received_packets)
+                + costs.receive_cycles(load.received_packets, load.key_entries))
 
     def dtcm(self, load: CoreLoad):
         """DTCM bytes of a core: its members, one tick's sent values and their
@@ -129,10 +141,16 @@ class Application:
         :func:`spinnc.regions.read_regions` gives; ``host_spec`` the Image's
         entry of its host function).  Sent and received packets are the
         engine's to fill in."""
+        from ..regions import Region
         from ._writing import filter_dims
 
-        return CoreLoad([MemberLoad(filters=dims)
-                         for _, dims in sorted(filter_dims(regions).items())])
+        inputs = (dict(self.input_members(regions, host_spec))
+                  if host_spec is not None or not self.host_function else {})
+        weights = regions.get(Region.WEIGHTS, ({}, {}))[0]
+        return CoreLoad([MemberLoad(input_dims=inputs.get(m, 0), filters=dims)
+                         for m, dims in sorted(filter_dims(regions).items())],
+                        key_entries=key_entries(regions),
+                        weights=int(weights.get("rows", 0)) * int(weights.get("cols", 0)))
 
     # -- the stages ---------------------------------------------------------------------
     def write(self, context, index: int, vertex) -> dict[int, bytes]:
@@ -149,6 +167,13 @@ class Application:
 
     def python_kernel(self, core, engine) -> None:
         """Add what ``core`` computes each tick to the Python engine."""
+
+
+def key_entries(regions: dict) -> int:
+    """Entries of a core's input key table (from its INPUT_KEYS region)."""
+    from ..regions import Region
+
+    return int(regions.get(Region.INPUT_KEYS, ({}, {}))[0].get("n_entries", 0))
 
 
 def register(app: Application) -> Application:

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import costs, neurons
 from ..regions import Region, population_layout
-from . import Application, CoreLoad, CoreRecording, MemberLoad, register
+from . import Application, CoreLoad, CoreRecording, MemberLoad, key_entries, register
 from ._writing import filter_dims, inputs, output_keys, system
 
 
@@ -32,7 +32,8 @@ class Ensemble(Application):
 
     def member_cycles(self, m: MemberLoad):
         return costs.ensemble_cycles(m.neurons, m.input_dims, m.output_dims, m.filters,
-                                     m.recorded_words, m.model)
+                                     m.recorded_words, m.model, m.spikes,
+                                     m.later_spikes)
 
     def member_dtcm(self, m: MemberLoad):
         return costs.ensemble_dtcm(m.neurons, m.input_dims, m.output_dims, m.filters,
@@ -42,7 +43,7 @@ class Ensemble(Application):
         """Its members (nengo_spinnaker's ensemble model, which includes
         sending the decoded values) and the packets it receives."""
         return (sum(self.member_cycles(m) for m in load.members)
-                + costs.PACKET_RECEIVE_CYCLES * load.received_packets)
+                + costs.receive_cycles(load.received_packets, load.key_entries))
 
     def dtcm(self, load: CoreLoad):
         return (sum(self.member_dtcm(m) for m in load.members)
@@ -53,7 +54,8 @@ class Ensemble(Application):
         return CoreLoad([MemberLoad(int(h["n_neurons"]), int(h["input_dims"]),
                                     int(h["output_dims"]), filters.get(m, []),
                                     model=neurons.model_by_code(h["model"]))
-                         for m, h, _ in _populations(regions)])
+                         for m, h, _ in _populations(regions)],
+                        key_entries=key_entries(regions))
 
     def input_members(self, regions, host_spec=None):
         return [(m, int(h["input_dims"])) for m, h, _ in _populations(regions)]

@@ -19,8 +19,10 @@ A tick:
    sends the answer (times its weights) in the same tick, so it is used in
    tick ``t + 1``, like a value source's packets.  A host function with no
    inputs is called with an empty ``x``;
-6. cycles are counted per core from :mod:`spinnc.costs`; a tick over the
-   machine's ``cycles_per_tick`` is an overrun (an error in strict mode).
+6. cycles are counted per core from :mod:`spinnc.costs` (its application's
+   cost function, the partitioner's), with each tick's own spikes (the
+   firmware's ensemble tick depends on them); a tick over the machine's
+   ``cycles_per_tick`` is an overrun (an error in strict mode).
 
 Precision: the kernels compute in the firmware's fixed point (``"fixed"``,
 bit-exact) or, on the same Image, in float64 on the real values of the
@@ -29,7 +31,7 @@ counts and provenance do not depend on it; payloads are s16.15 words in
 fixed mode and float64 reals in float mode.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -265,9 +267,18 @@ class Emulator:
         """Each core's cycles per tick (its application's cost function over
         its load), and what recording adds when due."""
         record_core, record_words, record_every = [], [], []
+        spike_cycles = {}  # (core, member) -> the cycles a spike of it adds
         for c in self.cores:
             load = c.app.load(c.regions, self.image.host_functions.get(c.name))
             load.sent_dims, load.received_packets = int(c.slots.size), c.received
+            for member, m in enumerate(load.members):
+                if m.model is not None:  # a population: its spikes are counted per tick
+                    m.spikes = m.later_spikes = 0
+                    base = c.app.member_cycles(m)
+                    spike_cycles[c.index, member] = (
+                        int(c.app.member_cycles(replace(m, spikes=1)) - base),
+                        int(c.app.member_cycles(replace(m, later_spikes=1)) - base),
+                        m.model.spike_later_ticks)
             c.base_cycles = int(c.app.cycles(load))
             for r in c.recordings:
                 record_core.append(c.index), record_words.append(r.words)
@@ -276,6 +287,21 @@ class Emulator:
         self.record_core = np.asarray(record_core, dtype=np.int64)
         self.record_cycles = costs.RECORD_CYCLES_PER_WORD * np.asarray(record_words, np.int64)
         self.record_every = np.asarray(record_every, dtype=np.int64)
+        # Per neuron: its core and what its spike costs (the cost function's).
+        # and the cycles it costs again some ticks later.
+        self.spike_core = np.zeros(0, dtype=np.int64)
+        self.spike_cycles = self.later_cycles = self.later_ticks = self.spike_core
+        if self.ensembles is not None:
+            members = self.ensembles.members
+            sizes = np.diff(self.ensembles.start)
+            per = np.array([spike_cycles.get((m.core, m.member), (0, 0, 0)) for m in members],
+                           dtype=np.int64).reshape(-1, 3)
+            self.spike_core = np.repeat([m.core for m in members], sizes).astype(np.int64)
+            self.spike_cycles, self.later_cycles, self.later_ticks = (
+                np.repeat(per[:, k], sizes) for k in range(3))
+        self._later = sorted({int(k) for k in np.unique(self.later_ticks[self.later_cycles > 0])})
+        self._past_spikes: list = []  # the spikes of the last ticks, latest first
+        self.tick_spike_cycles = np.zeros(len(self.cores), dtype=np.int64)
 
     # -- running ----------------------------------------------------------------
 
@@ -315,6 +341,7 @@ class Emulator:
         payloads = np.zeros(self.n_slots, dtype=self.arith.dtype)
         if self.ensembles is not None:
             spikes = self.ensembles.step(y, u, payloads)
+            self._count_spikes(spikes)
             for source, recorders in self._recorders_of.items():
                 if source == "input" or not any(r.due(t) for r in recorders):
                     continue
@@ -344,8 +371,24 @@ class Emulator:
         self.t += 1  # the tick has run, even if it overran
         self._account(t)
 
+    def _count_spikes(self, spikes: np.ndarray) -> None:
+        """The cycles this tick's spikes, and those of ``spike_later_ticks``
+        before, add to each core (its cost function's per-spike terms)."""
+        n = len(self.cores)
+        cycles = np.bincount(self.spike_core[spikes], self.spike_cycles[spikes],
+                             minlength=n).astype(np.float64)
+        for k in self._later:
+            if k <= len(self._past_spikes):
+                past = self._past_spikes[k - 1]
+                past = past[(self.later_ticks[past] == k) & (self.later_cycles[past] > 0)]
+                cycles += np.bincount(self.spike_core[past], self.later_cycles[past],
+                                      minlength=n)
+        self.tick_spike_cycles = cycles.astype(np.int64)
+        if self._later:
+            self._past_spikes = [spikes, *self._past_spikes[:max(self._later) - 1]]
+
     def _account(self, t: int) -> None:
-        cycles = self.base_cycles
+        cycles = self.base_cycles + self.tick_spike_cycles
         if self.record_core.size:
             due = (t + 1) % self.record_every == 0
             cycles = cycles + np.bincount(self.record_core[due], self.record_cycles[due],

@@ -135,7 +135,7 @@ def _split(demand: _Demand, budget: _Budget, rx_packets: int, key_entries: int) 
     n = demand.neurons
     k = np.arange(1, n + 1)
     size = -(-n // k)  # the largest slice of a split into k
-    fixed_cycles = costs.PACKET_RECEIVE_CYCLES * rx_packets
+    fixed_cycles = costs.receive_cycles(rx_packets, key_entries)
     fixed_dtcm = costs.KEY_ENTRY_BYTES * key_entries
     fits = ((demand.cycles(size) + fixed_cycles <= budget.cycles)
             & (demand.dtcm(size) + fixed_dtcm <= budget.dtcm))
@@ -228,12 +228,16 @@ def _build(graph, groups, demands, splits, rx, entries, budget, n_steps) -> Part
     for name, demand in demands.items():
         n = demand.neurons
         if splits[name] == 1:
-            # Packing bound: a member's own packets, as if no net were shared.
-            receive_cycles = costs.PACKET_RECEIVE_CYCLES * rx[name]
+            # Packing bound: a member's own packets, as if no net were shared;
+            # every packet scans the core's whole key table.
+            receive_cycles = costs.receive_cycles(rx[name], entries[name])
             receive_dtcm = costs.KEY_ENTRY_BYTES * entries[name]
             cycles, dtcm = int(demand.cycles(n)), int(demand.dtcm(n))
+            names = [m[0] for m in shared] + [name]
+            receiving = costs.receive_cycles(sum(rx[m] for m in names),
+                                             sum(entries[m] for m in names))
             if shared and (
-                    sum(c + rc for _, c, _, rc, _ in shared) + cycles + receive_cycles
+                    sum(c for _, c, _, _, _ in shared) + cycles + receiving
                     > budget.cycles
                     or sum(d + rd for _, _, d, _, rd in shared) + dtcm + receive_dtcm
                     > budget.dtcm):
@@ -253,16 +257,18 @@ def _build(graph, groups, demands, splits, rx, entries, budget, n_steps) -> Part
         out = sum(g.size for g in groups.get(name, []))
         if out and inp.kind in ("constant", "time"):
             steps = n_steps if inp.kind == "time" else 1
-            add(_source_vertex(name, "value_source", out, costs.WORD * out * steps), [name])
+            add(_source_vertex(name, "value_source", out, costs.WORD * out * steps,
+                               inp.size_out), [name])
         elif out:
-            add(_source_vertex(name, "host_in", out, 0), [name])
+            add(_source_vertex(name, "host_in", out, 0, inp.size_out), [name])
         if inp.kind == "host" and graph.incoming(name):
             filters = _filters(graph.incoming(name), inp.size_in)
             add(_sink_vertex(name, "host_out", [(name, inp.size_in, filters, 0, 0)]), [name])
 
     _add_recorders(graph, budget, n_steps, add)
     nets = _nets(groups, vertices, vertices_of, recorder_of)
-    _charge_receiving(vertices, nets)
+    _charge_receiving(vertices, nets, {c.name: (c.post, c.target == "probe")
+                                       for c in graph.connections})
     for vertex in vertices:  # splits and packing planned for this; check it held
         if vertex.resources.cycles > budget.cycles or vertex.resources.dtcm > budget.dtcm:
             raise DoesNotFit(
@@ -292,8 +298,11 @@ def _ensemble_vertex(members, demands, n_steps, bounds=None):
     return vertex, [s.obj for s in slices]
 
 
-def _source_vertex(name, application, dims, sdram):
-    app, load = apps.application(application), CoreLoad(sent_dims=dims)
+def _source_vertex(name, application, dims, sdram, size_out):
+    """A core sending ``dims`` values a tick, each a dot product of its
+    ``size_out`` values with a row of weights."""
+    app = apps.application(application)
+    load = CoreLoad(sent_dims=dims, weights=dims * size_out)
     cycles, dtcm = int(app.cycles(load)), int(app.dtcm(load))
     return Vertex(name, application, (Slice(name, 0, dims),),
                   Resources(cycles, dtcm, sdram + dtcm), output_dims=dims)
@@ -330,7 +339,7 @@ def _add_recorders(graph, budget, n_steps, add):
         member = (probe.name, probe.size, filters, probe.size, recorded)
         load = MemberLoad(input_dims=probe.size, filters=filters, recorded_words=probe.size)
         cycles, dtcm = _RECORDER.member_cycles(load), _RECORDER.member_dtcm(load)
-        if open_cost[0] + cycles > budget.cycles - costs.TICK_CYCLES \
+        if open_cost[0] + cycles > budget.cycles - costs.APP_TICK_CYCLES["recorder"] \
                 or open_cost[1] + dtcm > budget.dtcm:
             close()
             open_members, open_cost = [], (0, 0)
@@ -376,15 +385,22 @@ def _sink_vertices(conn: Connection, vertices, vertices_of):
     return found
 
 
-def _charge_receiving(vertices, nets):
-    """Add each vertex's packet reception and key table to its resources."""
+def _charge_receiving(vertices, nets, post_of):
+    """Add each vertex's packet reception and key table to its resources: a
+    key entry per connection of a net into one of its members (at least one
+    per net), as the firmware's table has (``post_of``: connection -> its
+    post and whether it is a probe's; a recorder's members are probes)."""
     packets = np.zeros(len(vertices), dtype=np.int64)
     count = np.zeros(len(vertices), dtype=np.int64)
     for net in nets:
         packets[net.sinks] += net.size
-        count[net.sinks] += 1
+        for sink in np.asarray(net.sinks).tolist():
+            probes = vertices[sink].application == "recorder"
+            members = {(s.obj, probes) for s in vertices[sink].slices}
+            count[sink] += max(1, sum(post_of.get(c) in members for c in net.connections))
     for i, vertex in enumerate(vertices):
         r = vertex.resources
         extra_dtcm = costs.KEY_ENTRY_BYTES * int(count[i])
-        vertex.resources = Resources(r.cycles + costs.PACKET_RECEIVE_CYCLES * int(packets[i]),
+        vertex.resources = Resources(r.cycles + int(costs.receive_cycles(int(packets[i]),
+                                                                         int(count[i]))),
                                      r.dtcm + extra_dtcm, r.sdram + extra_dtcm)

@@ -73,6 +73,15 @@ class NeuronModel:
         (besides ``output``, the spikes); the attribute is the probe's kind.
     cycles_per_neuron : int
         Cycles per neuron per tick of the update (:mod:`spinnc.costs`).
+    cycles_per_spike : int
+        Cycles per spike of the update in its tick, besides decoding it
+        (:mod:`spinnc.costs`).
+    cycles_per_spike_later, spike_later_ticks : int
+        Cycles a spike costs again ``spike_later_ticks`` ticks later (LIF's
+        refractory period ending part-way through a tick).
+    spikes_per_tick : float
+        The spikes per neuron per tick the partitioner plans for: an upper
+        bound of what its cores will spike (the cost of a tick depends on it).
     """
 
     name: str = ""
@@ -82,6 +91,10 @@ class NeuronModel:
     state: tuple[Variable, ...] = ()
     probes: dict[str, str] = {}
     cycles_per_neuron: int = 0
+    cycles_per_spike: int = 0
+    cycles_per_spike_later: int = 0
+    spike_later_ticks: int = 2
+    spikes_per_tick: float = 1.0
 
     def runs(self, neuron_type) -> bool:
         """Whether this model runs the instance ``neuron_type`` of its nengo

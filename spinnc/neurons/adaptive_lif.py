@@ -81,9 +81,14 @@ class AdaptiveLIF(LIF):
     )
     state = LIF.state + (Variable("adaptation", S16_15, "a current, subtracted from J"),)
     probes = {"voltage": "voltage", "adaptation": "adaptation"}
-    #: the LIF's 61 and, per neuron, a subtraction, a multiply-accumulate and
-    #: a conditional add [E].
-    cycles_per_neuron = 61 + 8
+    #: LIF's update and, per neuron, the adaptation's decay; per spike, LIF's
+    #: (in its tick and two later) and the adaptation's increment
+    #: [M] bench/cost_model.py, 2026-12-02 (was 61 + 8 [E]).
+    #: Planned for at LIF's 0.25 spikes per neuron per tick.
+    cycles_per_neuron = 176
+    cycles_per_spike = 899
+    cycles_per_spike_later = 277
+    spikes_per_tick = 0.25
 
     def parameters(self, neuron_type):
         return {**super().parameters(neuron_type), "tau_n": float(neuron_type.tau_n),

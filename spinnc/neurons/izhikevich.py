@@ -101,8 +101,14 @@ class Izhikevich(NeuronModel):
     state = (Variable("voltage", S16_15, "membrane voltage, mV scale, spikes at 30"),
              Variable("recovery", S16_15, "recovery variable, mV scale"))
     probes = {"voltage": "voltage", "recovery": "recovery"}
-    #: three multiplies, a multiply-add chain and the reset per neuron [E].
-    cycles_per_neuron = 40
+    #: three 64-bit multiplies, a multiply-add chain and the reset per neuron;
+    #: a spike's reset costs about what it replaces
+    #: [M] bench/cost_model.py, 2026-12-02 (was 40 [E]).
+    #: Planned for at one spike per neuron per tick (every neuron spikes in
+    #: the first tick from nengo's initial state).
+    cycles_per_neuron = 228
+    cycles_per_spike = 3
+    spikes_per_tick = 1.0
 
     def parameters(self, neuron_type):
         return {k: float(getattr(neuron_type, k))

@@ -177,8 +177,18 @@ class LIF(NeuronModel):
     state = (Variable("voltage", S16_15, "membrane voltage, threshold 1"),
              Variable("refractory", S16_15, "remaining refractory time in ticks"))
     probes = {"voltage": "voltage"}
-    #: nengo_spinnaker's 61 cycles per neuron for its LIF update [C] (costs.py).
-    cycles_per_neuron = 61
+    #: The firmware's update per neuron (the decay's s1.30 product, the
+    #: refractory clamp), per spike in its tick (the ratio's 31-step division
+    #: and the log series) and two ticks later (the decay series, as the
+    #: refractory period of 2 ms ends part-way through a tick at dt = 1 ms)
+    #: [M] bench/cost_model.py, 2026-12-02; nengo_spinnaker's were 61 per
+    #: neuron.  Planned for: 0.25 spikes per neuron per tick (the grid's most
+    #: was 0.19; nengo's default max_rates, 200-400 Hz at dt = 1 ms, are at
+    #: most 0.4, which the 40% cycle budget covers).
+    cycles_per_neuron = 134
+    cycles_per_spike = 889
+    cycles_per_spike_later = 277
+    spikes_per_tick = 0.25
 
     def parameters(self, neuron_type) -> dict[str, float]:
         return {"tau_rc": float(neuron_type.tau_rc), "tau_ref": float(neuron_type.tau_ref),

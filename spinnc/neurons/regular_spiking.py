@@ -243,8 +243,13 @@ class RegularSpiking(NeuronModel):
     probes = {"voltage": "voltage"}
     #: a compare, a count-leading-zeros, four shifts and masks, two loads, a
     #: multiply-accumulate, the rounding and the add, compare and mask of
-    #: SpikingRectifiedLinear's update per neuron [E].
-    cycles_per_neuron = 30
+    #: SpikingRectifiedLinear's update per neuron, and per spike
+    #: [M] bench/cost_model.py, 2026-12-02 (was 30 [E]).  Planned for at its
+    #: most, one spike per neuron per tick.
+    cycles_per_neuron = 109
+    cycles_per_spike = 10
+    cycles_per_spike_later = 11
+    spikes_per_tick = 1.0
 
     def runs(self, neuron_type) -> bool:
         """Only a RegularSpiking of a LIFRate or a RectifiedLinear."""

@@ -60,8 +60,13 @@ class SpikingRectifiedLinear(NeuronModel):
     constants = (Variable("dt", S1_30, "the tick in seconds, a coefficient below 1"),)
     state = (Variable("voltage", S16_15, "the integral, spiking at 1"),)
     probes = {"voltage": "voltage"}
-    #: a clamp, a multiply, an add, a compare and a mask per neuron [E].
-    cycles_per_neuron = 20
+    #: a clamp, a multiply, an add, a compare and a mask per neuron; a spike
+    #: costs nothing besides its decoding (the fit's -4)
+    #: [M] bench/cost_model.py, 2026-12-02 (was 20 [E]).
+    #: Planned for at its most, one spike per neuron per tick.
+    cycles_per_neuron = 86
+    cycles_per_spike = 0
+    spikes_per_tick = 1.0
 
     def parameters(self, neuron_type):
         return {"amplitude": float(neuron_type.amplitude)}

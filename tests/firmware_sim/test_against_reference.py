@@ -347,7 +347,7 @@ MODELS = {
         nengo.LIF(tau_rc=0.008, tau_ref=0.0025, min_voltage=-1), inhibition=-1.5,
         synapse_in=None), SPINN5),
     "chain": (chain, SPINN5),
-    "split over two chips": (split, dataclasses.replace(SPINN5, cycles_per_tick=7000)),
+    "split over two chips": (split, dataclasses.replace(SPINN5, cycles_per_tick=25000)),
 }
 STEPS = 150
 
