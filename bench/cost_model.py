@@ -212,7 +212,7 @@ TERMS = ["filter", "filter_dim", "packet", "packet_entry", "record_word", "ensem
 #: Where each term is in the cost model.
 CONSTANTS = {
     "filter": "costs.FILTER_CYCLES", "filter_dim": "costs.FILTER_CYCLES_PER_DIM",
-    "packet": "costs.PACKET_RECEIVE_CYCLES", "packet_entry": "costs.KEY_ENTRY_SCAN_CYCLES",
+    "packet": "costs.PACKET_RECEIVE_CYCLES", "packet_entry": "costs.KEY_SEARCH_CYCLES",
     "record_word": "costs.RECORD_CYCLES_PER_WORD",
     "ensemble": "costs.NEURON_CYCLES", "encode": "costs.NEURON_CYCLES_PER_NEURON_DIM",
     **{f"neuron_{m}": f"{m}.cycles_per_neuron" for m in MODELS},
@@ -261,7 +261,7 @@ def design(row, t):
         if row["app"] == "host_out":  # the values handed to the host
             f["host_value"] += sum(m["input_dims"] for m in ms)
     f["packet"] += row["received"]
-    f["packet_entry"] += row["received"] * max(row["key_entries"], 1) if row["received"] else 0
+    f["packet_entry"] += row["received"] * costs.search_steps(row["key_entries"])
     f["record_word"] += sum(w for w, every in row["recordings"] if (t + 1) % every == 0)
     return f
 

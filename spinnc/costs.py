@@ -54,28 +54,29 @@ NEURON_CYCLES_PER_NEURON_DIM = 9
 DECODE_CYCLES_PER_SPIKE_DIM = 14
 #: Per output dimension: saturate the sum and send its packet [M].
 DECODE_CYCLES_PER_DIM = 63
-#: A multicast packet received: the interrupt [M]; and per entry of the
-#: core's key table, which the firmware scans whole for every packet [M].
-PACKET_RECEIVE_CYCLES = 114
-KEY_ENTRY_SCAN_CYCLES = 16
+#: A multicast packet received: the interrupt [M]; and per step of the
+#: binary search of the core's key table (sorted by key) for its entry [M].
+PACKET_RECEIVE_CYCLES = 140
+KEY_SEARCH_CYCLES = 19
 #: Sending one value of a value source or host_in core [M]; per weight of
 #: its rows, the multiply-accumulate of a value and a weight read from
 #: SDRAM [M] (SDRAM_ACCESS_CYCLES each on the ARM engine).
 SEND_CYCLES_PER_DIM = 77
 WEIGHT_CYCLES = 49
 #: A host_in core's own: its answer's values are in DTCM (an SDP message),
-#: only its weights in SDRAM [M].
+#: only its weights in SDRAM [M].  A value source multiplies no weights: the
+#: mapper computed its payloads (its PLAYBACK region; refitted 0 [M]).
 SEND_CYCLES_OF = {"host_in": 136}  # from host dims 1, 2 and 8 (3 points, exact)
-WEIGHT_CYCLES_OF = {"host_in": 25}
+WEIGHT_CYCLES_OF = {"host_in": 25, "value_source": 0}
 #: Writing one recorded word to the recording buffer (SDRAM) [M].  The
 #: recordings' CRC-32s are computed after the last tick, outside the ticks'
 #: budget, so they cost nothing here.
 RECORD_CYCLES_PER_WORD = 29
 #: Fixed per-tick cost of a core that is not an ensemble (timer interrupt,
-#: its loops) [M], and each application's own (a value source's is 442 or
-#: 464 between runs of one image on the ARM engine: the upper is fitted).
+#: its loops) [M], and each application's own (a value source's refitted after it
+#: played back precomputed payloads, 2026-12-02).
 TICK_CYCLES = 338
-APP_TICK_CYCLES = {"value_source": 338, "recorder": 376, "host_in": 624, "host_out": 760}
+APP_TICK_CYCLES = {"value_source": 323, "recorder": 376, "host_in": 624, "host_out": 760}
 #: Per member of a recorder (a probe: its row's period test) [M].
 MEMBER_CYCLES = {"recorder": 119}
 #: Per value a host_out core hands to the host (copied to the system heap's
@@ -89,10 +90,16 @@ KEY_ENTRY_BYTES = 6 * WORD
 FILTER_HEADER_BYTES = 8 * WORD
 
 
+def search_steps(key_entries: int) -> int:
+    """Steps of a binary search over ``key_entries`` sorted entries
+    (ceil(log2(n + 1)))."""
+    return int(key_entries).bit_length()
+
+
 def receive_cycles(packets, key_entries: int = 1):
     """Cycles per tick of receiving ``packets`` packets with a key table of
-    ``key_entries`` entries (at least 1 when it receives)."""
-    return packets * (PACKET_RECEIVE_CYCLES + KEY_ENTRY_SCAN_CYCLES * max(key_entries, 1))
+    ``key_entries`` entries."""
+    return packets * (PACKET_RECEIVE_CYCLES + KEY_SEARCH_CYCLES * search_steps(key_entries))
 
 
 def filter_cycles(dims: int) -> int:

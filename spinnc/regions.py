@@ -21,8 +21,9 @@ import numpy as np
 from . import neurons
 
 MAGIC = 0x434E5053  # 'SPNC' little-endian
-VERSION = 3  # 2: population regions start with a neuron model code; 3: a recording
-#             period per probeable state variable of the model
+VERSION = 4  # 2: population regions start with a neuron model code; 3: a recording
+#             period per probeable state variable of the model; 4: value sources'
+#             PLAYBACK region (their packets, computed by the mapper)
 U32, I32 = "<u4", "<i4"
 
 
@@ -96,6 +97,7 @@ class Region:
     VALUES = 5
     PROBES = 6
     WEIGHTS = 7
+    PLAYBACK = 8  # a value source's packets of every tick of its period
     POPULATION = 16  # + member index
 
     LAYOUTS = {
@@ -114,6 +116,8 @@ class Region:
                        (("probes", RECORDED_PROBE, ("n_probes",)),)),
         WEIGHTS: Layout("weights", _header("rows", "cols"),
                         (("weights", I32, ("rows", "cols")),)),
+        PLAYBACK: Layout("playback", _header("rows", "period"),
+                         (("payloads", I32, ("period", "rows")),)),
         POPULATION: None,  # LIF's; see population_layout
     }
 

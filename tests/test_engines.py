@@ -19,6 +19,7 @@ from spinnc.demo import demo_model
 from spinnc.errors import SpinncError
 from spinnc.firmware_sim.engines import check_engine
 from spinnc.machine import Machine
+from spinnc.regions import VERSION
 from spinnc.modelfile import load_model
 from spinnc.virtual_board.board import serve
 
@@ -143,7 +144,7 @@ def test_a_firmware_fault_on_the_virtual_board_is_shown_with_its_iobuf(monkeypat
     board = serve(Machine.spinn3(), port=0, boot_port=0, booted=True, engine="arm")
     try:
         with pytest.raises(CoreFailed, match=r"'recorder'.*RUNTIME_EXCEPTION.*version 99; "
-                                             r"expected 0x434e5053 version 3"):
+                                             f"expected 0x434e5053 version {VERSION}"):
             loader.run_image(image, *board.address)
     finally:
         board.close()

@@ -85,16 +85,21 @@ def filter_key(conn):
     return ("value", conn.filter)
 
 
-def weights(context, index: int, name: str) -> bytes:
+def stacked_weights(context, index: int, name: str) -> np.ndarray:
     """The weights of each outgoing group of input ``name``, stacked in net
-    order: the core computes each tick's packets as a fixed-point dot
-    product with its input."""
+    order (rows, input ``size_out``)."""
     groups = context.partition.groups[name]
     rows = [groups[net.group].connections[0].weights for _, net in context.nets_from(index)]
     size = context.graph.inputs[name].size_out
-    stacked = np.concatenate(rows) if rows else np.zeros((0, size), dtype=np.int32)
-    return Region.LAYOUTS[Region.WEIGHTS].pack(dict(rows=stacked.shape[0], cols=size),
-                                               weights=stacked)
+    return np.concatenate(rows) if rows else np.zeros((0, size), dtype=np.int32)
+
+
+def weights(context, index: int, name: str) -> bytes:
+    """The WEIGHTS region: :func:`stacked_weights`; a host_in core computes
+    each tick's packets as a fixed-point dot product with its input."""
+    stacked = stacked_weights(context, index, name)
+    return Region.LAYOUTS[Region.WEIGHTS].pack(dict(rows=stacked.shape[0],
+                                                    cols=stacked.shape[1]), weights=stacked)
 
 
 def filter_dims(regions: dict) -> dict[int, list[int]]:

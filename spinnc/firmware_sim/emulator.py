@@ -250,9 +250,12 @@ class Emulator:
                                     self.member_base[core.index, member], slots,
                                     self.neuron_inputs.get((core.index, member), [])))
 
-    def add_playback(self, slots: np.ndarray, values: np.ndarray, weights: np.ndarray) -> None:
-        """Values played back each tick (row ``t % period``), times the weights."""
-        self._sources.append((slots, values, weights))
+    def add_playback(self, slots: np.ndarray, values: np.ndarray, weights: np.ndarray,
+                     payloads: np.ndarray) -> None:
+        """Packets played back each tick (row ``t % period``): the stored
+        ``payloads`` in fixed point, the real product of the values and the
+        weights in float mode."""
+        self._sources.append((slots, values, weights, payloads))
 
     def add_host_in(self, name: str, slots: np.ndarray, weights: np.ndarray) -> None:
         """The packets of host function ``name``'s answer, times the weights."""

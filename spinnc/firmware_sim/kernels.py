@@ -394,18 +394,23 @@ class EnsembleKernel:
 
 
 class PlaybackKernel:
-    """Value sources: every tick's packets are row ``t % period`` of the
-    values, dotted with the weights.  The products are computed once at load
-    (the same exact arithmetic) and played back."""
+    """Value sources: every tick's packets are row ``t % period`` of their
+    payloads: in fixed point the stored ones (the mapper's fixed.dot of the
+    values and the weights, what the cores send), in float mode the real
+    product of the stored values and weights."""
 
-    def __init__(self, sources: list[tuple[np.ndarray, np.ndarray, np.ndarray]], arith=None):
-        """``sources``: (slots, values (period, dims), weights (rows, dims)) as
-        stored s16.15 words; ``arith``: the arithmetic (fixed point by default)."""
+    def __init__(self, sources: list[tuple], arith=None):
+        """``sources``: (slots, values (period, dims), weights (rows, dims),
+        payloads (period, rows)) as stored s16.15 words; ``arith``: the
+        arithmetic (fixed point by default)."""
         ar = arith or FixedArithmetic()
         tables, slots, base, period, width = [], [], [], [], []
         offset = 0
-        for slot, values, weights in sources:
-            table = ar.saturate(ar.dot(ar.value(values), ar.param(weights).T))  # (period, rows)
+        for slot, values, weights, payloads in sources:
+            if ar.name == "fixed":
+                table = np.asarray(payloads, dtype=np.int32)
+            else:
+                table = ar.saturate(ar.dot(ar.value(values), ar.param(weights).T))
             tables.append(table.ravel())
             rows = table.shape[1]
             slots.append(slot)

@@ -229,7 +229,7 @@ def _build(graph, groups, demands, splits, rx, entries, budget, n_steps) -> Part
         n = demand.neurons
         if splits[name] == 1:
             # Packing bound: a member's own packets, as if no net were shared;
-            # every packet scans the core's whole key table.
+            # every packet searches the core's whole key table.
             receive_cycles = costs.receive_cycles(rx[name], entries[name])
             receive_dtcm = costs.KEY_ENTRY_BYTES * entries[name]
             cycles, dtcm = int(demand.cycles(n)), int(demand.dtcm(n))
@@ -265,7 +265,7 @@ def _build(graph, groups, demands, splits, rx, entries, budget, n_steps) -> Part
             filters = _filters(graph.incoming(name), inp.size_in)
             add(_sink_vertex(name, "host_out", [(name, inp.size_in, filters, 0, 0)]), [name])
 
-    _add_recorders(graph, budget, n_steps, add)
+    _add_recorders(graph, groups, splits, budget, n_steps, add)
     nets = _nets(groups, vertices, vertices_of, recorder_of)
     _charge_receiving(vertices, nets, {c.name: (c.post, c.target == "probe")
                                        for c in graph.connections})
@@ -321,9 +321,24 @@ def _sink_vertex(name, application, members):
                   input_dims=sum(m[1] for m in members))
 
 
-def _add_recorders(graph, budget, n_steps, add):
-    """Value probes, packed into recorder cores next-fit in Graph order."""
-    open_members, open_cost = [], (0, 0)
+def _probe_packets(groups, splits):
+    """Packets per tick and key entries arriving at each probe's recorder."""
+    packets, entries = {}, {}
+    for pre, pre_groups in groups.items():
+        sources = splits.get(pre, 1)
+        for group in pre_groups:
+            for conn in group.connections:
+                if conn.target == "probe":
+                    packets[conn.post] = packets.get(conn.post, 0) + group.size * sources
+                    entries[conn.post] = entries.get(conn.post, 0) + sources
+    return packets, entries
+
+
+def _add_recorders(graph, groups, splits, budget, n_steps, add):
+    """Value probes, packed into recorder cores next-fit in Graph order, each
+    core within the budgets with the packets its probes receive."""
+    packets, entries = _probe_packets(groups, splits)
+    open_members, open_cost, open_rx = [], (0, 0), (0, 0)
 
     def close():
         if open_members:
@@ -339,12 +354,16 @@ def _add_recorders(graph, budget, n_steps, add):
         member = (probe.name, probe.size, filters, probe.size, recorded)
         load = MemberLoad(input_dims=probe.size, filters=filters, recorded_words=probe.size)
         cycles, dtcm = _RECORDER.member_cycles(load), _RECORDER.member_dtcm(load)
-        if open_cost[0] + cycles > budget.cycles - costs.APP_TICK_CYCLES["recorder"] \
-                or open_cost[1] + dtcm > budget.dtcm:
+        rx = (open_rx[0] + packets.get(probe.name, 0), open_rx[1] + entries.get(probe.name, 0))
+        if open_members and (
+                open_cost[0] + cycles + costs.receive_cycles(*rx)
+                > budget.cycles - costs.APP_TICK_CYCLES["recorder"]
+                or open_cost[1] + dtcm + costs.KEY_ENTRY_BYTES * rx[1] > budget.dtcm):
             close()
-            open_members, open_cost = [], (0, 0)
+            open_members, open_cost, open_rx = [], (0, 0), (0, 0)
+            rx = (packets.get(probe.name, 0), entries.get(probe.name, 0))
         open_members.append(member)
-        open_cost = (open_cost[0] + cycles, open_cost[1] + dtcm)
+        open_cost, open_rx = (open_cost[0] + cycles, open_cost[1] + dtcm), rx
     close()
 
 

@@ -45,6 +45,8 @@ def source_core(x, y, core, values, key=KEY, n_steps=10) -> CoreImage:
                                                    values=raw),
         Region.WEIGHTS: layouts[Region.WEIGHTS].pack(
             dict(rows=dims, cols=dims), weights=np.eye(dims, dtype=np.int32) * fixed.S16_15.one),
+        Region.PLAYBACK: layouts[Region.PLAYBACK].pack(dict(rows=dims, period=raw.shape[0]),
+                                                       payloads=raw),  # times the identity
     }
     return CoreImage(x, y, core, "value_source", "source", pack_regions(regions))
 

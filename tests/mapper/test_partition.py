@@ -77,8 +77,8 @@ def check(result, graph):
 # a few hundred packets per tick, within what one core can take in (see
 # test_population_that_cannot_fit_names_the_binding_limit for beyond).
 @settings(max_examples=40, deadline=None)
-# Within what one core can take in: every packet scans its core's whole key
-# table (costs.KEY_ENTRY_SCAN_CYCLES), so a large high-dimensional population
+# Within what one core can take in: every packet costs its receiver cycles
+# (costs.receive_cycles), so a large high-dimensional population
 # split over many cores (3000 16-D neurons: ~135 slices) floods its receivers.
 @given(st.lists(st.tuples(st.integers(1, 1000), st.integers(1, 4)), min_size=1, max_size=4))
 def test_partitions_stay_within_every_budget(spec):

@@ -7,6 +7,8 @@
 
 static input_key_t *entries;
 static uint32_t n_entries;
+static uint32_t sorted_disjoint;  /* entries sorted by key, blocks disjoint */
+static void sort_entries(void);
 static uint32_t *indices;
 static uint32_t n_indices;
 static filter_t *filters;
@@ -53,6 +55,7 @@ void receive_init(const uint32_t *member_dims, uint32_t members) {
     filter_start = take(4 * n_filters, "filters", n_filters);
     indices = take(4 * n_indices, "index map words", n_indices);
     memcpy(entries, kh + 1, n_entries * sizeof(input_key_t));
+    sort_entries();
     memcpy(filters, fh + 1, n_filters * sizeof(filter_t));
     memcpy(indices, ih + 1, n_indices * sizeof(uint32_t));
     n_dims = 0;
@@ -74,15 +77,56 @@ void receive_init(const uint32_t *member_dims, uint32_t members) {
     }
 }
 
+static void add_entry(const input_key_t *k, uint32_t key, uint32_t payload) {
+    if ((key & k->mask) != k->key) return;
+    uint32_t d = key - k->key;
+    if (d >= k->size) return;
+    uint32_t dim = filter_start[k->filter] + indices[k->map_offset + d];
+    if (dim < n_dims) spinnc_filter_accumulate(live, dim, (int32_t) payload);
+}
+
 void receive_packet(uint32_t key, uint32_t payload) {
-    /* Every matching entry: a net may feed several filters. */
+    /* Every matching entry: a net may feed several filters (they are
+     * adjacent, with one key).  Sorted and disjoint: a binary search for the
+     * last entry whose key is at most this one, then its run of equal keys;
+     * else every entry.  The sums are exact, so the order is immaterial. */
+    if (!sorted_disjoint) {
+        for (uint32_t e = 0; e < n_entries; e++) add_entry(&entries[e], key, payload);
+        return;
+    }
+    uint32_t lo = 0, hi = n_entries;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) >> 1;
+        if (entries[mid].key <= key) lo = mid + 1; else hi = mid;
+    }
+    if (lo == 0) return;
+    uint32_t found = entries[lo - 1].key;
+    for (uint32_t e = lo; e-- > 0 && entries[e].key == found;) add_entry(&entries[e], key, payload);
+}
+
+/* Sort the entries by key (insertion sort, once at start) and check that
+ * entries of different keys cover disjoint blocks of keys, which the binary
+ * search needs (the mapper allocates them so; other data falls back to the
+ * scan of every entry). */
+static void sort_entries(void) {
+    for (uint32_t i = 1; i < n_entries; i++) {
+        input_key_t k = entries[i];
+        uint32_t j = i;
+        while (j > 0 && entries[j - 1].key > k.key) {
+            entries[j] = entries[j - 1];
+            j--;
+        }
+        entries[j] = k;
+    }
+    sorted_disjoint = 1;
     for (uint32_t e = 0; e < n_entries; e++) {
-        const input_key_t *k = &entries[e];
-        if ((key & k->mask) != k->key) continue;
-        uint32_t d = key - k->key;
-        if (d >= k->size) continue;
-        uint32_t dim = filter_start[k->filter] + indices[k->map_offset + d];
-        if (dim < n_dims) spinnc_filter_accumulate(live, dim, (int32_t) payload);
+        if ((entries[e].key & entries[e].mask) != entries[e].key) sorted_disjoint = 0;
+        if (e + 1 < n_entries && entries[e + 1].key != entries[e].key
+                && entries[e + 1].key <= (entries[e].key | ~entries[e].mask))
+            sorted_disjoint = 0;  /* the next key lies in this entry's block */
+        if (e > 0 && entries[e].key == entries[e - 1].key
+                && entries[e].mask != entries[e - 1].mask)
+            sorted_disjoint = 0;
     }
 }
 

@@ -1,26 +1,24 @@
-/* value_source: plays back an input's values (a row per tick, repeating
- * with the region's period) times the weights of the groups out of it, one
- * multicast packet with payload per weight row per tick (the Python
- * engine's PlaybackKernel: fixed.dot, exact int64 products rounded once). */
+/* value_source: plays back its packets, one multicast packet with payload
+ * per output key per tick: row t % period of the PLAYBACK region, which the
+ * mapper computed as the input's values times the weights of the groups out
+ * of it (fixed.dot: exact int64 products rounded once), so a tick costs a
+ * read and a send per key whatever the weights (the Python engine's
+ * PlaybackKernel plays the same words). */
 #include "runtime.h"
 #include "spinnc_regions.h"
-#include "fixed.h"
 
 const char app_name[] = "value_source";
 
 #define MAX_ROWS 1024
 
-static uint32_t n_steps, n_rows, dims, period;
-static const int32_t *values;  /* period x dims, in SDRAM */
-static const int32_t *weights;  /* rows x dims, in SDRAM */
+static uint32_t n_steps, n_rows, period;
+static const int32_t *payloads;  /* period x rows, in SDRAM */
 static uint32_t keys[MAX_ROWS];
 
 static void tick(uint32_t t) {
-    const int32_t *row = values + (t % period) * dims;
-    for (uint32_t r = 0; r < n_rows; r++) {
-        int32_t payload = spinnc_dot(row, weights + r * dims, 1, dims, SPINNC_S16_15_FRAC);
-        cc_send(keys[r], (uint32_t) payload);
-    }
+    const int32_t *row = payloads + (t % period) * n_rows;
+    for (uint32_t r = 0; r < n_rows; r++)
+        cc_send(keys[r], (uint32_t) row[r]);
     if (t + 1 >= n_steps) rt_stop();
 }
 
@@ -33,12 +31,9 @@ void c_main(void) {
     n_steps = system->n_steps;
     const output_keys_header_t *out = region(REGION_OUTPUT_KEYS, 0);
     const output_key_t *nets = (const output_key_t *) (out + 1);
-    const values_header_t *vh = region(REGION_VALUES, 0);
-    const weights_header_t *wh = region(REGION_WEIGHTS, 0);
-    dims = vh->dims;
-    period = vh->period;
-    values = (const int32_t *) (vh + 1);
-    weights = (const int32_t *) (wh + 1);
+    const playback_header_t *ph = region(REGION_PLAYBACK, 0);
+    period = ph->period;
+    payloads = (const int32_t *) (ph + 1);
     n_rows = 0;
     for (uint32_t i = 0; i < out->n_nets; i++) {
         for (uint32_t d = 0; d < nets[i].size; d++) {
@@ -46,9 +41,9 @@ void c_main(void) {
             keys[n_rows++] = nets[i].key + d;
         }
     }
-    if (wh->rows != n_rows || (n_rows && wh->cols != dims) || period == 0)
-        rt_error(RTE_SWERR, "weights are %u x %u for %u output keys and %u value "
-                 "dimensions (period %u)", wh->rows, wh->cols, n_rows, dims, period);
+    if (ph->rows != n_rows || period == 0)
+        rt_error(RTE_SWERR, "playback has %u payloads a tick for %u output keys (period %u)",
+                 ph->rows, n_rows, period);
     rt_on_tick(tick);
     rt_run(system->timestep_us);
 }

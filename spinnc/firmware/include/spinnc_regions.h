@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define SPINNC_REGIONS_MAGIC 0x434e5053u  /* 'SPNC' */
-#define SPINNC_REGIONS_VERSION 3u
+#define SPINNC_REGIONS_VERSION 4u
 
 enum region_id {
     REGION_SYSTEM = 0,
@@ -18,6 +18,7 @@ enum region_id {
     REGION_VALUES = 5,
     REGION_PROBES = 6,
     REGION_WEIGHTS = 7,
+    REGION_PLAYBACK = 8,
     REGION_POPULATION = 16,
 };
 
@@ -180,6 +181,15 @@ typedef struct {
 _Static_assert(sizeof(weights_header_t) == 8, "weights_header_t is 8 bytes");
 _Static_assert(offsetof(weights_header_t, rows) == 0, "weights_header_t.rows");
 _Static_assert(offsetof(weights_header_t, cols) == 4, "weights_header_t.cols");
+
+/* region 8, playback: then int32_t payloads[period][rows] */
+typedef struct {
+    uint32_t rows;
+    uint32_t period;
+} playback_header_t;
+_Static_assert(sizeof(playback_header_t) == 8, "playback_header_t is 8 bytes");
+_Static_assert(offsetof(playback_header_t, rows) == 0, "playback_header_t.rows");
+_Static_assert(offsetof(playback_header_t, period) == 4, "playback_header_t.period");
 
 /* region 16+member, population (LIF): then int32_t encoders[n_neurons][input_dims]; int32_t bias[n_neurons]; int32_t gain[n_neurons]; int32_t voltage[n_neurons]; int32_t refractory[n_neurons]; int32_t decoders[output_dims][n_neurons] */
 typedef struct {
