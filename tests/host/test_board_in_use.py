@@ -15,7 +15,7 @@ from spinnc.firmware import binary as application_binary
 from spinnc.host.claim import CLAIM_APP_ID, BoardClaim
 from spinnc.host.discovery import discover
 from spinnc.host.loader import _Run, run_image
-from spinnc.formats.scp import SDRAM_SYS, Signal, State
+from spinnc.formats.scp import SDRAM_SYS, State
 from spinnc.machine import Machine
 
 from ..firmware_sim.images import KEY, core_route, source_to_recorder, table

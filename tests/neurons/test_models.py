@@ -6,7 +6,7 @@ import nengo
 import numpy as np
 import pytest
 
-from spinnc import fixed, neurons
+from spinnc import neurons
 from spinnc.errors import QuantisationError
 from spinnc.frontend.quantisation import _Quantiser
 from spinnc.neurons.adaptive_lif import FloatALIF, float_alif_step
