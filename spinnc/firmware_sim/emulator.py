@@ -42,6 +42,7 @@ from ..image import Image
 from ..regions import Region, read_regions
 from .kernels import (EnsembleKernel, FilterBank, Member, MemberInputs, PlaybackKernel,
                       Recorder, arithmetic)
+from .engines import ticks_to_run
 from .packets import Fabric, RouterCounts
 from ..formats.provenance import CoreProvenance, LinkProvenance, Provenance, RouterProvenance
 
@@ -320,18 +321,7 @@ class Emulator:
             If the ticks run would pass the Image's ``n_steps``: its cores
             play back and record for that many ticks only, as a board's do.
         """
-        n_steps = self.image.n_steps - self.t if n_steps is None else n_steps
-        if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) \
-                or n_steps < 0:
-            raise ImageError(f"run({n_steps!r}): the number of ticks must be an integer "
-                             "of at least 0")
-        if self.t + n_steps > self.image.n_steps:
-            raise ImageError(f"the Image was compiled for {self.image.n_steps} ticks; "
-                             f"{self.t} have run and {n_steps} more were asked for: compile "
-                             f"with n_steps of at least {self.t + n_steps}")
-        if self.image.host_functions and host is None:
-            raise SpinncError(f"the image has host functions "
-                              f"{sorted(self.image.host_functions)}: pass run(host=...)")
+        n_steps = ticks_to_run(self.image, self.t, n_steps, host)
         for _ in range(n_steps):
             self._tick(host)
 

@@ -61,6 +61,7 @@ from ...errors import CoreFailed, ImageError, SpinncError
 from ...formats.provenance import LinkProvenance, RouterProvenance
 from ...image import Image
 from ..emulator import TickOverrun
+from ..engines import ticks_to_run
 from ..packets import Fabric, RouterCounts
 from unicorn.unicorn_py3.unicorn import uclib
 
@@ -384,6 +385,24 @@ class ArmCore:
                               state.intr_pc, "")
             state.intr = 0
 
+    def _hook_fault(self) -> bool:
+        """Take what the memory and block hooks flagged: an unaligned access
+        becomes this core's data abort (True: go on to take it); a core that
+        ran RUNAWAY_CYCLES without sleeping is an error."""
+        state = self.state
+        if state.fault == UNALIGNED:
+            state.fault = 0
+            if self.fault is None:
+                self.fault = ("data abort", state.fault_pc,
+                              f"unaligned access at {state.fault_address:#010x}")
+            return True
+        if state.fault == RUNAWAY:
+            state.fault = 0
+            raise SpinncError(f"{self.where} ran {RUNAWAY_CYCLES:,} cycles without "
+                              f"sleeping (at pc {self._read(UC_ARM_REG_PC):#010x}): "
+                              "the firmware is stuck in a loop")
+        return False
+
     def _run_native(self) -> None:
         """run() with the interrupt entry and emu_start loop in C (core_run):
         Python only for faults, as :meth:`_run` handles them."""
@@ -409,17 +428,8 @@ class ArmCore:
             if outcome == 1:
                 self._unicorn_fault(self._status.value)
                 continue
-            if state.fault == UNALIGNED:
-                state.fault = 0
-                if self.fault is None:
-                    self.fault = ("data abort", state.fault_pc,
-                                  f"unaligned access at {state.fault_address:#010x}")
+            if self._hook_fault():
                 continue
-            if state.fault == RUNAWAY:
-                state.fault = 0
-                raise SpinncError(f"{self.where} ran {RUNAWAY_CYCLES:,} cycles without "
-                                  f"sleeping (at pc {self._read(UC_ARM_REG_PC):#010x}): "
-                                  "the firmware is stuck in a loop")
 
     def _run(self) -> None:
         state, vic = self.state, self.vic
@@ -457,17 +467,8 @@ class ArmCore:
                 elif self.fault is None:
                     self.fault = ("data abort", pc, str(UcError(status)))
                 continue
-            if state.fault == UNALIGNED:
-                state.fault = 0
-                if self.fault is None:
-                    self.fault = ("data abort", state.fault_pc,
-                                  f"unaligned access at {state.fault_address:#010x}")
+            if self._hook_fault():
                 continue
-            if state.fault == RUNAWAY:
-                state.fault = 0
-                raise SpinncError(f"{self.where} ran {RUNAWAY_CYCLES:,} cycles without "
-                                  f"sleeping (at pc {self._read(UC_ARM_REG_PC):#010x}): "
-                                  "the firmware is stuck in a loop")
             if self.fault is None:
                 self.asleep = True  # emu_start returns at WFI
 
@@ -628,17 +629,7 @@ class ArmEmulator:
         TickOverrun
             In strict mode, if a core's tick overruns.
         """
-        n_steps = self.image.n_steps - self.t if n_steps is None else n_steps
-        if isinstance(n_steps, bool) or not isinstance(n_steps, int) or n_steps < 0:
-            raise ImageError(f"run({n_steps!r}): the number of ticks must be an integer "
-                             "of at least 0")
-        if self.t + n_steps > self.image.n_steps:
-            raise ImageError(f"the Image was compiled for {self.image.n_steps} ticks; "
-                             f"{self.t} have run and {n_steps} more were asked for: compile "
-                             f"with n_steps of at least {self.t + n_steps}")
-        if self.image.host_functions and host is None:
-            raise SpinncError(f"the image has host functions "
-                              f"{sorted(self.image.host_functions)}: pass run(host=...)")
+        n_steps = ticks_to_run(self.image, self.t, n_steps, host)
         if n_steps and self._paused:
             self._signal(scamp.SIG_CONT)
             self._paused = False
