@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from spinnc.compiler import compile_network
-from spinnc.errors import DoesNotFit
 from spinnc.firmware_sim import Emulator
 from spinnc.frontend import reference
 from spinnc.machine import Machine
@@ -33,11 +32,7 @@ def rms(a, b):
     ("demo", "x squared", 1.0),
     ("channel", "b", 1.0),
     ("integrator", "memory", 2.0),
-    # The pipeline's 16-D probes take 1,040 packets a tick into one recorder:
-    # 1.02M cycles measured on the ARM engine, 5x a tick; the measured cost
-    # model refuses to plan it (issue 14).
-    pytest.param("pipeline", "output", 0.5, marks=pytest.mark.xfail(
-        raises=DoesNotFit, strict=True, reason="its recorder takes 5x a tick on the firmware")),
+    ("pipeline", "output", 0.5),
 ])
 def test_decoded_output_within_a_tenth_of_the_range(name, probe, seconds):
     got, ref = run(name, seconds)

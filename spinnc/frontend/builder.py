@@ -19,6 +19,7 @@ from nengo.transforms import Convolution, ConvolutionTranspose, Dense, NoTransfo
 
 from .. import neurons
 from ..errors import UnsupportedFeature
+from . import synapses
 from .graph import Connection, Graph, Input, Population, Probe
 from .passthrough import fold_passthroughs
 
@@ -178,10 +179,7 @@ def _check_connection(conn: nengo.Connection) -> None:
         raise UnsupportedFeature(
             conn, f"{type(conn.transform).__name__} transforms", "use a dense transform"
         )
-    if conn.synapse is not None and type(conn.synapse) is not nengo.Lowpass:
-        raise UnsupportedFeature(
-            conn, f"synapse {conn.synapse}", "use synapse=None or nengo.Lowpass(tau)"
-        )
+    synapses.check(conn)
     if isinstance(conn.pre_obj, nengo.Node) and conn.function is not None:
         raise UnsupportedFeature(
             conn,
@@ -457,7 +455,7 @@ def _connection(model: Model, graph: Graph, conn: nengo.Connection) -> Connectio
         post=graph.names[post_obj],
         weights=weights,
         post_indices=post_indices,
-        synapse=None if conn.synapse is None else float(conn.synapse.tau),
+        synapse=synapses.of(conn.synapse),
         target=target,
         obj=(conn,),
     )

@@ -29,7 +29,9 @@ def fold_passthroughs(connections: list[Connection], passthroughs: dict) -> list
     -------
     list of Connection
         Connections that neither start nor end at a passthrough node.  Paths
-        whose composed weights are exactly zero are dropped.
+        whose composed weights are exactly zero are dropped, and so are the
+        rows of a folded connection that its source does not reach (their
+        packets would always carry zero).
     """
     for name, node in passthroughs.items():
         into = [c for c in connections if c.post == name]
@@ -42,6 +44,10 @@ def fold_passthroughs(connections: list[Connection], passthroughs: dict) -> list
         for first in into:
             for second in out_of:
                 weights = second.weights[:, first.post_indices] @ first.weights
+                # Only the rows this source reaches: a sub-ensemble of an
+                # EnsembleArray sends its own dimension, not D with zeros.
+                kept = weights.any(axis=1) if second.target != "neurons" else slice(None)
+                weights, posts = weights[kept], second.post_indices[kept]
                 if not weights.any():
                     continue
                 if first.synapse is not None and second.synapse is not None:
@@ -57,6 +63,7 @@ def fold_passthroughs(connections: list[Connection], passthroughs: dict) -> list
                         second,
                         pre=first.pre,
                         weights=weights,
+                        post_indices=posts,
                         synapse=first.synapse if first.synapse is not None else second.synapse,
                         obj=first.obj + second.obj,
                     )

@@ -7,7 +7,6 @@ import pytest
 
 from spinnc import apps, costs
 from spinnc.compiler import compile_network
-from spinnc.errors import DoesNotFit
 from spinnc.firmware_sim import Emulator
 from spinnc.machine import Machine
 from spinnc.modelfile import load_model
@@ -39,15 +38,8 @@ def test_a_taken_name_or_code_is_refused():
         apps.application("clash")  # nothing was registered
 
 
-#: The pipeline's 16-D probes take 1,040 packets a tick into one recorder:
-#: 1.02M cycles measured on the ARM engine (bench/cost_model.py's model
-#: says 1.2M), 5x a tick; the measured cost model refuses to plan it.
-PIPELINE_DOES_NOT_FIT = pytest.param("pipeline", marks=pytest.mark.xfail(
-    raises=DoesNotFit, strict=True, reason="its recorder takes 5x a tick on the firmware"))
-
-
 @pytest.mark.parametrize("example", ["demo", "neuron_types", "basal_ganglia",
-                                     PIPELINE_DOES_NOT_FIT])
+                                     "pipeline"])
 def test_partitioner_plans_the_cycles_the_emulator_counts(example):
     """With every probe recording each tick, a core's planned cycles are its
     application's cost function on the core's data in the Image (the

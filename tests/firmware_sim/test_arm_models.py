@@ -11,7 +11,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from spinnc.compiler import compile_network
-from spinnc.errors import DoesNotFit
 from spinnc.firmware_sim import Emulator
 from spinnc.firmware_sim.arm import ArmEmulator
 from spinnc.machine import Machine
@@ -40,9 +39,7 @@ def assert_engines_agree(image, steps):
 
 @pytest.mark.parametrize("example, steps", [
     ("channel", 100), ("integrator", 100), ("oscillator", 100), ("basal_ganglia", 100),
-    pytest.param("pipeline", 15, marks=pytest.mark.xfail(
-        raises=DoesNotFit, strict=True,
-        reason="its recorder takes 1.02M cycles a tick on the firmware (5x a tick)")),
+    ("pipeline", 15),
     ("demo", 100), ("neuron_types", 60)])
 def test_every_example_runs_word_for_word_on_the_firmware(example, steps):
     image = compile_network(load_model(EXAMPLES / f"{example}.py"), Machine.spinn5(),
