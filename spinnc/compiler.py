@@ -1,6 +1,6 @@
 """nengo.Network -> Image: every stage of the pipeline, in order, timed.
 
-build -> quantise -> partition -> place -> allocate keys -> route -> tables
+build -> play early -> quantise -> partition -> place -> allocate keys -> route -> tables
 -> minimise -> check -> region data -> Image.
 """
 
@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import nengo
 
 from .frontend import Graph, QuantisationReport, build, quantise
+from .frontend.timing import play_early
 from .image import CoreImage, Image, ProbeImage
 from .machine import Machine
 from .mapper import (KeyAllocation, Partition, Placements, allocate_keys, check_keys,
@@ -59,8 +60,8 @@ def compile_network(network: nengo.Network, machine: Machine | None = None, dt: 
             progress(stage, seconds[stage])
         return result
 
-    graph = timed("build", build, network, dt=dt, seed=seed,
-                  process_seed=process_seed)
+    graph = timed("build", lambda: play_early(build(network, dt=dt, seed=seed,
+                                                     process_seed=process_seed)))
     fixed_graph, report = timed("quantise", quantise, graph)
     parts = timed("partition", partition, fixed_graph, machine, n_steps=n_steps)
     placements = timed("place", place, parts.vertices, parts.nets, machine, placer=placer,
