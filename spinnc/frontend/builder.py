@@ -214,7 +214,9 @@ def _check_probe(probe: nengo.Probe) -> None:
     if isinstance(obj, Neurons):  # spikes, and the state variables its model records
         model = neurons.model_for(obj.ensemble.neuron_type)
         supported[Neurons] = ("output",) + tuple(model.probes if model else ())
-    if probe.attr not in supported.get(type(obj), ()):
+    # By isinstance: nengo_spa probes subclasses of Node (its Transcode, connectors).
+    allowed = next((attrs for kind, attrs in supported.items() if isinstance(obj, kind)), ())
+    if probe.attr not in allowed:
         raise UnsupportedFeature(
             probe,
             f"probing '{probe.attr}' of {type(obj).__name__}",
