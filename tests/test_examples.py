@@ -32,6 +32,7 @@ def rms(a, b):
     ("demo", "x squared", 1.0),
     ("channel", "b", 1.0),
     ("integrator", "memory", 2.0),
+    ("ensemble_array", "after", 1.0),
     ("pipeline", "output", 0.5),
 ])
 def test_decoded_output_within_a_tenth_of_the_range(name, probe, seconds):
