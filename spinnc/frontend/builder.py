@@ -417,10 +417,10 @@ def _dense(transform, weights, size_out, size_in):
             step()
             columns.append(signals["Y"].copy())
         return np.stack(columns, axis=1)
+    if hasattr(weights, "allocate"):  # nengo's SparseMatrix, allocated as nengo's simulator
+        weights = weights.allocate()  # does: scipy's csr_matrix, or dense with its warning
     if hasattr(weights, "toarray"):  # Sparse: a scipy sparse matrix
         return np.asarray(weights.toarray(), dtype=np.float64)
-    if isinstance(transform, Sparse):  # nengo's own SparseMatrix
-        return np.asarray(transform.init.toarray(), dtype=np.float64)
     return _matrix(weights, size_out, size_in)
 
 
