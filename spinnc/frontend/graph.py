@@ -45,6 +45,9 @@ class Population:
     bias: np.ndarray
     encoders: np.ndarray
     amplitude: float = 1.0
+    #: per neuron, the current of constant inputs without a synapse (nengo adds
+    #: it from step 1; the cores add it to the bias), or None
+    constant_current: np.ndarray | None = None
     model: str = "LIF"
     params: dict = field(default_factory=dict)
     state: dict = field(default_factory=dict)

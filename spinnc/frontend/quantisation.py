@@ -132,7 +132,8 @@ def _population(q, pop: Population, dt: float) -> Population:
     return replace(
         pop,
         encoders=encoders,
-        bias=q(name, "bias", pop.bias, hint=GAIN_HINT),
+        bias=q(name, "bias", pop.bias if pop.constant_current is None
+               else pop.bias + pop.constant_current, hint=GAIN_HINT),
         gain=q(name, "gain", pop.gain, hint=GAIN_HINT),
         **_neuron_model(q, pop, dt),
     )

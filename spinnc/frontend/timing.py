@@ -8,9 +8,10 @@ advance (constants, functions of time, seeded processes, noise) can be sent a
 tick early instead: this pass points every synapse-free connection from such
 an input into a population at a copy of the input that plays the next step's
 value.  (With a synapse, nengo reads the filter's output a step later too,
-which the packet's tick already gives.)  What it cannot fix, the first step:
-step 1's value would have to be sent before the first tick, so such a
-connection delivers zero in step 1.
+which the packet's tick already gives.)  A constant without a synapse is a
+constant current: it joins the population's bias, present from step 1.
+What remains, the first step of a function of time: step 1's value would have
+to be sent before the first tick, so such a connection delivers zero in step 1.
 """
 
 from dataclasses import replace
@@ -18,7 +19,7 @@ from dataclasses import replace
 import nengo
 import numpy as np
 
-from .graph import Graph, Input
+from .graph import Connection, Graph, Input, Population
 
 #: the suffix of an input's copy that plays one step early
 EARLY = ".early"
@@ -26,13 +27,18 @@ EARLY = ".early"
 
 def play_early(graph: Graph) -> Graph:
     """``graph`` with its synapse-free connections from inputs known in
-    advance into populations fed by copies of those inputs one step ahead."""
+    advance into populations fed by copies of those inputs one step ahead,
+    or, from constants, folded into the populations' biases."""
     inputs, connections = dict(graph.inputs), []
+    populations = dict(graph.populations)
     for conn in graph.connections:
         inp = graph.inputs.get(conn.pre)
-        if (inp is None or inp.kind != "time" or conn.synapse is not None
+        if (inp is None or inp.kind not in ("time", "constant") or conn.synapse is not None
                 or conn.post not in graph.populations):
             connections.append(conn)
+            continue
+        if inp.kind == "constant":
+            populations[conn.post] = _with_current(populations[conn.post], conn, inp.value)
             continue
         name = conn.pre + EARLY
         if name not in inputs:
@@ -42,7 +48,21 @@ def play_early(graph: Graph) -> Graph:
     # An ensemble's noise feeds nothing else once its copy plays it.
     inputs = {name: inp for name, inp in inputs.items()
               if name in used or not _is_noise(graph, name)}
-    return replace(graph, inputs=inputs, connections=connections)
+    return replace(graph, populations=populations, inputs=inputs, connections=connections)
+
+
+def _with_current(pop: Population, conn: Connection, value: np.ndarray) -> Population:
+    """``pop`` with the current of ``conn`` carrying the constant ``value``
+    added to its constant current (as nengo computes the current: gain
+    times the encoded value over the radius, gain times a neuron input)."""
+    current = np.zeros(pop.n_neurons) if pop.constant_current is None else pop.constant_current
+    x = conn.weights @ value
+    if conn.target == "neurons":  # one row shared by the neurons it reaches
+        added = np.zeros(pop.n_neurons)
+        added[conn.post_indices] = pop.gain[conn.post_indices] * x[0]
+    else:
+        added = pop.gain * (pop.encoders[:, conn.post_indices] @ x) / pop.radius
+    return replace(pop, constant_current=current + added)
 
 
 def _is_noise(graph: Graph, name: str) -> bool:

@@ -53,3 +53,23 @@ def test_only_synapse_free_connections_into_populations_play_early():
     assert [c.pre for c in graph.incoming(graph.name_of(probe), probe=True)] == [name]
     early = graph.inputs[name + EARLY].samples(5, 0.001)
     np.testing.assert_array_equal(early[:-1], graph.inputs[name].samples(5, 0.001)[1:])
+
+
+@pytest.mark.parametrize("into_neurons", [False, True])
+def test_a_constant_without_a_synapse_is_in_the_bias_from_step_one(into_neurons):
+    with nengo.Network(seed=2) as network:
+        ens = nengo.Ensemble(5, 1, encoders=np.ones((5, 1)), intercepts=np.full(5, 0.2),
+                             max_rates=np.full(5, 150.0))
+        constant = nengo.Node([0.6] if not into_neurons else [1.5])
+        nengo.Connection(constant, ens.neurons if into_neurons else ens,
+                         transform=np.ones((5, 1)) if into_neurons else 1.0, synapse=None)
+        probe = nengo.Probe(ens.neurons, "voltage")
+    graph = play_early(build(network))
+    assert not [c for c in graph.connections if c.pre == graph.name_of(constant)]
+    with nengo.Simulator(network, progress_bar=False) as ref:
+        ref.run(0.02)
+    with spinnc.Simulator(network, precision="float", progress_bar=False) as sim:
+        sim.run(0.02)
+    assert ref.data[probe][0].max() > 0.1  # the current acts in step 1
+    # (the float emulation computes on the stored s16.15 parameters)
+    np.testing.assert_allclose(sim.data[probe], ref.data[probe], atol=1e-3)
