@@ -5,9 +5,13 @@ The pipeline (see DESIGN.md): ``frontend`` (nengo -> Graph -> fixed point),
 ``firmware_sim`` (the emulated machine) and ``host`` (real boards).
 """
 
-from . import errors, fixed
+from . import errors, fixed, names
 from .frontend import build, quantise, reference
 from .simulator import Simulator
+
+# Unlabelled objects made from here on are named in messages by where they
+# were created (file:line); nengo does not record it (see spinnc.names).
+names.record_sites()
 
 __version__ = "0.1.0"
 

@@ -5,6 +5,8 @@ what the user can change.  All derive from :class:`SpinncError`, so a caller
 can catch everything spinnc raises on purpose with one ``except``.
 """
 
+from .names import describe  # an object's label, or its type, size, path and creation site
+
 
 class SpinncError(Exception):
     """Base class of every error spinnc raises on purpose."""
@@ -36,14 +38,6 @@ class RoutingTableOverflow(SpinncError):
 
 class ProtocolError(SpinncError):
     """A board answered with an error, or did not answer."""
-
-
-def describe(obj):
-    """Name a nengo object for a message: its label when it has one."""
-    label = getattr(obj, "label", None)
-    if label:
-        return f"{type(obj).__name__} '{label}'"
-    return repr(obj)
 
 
 class ModelFileError(SpinncError):
