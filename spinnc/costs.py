@@ -40,9 +40,17 @@ DTCM_RESERVE = 64 * 1024 - DTCM_BUDGET
 # tick takes under 70% of the tick at 0.5.
 
 #: Per filter: its loop and coefficients [M]; per filtered dimension: the
-#: 64-bit accumulator's two s1.30 products and saturation [M].
-FILTER_CYCLES = 96
-FILTER_CYCLES_PER_DIM = 109
+#: 64-bit accumulator's two s1.30 products and saturation [M] (a first-order
+#: filter: every Lowpass).  Filters of higher order (fitted 2026-12-02 to a
+#: host_out core's filter of 1, 8 and 16 dimensions, orders 1-4, on the ARM
+#: engine): per dimension, the loop over its partial sums [M] and per order
+#: above the first two products and a partial sum [M]; per dimension and
+#: order in a format other than s1.30 (a shift by a variable) [M].
+FILTER_CYCLES = 123
+FILTER_CYCLES_PER_DIM = 119
+FILTER_CYCLES_HIGHER_ORDER_DIM = 22
+FILTER_CYCLES_PER_ORDER_DIM = 63
+FILTER_CYCLES_PER_WIDE_ORDER_DIM = 23
 #: Per ensemble member: the tick's fixed work (timer interrupt, the receive
 #: bank swap, the member's loops) [M].
 NEURON_CYCLES = 688
@@ -85,9 +93,10 @@ HOST_VALUE_CYCLES = 40
 #: A receiving core's key table: key, mask, size, member, filter and index
 #: map offset (the firmware's input_key_t, copied to DTCM).
 KEY_ENTRY_BYTES = 6 * WORD
-#: Per filter: the firmware's filter_t (member, neurons, a, b, dims, map
-#: offset and size) and its first dimension.
-FILTER_HEADER_BYTES = 8 * WORD
+#: Per filter: the firmware's filter_t (member, neurons, dims, map offset and
+#: size, order, format, coefficients' offset), its first dimension and its
+#: first partial sum.
+FILTER_HEADER_BYTES = 10 * WORD
 
 
 def search_steps(key_entries: int) -> int:
@@ -102,14 +111,35 @@ def receive_cycles(packets, key_entries: int = 1):
     return packets * (PACKET_RECEIVE_CYCLES + KEY_SEARCH_CYCLES * search_steps(key_entries))
 
 
+class FilterLoad(int):
+    """A filter's dimensions (an int, so a list of them is a list of widths)
+    with its order and its coefficients' fractional bits: a plain int is a
+    first-order s1.30 filter (every Lowpass)."""
+
+    def __new__(cls, dims: int, order: int = 1, frac_bits: int = 30):
+        load = super().__new__(cls, dims)
+        load.order, load.frac_bits = int(order), int(frac_bits)
+        return load
+
+
 def filter_cycles(dims: int) -> int:
-    return FILTER_CYCLES_PER_DIM * dims + FILTER_CYCLES
+    """Cycles per tick of a filter of ``dims`` dimensions (a
+    :class:`FilterLoad` for one of higher order or another format)."""
+    order, frac_bits = getattr(dims, "order", 1), getattr(dims, "frac_bits", 30)
+    per_dim = (FILTER_CYCLES_PER_DIM
+               + (FILTER_CYCLES_HIGHER_ORDER_DIM + FILTER_CYCLES_PER_ORDER_DIM * (order - 1)
+                  if order > 1 else 0)
+               + (FILTER_CYCLES_PER_WIDE_ORDER_DIM * order if frac_bits != 30 else 0))
+    return per_dim * int(dims) + FILTER_CYCLES
 
 
 def filter_dtcm(dims: int) -> int:
-    """Per dimension: the two 64-bit accumulator banks and the output word;
-    plus the filter's entry and first dimension (spinnc/firmware/apps/receive.c)."""
-    return 5 * WORD * dims + FILTER_HEADER_BYTES
+    """Per dimension: the two 64-bit accumulator banks and the output word,
+    and a partial sum per order above the first; plus the filter's entry,
+    first dimension, first partial sum and coefficients
+    (spinnc/firmware/apps/receive.c)."""
+    order = getattr(dims, "order", 1)
+    return (4 + order) * WORD * int(dims) + FILTER_HEADER_BYTES + 2 * order * WORD
 
 
 def planned_spikes(neurons, model=None):

@@ -20,6 +20,15 @@ Formats
     exactly (needed for ``synapse=None``).  Also AdaptiveLIF's ``dt / tau_n``
     and SpikingRectifiedLinear's ``dt`` (1 ms in s16.15 would be 33 units,
     0.7 % off; in s1.30 it is 1073742).  Range [-2, 2).
+``S2_29``, ``S3_28``, ``S4_27`` (s2.29, s3.28, s4.27)
+    Coefficients of synaptic filters of higher order that s1.30 cannot hold:
+    a third-order filter's denominator has a term near 3 (its poles near 1
+    give binomial coefficients 3, 3, 1), a fourth-order one near 6, a fifth
+    near 10.  A filter takes the first of s1.30, s2.29, s3.28, s4.27 that
+    holds all its coefficients (:data:`FILTER_FORMATS`), so every Lowpass
+    (and most second-order filters: Alpha, double exponentials) keeps s1.30's
+    9.3e-10, and each bit of range costs only the precision it must.
+    Ranges [-4, 4), [-8, 8), [-16, 16); coefficients beyond that are refused.
 
 Each neuron model in :mod:`spinnc.neurons` lists the format of every constant
 and state variable it stores (``NeuronModel.constants`` and ``.state``), with
@@ -55,11 +64,29 @@ of Hz at 300 Hz.  spinnc keeps nengo's scheme with fixed-point pieces:
 
 Synaptic filters
 ----------------
-A ``Lowpass(tau)`` (nengo's zero-order hold) is ``y = a * y + b * x`` with
-``a = exp(-dt / tau)`` and ``b = 1 - a`` in s1.30, ``a + b`` exactly 1 so the
-gain for a constant is exactly 1; each product is rounded, so a constant input
-settles within about ``tau / dt`` units of s16.15 of itself (measured: 5 units
-at 5 ms, 100 units = 0.003 at 100 ms).  ``synapse=None`` is ``a = 0, b = 1``.
+Every synapse is a discrete linear filter of some order ``n`` (nengo's own
+discretisation, :mod:`spinnc.frontend.synapses`), run on last tick's input
+``x`` (s16.15): numerator ``g[0..n)`` and feedback ``p[1..n]`` (the
+denominator ``1 - p1 z^-1 - ... - pn z^-n``) in the filter's coefficient
+format; per dimension a state of ``n`` words (s16.15), the output ``y`` and
+``n - 1`` partial sums ``s`` of the terms of earlier ticks::
+
+    y'   = sat(mul(x, g0) + mul(y, p1) + s1)
+    s_k' = sat(mul(x, g_k) + mul(y, p_k+1) + s_k+1)      k = 1 .. n-1 (s_n = 0)
+
+so ``y_t = sum g_k x_t-k + sum p_k y_t-k`` with each product rounded once and
+each partial sum saturated.
+
+A ``Lowpass(tau)`` (nengo's zero-order hold) is the first-order case ``y =
+a * y + b * x`` with ``a = p1 = exp(-dt / tau)`` and ``b = g0 = 1 - a`` in
+s1.30, ``a + b`` exactly 1 so the gain for a constant is exactly 1 (higher
+orders: the numerator is corrected so that its sum matches the float DC gain
+times the quantised denominator's, to the unit); each product is rounded, so
+a constant input settles within about ``tau / dt`` units of s16.15 of itself
+(measured: 5 units at 5 ms, 100 units = 0.003 at 100 ms).  ``synapse=None``
+is ``a = 0, b = 1``.  Higher orders with poles near 1 amplify the rounding
+more (the noise gain of each pole), which the quantisation report's filter
+entries measure.
 
 Decoders
 --------
@@ -113,9 +140,14 @@ class Format:
 
 S16_15 = Format("s16.15", 15, "values, parameters and packet payloads (C accum)")
 S1_30 = Format("s1.30", 30, "filter and neuron decay coefficients and dt, in [0, 2)")
+S2_29 = Format("s2.29", 29, "filter coefficients in [-4, 4) (third-order filters)")
+S3_28 = Format("s3.28", 28, "filter coefficients in [-8, 8) (fourth-order filters)")
+S4_27 = Format("s4.27", 27, "filter coefficients in [-16, 16) (fifth-order filters)")
 
 #: Every format in use, for reports and documentation.
-FORMATS = (S16_15, S1_30)
+FORMATS = (S16_15, S1_30, S2_29, S3_28, S4_27)
+#: A synaptic filter's coefficients take the first of these that holds them all.
+FILTER_FORMATS = (S1_30, S2_29, S3_28, S4_27)
 
 
 @dataclass(frozen=True)
@@ -188,6 +220,16 @@ def mul(a, b, fmt: Format = S16_15):
     product = np.multiply(a, b, dtype=np.int64)
     product += 1 << (fmt.frac_bits - 1)
     product >>= fmt.frac_bits
+    return saturate(product)
+
+
+def mul_bits(a, b, frac_bits):
+    """:func:`mul` with ``b``'s fractional bits given per element
+    (``frac_bits``, an int or an array broadcast with ``a`` and ``b``)."""
+    frac_bits = np.asarray(frac_bits, dtype=np.int64)
+    product = np.multiply(a, b, dtype=np.int64)
+    product += np.left_shift(1, frac_bits - 1)
+    product >>= frac_bits
     return saturate(product)
 
 

@@ -25,7 +25,8 @@ from collections.abc import Callable
 
 import nengo
 import numpy as np
-import scipy.signal
+
+from .frontend.synapses import as_synapse
 
 
 class ProbeData:
@@ -89,7 +90,7 @@ class ProbeData:
         values = np.zeros((n_steps, graph.probes[name].size))
         for edge in edges:
             outputs = self._node_outputs(edge.pre, n_steps) @ edge.weights.T
-            values[:, edge.post_indices] += lowpass(outputs, edge.synapse, self.dt)
+            values[:, edge.post_indices] += synapse_filter(outputs, edge.synapse, self.dt)
         return filtered(values, graph.probes[name].host_synapse, self.dt)  # not on the edges
 
     def static(self, probe: nengo.Probe, n_steps: int) -> np.ndarray:
@@ -126,7 +127,7 @@ class ProbeData:
             return np.array(raw, dtype=float)
         if probe.kind == "spikes":  # nengo's spike output is amplitude / dt
             raw = raw * self.compilation.graph.populations[probe.target].amplitude
-        return lowpass(raw, probe.synapse, self.dt)
+        return synapse_filter(raw, probe.synapse, self.dt)
 
 
 def filtered(values: np.ndarray, synapse, dt: float) -> np.ndarray:
@@ -140,13 +141,14 @@ def filtered(values: np.ndarray, synapse, dt: float) -> np.ndarray:
     return np.concatenate([np.zeros_like(out[:1]), out[:-1]])
 
 
-def lowpass(values: np.ndarray, synapse, dt: float) -> np.ndarray:
-    """Filter as nengo filters a probe: the sample of step n filters the
-    values of the steps before n.  ``synapse``: a time constant, a
-    ``nengo.Lowpass`` or None."""
+def synapse_filter(values: np.ndarray, synapse, dt: float) -> np.ndarray:
+    """Filter as nengo filters a connection's or probe's values: the sample
+    of step n filters the values of the steps before n.  ``synapse``: a
+    Graph synapse (:class:`spinnc.frontend.synapses.Synapse`, any nengo
+    LinearFilters in series), a nengo LinearFilter, a Lowpass time constant
+    or None."""
     values = np.array(values, dtype=float)
-    tau = getattr(synapse, "tau", synapse)
-    if tau is None or len(values) == 0:
+    synapse = as_synapse(synapse)
+    if synapse is None or len(values) == 0:
         return values
-    a = np.exp(-dt / tau)
-    return scipy.signal.lfilter([0.0, 1.0 - a], [1.0, -a], values, axis=0)
+    return synapse.filt(values, dt)

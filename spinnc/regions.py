@@ -21,9 +21,10 @@ import numpy as np
 from . import neurons
 
 MAGIC = 0x434E5053  # 'SPNC' little-endian
-VERSION = 4  # 2: population regions start with a neuron model code; 3: a recording
+VERSION = 5  # 2: population regions start with a neuron model code; 3: a recording
 #             period per probeable state variable of the model; 4: value sources'
-#             PLAYBACK region (their packets, computed by the mapper)
+#             PLAYBACK region (their packets, computed by the mapper); 5: FILTERS: filters of
+#             any order (order, coefficient format, the coefficients after the filters)
 U32, I32 = "<u4", "<i4"
 
 
@@ -81,8 +82,12 @@ class Layout:
 OUTPUT_KEY = np.dtype([("key", U32), ("mask", U32), ("size", U32), ("member", U32)])
 INPUT_KEY = np.dtype([("key", U32), ("mask", U32), ("size", U32), ("member", U32),
                       ("filter", U32), ("map_offset", U32)])
-FILTER = np.dtype([("member", U32), ("neurons", U32), ("a", I32), ("b", I32), ("dims", U32),
-                   ("map_offset", U32), ("map_size", U32)])
+#: A filter of ``order`` (its coefficients' format: ``frac_bits``; its 2 x order
+#: words, numerator then feedback, from word ``coefficients`` of the region's
+#: coefficient array; spinnc.frontend.synapses.Filter).
+FILTER = np.dtype([("member", U32), ("neurons", U32), ("dims", U32), ("map_offset", U32),
+                   ("map_size", U32), ("order", U32), ("frac_bits", U32),
+                   ("coefficients", U32)])
 RECORDED_PROBE = np.dtype([("member", U32), ("dims", U32), ("sample_every", U32)])
 
 
@@ -107,8 +112,9 @@ class Region:
                             (("nets", OUTPUT_KEY, ("n_nets",)),)),
         INPUT_KEYS: Layout("input keys", _header("n_entries"),
                            (("entries", INPUT_KEY, ("n_entries",)),)),
-        FILTERS: Layout("filters", _header("n_filters"),
-                        (("filters", FILTER, ("n_filters",)),)),
+        FILTERS: Layout("filters", _header("n_filters", "n_coefficients"),
+                        (("filters", FILTER, ("n_filters",)),
+                         ("coefficients", I32, ("n_coefficients",)))),
         INDEX_MAP: Layout("index map", _header("length"), (("indices", U32, ("length",)),)),
         VALUES: Layout("values", _header("dims", "period"),
                        (("values", I32, ("period", "dims")),)),

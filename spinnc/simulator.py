@@ -66,7 +66,7 @@ from .frontend import reference
 from .formats.scp import SCP_PORT
 from .host.target import BoardEmulator
 from .machine import Machine
-from .probes import ProbeData, lowpass
+from .probes import ProbeData, synapse_filter
 
 #: Where a Simulator (and ``spinnc run``) runs the Image.
 TARGETS = ("emulator", "board")
@@ -527,7 +527,7 @@ class Simulator:
                 inputs = np.zeros((horizon, graph.inputs[name].size_in))
                 for e in edges:
                     values = self._probes.samples_of(e.pre) @ e.weights.T
-                    inputs[:, e.post_indices] += lowpass(values, e.synapse, self.dt)
+                    inputs[:, e.post_indices] += synapse_filter(values, e.synapse, self.dt)
                 self._host_inputs[name] = inputs
             else:
                 self._host_inputs[name] = None

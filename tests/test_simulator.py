@@ -299,7 +299,7 @@ def test_filtered_spike_probe_every_few_steps_filters_every_step():
         every = nengo.Probe(ens.neurons, synapse=0.01, sample_every=0.002)
     with spinnc.Simulator(net, progress_bar=False) as sim:
         sim.run_steps(100)
-    filtered = probes_module.lowpass(sim.data[raw], 0.01, sim.dt)
+    filtered = probes_module.synapse_filter(sim.data[raw], 0.01, sim.dt)
     assert sim.data[raw].any()
     np.testing.assert_allclose(sim.data[every], filtered[1::2])
 

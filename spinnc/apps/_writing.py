@@ -8,6 +8,7 @@ and into each vertex.
 
 import numpy as np
 
+from .. import costs
 from ..regions import FILTER, INPUT_KEY, OUTPUT_KEY, Region
 
 
@@ -38,7 +39,7 @@ def inputs(context, index: int, vertex, member_dims, probes: bool = False) -> di
     """
     graph = context.graph
     members = [s.obj for s in vertex.slices]
-    filters, filter_index, index_map = [], {}, []
+    filters, filter_index, index_map, coefficients = [], {}, [], []
     for m, s in enumerate(vertex.slices):
         dims = member_dims(s)
         for conn in graph.incoming(s.obj, probe=probes):
@@ -46,14 +47,16 @@ def inputs(context, index: int, vertex, member_dims, probes: bool = False) -> di
             if key in filter_index:
                 continue
             filter_index[key] = len(filters)
-            a, b = conn.filter
+            f = conn.filter  # order, format and coefficients (frontend.synapses.Filter)
+            shape = (f.order, f.frac_bits, len(coefficients))
+            coefficients.extend(f.coefficients)
             if conn.target == "neurons":
                 reached = conn.post_indices[(conn.post_indices >= s.lo)
                                             & (conn.post_indices < s.hi)] - s.lo
-                filters.append((m, 1, a, b, 1, len(index_map), len(reached)))
+                filters.append((m, 1, 1, len(index_map), len(reached)) + shape)
                 index_map.extend(reached.tolist())
             else:
-                filters.append((m, 0, a, b, dims, 0, 0))
+                filters.append((m, 0, dims, 0, 0) + shape)
     entries = []
     for i, net in context.nets_into(index):
         for conn_name in net.connections:
@@ -61,7 +64,7 @@ def inputs(context, index: int, vertex, member_dims, probes: bool = False) -> di
             if conn.post not in members or (conn.target == "probe") != probes:
                 continue  # for another sink of the net (probes have their own names)
             m = members.index(conn.post)
-            if conn.target == "neurons" and not filters[filter_index[m, filter_key(conn)]][6]:
+            if conn.target == "neurons" and not filters[filter_index[m, filter_key(conn)]][4]:
                 continue  # global inhibition of neurons on other slices
             dims_map = [0] if conn.target == "neurons" else conn.post_indices.tolist()
             entries.append((context.keys.keys[i], context.keys.masks[i], net.size, m,
@@ -72,7 +75,9 @@ def inputs(context, index: int, vertex, member_dims, probes: bool = False) -> di
         Region.INPUT_KEYS: layouts[Region.INPUT_KEYS].pack(
             dict(n_entries=len(entries)), entries=np.array(entries, dtype=INPUT_KEY)),
         Region.FILTERS: layouts[Region.FILTERS].pack(
-            dict(n_filters=len(filters)), filters=np.array(filters, dtype=FILTER)),
+            dict(n_filters=len(filters), n_coefficients=len(coefficients)),
+            filters=np.array(filters, dtype=FILTER),
+            coefficients=np.array(coefficients, dtype=np.int32)),
         Region.INDEX_MAP: layouts[Region.INDEX_MAP].pack(
             dict(length=len(index_map)), indices=np.array(index_map, dtype=np.uint32)),
     }
@@ -103,8 +108,10 @@ def weights(context, index: int, name: str) -> bytes:
 
 
 def filter_dims(regions: dict) -> dict[int, list[int]]:
-    """member -> the dimensions of each of its filters (from FILTERS)."""
+    """member -> the dimensions of each of its filters, with their orders and
+    formats (:class:`spinnc.costs.FilterLoad`, from FILTERS)."""
     out: dict = {}
     for f in regions.get(Region.FILTERS, ({}, {}))[1].get("filters", []):
-        out.setdefault(int(f["member"]), []).append(int(f["dims"]))
+        out.setdefault(int(f["member"]), []).append(
+            costs.FilterLoad(int(f["dims"]), int(f["order"]), int(f["frac_bits"])))
     return out

@@ -153,7 +153,7 @@ class Emulator:
     def _build_filters(self) -> None:
         """Every filter dimension, each member's input dimensions, and which
         filter dimensions sum into which member dimension or neurons."""
-        a, b, source, target = [], [], [], []
+        rows, widths, source, target = [], [], [], []  # rows: (order, frac_bits, words) a filter
         self.member_base: dict = {}  # (core index, member) -> first member dimension
         self.neuron_inputs: dict = {}  # (core index, member) -> [(filter dim, neurons)]
         n_inputs = 0
@@ -161,13 +161,15 @@ class Emulator:
             for m, dims in self._member_dims(c):
                 self.member_base[c.index, m] = n_inputs
                 n_inputs += dims
-            filters = c.region(Region.FILTERS)[1].get("filters", [])
+            arrays = c.region(Region.FILTERS)[1]
+            filters, words = arrays.get("filters", []), arrays.get("coefficients")
             index_map = c.region(Region.INDEX_MAP)[1].get("indices", np.zeros(0, np.uint32))
             for f in filters:
-                first, dims, m = len(a), int(f["dims"]), int(f["member"])
+                first, dims, m = sum(widths), int(f["dims"]), int(f["member"])
+                order, at = int(f["order"]), int(f["coefficients"])
                 c.filter_start.append(first)
-                a.extend([int(f["a"])] * dims)
-                b.extend([int(f["b"])] * dims)
+                rows.append((order, int(f["frac_bits"]), words[at:at + 2 * order]))
+                widths.append(dims)
                 if f["neurons"]:
                     lo = int(f["map_offset"])
                     neurons = index_map[lo:lo + int(f["map_size"])].astype(np.int64)
@@ -175,7 +177,14 @@ class Emulator:
                 elif (c.index, m) in self.member_base:
                     source.extend(range(first, first + dims))
                     target.extend(self.member_base[c.index, m] + np.arange(dims))
-        self.filters = FilterBank(np.asarray(a, np.int64), np.asarray(b, np.int64), self.arith)
+        order = max((r[0] for r in rows), default=1)
+        num, den = np.zeros((len(rows), order), np.int64), np.zeros((len(rows), order), np.int64)
+        for i, (n, _, w) in enumerate(rows):  # zero-padded to the highest order
+            num[i, :n], den[i, :n] = w[:n], w[n:]
+        frac_bits = np.array([r[1] for r in rows], dtype=np.int64)
+        widths = np.asarray(widths, dtype=np.int64)  # then a row per filter dimension
+        self.filters = FilterBank(num.repeat(widths, axis=0), den.repeat(widths, axis=0),
+                                  frac_bits.repeat(widths), self.arith)
         self.inputs = MemberInputs(np.asarray(source), np.asarray(target), n_inputs, self.arith)
 
     def _member_dims(self, c: Core):

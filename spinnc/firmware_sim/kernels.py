@@ -4,8 +4,8 @@ Each class holds the state of all cores of one kind (or one stage shared by
 several kinds) in flat arrays, so a tick is a handful of numpy operations
 whatever the number of cores and neurons:
 
-* :class:`FilterBank`: every input filter dimension of every receiving core
-  (ensembles, recorders, host outputs): ``y = a y + b x`` in s1.30 coefficients.
+* :class:`FilterBank`: every input filter dimension of every receiving core:
+  linear filters of any order (``y = a y + b x`` in s1.30 for a Lowpass).
 * :class:`MemberInputs`: the sum of each member's value filters (its input).
 * :class:`EnsembleKernel`: encode, the neuron models' updates, decode, record.
 * :class:`PlaybackKernel`: played-back inputs (value sources).
@@ -29,7 +29,7 @@ import scipy.sparse
 
 from .. import fixed
 from .. import neurons as models
-from ..fixed import S1_30, S16_15, Format
+from ..fixed import S16_15, Format
 from ._kernels import decode, encode
 from .packets import scatter
 
@@ -74,6 +74,14 @@ class FixedArithmetic:
     def mul(self, a, b, fmt: Format = S16_15) -> np.ndarray:
         """``a * b`` with ``b`` in ``fmt``, rounded once (:func:`spinnc.fixed.mul`)."""
         return fixed.mul(a, b, fmt)
+
+    def param_bits(self, raw, frac_bits) -> np.ndarray:
+        """:meth:`param` with the format's fractional bits given per element."""
+        return np.asarray(raw, dtype=np.int64)
+
+    def mul_bits(self, a, b, frac_bits) -> np.ndarray:
+        """:meth:`mul` with ``b``'s fractional bits per element (:func:`spinnc.fixed.mul_bits`)."""
+        return fixed.mul_bits(a, b, frac_bits)
 
     def dot(self, a, b, fmt: Format = S16_15) -> np.ndarray:
         """``a @ b`` with ``b`` in ``fmt``, rounded once (:func:`spinnc.fixed.dot`)."""
@@ -164,6 +172,12 @@ class FloatArithmetic:
     def mul(self, a, b, fmt: Format = S16_15) -> np.ndarray:
         return np.multiply(a, b, dtype=np.float64)
 
+    def param_bits(self, raw, frac_bits) -> np.ndarray:
+        return np.asarray(raw, dtype=np.float64) * np.exp2(-np.asarray(frac_bits, np.float64))
+
+    def mul_bits(self, a, b, frac_bits) -> np.ndarray:
+        return np.multiply(a, b, dtype=np.float64)
+
     def dot(self, a, b, fmt: Format = S16_15) -> np.ndarray:
         return np.matmul(np.asarray(a, np.float64), np.asarray(b, np.float64))
 
@@ -225,29 +239,52 @@ def arithmetic(precision: str, dt: float) -> FixedArithmetic | FloatArithmetic:
 class FilterBank:
     """Every filter dimension of every receiving core, as flat arrays.
 
+    Each dimension runs its filter (:mod:`spinnc.fixed`, "Synaptic
+    filters") on the tick's accumulated input ``x``: ``y' = sat(x g0 + y p1
+    + s1)``, ``s_k' = sat(x g_k + y p_k+1 + s_k+1)`` (``y`` last tick's
+    output), every product rounded once in the filter's coefficient format.  Filters of lower order than the bank's highest are padded with
+    zero coefficients, whose products and states stay exactly 0, so one
+    vectorised loop over the orders runs them all.
+
     Parameters
     ----------
-    a, b : ndarray of int32
-        Per filter dimension, the s1.30 coefficients of its filter.
+    num, den : ndarray of int (dimensions, order)
+        Per filter dimension, its filter's numerator g0.. and feedback p1..
+        (raw words, zero-padded).
+    frac_bits : ndarray of int (dimensions,)
+        The fractional bits of each dimension's coefficient format.
     arith : FixedArithmetic or FloatArithmetic, optional
         The arithmetic (fixed point by default).
     """
 
-    def __init__(self, a: np.ndarray, b: np.ndarray, arith=None):
+    def __init__(self, num: np.ndarray, den: np.ndarray, frac_bits: np.ndarray, arith=None):
         self.arith = arith = arith or FixedArithmetic()
-        self.a = arith.param(a, S1_30)
-        self.b = arith.param(b, S1_30)
-        self.y = np.zeros(self.a.size, dtype=arith.dtype)
+        frac_bits = np.asarray(frac_bits, dtype=np.int64)
+        n, order = np.shape(num)
+        # One shift for all when the formats agree (the usual case, s1.30)
+        self.frac = int(frac_bits[0]) if n and (frac_bits == frac_bits[0]).all() else frac_bits
+        columns = self.frac if np.ndim(self.frac) == 0 else frac_bits[:, None]
+        self.num = arith.param_bits(np.reshape(num, (n, order)), columns)
+        self.den = arith.param_bits(np.reshape(den, (n, order)), columns)
+        self.y = np.zeros(n, dtype=arith.dtype)
+        self.s = np.zeros((n, max(order - 1, 0)), dtype=arith.dtype)  # s1 .. s_{order-1}
 
     @property
     def size(self) -> int:
-        return self.a.size
+        return self.y.size
 
     def step(self, x: np.ndarray) -> np.ndarray:
         """Update with this tick's accumulated input ``x`` and return the outputs."""
-        ar = self.arith
+        ar, f, g, p, s = self.arith, self.frac, self.num, self.den, self.s
         x = ar.saturate(x)  # the accumulator is an s16.15 word
-        self.y = ar.saturate(ar.wide(ar.mul(self.y, self.a, S1_30)) + ar.mul(x, self.b, S1_30))
+        y = self.y  # last tick's output: every partial sum uses it
+        rest = s[:, 0] if s.shape[1] else 0
+        self.y = ar.saturate(ar.wide(ar.mul_bits(x, g[:, 0], f))
+                             + ar.mul_bits(y, p[:, 0], f) + rest)
+        for k in range(1, g.shape[1]):  # s_k from s_k+1, before s_k+1 changes
+            nxt = s[:, k] if k < s.shape[1] else 0
+            s[:, k - 1] = ar.saturate(ar.wide(ar.mul_bits(x, g[:, k], f))
+                                      + ar.mul_bits(y, p[:, k], f) + nxt)
         return self.y
 
 

@@ -140,8 +140,12 @@ class Connection:
     neurons ``post_indices`` of a population (global inhibition: one row shared
     by those neurons, scaled by each neuron's gain as nengo does); ``"probe"``,
     a value probe (probes have their own names).
-    ``synapse`` is a Lowpass time constant in seconds or None; in a fixed
-    Graph ``filter`` holds the s1.30 coefficients ``(a, b)``.
+    ``synapse`` is a :class:`~spinnc.frontend.synapses.Synapse` (nengo
+    linear filters in series, discretised with nengo's own code for the run's
+    dt; a Lowpass time constant in seconds in a hand-written Graph) or None;
+    in a fixed Graph ``filter`` is the
+    :class:`~spinnc.frontend.synapses.Filter` a core runs: order, coefficient
+    format and raw coefficients.
     """
 
     name: str
@@ -149,9 +153,9 @@ class Connection:
     post: str
     weights: np.ndarray
     post_indices: np.ndarray
-    synapse: float | None
+    synapse: Any
     target: str = "value"
-    filter: tuple[int, int] | None = None
+    filter: Any = None
     obj: Any = field(default=None, repr=False, compare=False)
 
     @property
@@ -175,8 +179,8 @@ class Probe:
     sample_every: int
     target: str | None = None
     indices: np.ndarray | None = None
-    synapse: float | None = None
-    filter: tuple[int, int] | None = None
+    synapse: float | None = None  # a Lowpass time constant
+    filter: Any = None  # a core's Filter (fixed Graph)
     obj: Any = field(default=None, repr=False, compare=False)
     #: a nengo synapse the host applies to the recordings (made every step):
     #: one that is not a Lowpass, or a Lowpass after another synapse

@@ -2,15 +2,17 @@
 
 A passthrough node (``Node(size_in=n)`` with no output function) only sums
 its inputs, so every path ``source -> node -> sink`` becomes one connection
-``source -> sink`` whose weights are the product of the two.  The composition
-is exact as long as at most one of the two connections has a synapse (a
-Lowpass followed by another Lowpass is not a Lowpass); otherwise the fold
-raises UnsupportedFeature rather than approximate.
+``source -> sink`` whose weights are the product of the two.  Its synapse is
+the two in series (:func:`spinnc.frontend.synapses.in_series`): the product
+of their transfer functions with each one's step of delay, as nengo runs
+them, so the fold is exact whatever the synapses (two Lowpass make a
+second-order filter on the sink's core).
 """
 
 from dataclasses import replace
 
 from ..errors import UnsupportedFeature
+from . import synapses
 from .graph import Connection
 
 
@@ -50,21 +52,13 @@ def fold_passthroughs(connections: list[Connection], passthroughs: dict) -> list
                 weights, posts = weights[kept], second.post_indices[kept]
                 if not weights.any():
                     continue
-                if first.synapse is not None and second.synapse is not None:
-                    raise UnsupportedFeature(
-                        node,
-                        f"synapses on both sides of a passthrough node (from "
-                        f"'{first.pre}' with tau={first.synapse}, to '{second.post}' "
-                        f"with tau={second.synapse})",
-                        "set synapse=None on the connection into or out of it",
-                    )
                 folded.append(
                     replace(
                         second,
                         pre=first.pre,
                         weights=weights,
                         post_indices=posts,
-                        synapse=first.synapse if first.synapse is not None else second.synapse,
+                        synapse=synapses.in_series(first.synapse, second.synapse),
                         obj=first.obj + second.obj,
                     )
                 )

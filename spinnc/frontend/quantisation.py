@@ -9,9 +9,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .. import fixed, neurons
-from ..errors import QuantisationError
+from ..errors import QuantisationError, UnsupportedFeature
 from ..fixed import S1_30, S16_15, Format
 from ..table import format_table
+from . import synapses
 from .graph import Connection, Graph, Input, Population, Probe
 
 
@@ -153,12 +154,45 @@ def _input(q, inp: Input) -> Input:
     return replace(inp, value=q(inp.name, "value", inp.value))
 
 
-def filter_coefficients(q, owner: str, tau: float | None, dt: float) -> tuple[int, int]:
-    """Lowpass ``y = a y + b x`` in s1.30 with ``a + b == 1`` exactly."""
-    if tau is None or tau <= 0:
-        return 0, S1_30.one
-    a = q.scalar(owner, f"synapse tau={tau:g} decay", np.exp(-dt / tau), S1_30)
-    return a, S1_30.one - a
+def filter_coefficients(q, owner: str, synapse, dt: float, obj=None) -> synapses.Filter:
+    """A synapse as a core runs it (:class:`~spinnc.frontend.synapses.Filter`).
+
+    The coefficients take the first of :data:`spinnc.fixed.FILTER_FORMATS`
+    that holds them all.  The numerator is then corrected, by the fewest
+    units on its largest coefficient, so that the quantised filter's DC gain
+    is the float one as closely as the format allows: a Lowpass keeps
+    ``a + b == 1`` exactly, so a constant passes unchanged.
+
+    Raises
+    ------
+    UnsupportedFeature
+        For an order above :data:`~spinnc.frontend.synapses.MAX_ORDER` or a
+        coefficient beyond s4.27's range, naming ``obj``.
+    """
+    if synapses.as_synapse(synapse) is None:  # the value itself, a tick late: exact
+        return synapses.Filter(S1_30.frac_bits, (S1_30.one,), (0,))
+    g, p, label = synapses.machine_filter(synapse, dt, obj)
+    fmt = next((f for f in fixed.FILTER_FORMATS
+                if not fixed.to_fixed(np.concatenate([g, p]), f)[1].any()), None)
+    if fmt is None:
+        largest = np.abs(np.concatenate([g, p])).max()
+        raise UnsupportedFeature(
+            obj, f"synapse {label}: a coefficient of {largest:g} on the cores (at most "
+            f"{fixed.FILTER_FORMATS[-1].max_value:g}, {fixed.FILTER_FORMATS[-1].name})",
+            "use a filter of lower order or with faster poles")
+    p_raw = q(owner, f"synapse {label} feedback", p, fmt)
+    g_raw = fixed.to_fixed(g, fmt)[0].astype(np.int64)
+    if abs(1.0 - p.sum()) > 1e-12:  # a finite DC gain to keep
+        gain = g.sum() / (1.0 - p.sum())
+        target = np.floor(gain * (fmt.one - p_raw.astype(np.int64).sum()) + 0.5)
+        k = int(np.argmax(np.abs(g)))
+        corrected = g_raw[k] + int(target) - g_raw.sum()
+        if abs(corrected - g_raw[k]) <= 2 * len(g) and fixed.INT32_MIN <= corrected <= fixed.INT32_MAX:
+            g_raw[k] = corrected
+    q.record(owner, f"synapse {label} numerator", fmt.name,
+             fixed.to_float(g_raw, fmt) - g, 0, g.size)
+    return synapses.Filter(fmt.frac_bits, tuple(int(v) for v in g_raw),
+                           tuple(int(v) for v in p_raw))
 
 
 def _connection(q, conn: Connection, graph: Graph, dt: float) -> Connection:
@@ -169,10 +203,17 @@ def _connection(q, conn: Connection, graph: Graph, dt: float) -> Connection:
     else:
         weights = q(conn.name, "weights", conn.weights, hint=WEIGHTS_HINT)
     return replace(conn, weights=weights,
-                   filter=filter_coefficients(q, conn.name, conn.synapse, dt))
+                   filter=filter_coefficients(q, conn.name, conn.synapse, dt, _named(conn)))
+
+
+def _named(conn: Connection):
+    """What an error about ``conn`` names: its nengo connection, or the Graph's
+    name of a folded one (several nengo connections)."""
+    return conn.obj[0] if conn.obj and len(conn.obj) == 1 else conn.name
 
 
 def _probe(q, probe: Probe, dt: float) -> Probe:
     if probe.kind == "value":
         return replace(probe)
-    return replace(probe, filter=filter_coefficients(q, probe.name, probe.synapse, dt))
+    return replace(probe, filter=filter_coefficients(q, probe.name, probe.synapse, dt,
+                                                     probe.obj))

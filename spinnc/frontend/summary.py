@@ -2,10 +2,12 @@
 
 from .. import neurons
 from ..table import format_table
+from . import synapses
 
 
-def _synapse(tau):
-    return "none" if tau is None else f"lowpass {tau:g}s"
+def _synapse(synapse):
+    synapse = synapses.as_synapse(synapse)
+    return "none" if synapse is None else synapse.label
 
 
 def graph_summary(graph) -> str:

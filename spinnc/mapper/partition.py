@@ -101,7 +101,8 @@ def _filters(incoming: list[Connection], dims: int) -> list[int]:
     one 1-wide filter per distinct (synapse, neurons) of neuron inputs."""
     value = {c.filter for c in incoming if c.target != "neurons"}
     neuron = {(c.filter, c.post_indices.tobytes()) for c in incoming if c.target == "neurons"}
-    return [dims] * len(value) + [1] * len(neuron)
+    return ([costs.FilterLoad(dims, f.order, f.frac_bits) for f in value]
+            + [costs.FilterLoad(1, f.order, f.frac_bits) for f, _ in neuron])
 
 
 def _population_demands(graph: Graph, groups) -> dict[str, _Demand]:

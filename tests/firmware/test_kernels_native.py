@@ -128,8 +128,7 @@ SIGNATURES = {
     "spinnc_udiv64": (c_u64, [c_u64, c_u64]),
     "spinnc_one_minus_exp_neg": (c_i32, [c_i32, ctypes.c_uint]),
     "spinnc_neg_log1m": (c_i32, [c_i32, ctypes.c_uint]),
-    "spinnc_filter_step": (None, [c_i32, c_i32, I64, I32, c_size]),
-    "spinnc_filter_bank_step": (None, [I32, I32, I64, I32, c_size]),
+    "spinnc_filter_step": (None, [I32, c_u32, c_u32, I64, I32, I32, c_size]),
     "spinnc_member_clear": (None, [I64, c_size]),
     "spinnc_member_add": (None, [I64, I32, c_size]),
     "spinnc_member_finish": (None, [I64, I32, c_size]),
@@ -389,51 +388,77 @@ def test_series_clamp_to_the_table(lib):
 
 # -- filter.h ---------------------------------------------------------------------------
 
-def _coefficients(rng, n):
-    """s1.30 filter coefficients: exp decays with b = 1 - a, synapse=None
-    (0, 1), and arbitrary words in [-2, 2)."""
-    a = rng.integers(0, ONE30, n, endpoint=True)
-    b = ONE30 - a
-    a[:3], b[:3] = 0, ONE30
-    wild = slice(n // 2, n)
-    a[wild] = rng.integers(INT32_MIN, INT32_MAX, n - n // 2, endpoint=True)
-    b[wild] = rng.integers(INT32_MIN, INT32_MAX, n - n // 2, endpoint=True)
-    return a, b
+def _old_lowpass(a, b, x, y):
+    """The first-order filter as it ran before filters of any order:
+    ``y = sat(mul30(y, a) + mul30(sat(x), b))``."""
+    return fixed.saturate(fixed.mul(y, a, fixed.S1_30).astype(np.int64)
+                          + fixed.mul(fixed.saturate(x), b, fixed.S1_30))
 
 
-def test_filter_bank_step_is_filterbank(lib):
-    rng = np.random.default_rng(7)
-    n = 64
-    a, b = _coefficients(rng, n)
-    bank = FilterBank(a, b)
-    y = np.zeros(n, dtype=np.int32)
-    for tick in range(200):
+def _ticks(rng, n, ticks=150):
+    """Accumulated inputs: payload sums, some beyond int32 (saturated first)."""
+    for tick in range(ticks):
         x = rng.integers(-(2**20), 2**20, n)
-        if tick % 3 == 0:  # sums of many payloads beyond int32: saturated first
+        if tick % 3 == 0:
             x[::4] = rng.integers(-(2**40), 2**40, len(x[::4]))
         if tick % 7 == 0:
             x[1::5] = rng.choice([INT32_MIN, INT32_MAX, INT32_MIN - 1, INT32_MAX + 1,
                                   -(2**62), 2**62], len(x[1::5]))
-        acc = x.copy()
-        lib.spinnc_filter_bank_step(i32(a), i32(b), acc, y, n)
-        np.testing.assert_array_equal(y, bank.step(x), err_msg=f"tick {tick}")
-        assert not acc.any()  # consumed
+        yield tick, x
 
 
-def test_filter_step_shares_one_filters_coefficients(lib):
-    rng = np.random.default_rng(8)
-    dims = 5
-    for a, b in [(0, ONE30), (int(0.9 * ONE30), ONE30 - int(0.9 * ONE30)),
-                 (int(0.99 * ONE30), ONE30 - int(0.99 * ONE30)), (ONE30, 0),
-                 (INT32_MAX, INT32_MIN)]:
-        bank = FilterBank(np.full(dims, a), np.full(dims, b))
-        y = np.zeros(dims, dtype=np.int32)
-        for _ in range(100):
-            x = rng.integers(-(2**33), 2**33, dims)
-            acc = x.copy()
-            lib.spinnc_filter_step(a, b, acc, y, dims)
-            np.testing.assert_array_equal(y, bank.step(x))
-            assert not acc.any()
+@pytest.mark.parametrize("order", [1, 2, 3, 5])
+@pytest.mark.parametrize("fmt", fixed.FILTER_FORMATS, ids=lambda f: f.name)
+def test_filter_step_is_filterbank(lib, order, fmt):
+    """Each filter by the C kernel; all of them at once (padded to the highest
+    order) by FilterBank: equal word for word, over tame and wild
+    coefficients and inputs that saturate."""
+    rng = np.random.default_rng(order * 100 + fmt.frac_bits)
+    dims = 3
+    filters = []
+    for k in range(6):
+        n = order if k % 2 == 0 else max(1, order - 1)  # lower orders, padded
+        c = rng.integers(-fmt.one // 2, fmt.one // 2, 2 * n)
+        if k >= 4:  # arbitrary words
+            c = rng.integers(INT32_MIN, INT32_MAX, 2 * n, endpoint=True)
+        filters.append((n, i32(c)))
+    widest = max(n for n, _ in filters)
+    num, den = np.zeros((6 * dims, widest), np.int64), np.zeros((6 * dims, widest), np.int64)
+    for i, (n, c) in enumerate(filters):
+        num[i * dims:(i + 1) * dims, :n], den[i * dims:(i + 1) * dims, :n] = c[:n], c[n:]
+    bank = FilterBank(num, den, np.full(6 * dims, fmt.frac_bits))
+    ys = [np.zeros(dims, np.int32) for _ in filters]
+    ss = [np.zeros(dims * (n - 1) + 1, np.int32) for n, _ in filters]
+    for tick, x in _ticks(rng, 6 * dims):
+        expected = bank.step(x)
+        for i, (n, c) in enumerate(filters):
+            acc = x[i * dims:(i + 1) * dims].copy()
+            lib.spinnc_filter_step(c, n, fmt.frac_bits, acc, ys[i], ss[i], dims)
+            assert not acc.any()  # consumed
+            np.testing.assert_array_equal(ys[i], expected[i * dims:(i + 1) * dims],
+                                          err_msg=f"tick {tick}, filter {i}")
+
+
+def test_first_order_filter_is_the_old_lowpass(lib):
+    """A first-order s1.30 filter, in C and in FilterBank, is today's Lowpass
+    bit for bit: ``y = sat(mul30(y, a) + mul30(sat(x), b))``."""
+    rng = np.random.default_rng(7)
+    n = 64
+    a = rng.integers(0, ONE30, n, endpoint=True)
+    b = ONE30 - a
+    a[:3], b[:3] = 0, ONE30  # synapse=None
+    a[n // 2:] = rng.integers(INT32_MIN, INT32_MAX, n - n // 2, endpoint=True)
+    b[n // 2:] = rng.integers(INT32_MIN, INT32_MAX, n - n // 2, endpoint=True)
+    bank = FilterBank(b[:, None], a[:, None], np.full(n, 30))
+    y_old, y_c = np.zeros(n, np.int32), np.zeros(n, np.int32)
+    state = np.zeros(1, np.int32)
+    for tick, x in _ticks(rng, n, 200):
+        y_old = _old_lowpass(a, b, x, y_old)
+        for i in range(n):
+            acc = x[i:i + 1].copy()
+            lib.spinnc_filter_step(i32([b[i], a[i]]), 1, 30, acc, y_c[i:i + 1], state, 1)
+        np.testing.assert_array_equal(bank.step(x), y_old, err_msg=f"tick {tick}")
+        np.testing.assert_array_equal(y_c, y_old, err_msg=f"tick {tick}")
 
 
 def test_filter_accumulates_payloads_exactly(lib):
@@ -448,10 +473,10 @@ def test_filter_accumulates_payloads_exactly(lib):
 def test_constant_input_through_a_lowpass_settles_as_filterbank(lib):
     a = int(fixed.to_fixed(np.exp(-1 / 5), fixed.S1_30)[0])
     b = ONE30 - a
-    bank = FilterBank(np.array([a]), np.array([b]))
+    bank = FilterBank(np.array([[b]]), np.array([[a]]), np.array([30]))
     y = np.zeros(1, dtype=np.int32)
     for _ in range(100):
-        lib.spinnc_filter_step(a, b, i64([ONE15 // 2]), y, 1)
+        lib.spinnc_filter_step(i32([b, a]), 1, 30, i64([ONE15 // 2]), y, np.zeros(1, np.int32), 1)
         expected = bank.step(np.array([ONE15 // 2]))
     assert y[0] == expected[0] and abs(int(y[0]) - ONE15 // 2) <= 5
 
@@ -931,9 +956,13 @@ class _CoreKernels:
 
     def __init__(self, lib, core, image_core):
         self.lib, self.core = lib, core
-        self.filters = core.region(Region.FILTERS)[1].get("filters", [])
+        arrays = core.region(Region.FILTERS)[1]
+        self.filters = arrays.get("filters", [])
+        self.coefficients = i32(arrays.get("coefficients", np.zeros(0)))
         self.index_map = u32(core.region(Region.INDEX_MAP)[1].get("indices", np.zeros(0)))
         self.y = [np.zeros(int(f["dims"]), np.int32) for f in self.filters]
+        self.s = [np.zeros(int(f["dims"]) * (int(f["order"]) - 1) + 1, np.int32)
+                  for f in self.filters]
         raw = unpack_regions(image_core.data)
         self.members = {}
         for rid in sorted(raw):
@@ -945,9 +974,11 @@ class _CoreKernels:
     def tick(self, x: np.ndarray):
         """Returns, per member: (filter outputs by filter, u, spikes, payloads, state)."""
         lib = self.lib
-        for f, y, start in zip(self.filters, self.y, self.core.filter_start):
+        for f, y, s, start in zip(self.filters, self.y, self.s, self.core.filter_start):
             acc = x[start:start + int(f["dims"])].copy()
-            lib.spinnc_filter_step(int(f["a"]), int(f["b"]), acc, y, acc.size)
+            at, order = int(f["coefficients"]), int(f["order"])
+            lib.spinnc_filter_step(self.coefficients[at:at + 2 * order], order,
+                                   int(f["frac_bits"]), acc, y, s, acc.size)
         out = {}
         for m, (buffer, pop) in self.members.items():
             acc = np.zeros(pop.input_dims, np.int64)

@@ -13,7 +13,8 @@ A tick of the reference (tick ``t``):
 
 1. every packet sent in tick ``t - 1`` is added into the filter dimension its
    key maps to (input keys + index map) on every core whose table matches;
-2. each filter dimension: ``y = round(a y) + round(b x)`` (s1.30 coefficients);
+2. each filter dimension, of order n: ``y' = round(g0 x) + round(p1 y) + s1``,
+   ``s_k' = round(g_k x) + round(p_k+1 y) + s_k+1`` (a Lowpass: n = 1, s1.30);
 3. each member's input: the saturated sum of its value filters' outputs;
 4. each neuron: ``J = round_once(encoders . input) + bias +
    round(gain * neuron input)``, saturated; then the LIF update;
@@ -133,14 +134,19 @@ class RefCore:
                                                   "map_offset"))
                         for e in regions.get(Region.INPUT_KEYS, ({}, {"entries": []}))[1]
                         ["entries"]]
+        filters = regions.get(Region.FILTERS, ({}, {"filters": [], "coefficients": []}))[1]
+        words = ints(filters["coefficients"])
         self.filters = [dict(member=int(f["member"]), neurons=bool(f["neurons"]),
-                             a=int(f["a"]), b=int(f["b"]), dims=int(f["dims"]),
+                             dims=int(f["dims"]), order=int(f["order"]),
+                             frac=int(f["frac_bits"]),
+                             g=words[int(f["coefficients"]):][:int(f["order"])],
+                             p=words[int(f["coefficients"]) + int(f["order"]):][:int(f["order"])],
                              map_offset=int(f["map_offset"]), map_size=int(f["map_size"]))
-                        for f in regions.get(Region.FILTERS, ({}, {"filters": []}))[1]
-                        ["filters"]]
+                        for f in filters["filters"]]
         self.index_map = ints(regions.get(Region.INDEX_MAP, ({}, {"indices": []}))[1]
                               ["indices"])
         self.y = [[0] * f["dims"] for f in self.filters]
+        self.s = [[[0] * (f["order"] - 1) for _ in range(f["dims"])] for f in self.filters]
         self.members = {}  # member -> population dict (ensembles)
         self.member_dims = {}  # member -> input dims
         if self.application == "ensemble":
@@ -191,9 +197,13 @@ class RefCore:
 
         x = self.receive(packets)
         for f, filt in enumerate(self.filters):
+            g, p, n, frac = filt["g"], filt["p"], filt["order"], filt["frac"]
             for d in range(filt["dims"]):
-                self.y[f][d] = sat(rmul(self.y[f][d], filt["a"], 30)
-                                   + rmul(sat(x[f][d]), filt["b"], 30))
+                v, y, st = sat(x[f][d]), self.y[f][d], self.s[f][d] + [0]
+                self.y[f][d] = sat(rmul(v, g[0], frac) + rmul(y, p[0], frac) + st[0])
+                for k in range(1, n):
+                    st[k - 1] = sat(rmul(v, g[k], frac) + rmul(y, p[k], frac) + st[k])
+                self.s[f][d] = st[:n - 1]
         inputs = {}
         for m, dims in self.member_dims.items():
             total = [0] * dims
@@ -277,7 +287,7 @@ class Reference:
 
 # -- models -----------------------------------------------------------------------------
 
-def two_ensembles(neuron_type=None, inhibition=-2.0, synapse_in=0.005):
+def two_ensembles(neuron_type=None, inhibition=-2.0, synapse_in=0.005, synapse_ab=0.02):
     """A constant and sin(t) into ``a`` (2-D); ``a`` decodes a product into ``b``;
     the constant inhibits ``b``'s neurons through their gains."""
     neuron_type = neuron_type or nengo.LIF()
@@ -289,7 +299,7 @@ def two_ensembles(neuron_type=None, inhibition=-2.0, synapse_in=0.005):
         nengo.Connection(c, a[0], synapse=synapse_in)
         nengo.Connection(s, a[1], synapse=0.01)
         nengo.Connection(s, a, transform=[[0.3], [-0.2]], synapse=None)
-        nengo.Connection(a, b, function=lambda x: x[0] * x[1] + x[1], synapse=0.02)
+        nengo.Connection(a, b, function=lambda x: x[0] * x[1] + x[1], synapse=synapse_ab)
         nengo.Connection(c, b.neurons, transform=inhibition * np.ones((20, 1)), synapse=0.003)
         nengo.Probe(a.neurons, "voltage", label="a voltage")
         nengo.Probe(a.neurons, "output", label="a spikes")
@@ -346,6 +356,9 @@ MODELS = {
     "two ensembles, fast LIF, negative floor, no input synapse": (lambda: two_ensembles(
         nengo.LIF(tau_rc=0.008, tau_ref=0.0025, min_voltage=-1), inhibition=-1.5,
         synapse_in=None), SPINN5),
+    "two ensembles, an Alpha in, a third-order filter between": (lambda: two_ensembles(
+        synapse_in=nengo.Alpha(0.005), synapse_ab=nengo.LinearFilter(
+            [1.0], [0.004**3, 3 * 0.004**2, 3 * 0.004, 1.0])), SPINN5),
     "chain": (chain, SPINN5),
     "split over two chips": (split, dataclasses.replace(SPINN5, cycles_per_tick=25000)),
 }
@@ -521,7 +534,8 @@ def test_filter_bank_matches_the_reference(data):
     a = data.draw(st.lists(st.integers(0, ONE30), min_size=n, max_size=n))
     b = [ONE30 - ai if data.draw(st.booleans()) else data.draw(st.integers(0, ONE30))
          for ai in a]
-    bank = FilterBank(np.array(a, np.int64), np.array(b, np.int64))
+    bank = FilterBank(np.array(b, np.int64)[:, None], np.array(a, np.int64)[:, None],
+                      np.full(n, 30))
     y = [0] * n
     for _ in range(data.draw(st.integers(1, 5))):
         x = data.draw(st.lists(st.integers(4 * INT32_MIN, 4 * INT32_MAX) | word, min_size=n,
@@ -636,7 +650,8 @@ def test_a_constant_input_settles_within_tau_over_dt_units():
     tau = 0.02
     a = int(fixed.to_fixed(math.exp(-0.001 / tau), fixed.S1_30)[0])
     x = np.arange(-70000, 70000, 7, dtype=np.int64)
-    bank = FilterBank(np.full(x.size, a), np.full(x.size, ONE30 - a))
+    bank = FilterBank(np.full((x.size, 1), ONE30 - a), np.full((x.size, 1), a),
+                      np.full(x.size, 30))
     for _ in range(2000):  # 100 time constants
         y = bank.step(x)
     assert np.abs(y - x).max() <= tau / 0.001, f"off by up to {np.abs(y - x).max()} units"

@@ -8,6 +8,7 @@ from spinnc import fixed
 from spinnc.errors import QuantisationError
 from spinnc.fixed import S1_30, S16_15
 from spinnc.frontend import build, quantise
+from spinnc.frontend.synapses import Filter
 
 from .models import MODELS
 
@@ -67,7 +68,8 @@ def test_report_lists_every_array_with_errors_within_half_a_unit(demo):
 def test_lowpass_coefficients_match_nengos_discretisation(demo):
     _, fixed_graph, _ = demo
     (conn,) = [c for c in fixed_graph.connections if c.name == "x->y"]
-    a, b = conn.filter
+    assert (conn.filter.order, conn.filter.frac_bits) == (1, 30)
+    (a,), (b,) = conn.filter.den, conn.filter.num
     assert a + b == S1_30.one
     signal = np.random.RandomState(0).uniform(-1, 1, size=(200, 1))
     expected = nengo.Lowpass(0.005).filt(signal, dt=0.001)
@@ -83,7 +85,7 @@ def test_synapse_none_passes_values_through():
         nengo.Connection(nengo.Node([1.0], label="n"), nengo.Ensemble(10, 1, label="e"),
                          synapse=None)
     fixed_graph, _ = quantise(build(network))
-    assert fixed_graph.connections[0].filter == (0, S1_30.one)
+    assert fixed_graph.connections[0].filter == Filter(30, (S1_30.one,), (0,))
 
 
 def saturating_network():

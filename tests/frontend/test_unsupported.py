@@ -28,14 +28,9 @@ def learning_rule():
     nengo.Connection(a, b, learning_rule_type=nengo.PES(), label="culprit")
 
 
-def alpha_synapse():
+def triangle_synapse():
     a, b = nengo.Ensemble(20, 1), nengo.Ensemble(20, 1)
-    nengo.Connection(a, b, synapse=nengo.Alpha(0.01), label="culprit")
-
-
-def function_from_node():
-    a, b = nengo.Node([1.0]), nengo.Ensemble(20, 1)
-    nengo.Connection(a, b, function=lambda x: x**2, label="culprit")
+    nengo.Connection(a, b, synapse=nengo.synapses.Triangle(0.01), label="culprit")
 
 
 def probe_attribute():
@@ -44,13 +39,6 @@ def probe_attribute():
 
 def probe_refractory():
     nengo.Probe(nengo.Ensemble(20, 1).neurons, "refractory_time", label="culprit")
-
-
-def synapses_around_passthrough():
-    a, b = nengo.Ensemble(20, 1), nengo.Ensemble(20, 1)
-    relay = nengo.Node(size_in=1, label="culprit")
-    nengo.Connection(a, relay, synapse=0.005)
-    nengo.Connection(relay, b, synapse=0.005)
 
 
 def passthrough_loop():
@@ -63,11 +51,9 @@ CASES = {
     "Sigmoid neurons": (neuron_type(nengo.Sigmoid()), "neuron type Sigmoid"),
     "function out of Direct": (function_from_direct, "function on a connection out of a Direct"),
     "learning rule": (learning_rule, "learning rules"),
-    "alpha synapse": (alpha_synapse, "synapse Alpha"),
-    "function on node connection": (function_from_node, "function on a connection from a node"),
+    "triangle synapse": (triangle_synapse, "synapse Triangle"),
     "probe input": (probe_attribute, "probing 'input' of Neurons"),
     "probe refractory": (probe_refractory, "probing 'refractory_time'"),
-    "two synapses through passthrough": (synapses_around_passthrough, "synapses on both sides"),
     "passthrough loop": (passthrough_loop, "connected to itself"),
 }
 

@@ -14,6 +14,9 @@ static uint32_t n_indices;
 static filter_t *filters;
 static uint32_t n_filters;
 static uint32_t *filter_start;
+static uint32_t *state_start;  /* each filter's first partial sum (order - 1 a dimension) */
+static int32_t *coefficients;
+static int32_t *state;
 static uint32_t n_dims;
 /* Two accumulator banks: packets add into the live one while a tick
  * filters the other (swapped with interrupts off). */
@@ -53,16 +56,29 @@ void receive_init(const uint32_t *member_dims, uint32_t members) {
     entries = take(n_entries * sizeof(input_key_t), "input key entries", n_entries);
     filters = take(n_filters * sizeof(filter_t), "filters", n_filters);
     filter_start = take(4 * n_filters, "filters", n_filters);
+    state_start = take(4 * n_filters, "filters", n_filters);
+    coefficients = take(4 * fh->n_coefficients, "filter coefficients", fh->n_coefficients);
     indices = take(4 * n_indices, "index map words", n_indices);
     memcpy(entries, kh + 1, n_entries * sizeof(input_key_t));
     sort_entries();
     memcpy(filters, fh + 1, n_filters * sizeof(filter_t));
+    memcpy(coefficients, (const filter_t *) (fh + 1) + n_filters, 4 * fh->n_coefficients);
     memcpy(indices, ih + 1, n_indices * sizeof(uint32_t));
     n_dims = 0;
+    uint32_t n_state = 0;
     for (uint32_t f = 0; f < n_filters; f++) {
+        if (filters[f].order == 0 || filters[f].frac_bits == 0 || filters[f].frac_bits > 31
+                || filters[f].coefficients + 2 * filters[f].order > fh->n_coefficients)
+            rt_error(RTE_SWERR, "filter %u: order %u, %u fractional bits, coefficients "
+                     "%u+%u of %u", f, filters[f].order, filters[f].frac_bits,
+                     filters[f].coefficients, 2 * filters[f].order, fh->n_coefficients);
         filter_start[f] = n_dims;
+        state_start[f] = n_state;
         n_dims += filters[f].dims;
+        n_state += filters[f].dims * (filters[f].order - 1);
     }
+    state = take(4 * n_state, "filter partial sums", n_state);
+    for (uint32_t i = 0; i < n_state; i++) state[i] = 0;
     banks[0] = take(8 * n_dims, "filter dimensions", n_dims);
     banks[1] = take(8 * n_dims, "filter dimensions", n_dims);
     y = take(4 * n_dims, "filter dimensions", n_dims);
@@ -136,8 +152,9 @@ const int32_t *receive_tick(void) {
     live = (x == banks[0]) ? banks[1] : banks[0];
     cpu_int_restore(cpsr);
     for (uint32_t f = 0; f < n_filters; f++)  /* consumes x */
-        spinnc_filter_step(filters[f].a, filters[f].b, x + filter_start[f], y + filter_start[f],
-                           filters[f].dims);
+        spinnc_filter_step(coefficients + filters[f].coefficients, filters[f].order,
+                           filters[f].frac_bits, x + filter_start[f], y + filter_start[f],
+                           state + state_start[f], filters[f].dims);
     spinnc_member_clear(input_sum, n_inputs);
     for (uint32_t f = 0; f < n_filters; f++) {
         uint32_t m = filters[f].member;

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define SPINNC_REGIONS_MAGIC 0x434e5053u  /* 'SPNC' */
-#define SPINNC_REGIONS_VERSION 4u
+#define SPINNC_REGIONS_VERSION 5u
 
 enum region_id {
     REGION_SYSTEM = 0,
@@ -91,20 +91,22 @@ _Static_assert(offsetof(input_key_t, map_offset) == 20, "input_key_t.map_offset"
 typedef struct {
     uint32_t member;
     uint32_t neurons;
-    int32_t a;
-    int32_t b;
     uint32_t dims;
     uint32_t map_offset;
     uint32_t map_size;
+    uint32_t order;
+    uint32_t frac_bits;
+    uint32_t coefficients;
 } filter_t;
-_Static_assert(sizeof(filter_t) == 28, "filter_t is 28 bytes");
+_Static_assert(sizeof(filter_t) == 32, "filter_t is 32 bytes");
 _Static_assert(offsetof(filter_t, member) == 0, "filter_t.member");
 _Static_assert(offsetof(filter_t, neurons) == 4, "filter_t.neurons");
-_Static_assert(offsetof(filter_t, a) == 8, "filter_t.a");
-_Static_assert(offsetof(filter_t, b) == 12, "filter_t.b");
-_Static_assert(offsetof(filter_t, dims) == 16, "filter_t.dims");
-_Static_assert(offsetof(filter_t, map_offset) == 20, "filter_t.map_offset");
-_Static_assert(offsetof(filter_t, map_size) == 24, "filter_t.map_size");
+_Static_assert(offsetof(filter_t, dims) == 8, "filter_t.dims");
+_Static_assert(offsetof(filter_t, map_offset) == 12, "filter_t.map_offset");
+_Static_assert(offsetof(filter_t, map_size) == 16, "filter_t.map_size");
+_Static_assert(offsetof(filter_t, order) == 20, "filter_t.order");
+_Static_assert(offsetof(filter_t, frac_bits) == 24, "filter_t.frac_bits");
+_Static_assert(offsetof(filter_t, coefficients) == 28, "filter_t.coefficients");
 
 typedef struct {
     uint32_t member;
@@ -143,12 +145,14 @@ typedef struct {
 _Static_assert(sizeof(input_keys_header_t) == 4, "input_keys_header_t is 4 bytes");
 _Static_assert(offsetof(input_keys_header_t, n_entries) == 0, "input_keys_header_t.n_entries");
 
-/* region 3, filters: then filter_t filters[n_filters] */
+/* region 3, filters: then filter_t filters[n_filters]; int32_t coefficients[n_coefficients] */
 typedef struct {
     uint32_t n_filters;
+    uint32_t n_coefficients;
 } filters_header_t;
-_Static_assert(sizeof(filters_header_t) == 4, "filters_header_t is 4 bytes");
+_Static_assert(sizeof(filters_header_t) == 8, "filters_header_t is 8 bytes");
 _Static_assert(offsetof(filters_header_t, n_filters) == 0, "filters_header_t.n_filters");
+_Static_assert(offsetof(filters_header_t, n_coefficients) == 4, "filters_header_t.n_coefficients");
 
 /* region 4, index map: then uint32_t indices[length] */
 typedef struct {
