@@ -34,6 +34,8 @@ def rms(a, b):
     ("integrator", "memory", 2.0),
     ("ensemble_array", "after", 1.0),
     ("pipeline", "output", 0.5),
+    ("alpha_synapse", "b", 1.0),
+    ("alpha_synapse", "c", 1.0),
 ])
 def test_decoded_output_within_a_tenth_of_the_range(name, probe, seconds):
     got, ref = run(name, seconds)
