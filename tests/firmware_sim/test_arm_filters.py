@@ -7,9 +7,8 @@ import nengo
 import numpy as np
 import pytest
 
+import spinnc
 from spinnc.compiler import compile_network
-from spinnc.firmware_sim import Emulator
-from spinnc.frontend import reference
 from spinnc.frontend.synapses import as_synapse
 from spinnc.machine import Machine
 
@@ -60,12 +59,17 @@ def test_the_firmware_filters_word_for_word_as_the_python_kernels(compiled):
     assert_engines_agree(compiled.image, STEPS)
 
 
-def test_filters_follow_nengo(compiled):
-    """Decoded values through every filter stay close to nengo's."""
-    emulator = Emulator(compiled.image)
-    emulator.run(STEPS)
-    ours = emulator.recordings()
-    nengos = reference(filters_model(), STEPS * 0.001, seed=0)
-    for name in ("a value", "b value", "c value"):
-        error = np.sqrt(np.mean((ours[name] - nengos[name]) ** 2))
-        assert error < 0.1 * np.ptp(nengos[name]), (name, error)
+def test_filters_follow_nengo():
+    """Decoded values through every filter stay close to nengo's (spinnc's
+    Simulator against nengo's, the same network and seed)."""
+    net = filters_model()
+    with spinnc.Simulator(net, seed=0, progress_bar=False) as ours:
+        ours.run_steps(STEPS)
+    with nengo.Simulator(net, seed=0, progress_bar=False) as nengos:
+        nengos.run_steps(STEPS)
+    probes = [p for p in net.all_probes if p.label.endswith("value")]
+    for probe in probes:
+        expected = nengos.data[probe]
+        error = np.sqrt(np.mean((ours.data[probe] - expected) ** 2))
+        # measured: 0.0015, 0.0045, 0.0031 of ranges 1.04, 1.07, 0.67
+        assert error < 0.02 * np.ptp(expected), (probe.label, error)
