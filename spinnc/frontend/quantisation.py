@@ -187,7 +187,8 @@ def filter_coefficients(q, owner: str, synapse, dt: float, obj=None) -> synapses
         target = np.floor(gain * (fmt.one - p_raw.astype(np.int64).sum()) + 0.5)
         k = int(np.argmax(np.abs(g)))
         corrected = g_raw[k] + int(target) - g_raw.sum()
-        if abs(corrected - g_raw[k]) <= 2 * len(g) and fixed.INT32_MIN <= corrected <= fixed.INT32_MAX:
+        small = abs(corrected - g_raw[k]) <= 2 * len(g)  # rounding, not ill-conditioning
+        if small and fixed.INT32_MIN <= corrected <= fixed.INT32_MAX:
             g_raw[k] = corrected
     q.record(owner, f"synapse {label} numerator", fmt.name,
              fixed.to_float(g_raw, fmt) - g, 0, g.size)

@@ -82,7 +82,8 @@ def _label(part) -> str:
         return f"lowpass {part.tau:g}s"
     if type(part) is nengo.Alpha:
         return f"alpha {part.tau:g}s"
-    return f"linearfilter num={list(part.num)} den={list(part.den)}"
+    return (f"linearfilter num=[{', '.join(f'{v:g}' for v in part.num)}] "
+            f"den=[{', '.join(f'{v:g}' for v in part.den)}]")
 
 
 def _read(part: nengo.LinearFilter, dt: float) -> tuple[np.ndarray, np.ndarray]:
