@@ -242,8 +242,9 @@ class FilterBank:
     Each dimension runs its filter (:mod:`spinnc.fixed`, "Synaptic
     filters") on the tick's accumulated input ``x``: ``y' = sat(x g0 + y p1
     + s1)``, ``s_k' = sat(x g_k + y p_k+1 + s_k+1)`` (``y`` last tick's
-    output), every product rounded once in the filter's coefficient format.  Filters of lower order than the bank's highest are padded with
-    zero coefficients, whose products and states stay exactly 0, so one
+    output), every product rounded once in the filter's coefficient format.
+    Filters of lower order than the bank's highest are padded with zero
+    coefficients, whose products and states stay exactly 0, so one
     vectorised loop over the orders runs them all.
 
     Parameters
