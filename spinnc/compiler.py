@@ -1,7 +1,8 @@
 """nengo.Network -> Image: every stage of the pipeline, in order, timed.
 
-build -> play early -> quantise -> partition -> place -> allocate keys -> route -> tables
--> minimise -> check -> region data -> Image.
+build -> play early -> quantise -> partition (interposers first split into blocks
+that fit a core) -> place -> allocate keys -> route -> tables -> minimise -> check
+-> region data -> Image.
 """
 
 import time
@@ -15,6 +16,7 @@ from .image import CoreImage, Image, ProbeImage
 from .machine import Machine
 from .mapper import (KeyAllocation, Partition, Placements, allocate_keys, check_keys,
                      partition, place, region_data)
+from .mapper.interposers import split_interposers
 from .router import check, minimise_chip, route, routing_tables
 
 
@@ -63,7 +65,12 @@ def compile_network(network: nengo.Network, machine: Machine | None = None, dt: 
     graph = timed("build", lambda: play_early(build(network, dt=dt, seed=seed,
                                                      process_seed=process_seed)))
     fixed_graph, report = timed("quantise", quantise, graph)
-    parts = timed("partition", partition, fixed_graph, machine, n_steps=n_steps)
+
+    def split_and_partition(graph):
+        graph = split_interposers(graph, machine)  # interposers as blocks that fit a core
+        return graph, partition(graph, machine, n_steps=n_steps)
+
+    fixed_graph, parts = timed("partition", split_and_partition, fixed_graph)
     placements = timed("place", place, parts.vertices, parts.nets, machine, placer=placer,
                        seed=seed)
     keys = timed("keys", allocate_keys, parts.nets, placements)

@@ -74,8 +74,15 @@ WEIGHT_CYCLES = 49
 #: A host_in core's own: its answer's values are in DTCM (an SDP message),
 #: only its weights in SDRAM [M].  A value source multiplies no weights: the
 #: mapper computed its payloads (its PLAYBACK region; refitted 0 [M]).
-SEND_CYCLES_OF = {"host_in": 136}  # from host dims 1, 2 and 8 (3 points, exact)
-WEIGHT_CYCLES_OF = {"host_in": 25, "value_source": 0}
+SEND_CYCLES_OF = {"host_in": 136,  # from host dims 1, 2 and 8 (3 points, exact)
+                  "interposer": 72}
+#: An interposer's weights are in DTCM (copied there at start), its input
+#: too: 10 cycles a weight [M] (fitted with its tick and send costs over 7
+#: interposers of 1-32 dimensions by 1-32 rows, the filter and receive
+#: constants fixed, 2026-12-02: within 2% of every core's cycles a tick on
+#: the ARM engine; with 8-72 key entries the model is up to 11% over, the
+#: search steps of an interposer's table costing ~12 cycles, not 19).
+WEIGHT_CYCLES_OF = {"host_in": 25, "value_source": 0, "interposer": 10}
 #: Writing one recorded word to the recording buffer (SDRAM) [M].  The
 #: recordings' CRC-32s are computed after the last tick, outside the ticks'
 #: budget, so they cost nothing here.
@@ -84,7 +91,8 @@ RECORD_CYCLES_PER_WORD = 29
 #: its loops) [M], and each application's own (a value source's refitted after it
 #: played back precomputed payloads, 2026-12-02).
 TICK_CYCLES = 338
-APP_TICK_CYCLES = {"value_source": 323, "recorder": 376, "host_in": 624, "host_out": 760}
+APP_TICK_CYCLES = {"value_source": 323, "recorder": 376, "host_in": 624, "host_out": 760,
+                   "interposer": 451}
 #: Per member of a recorder (a probe: its row's period test) [M].
 MEMBER_CYCLES = {"recorder": 119}
 #: Per value a host_out core hands to the host (copied to the system heap's

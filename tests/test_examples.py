@@ -36,6 +36,7 @@ def rms(a, b):
     ("pipeline", "output", 0.5),
     ("alpha_synapse", "b", 1.0),
     ("alpha_synapse", "c", 1.0),
+    ("circular_convolution", "result", 0.3),
 ])
 def test_decoded_output_within_a_tenth_of_the_range(name, probe, seconds):
     got, ref = run(name, seconds)

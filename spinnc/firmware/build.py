@@ -37,6 +37,7 @@ APPLICATIONS = {
     "recorder": ("apps/receive.c", "kernels/filter.c", "kernels/fixed.c"),
     "host_in": (),
     "host_out": ("apps/receive.c", "kernels/filter.c", "kernels/fixed.c"),
+    "interposer": ("apps/receive.c", "kernels/filter.c", "kernels/fixed.c"),
     "ensemble": ("apps/receive.c", "kernels/filter.c", "kernels/fixed.c", "kernels/ensemble.c",
                  "kernels/neurons/adaptive_lif.c", "kernels/neurons/izhikevich.c",
                  "kernels/neurons/lif.c", "kernels/neurons/neurons.c",

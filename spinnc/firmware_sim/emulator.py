@@ -13,6 +13,7 @@ A tick:
 2. filters update; each member's value filters are summed into its input;
 3. ensembles encode, update their LIF neurons and decode their spikes into
    this tick's payloads; value sources play back this tick's row;
+   interposers send their weights times this tick's filtered input;
 4. recorders and ensembles record what is due this tick;
 5. host functions: a host_out core hands the host its filtered input of this
    tick, ``host(name, (t + 1) dt, x)`` answers at once, and the host_in core
@@ -41,7 +42,7 @@ from ..errors import ImageError, SpinncError
 from ..image import Image
 from ..regions import Region, read_regions
 from .kernels import (EnsembleKernel, FilterBank, Member, MemberInputs, PlaybackKernel,
-                      Recorder, arithmetic)
+                      Recorder, TransformKernel, arithmetic)
 from .engines import ticks_to_run
 from .packets import Fabric, RouterCounts
 from ..formats.provenance import CoreProvenance, LinkProvenance, Provenance, RouterProvenance
@@ -226,7 +227,7 @@ class Emulator:
     def _build_kernels(self) -> None:
         """Each core's application adds what it computes (``add_*`` below),
         then the batched kernels and the recorders are built."""
-        self._members, self._sources = [], []
+        self._members, self._sources, self._transforms = [], [], []
         self.host_in, self.host_out = {}, {}
         for c in self.cores:
             c.app.python_kernel(c, self)
@@ -234,6 +235,7 @@ class Emulator:
         self.ensembles = (EnsembleKernel(members, self.inputs.size, self.arith)
                           if members else None)
         self.playback = PlaybackKernel(self._sources, self.arith)
+        self.transforms = TransformKernel(self._transforms, self.inputs.size, self.arith)
         first_neuron = {(m.core, m.member): int(self.ensembles.start[i])
                         for i, m in enumerate(members)}
         # (core index, kind, member) -> Recorder, grouped by what they sample.
@@ -266,6 +268,12 @@ class Emulator:
         ``payloads`` in fixed point, the real product of the values and the
         weights in float mode."""
         self._sources.append((slots, values, weights, payloads))
+
+    def add_transform(self, core: Core, member: int, slots: np.ndarray,
+                      weights: np.ndarray) -> None:
+        """Packets ``slots``: ``weights`` times member ``member``'s filtered
+        input of this tick (fixed.dot; sent this tick, used in the next)."""
+        self._transforms.append((slots, self.member_base[core.index, member], weights))
 
     def add_host_in(self, name: str, slots: np.ndarray, weights: np.ndarray) -> None:
         """The packets of host function ``name``'s answer, times the weights."""
@@ -355,6 +363,7 @@ class Emulator:
                 for recorder in recorders:
                     recorder.record(t, values)
         self.playback.step(t, payloads)
+        self.transforms.step(u, payloads)
         for recorder in self._recorders_of.get("input", ()):
             recorder.record(t, u)
         for name, spec in self.image.host_functions.items():

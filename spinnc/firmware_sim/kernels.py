@@ -9,6 +9,7 @@ whatever the number of cores and neurons:
 * :class:`MemberInputs`: the sum of each member's value filters (its input).
 * :class:`EnsembleKernel`: encode, the neuron models' updates, decode, record.
 * :class:`PlaybackKernel`: played-back inputs (value sources).
+* :class:`TransformKernel`: weights times a member's filtered input (interposers).
 * :class:`Recorder`: samples of values every ``every`` ticks.
 
 The kernels do their arithmetic through an arithmetic object chosen once per
@@ -465,6 +466,40 @@ class PlaybackKernel:
     def step(self, t: int, payloads: np.ndarray) -> None:
         if self.slots.size:
             payloads[self.slots] = self.table[self.base + (t % self.period) * self.width]
+
+
+class TransformKernel:
+    """Packets that are weights times member inputs (interposer cores), all
+    cores' rows in one sparse matrix: each row's products exact in int64
+    and rounded once, as fixed.dot (and the firmware's spinnc_dot) does."""
+
+    def __init__(self, parts: list[tuple], size: int, arith=None):
+        """``parts``: (slots, first member dimension, weights (rows, dims) as
+        stored s16.15 words); ``size``: the member dimensions (``u``'s length)."""
+        self.arith = ar = arith or FixedArithmetic()
+        rows, cols, values, slots = [], [], [], []
+        for slot, base, weights in parts:
+            r, c = np.nonzero(weights)
+            rows.append(len(slots) + r)
+            cols.append(base + c)
+            values.append(np.asarray(weights)[r, c])
+            slots.extend(np.asarray(slot).tolist())
+        cat = lambda parts, dtype=np.int64: (np.concatenate(parts).astype(dtype) if parts
+                                             else np.zeros(0, dtype))
+        self.slots = np.asarray(slots, dtype=np.int64)
+        data = ar.param(cat(values))
+        self.matrix = scipy.sparse.csr_matrix((data, (cat(rows), cat(cols))),
+                                              shape=(self.slots.size, size), dtype=data.dtype)
+
+    def step(self, u: np.ndarray, payloads: np.ndarray) -> None:
+        if not self.slots.size:
+            return
+        ar = self.arith
+        if ar.name == "fixed":
+            acc = self.matrix @ np.asarray(u[:self.matrix.shape[1]], dtype=np.int64)
+            payloads[self.slots] = fixed.saturate((acc + HALF) >> 15)
+        else:
+            payloads[self.slots] = self.matrix @ u[:self.matrix.shape[1]]
 
 
 class Recorder:

@@ -21,7 +21,7 @@ from .. import neurons
 from ..errors import UnsupportedFeature
 from . import synapses
 from .graph import Connection, Graph, Input, Population, Probe
-from .passthrough import fold_passthroughs
+from .interposers import fold_with_interposers
 
 
 #: Transforms spinnc runs as the dense matrix they are equivalent to (nengo's
@@ -69,7 +69,8 @@ def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
     Returns
     -------
     Graph
-        Populations, inputs, connections (passthrough nodes folded away) and
+        Populations, inputs, connections (passthrough nodes folded away, or
+        kept as interposers where that saves traffic) and
         probes, with parameters equal to nengo's.
 
     Raises
@@ -115,7 +116,8 @@ def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
         if edge is not None:
             edges.append(edge)
 
-    folded = fold_passthroughs(edges, passthroughs)
+    # Folded, but for the nodes worth a core of their own (frontend/interposers.py).
+    folded = fold_with_interposers(edges, passthroughs, graph.inputs, graph.populations)
     connections = [_neuron_input(graph, _sum_repeated_posts(c)) for c in folded]
     graph.connections = _unique_names([c for c in connections if c is not None])
     return graph

@@ -103,7 +103,11 @@ class Input:
     ``constant``: ``value`` holds the output.  ``time``: the output depends on
     time alone (a function of t, or a seeded nengo Process) and ``sampler(n_steps,
     dt)`` computes it ahead of the run.  ``host``: ``function(t, x)`` runs on the
-    host each tick; its inputs arrive as connections into it.
+    host each tick; its inputs arrive as connections into it.  ``interposer``:
+    a passthrough node kept on a core of its own (:mod:`.interposers`): its
+    ``size_in`` dimensions are the filtered sum of the connections into it,
+    and the weights of the connections out of it apply the node's outgoing
+    transforms to that sum.
     """
 
     name: str
@@ -124,7 +128,8 @@ class Input:
             return np.tile(np.asarray(self.value, dtype=np.float64), (n_steps, 1))
         if self.kind == "time":
             return self.sampler(n_steps, dt)
-        raise TypeError(f"input '{self.name}' is a host function: it has no samples")
+        what = "a host function" if self.kind == "host" else f"an {self.kind}"
+        raise TypeError(f"input '{self.name}' is {what}: it has no samples")
 
 
 @dataclass

@@ -7,7 +7,7 @@ every output dimension, and receivers add the packets.  Small populations that
 were not split share a core when their sum fits.  Value probes share recorder
 cores the same way.  Constant and time inputs are played from SDRAM by value
 source cores; host functions talk to the board through host_in / host_out
-cores.
+cores; an interposer (a passthrough node kept on a core) is a core each.
 
 Connections from one source that carry the same values (equal weights) form
 one *connection group*: its packets are sent once and every receiver maps
@@ -256,7 +256,10 @@ def _build(graph, groups, demands, splits, rx, entries, budget, n_steps) -> Part
 
     for name, inp in graph.inputs.items():
         out = sum(g.size for g in groups.get(name, []))
-        if out and inp.kind in ("constant", "time"):
+        if inp.kind == "interposer":  # mapper/interposers.py split it to fit
+            if out:
+                add(_interposer_vertex(graph, name, out), [name])
+        elif out and inp.kind in ("constant", "time"):
             steps = n_steps if inp.kind == "time" else 1
             add(_source_vertex(name, "value_source", out, costs.WORD * out * steps,
                                inp.size_out), [name])
@@ -307,6 +310,19 @@ def _source_vertex(name, application, dims, sdram, size_out):
     cycles, dtcm = int(app.cycles(load)), int(app.dtcm(load))
     return Vertex(name, application, (Slice(name, 0, dims),),
                   Resources(cycles, dtcm, sdram + dtcm), output_dims=dims)
+
+
+def _interposer_vertex(graph, name, out):
+    """A core that filters an interposer's inputs and sends ``out`` rows of
+    weights times them (its receiving is charged with the others')."""
+    app = apps.application("interposer")
+    size = graph.inputs[name].size_in
+    load = CoreLoad([MemberLoad(input_dims=size, filters=_filters(graph.incoming(name), size))],
+                    sent_dims=out, weights=out * size)
+    cycles, dtcm = int(app.cycles(load)), int(app.dtcm(load))
+    return Vertex(name, "interposer", (Slice(name, 0, size),),
+                  Resources(cycles, dtcm, dtcm + costs.WORD * load.weights),
+                  input_dims=size, output_dims=out)
 
 
 def _sink_vertex(name, application, members):

@@ -16,7 +16,8 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 def test_every_application_is_registered_once_by_name_and_code():
     codes = apps.codes()
-    assert set(codes) == {"ensemble", "value_source", "recorder", "host_in", "host_out"}
+    assert set(codes) == {"ensemble", "value_source", "recorder", "host_in", "host_out",
+                          "interposer"}
     assert len(set(codes.values())) == len(codes)
     for name, code in codes.items():
         assert apps.application(name).code == code

@@ -39,7 +39,7 @@ def assert_engines_agree(image, steps):
 
 @pytest.mark.parametrize("example, steps", [
     ("channel", 100), ("integrator", 100), ("oscillator", 100), ("basal_ganglia", 100),
-    ("pipeline", 15),
+    ("pipeline", 15), ("circular_convolution", 20),
     ("demo", 100), ("neuron_types", 60), ("alpha_synapse", 100)])
 def test_every_example_runs_word_for_word_on_the_firmware(example, steps):
     image = compile_network(load_model(EXAMPLES / f"{example}.py"), Machine.spinn5(),

@@ -28,6 +28,7 @@ enum application_code {
     APPLICATION_RECORDER = 3,
     APPLICATION_HOST_IN = 4,
     APPLICATION_HOST_OUT = 5,
+    APPLICATION_INTERPOSER = 6,
 };
 
 enum neuron_model_code {
