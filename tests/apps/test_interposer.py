@@ -7,6 +7,7 @@ import nengo
 import numpy as np
 import pytest
 
+import spinnc
 from spinnc.compiler import compile_network
 from spinnc.firmware_sim import Emulator
 from spinnc.firmware_sim.arm import ArmEmulator
@@ -104,14 +105,13 @@ def test_the_split_keeps_the_transform():
 
 
 def test_64_dimensions_bind_as_in_nengo():
+    """Through spinnc.Simulator (the public interface, whatever records the probe)."""
     network = convolution(64, 50)
-    steps = 300
-    emulator = Emulator(compiled(network, steps).image)
-    emulator.run(steps)
-    ours = emulator.recordings()["result"][-1]
-    with nengo.Simulator(network, progress_bar=False) as ref:
-        ref.run(steps * 0.001)
-    nengos = ref.data[network.probes[0]][-1]
+    with spinnc.Simulator(network, seed=0) as sim:
+        sim.run(0.3)
+    with nengo.Simulator(network, seed=0, progress_bar=False) as ref:
+        ref.run(0.3)
+    ours, nengos = sim.data[network.probes[0]][-1], ref.data[network.probes[0]][-1]
     cosine = ours @ nengos / np.linalg.norm(ours) / np.linalg.norm(nengos)
     assert cosine > 0.9
     a, b = network.vectors
