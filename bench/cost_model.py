@@ -1,9 +1,9 @@
 """The cost model (spinnc.costs, assembled by spinnc.apps' cost functions)
 against the firmware's cycles measured on the ARM engine.
 
-For each application (the ensemble per neuron model, value_source, recorder,
+For each application (the ensemble per neuron model, value_source,
 host_in/host_out) over a grid of sizes (neurons, input dims, output dims,
-filters, packets received per tick), a small model is compiled for a SpiNN-5
+probe rows, filters, packets received per tick), a small model is compiled for a SpiNN-5
 (``placer="hilbert"``, seed 0) and run for ``--steps`` ticks on both engines:
 
 - ``measured``: the most cycles a core used in a tick on the ARM engine:
@@ -63,66 +63,57 @@ def _stimulus(dims):
     return lambda t: 0.9 * np.sin(2 * np.pi * freqs * t)
 
 
-def ensemble_net(model="LIF", n=100, din=1, dout=1, filters=1, seed=0):
+def ensemble_net(model="LIF", n=100, din=1, dout=1, filters=1, probe=1, seed=0):
     """A function of time (din dims) into ``n`` neurons over ``filters``
     connections of distinct synapses (din packets each per tick), decoding
-    ``dout`` dimensions into a probe."""
+    ``dout`` dimensions sent to a host function and, for a probe, ``probe``
+    rows recorded every tick."""
     with nengo.Network(seed=seed) as net:
         stim = nengo.Node(_stimulus(din), label="stim")
         ens = nengo.Ensemble(n, din, neuron_type=MODELS[model](), label="ens")
         for k in range(filters):
             nengo.Connection(stim, ens, synapse=0.005 * (k + 1), transform=1.0 / filters)
-        sink = nengo.Node(size_in=dout, label="sink")
+        sink = nengo.Node(lambda t, x: None, size_in=dout, label="sink")
         nengo.Connection(ens, sink, function=lambda x, d=dout: np.resize(x, d))
-        nengo.Probe(sink, synapse=0.01, label="out")
-    return net
-
-
-def nodes_net(dims=1, probes=1, synapse=0.01, every=0.001, seed=0):
-    """A function of time (value_source) probed ``probes`` times (one
-    recorder: a filter and ``dims`` recorded words each)."""
-    with nengo.Network(seed=seed) as net:
-        stim = nengo.Node(_stimulus(dims), label="stim")
-        for k in range(probes):
-            nengo.Probe(stim, synapse=None if synapse is None else synapse * (k + 1),
-                        sample_every=every, label=f"p{k}")
+        if probe:
+            out = nengo.Node(size_in=probe, label="probed")
+            nengo.Connection(ens, out, function=lambda x, d=probe: np.resize(x, d) * 0.5)
+            nengo.Probe(out, synapse=0.01, label="out")
     return net
 
 
 def host_net(dims=1, seed=0):
     """A host function of ``dims`` values (host_out filters its input,
-    host_in sends its answer) between a function of time and a probe."""
+    host_in sends its answer) between a function of time and an ensemble."""
     with nengo.Network(seed=seed) as net:
         stim = nengo.Node(_stimulus(dims), label="stim")
         fn = nengo.Node(lambda t, x: -x, size_in=dims, label="fn")
         nengo.Connection(stim, fn, synapse=0.005)
-        nengo.Probe(fn, synapse=0.01, label="out")
+        nengo.Connection(fn, nengo.Ensemble(20, dims, label="ens"))
     return net
 
 
 def grid(quick=False):
     """(label, builder, kwargs) of each grid point."""
     points = []
-    sizes = {"LIF": [(50, 1, 1, 1), (200, 1, 1, 1), (400, 1, 1, 1), (200, 4, 1, 1),
-                     (200, 1, 8, 1), (200, 2, 2, 3), (100, 8, 8, 1), (600, 2, 2, 1)],
-             "AdaptiveLIF": [(50, 1, 1, 1), (200, 1, 1, 1), (200, 4, 4, 1), (400, 2, 2, 2)],
-             "SpikingRectifiedLinear": [(50, 1, 1, 1), (200, 1, 1, 1), (200, 4, 4, 1),
-                                        (400, 2, 2, 2)],
-             "Izhikevich": [(50, 1, 1, 1), (200, 1, 1, 1), (200, 4, 4, 1), (400, 2, 2, 2)],
-             "RegularSpiking": [(50, 1, 1, 1), (200, 1, 1, 1), (200, 4, 4, 1),
-                                (400, 2, 2, 2)]}
+    # (neurons, input dims, output dims, filters, probe rows)
+    sizes = {"LIF": [(50, 1, 1, 1, 1), (200, 1, 1, 1, 0), (400, 1, 1, 1, 1),
+                     (200, 4, 1, 1, 4), (200, 1, 8, 1, 1), (200, 2, 2, 3, 8), (100, 8, 8, 1, 16),
+                     (600, 2, 2, 1, 2), (200, 1, 1, 1, 32)],
+             "AdaptiveLIF": [(50, 1, 1, 1, 1), (200, 1, 1, 1, 0), (200, 4, 4, 1, 8),
+                             (400, 2, 2, 2, 2)],
+             "SpikingRectifiedLinear": [(50, 1, 1, 1, 1), (200, 1, 1, 1, 0),
+                                        (200, 4, 4, 1, 8), (400, 2, 2, 2, 2)],
+             "Izhikevich": [(50, 1, 1, 1, 1), (200, 1, 1, 1, 0), (200, 4, 4, 1, 8),
+                            (400, 2, 2, 2, 2)],
+             "RegularSpiking": [(50, 1, 1, 1, 1), (200, 1, 1, 1, 0), (200, 4, 4, 1, 8),
+                                (400, 2, 2, 2, 2)]}
     for model, rows in sizes.items():
-        for n, din, dout, filters in (rows[:2] if quick else rows):
-            points.append((f"ensemble {model} n={n} din={din} dout={dout} filters={filters}",
-                           ensemble_net, dict(model=model, n=n, din=din, dout=dout,
-                                              filters=filters)))
-    for dims, probes, synapse, every in ([(1, 1, 0.01, 0.001), (4, 3, 0.01, 0.001)] if quick
-                                         else [(1, 1, 0.01, 0.001), (4, 1, 0.01, 0.001),
-                                               (4, 3, 0.01, 0.001), (16, 2, None, 0.001),
-                                               (8, 2, 0.01, 0.005)]):
-        points.append((f"nodes dims={dims} probes={probes} synapse={synapse} every={every}",
-                       nodes_net, dict(dims=dims, probes=probes, synapse=synapse,
-                                       every=every)))
+        for n, din, dout, filters, probe in (rows[:2] if quick else rows):
+            points.append((f"ensemble {model} n={n} din={din} dout={dout} filters={filters} "
+                           f"probe={probe}", ensemble_net,
+                           dict(model=model, n=n, din=din, dout=dout, filters=filters,
+                                probe=probe)))
     for dims in ([2] if quick else [1, 2, 8]):
         points.append((f"host dims={dims}", host_net, dict(dims=dims)))
     return points
@@ -143,7 +134,8 @@ def features(core, py):
     members = []
     for m in load.members:
         members.append(dict(neurons=int(m.neurons), input_dims=int(m.input_dims),
-                            output_dims=int(m.output_dims), filters=list(map(int, m.filters)),
+                            output_dims=int(m.output_dims), probe_dims=int(m.probe_dims),
+                            filters=list(map(int, m.filters)),
                             model=getattr(m.model, "name", None) if m.model else None))
     weights = core.region(Region.WEIGHTS)[0]
     return dict(members=members, sent=int(core.slots.size), received=int(core.received),
@@ -160,7 +152,8 @@ def measure(net, steps, per_tick_out=None):
     # tick's work.
     image = compile_network(net, Machine.spinn5(), n_steps=steps + 1, seed=0,
                             placer="hilbert").image
-    host = lambda name, t, x: -np.asarray(x)  # noqa: E731  (only host_net has one)
+    # A host function answers -x (the grid's sinks answer nothing).
+    host = lambda name, t, x: np.zeros(0) if name == "sink" else -np.asarray(x)  # noqa: E731
     py = Emulator(image)
     spikes = np.zeros((steps, len(py.cores)), dtype=np.int64)
     if py.ensembles is not None:
@@ -205,10 +198,10 @@ def measure(net, steps, per_tick_out=None):
 
 TERMS = ["filter", "filter_dim", "packet", "packet_entry", "record_word", "ensemble", "encode",
          *(f"neuron_{m}" for m in MODELS), *(f"spike_{m}" for m in MODELS),
-         *(f"spike_later_{m}" for m in MODELS), "decode", "send_dim",
-         *(f"tick_{a}" for a in ("value_source", "recorder", "host_in", "host_out")),
+         *(f"spike_later_{m}" for m in MODELS), "decode", "send_dim", "probe_dim",
+         *(f"tick_{a}" for a in ("value_source", "host_in", "host_out")),
          "sent_value_source", "weight_value_source", "sent_host_in", "weight_host_in",
-         "member_recorder", "host_value"]
+         "host_value"]
 #: Where each term is in the cost model.
 CONSTANTS = {
     "filter": "costs.FILTER_CYCLES", "filter_dim": "costs.FILTER_CYCLES_PER_DIM",
@@ -219,12 +212,13 @@ CONSTANTS = {
     **{f"spike_{m}": f"{m}.cycles_per_spike" for m in MODELS},
     **{f"spike_later_{m}": f"{m}.cycles_per_spike_later" for m in MODELS},
     "decode": "costs.DECODE_CYCLES_PER_SPIKE_DIM", "send_dim": "costs.DECODE_CYCLES_PER_DIM",
+    "probe_dim": "costs.PROBE_CYCLES_PER_DIM",
     **{f"tick_{a}": f"costs.APP_TICK_CYCLES['{a}']"
-       for a in ("value_source", "recorder", "host_in", "host_out")},
+       for a in ("value_source", "host_in", "host_out")},
     "sent_value_source": "costs.SEND_CYCLES_PER_DIM", "weight_value_source": "costs.WEIGHT_CYCLES",
     "sent_host_in": "costs.SEND_CYCLES_OF['host_in']",
     "weight_host_in": "costs.WEIGHT_CYCLES_OF['host_in']",
-    "member_recorder": "costs.MEMBER_CYCLES['recorder']", "host_value": "costs.HOST_VALUE_CYCLES",
+    "host_value": "costs.HOST_VALUE_CYCLES",
 }
 #: How many ticks after a spike its model pays again (LIF's refractory
 #: period ends part-way through a tick 2 ticks on: the decay series).
@@ -249,15 +243,14 @@ def design(row, t):
             f[f"neuron_{model}"] += n
             f[f"spike_{model}"] += s
             f[f"spike_later_{model}"] += later
-            f["decode"] += s * m["output_dims"]
+            f["decode"] += s * (m["output_dims"] + m["probe_dims"])
             f["send_dim"] += m["output_dims"]
+            f["probe_dim"] += m["probe_dims"]
     else:
         f[f"tick_{row['app']}"] += 1
         if row["app"] in ("value_source", "host_in"):
             f[f"sent_{row['app']}"] += row["sent"]
             f[f"weight_{row['app']}"] += row["weights"]
-        if row["app"] == "recorder":
-            f["member_recorder"] += len(ms)
         if row["app"] == "host_out":  # the values handed to the host
             f["host_value"] += sum(m["input_dims"] for m in ms)
     f["packet"] += row["received"]

@@ -55,7 +55,7 @@ def _arrays(layout) -> str:
 
 
 _ELEMENTS = {regions.OUTPUT_KEY: "output_key", regions.INPUT_KEY: "input_key",
-             regions.FILTER: "filter", regions.RECORDED_PROBE: "recorded_probe"}
+             regions.FILTER: "filter"}
 
 
 def c_header() -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import nengo
 
+from .apps.ensemble import probe_edges, recording_period
 from .frontend import Graph, QuantisationReport, build, quantise
 from .frontend.timing import play_early
 from .image import CoreImage, Image, ProbeImage
@@ -92,22 +93,42 @@ def compile_network(network: nengo.Network, machine: Machine | None = None, dt: 
 
 
 def _probes(graph: Graph, parts: Partition, placements: Placements) -> dict:
-    """Where each probe is recorded: a recorder's member, or the population
-    slices of every core that holds a spiking or voltage-probed population."""
+    """Where each probe is recorded: the population slices of every core that
+    holds a probed population, or (value probes) that decodes an edge into it."""
     probes = {}
     for name, probe in graph.probes.items():
         if probe.kind == "value":
-            v = parts.recorder_of[name]
-            member = [s.obj for s in parts.vertices[v].slices].index(name)
-            cores = [(*placements.location(v), member, 0, probe.size)]
-        else:
-            cores = []
-            for v in parts.vertices_of[probe.target]:
-                for member, s in enumerate(parts.vertices[v].slices):
-                    if s.obj == probe.target:
-                        cores.append((*placements.location(v), member, s.lo, s.size))
-        n = graph.populations[probe.target].n_neurons if probe.target else probe.size
-        partial = probe.kind != "value" and probe.size != n
+            probes[name] = _value_probe(graph, parts, placements, name)
+            continue
+        cores = []
+        for v in parts.vertices_of[probe.target]:
+            for member, s in enumerate(parts.vertices[v].slices):
+                if s.obj == probe.target:
+                    cores.append((*placements.location(v), member, s.lo, s.size))
+        partial = probe.size != graph.populations[probe.target].n_neurons
         probes[name] = ProbeImage(name, probe.kind, probe.size, probe.sample_every, cores,
                                   probe.indices.tolist() if partial else None)
     return probes
+
+
+def _value_probe(graph: Graph, parts: Partition, placements: Placements, name: str):
+    """A value probe's columns: the rows of each edge into it from a
+    population, recorded by every core of the population (each a partial
+    sum), at the probe row where its member's probe decoders hold them."""
+    cores, columns, width = [], [], 0
+    for edge in graph.incoming(name, probe=True):
+        if edge.pre not in graph.populations:
+            continue  # a node's part: the host computes it
+        first = 0
+        for other in probe_edges(graph, edge.pre):
+            if other.name == edge.name:
+                break
+            first += other.size_out
+        for v in parts.vertices_of[edge.pre]:
+            for member, s in enumerate(parts.vertices[v].slices):
+                if s.obj == edge.pre:
+                    cores.append((*placements.location(v), member, first, edge.size_out))
+                    columns.append(width)
+        width += edge.size_out
+    return ProbeImage(name, "value", width, recording_period(graph, name), cores,
+                      columns=columns)

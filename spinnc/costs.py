@@ -62,6 +62,13 @@ NEURON_CYCLES_PER_NEURON_DIM = 9
 DECODE_CYCLES_PER_SPIKE_DIM = 14
 #: Per output dimension: saturate the sum and send its packet [M].
 DECODE_CYCLES_PER_DIM = 63
+#: Per probe row (decoded for a value probe, recorded, not sent) besides its
+#: per-spike decode and its recorded word (RECORD_CYCLES_PER_WORD): its
+#: saturation, a few cycles [M]: bench/cost_model.py's grid with probe rows
+#: (2026-12-02, 1 to 32 rows a core) fits it, the other constants fixed, at
+#: -37 (the per-spike decode term, fitted on short rows, counts long rows
+#: a little high), so 0; the model then counts a 32-row core ~3% high.
+PROBE_CYCLES_PER_DIM = 0
 #: A multicast packet received: the interrupt [M]; and per step of the
 #: binary search of the core's key table (sorted by key) for its entry [M].
 PACKET_RECEIVE_CYCLES = 140
@@ -91,10 +98,10 @@ RECORD_CYCLES_PER_WORD = 29
 #: its loops) [M], and each application's own (a value source's refitted after it
 #: played back precomputed payloads, 2026-12-02).
 TICK_CYCLES = 338
-APP_TICK_CYCLES = {"value_source": 323, "recorder": 376, "host_in": 624, "host_out": 760,
-                   "interposer": 451}
-#: Per member of a recorder (a probe: its row's period test) [M].
-MEMBER_CYCLES = {"recorder": 119}
+APP_TICK_CYCLES = {"value_source": 323, "host_in": 624, "host_out": 760, "interposer": 451}
+#: Per member of an application besides the ensemble's (none today: the
+#: recorder, whose members were probes, is gone).
+MEMBER_CYCLES: dict = {}
 #: Per value a host_out core hands to the host (copied to the system heap's
 #: block) [M].
 HOST_VALUE_CYCLES = 40
@@ -160,14 +167,17 @@ def planned_spikes(neurons, model=None):
 
 
 def ensemble_cycles(neurons, input_dims: int, output_dims: int, filters: list[int],
-                    recorded_words: int = 0, model=None, spikes=None, later_spikes=None):
+                    recorded_words: int = 0, model=None, spikes=None, later_spikes=None,
+                    probe_dims: int = 0):
     """Cycles per tick of ``neurons`` neurons (an int or numpy array)
     encoding ``input_dims`` dimensions and decoding ``spikes`` spikes into
     ``output_dims`` partial sums, one packet each; the update costs
     ``model.cycles_per_neuron`` per neuron, ``model.cycles_per_spike`` per
     spike and ``model.cycles_per_spike_later`` per spike of
     ``model.spike_later_ticks`` ticks before, ``later_spikes`` (a
-    :mod:`spinnc.neurons` model; LIF's when None).
+    :mod:`spinnc.neurons` model; LIF's when None); ``probe_dims`` rows more
+    are decoded for value probes and recorded (``recorded_words`` counts
+    them), not sent.
 
     ``spikes`` and ``later_spikes`` are spike counts (the Python engine's,
     each tick); None plans for :func:`planned_spikes`, an upper bound, as
@@ -185,33 +195,36 @@ def ensemble_cycles(neurons, input_dims: int, output_dims: int, filters: list[in
     return (sum(filter_cycles(d) for d in filters)
             + NEURON_CYCLES_PER_NEURON_DIM * n * input_dims + model.cycles_per_neuron * n
             + NEURON_CYCLES
-            + (model.cycles_per_spike + DECODE_CYCLES_PER_SPIKE_DIM * output_dims) * spikes
+            + (model.cycles_per_spike
+               + DECODE_CYCLES_PER_SPIKE_DIM * (output_dims + probe_dims)) * spikes
             + model.cycles_per_spike_later * later_spikes
-            + DECODE_CYCLES_PER_DIM * output_dims
+            + DECODE_CYCLES_PER_DIM * output_dims + PROBE_CYCLES_PER_DIM * probe_dims
             + RECORD_CYCLES_PER_WORD * recorded_words)
 
 
 #: The words of a POPULATION region's header besides the model's constants
-#: (model, n_neurons, input_dims, output_dims, and the recording periods).
-POPULATION_HEADER_WORDS = 8
+#: (model, n_neurons, input_dims, output_dims, probe_dims, and at most five
+#: recording periods).
+POPULATION_HEADER_WORDS = 10
 #: Per neuron scratch of the ensemble firmware: its current, its spike index
 #: and its 64-bit sum of neuron inputs.
 SCRATCH_BYTES_PER_NEURON = 4 * WORD
 
 
 def ensemble_dtcm(neurons, input_dims: int, output_dims: int, filters: list[int],
-                  recorded_words: int = 0, model=None):
+                  recorded_words: int = 0, model=None, probe_dims: int = 0):
     """DTCM bytes: the POPULATION region the firmware copies into DTCM
     (header, encoders, bias, gain, the model's state words per neuron
     (``model.state_words``; LIF's 2 when None) and per-spike decoders), the
-    per-neuron scratch, filters, output keys and one tick's recording row."""
+    per-neuron scratch, filters, output keys (and the probe rows' sums) and
+    one tick's recording row."""
     n = neurons
     state_words = 2 if model is None else model.state_words
     constants = 0 if model is None else len(model.constants)
     return (WORD * (POPULATION_HEADER_WORDS + constants)
-            + WORD * n * (input_dims + 2 + state_words + output_dims)
+            + WORD * n * (input_dims + 2 + state_words + output_dims + probe_dims)
             + SCRATCH_BYTES_PER_NEURON * n
-            + sum(filter_dtcm(d) for d in filters) + WORD * output_dims
+            + sum(filter_dtcm(d) for d in filters) + WORD * (output_dims + probe_dims)
             + WORD * recorded_words)
 
 

@@ -56,15 +56,22 @@ class CoreImage:
 
 @dataclass
 class ProbeImage:
-    """Where a probe's samples are recorded: the core, and which member of
-    it (a recorder's probe or an ensemble's population slice)."""
+    """Where a probe's samples are recorded: the cores, and which member of
+    each (an ensemble's population slice).
+
+    A value probe's ``size`` columns are the decoded rows of the edges into
+    it from populations (the host adds the nodes' parts and filters them):
+    each core's entry records ``count`` of them from its member's value
+    recording at ``first`` and adds them into columns ``columns[i]`` on (a
+    split population's cores add into the same columns)."""
 
     name: str
-    kind: str  # value, spikes or voltage
+    kind: str  # value, spikes, input or a neuron model's probe (voltage, ...)
     size: int
     sample_every: int
     cores: list  # [(x, y, core, member, first neuron or dimension, count)]
     neurons: list | None = None  # the probed neurons of a partial neuron probe
+    columns: list | None = None  # a value probe's: each entry's first column
 
 
 @dataclass
@@ -297,7 +304,7 @@ def _probe(name: str, entry) -> ProbeImage:
                          f"{sorted(f.name for f in fields(ProbeImage))}: {_RECOMPILE}")
     if not isinstance(entry["name"], str):
         raise ImageError(f"{where}.name is {entry['name']!r}, not a string: {_RECOMPILE}")
-    kinds = ("value", "spikes", *probe_kinds())
+    kinds = ("value", "spikes", "input", *probe_kinds())
     if entry["kind"] not in kinds:
         raise ImageError(f"{where}.kind is {entry['kind']!r}, not one of {kinds}: "
                          f"{_RECOMPILE}")
@@ -313,7 +320,14 @@ def _probe(name: str, entry) -> ProbeImage:
     if neurons is not None:
         neurons = [_integer(f"{where}.neurons", n, 0) for n in _listed(f"{where}.neurons",
                                                                         neurons)]
-    return ProbeImage(entry["name"], entry["kind"], size, every, cores, neurons)
+    columns = entry["columns"]
+    if columns is not None:
+        columns = [_integer(f"{where}.columns", n, 0) for n in _listed(f"{where}.columns",
+                                                                        columns)]
+        if len(columns) != len(cores):
+            raise ImageError(f"{where}.columns has {len(columns)} entries for "
+                             f"{len(cores)} cores: {_RECOMPILE}")
+    return ProbeImage(entry["name"], entry["kind"], size, every, cores, neurons, columns)
 
 
 def _system(c: CoreImage) -> dict:

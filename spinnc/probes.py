@@ -2,17 +2,19 @@
 :meth:`spinnc.Simulator.emulate` and ``spinnc run``.
 
 The machine records each probe as the Graph says (its kind, its recording
-period, the Lowpass synapse a recorder core applies); this module turns those
-recordings (:meth:`~spinnc.firmware_sim.Emulator.recordings`, or a board's
-read-back, in nengo's units) into what nengo's ``sim.data`` holds:
+period); this module turns those recordings
+(:meth:`~spinnc.firmware_sim.Emulator.recordings`, or a board's read-back,
+in nengo's units) into what nengo's ``sim.data`` holds:
 
 - a spike or state probe gets its synapse on the host, as nengo filters it
   (spikes scaled to the population's amplitude / dt);
-- a probe's *host synapse* (one a recorder core cannot apply: not a
-  Lowpass, or a second filter after a connection's) is applied on the host;
-- a probe fed by nodes alone (their outputs, or passthrough nodes summing
-  them) is computed on the host from the nodes' float outputs, as nengo
-  computes it, rather than read from a copy that crossed the machine;
+- a value probe is the sum of its edges: the decoded rows the ensemble cores
+  recorded in the tick they computed them (a split population's partial
+  sums added, :func:`spinnc.recording.recordings_from_buffers`) and the
+  nodes' float outputs (the host knows them), each through its edge's
+  synapse, then the probe's host synapse, all in float64 as nengo filters
+  (mode "update": the sample of step n filters the values of the steps
+  before n), so the data are nengo's, timing and all;
 - a probe of a signal a run does not change (connection weights, scaled
   encoders) is nengo's built value at every step;
 - ``sample_every`` keeps nengo's rows (steps n with ``n % period < 1``)
@@ -26,6 +28,7 @@ from collections.abc import Callable
 import nengo
 import numpy as np
 
+from .apps.ensemble import recording_period
 from .frontend.synapses import as_synapse
 
 
@@ -54,17 +57,19 @@ class ProbeData:
     def data(self, probe: nengo.Probe, name: str, recordings: dict, n_steps: int,
              on_host: bool = True) -> np.ndarray:
         """``probe``'s data over the first ``n_steps`` steps (Graph name
-        ``name``), from the machine's ``recordings`` unless it is static or
-        (with ``on_host``) fed by nodes alone."""
+        ``name``), from the machine's ``recordings`` and (value probes) the
+        nodes' outputs, unless it is static.  ``on_host`` is kept for
+        callers: nodes' parts are always the host's."""
         graph = self.compilation.graph
         if name not in graph.probes:
             return self._subsample(probe, name, self.static(probe, n_steps), every_step=True)
-        values = self.host_probe(name, n_steps) if on_host else None
-        if values is not None:
-            return self._subsample(probe, name, values, every_step=True)
+        if graph.probes[name].kind == "value":
+            return self._subsample(probe, name, self.value(name, recordings.get(name), n_steps),
+                                   every_step=recording_period(graph, name) == 1)
         values = filtered(self._machine(name, recordings[name]),
                           graph.probes[name].host_synapse, self.dt)  # None: no filter
-        return self._subsample(probe, name, values)
+        return self._subsample(probe, name, values,
+                               every_step=graph.probes[name].sample_every == 1)
 
     def samples_of(self, name: str) -> np.ndarray:
         """A constant or function-of-time node's output over the horizon."""
@@ -74,24 +79,26 @@ class ProbeData:
                                              (horizon, inp.size_out))
         return self._samples[name]
 
-    def host_probe(self, name: str, n_steps: int) -> np.ndarray | None:
-        """A probe's data computed on the host when nodes alone feed it (a
-        node's output, or passthrough nodes summing node outputs); None when
-        something on the machine feeds it."""
+    def value(self, name: str, raw: np.ndarray | None, n_steps: int) -> np.ndarray:
+        """A value probe's rows (one every :func:`recording_period` steps
+        over ``n_steps``): each edge's part, the cores' recorded decoded rows
+        (``raw``, columns in edge order) or a node's outputs, through the
+        edge's synapse into its dimensions; then the probe's host synapse."""
         graph = self.compilation.graph
-        probe = graph.probes[name].obj
-        if isinstance(probe.obj, nengo.Node) and graph.names[probe.obj] in graph.inputs:
-            values = self._node_outputs(graph.names[probe.obj], n_steps)
-            return filtered(values[:, slice(None) if probe.slice is None else probe.slice],
-                            probe.synapse, self.dt)
-        edges = graph.incoming(name, probe=True)
-        if not edges or any(edge.pre not in graph.inputs for edge in edges):
-            return None
-        values = np.zeros((n_steps, graph.probes[name].size))
-        for edge in edges:
-            outputs = self._node_outputs(edge.pre, n_steps) @ edge.weights.T
-            values[:, edge.post_indices] += synapse_filter(outputs, edge.synapse, self.dt)
-        return filtered(values, graph.probes[name].host_synapse, self.dt)  # not on the edges
+        probe = graph.probes[name]
+        period = recording_period(graph, name)
+        rows = n_steps // period
+        values = np.zeros((rows, probe.size))
+        column = 0
+        for edge in graph.incoming(name, probe=True):
+            if edge.pre in graph.populations:
+                part = np.asarray(raw, dtype=float)[:rows, column:column + edge.size_out]
+                column += edge.size_out
+            else:  # a node: its float outputs, as nengo computes them
+                outputs = self._node_outputs(edge.pre, rows * period)[period - 1::period]
+                part = outputs @ np.asarray(edge.weights, dtype=float).T
+            values[:, edge.post_indices] += synapse_filter(part, edge.synapse, self.dt)
+        return filtered(values, probe.host_synapse, self.dt)  # after the edges' synapses
 
     def static(self, probe: nengo.Probe, n_steps: int) -> np.ndarray:
         """A signal a run does not change (connection weights, scaled
@@ -108,12 +115,10 @@ class ProbeData:
 
     def _subsample(self, probe: nengo.Probe, name: str, values: np.ndarray,
                    every_step: bool = False) -> np.ndarray:
-        """The rows nengo keeps for ``probe.sample_every`` of ``values`` that
-        has a row for every step (``every_step``, or the machine recorded
-        every step; else the machine's recorders kept the rows already)."""
-        if probe.sample_every is None:
-            return values
-        if not every_step and self.compilation.graph.probes[name].sample_every != 1:
+        """The rows nengo keeps for ``probe.sample_every`` of ``values`` when
+        it has a row for every step (``every_step``; else the machine
+        recorded nengo's rows already)."""
+        if probe.sample_every is None or not every_step:
             return values
         steps = np.arange(1, len(values) + 1)
         return values[steps % (probe.sample_every / self.dt) < 1]
@@ -123,11 +128,26 @@ class ProbeData:
         nengo does (the sample of step n filters the recordings of steps
         before n); spikes scaled to the population's amplitude."""
         probe = self.compilation.graph.probes[name]
-        if probe.kind == "value":
-            return np.array(raw, dtype=float)
         if probe.kind == "spikes":  # nengo's spike output is amplitude / dt
             raw = raw * self.compilation.graph.populations[probe.target].amplitude
         return synapse_filter(raw, probe.synapse, self.dt)
+
+
+def probe_data(compilation, recordings: dict, n_steps: int, host_outputs=None) -> dict:
+    """Every Graph probe's data as ``sim.data`` holds it (by Graph name), from
+    an engine's ``recordings()`` over its first ``n_steps`` ticks: what a
+    value probe's recorded rows mean needs the Graph (its edges' synapses,
+    the nodes' parts), which the Image does not carry.  ``host_outputs`` as
+    :class:`ProbeData` takes it (needed only for probes fed by host
+    functions)."""
+    def no_host(name, steps):
+        raise ValueError(f"probe data need host function '{name}''s answers: pass "
+                         "host_outputs")
+
+    data = ProbeData(compilation, compilation.graph.model, compilation.image.dt,
+                     host_outputs or no_host)
+    return {name: data.data(p.obj, name, recordings, n_steps)
+            for name, p in compilation.graph.probes.items()}
 
 
 def filtered(values: np.ndarray, synapse, dt: float) -> np.ndarray:

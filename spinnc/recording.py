@@ -13,9 +13,12 @@ A core's **recording buffer** (its vcpu ``user1`` points at it), little-endian
     then each of its recordings, one after the other, in the order of
     :func:`core_recordings`, each with room for the Image's n_steps //
     every rows, of which the first ticks // every are recorded:
-        value, state:     one little-endian word per dimension or neuron
-                          (s16.15 int32; float64 in the emulator's float mode);
-                          state is a neuron model's probe (voltage, adaptation..)
+        value, input,     one little-endian word per dimension or neuron
+        state:            (s16.15 int32; float64 in the emulator's float mode):
+                          value is a population's probe rows (the decoded
+                          partial sums of the value probes it feeds), input
+                          its neurons' input currents, state a neuron model's
+                          probe (voltage, adaptation..)
         spikes:           a bit per neuron, little-endian bit order within
                           little-endian 32-bit words (costs.spike_words)
 
@@ -229,6 +232,9 @@ def recordings_from_buffers(image: Image, buffers: dict, precision: str = "fixed
     """Every probe's samples from the cores' recording buffers, in nengo's
     units and shape ``(n_samples, size)``: values and neuron states as reals,
     spikes as ``1 / dt`` per spike (what ``Emulator.recordings()`` returns).
+    A value probe's columns are the sums of its cores' partial sums
+    (:class:`~spinnc.image.ProbeImage`), unfiltered: :mod:`spinnc.probes`
+    adds the nodes' parts and applies the synapses.
 
     Parameters
     ----------
@@ -254,8 +260,8 @@ def recordings_from_buffers(image: Image, buffers: dict, precision: str = "fixed
     periods: dict = {}  # (x, y, core) -> {(kind, member): ticks between samples}
     out = {}
     for name, probe in image.probes.items():
-        parts = []
-        for x, y, core, member, first, count in probe.cores:
+        parts, value = [], None
+        for i, (x, y, core, member, first, count) in enumerate(probe.cores):
             if (x, y, core) not in unpacked:
                 if (x, y, core) not in buffers:
                     raise ImageError(f"probe '{name}': no recording buffer read from core "
@@ -270,14 +276,19 @@ def recordings_from_buffers(image: Image, buffers: dict, precision: str = "fixed
             if raw is None:
                 raise ImageError(f"probe '{name}': core {core} of chip ({x}, {y}) records no "
                                  f"{probe.kind} of member {member}")
-            if probe.kind == "value":
-                parts.append(to_real(raw)[:, first:first + count])
+            # A population records each kind at the common period of its
+            # probes of that kind: take this probe's own samples.
+            ratio = probe.sample_every // periods[x, y, core][probe.kind, member]
+            samples = raw[ratio - 1::ratio]
+            if probe.kind == "value":  # partial sums: the cores' parts add up
+                if value is None:
+                    value = np.zeros((len(samples), probe.size))
+                column = probe.columns[i]
+                value[:, column:column + count] += to_real(samples[:, first:first + count])
             else:
-                # A population records each kind at the common period of its
-                # probes of that kind: take this probe's own samples.
-                ratio = probe.sample_every // periods[x, y, core][probe.kind, member]
-                samples = raw[ratio - 1::ratio]
                 parts.append(samples / image.dt if probe.kind == "spikes" else to_real(samples))
+        if value is not None:
+            parts = [value]
         data = np.concatenate(parts, axis=1) if parts else np.zeros((0, probe.size))
         if probe.neurons is not None:  # a probe on some of the neurons
             data = data[:, probe.neurons]

@@ -23,8 +23,11 @@ from . import neurons
 MAGIC = 0x434E5053  # 'SPNC' little-endian
 VERSION = 5  # 2: population regions start with a neuron model code; 3: a recording
 #             period per probeable state variable of the model; 4: value sources'
-#             PLAYBACK region (their packets, computed by the mapper); 5: FILTERS: filters of
-#             any order (order, coefficient format, the coefficients after the filters)
+#             PLAYBACK region (their packets, computed by the mapper); 5: populations
+#             record their probes' decoded values (probe_dims, probe_decoders,
+#             decoded_every) and their neurons' input currents (input_every); no
+#             recorder cores (no PROBES region); FILTERS: filters of any order (order,
+#             coefficient format, the coefficients after the filters)
 U32, I32 = "<u4", "<i4"
 
 
@@ -88,7 +91,6 @@ INPUT_KEY = np.dtype([("key", U32), ("mask", U32), ("size", U32), ("member", U32
 FILTER = np.dtype([("member", U32), ("neurons", U32), ("dims", U32), ("map_offset", U32),
                    ("map_size", U32), ("order", U32), ("frac_bits", U32),
                    ("coefficients", U32)])
-RECORDED_PROBE = np.dtype([("member", U32), ("dims", U32), ("sample_every", U32)])
 
 
 class Region:
@@ -100,7 +102,6 @@ class Region:
     FILTERS = 3
     INDEX_MAP = 4
     VALUES = 5
-    PROBES = 6
     WEIGHTS = 7
     PLAYBACK = 8  # a value source's packets of every tick of its period
     POPULATION = 16  # + member index
@@ -118,8 +119,6 @@ class Region:
         INDEX_MAP: Layout("index map", _header("length"), (("indices", U32, ("length",)),)),
         VALUES: Layout("values", _header("dims", "period"),
                        (("values", I32, ("period", "dims")),)),
-        PROBES: Layout("probes", _header("n_probes"),
-                       (("probes", RECORDED_PROBE, ("n_probes",)),)),
         WEIGHTS: Layout("weights", _header("rows", "cols"),
                         (("weights", I32, ("rows", "cols")),)),
         PLAYBACK: Layout("playback", _header("rows", "period"),
@@ -138,13 +137,15 @@ class Region:
 
 #: The words every population region starts with, whatever its neuron model.
 POPULATION_HEAD = (("model", U32), ("n_neurons", U32), ("input_dims", U32),
-                   ("output_dims", U32))
+                   ("output_dims", U32), ("probe_dims", U32))
 
 
 def recorded_fields(model: neurons.NeuronModel) -> tuple[str, ...]:
     """The recording periods (0: not recorded) of a population of ``model``:
-    its spikes, then each of the model's probes."""
-    return ("spikes_every",) + tuple(f"{probe}_every" for probe in model.probes)
+    its spikes, each of the model's probes, its probes' decoded values (the
+    ``probe_dims`` rows of ``probe_decoders``) and its neurons' input currents."""
+    return (("spikes_every",) + tuple(f"{probe}_every" for probe in model.probes)
+            + ("decoded_every", "input_every"))
 
 
 @lru_cache(maxsize=None)
@@ -152,7 +153,9 @@ def population_layout(model: neurons.NeuronModel) -> Layout:
     """The POPULATION region of ``model``'s neurons: the model code and sizes,
     the model's constants (one word each: a count unsigned, a fixed-point
     constant signed), the recording periods (:func:`recorded_fields`); then encoders, bias and gains,
-    the model's state (a word per neuron per variable) and the decoders."""
+    the model's state (a word per neuron per variable), the decoders of the
+    rows it sends (``output_dims``) and those of the rows it only records
+    (``probe_dims``: its value probes' decoded values)."""
     constants = [(v.name, U32 if v.fmt is None else I32) for v in model.constants]
     header = np.dtype(list(POPULATION_HEAD) + constants
                       + [(f, U32) for f in recorded_fields(model)])
@@ -160,7 +163,8 @@ def population_layout(model: neurons.NeuronModel) -> Layout:
     return Layout(f"population ({model.name})", header,
                   (("encoders", I32, ("n_neurons", "input_dims")), ("bias", I32, ("n_neurons",)),
                    ("gain", I32, ("n_neurons",)))  # gain scales inputs into the neurons
-                  + state + (("decoders", I32, ("output_dims", "n_neurons")),))
+                  + state + (("decoders", I32, ("output_dims", "n_neurons")),
+                             ("probe_decoders", I32, ("probe_dims", "n_neurons"))))
 
 
 class _PopulationRegion:

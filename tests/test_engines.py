@@ -143,7 +143,7 @@ def test_a_firmware_fault_on_the_virtual_board_is_shown_with_its_iobuf(monkeypat
     image.cores[1] = dataclasses.replace(image.cores[1], data=bytes(data))
     board = serve(Machine.spinn3(), port=0, boot_port=0, booted=True, engine="arm")
     try:
-        with pytest.raises(CoreFailed, match=r"'recorder'.*RUNTIME_EXCEPTION.*version 99; "
+        with pytest.raises(CoreFailed, match=r"'ensemble'.*RUNTIME_EXCEPTION.*version 99; "
                                              f"expected 0x434e5053 version {VERSION}"):
             loader.run_image(image, *board.address)
     finally:

@@ -10,6 +10,7 @@ from spinnc.firmware_sim import Emulator
 from spinnc.frontend import reference
 from spinnc.machine import Machine
 from spinnc.modelfile import load_model
+from spinnc.probes import probe_data
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -17,11 +18,12 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 def run(name, seconds):
     """(emulated recordings, nengo's) for an example file."""
     steps = int(round(seconds / 0.001))
-    image = compile_network(load_model(EXAMPLES / f"{name}.py"), Machine.spinn5(),
-                            n_steps=steps, seed=0, placer="hilbert").image
-    emulator = Emulator(image)
+    compilation = compile_network(load_model(EXAMPLES / f"{name}.py"), Machine.spinn5(),
+                                  n_steps=steps, seed=0, placer="hilbert")
+    emulator = Emulator(compilation.image)
     emulator.run(steps)
-    return emulator.recordings(), reference(load_model(EXAMPLES / f"{name}.py"), seconds, seed=0)
+    return (probe_data(compilation, emulator.recordings(), steps),
+            reference(load_model(EXAMPLES / f"{name}.py"), seconds, seed=0))
 
 
 def rms(a, b):

@@ -37,8 +37,11 @@ def test_probes_say_where_they_are_recorded(compiled):
     (x, y, core, member, first, count), = probes["a voltage"].cores
     assert (first, count) == (0, 80) and probes["a voltage"].sample_every == 5
     assert compiled.image.core_at(x, y, core).application == "ensemble"
+    # Value probes are recorded where their rows are decoded; a node's on the host.
     (location,) = probes["b slice"].cores
-    assert compiled.image.core_at(*location[:3]).application == "recorder"
+    assert compiled.image.core_at(*location[:3]).application == "ensemble"
+    assert (location[4:], probes["b slice"].columns) == ((0, 1), [0])
+    assert probes["host out"].cores == [] and probes["host out"].size == 0
 
 
 def test_image_round_trips_through_a_directory(compiled, tmp_path):
@@ -124,7 +127,7 @@ def _ensemble_core(**changes):
     (_core0(name=3), r"cores\[0\]\.name is 3, not a string"),
     (_core0(data="../../elsewhere.bin"), r"cores\[0\]\.data '\.\./\.\./elsewhere\.bin' is outside"),
     (_core0(data="cores/missing.bin"), r"cores\[0\]\.data: .*missing\.bin cannot be read"),
-    (_ensemble_core(application="recorder"), "is loaded with 'recorder' but its data's SYSTEM "
+    (_ensemble_core(application="host_out"), "is loaded with 'host_out' but its data's SYSTEM "
                                              "region says application 1 \\('ensemble'\\)"),
     (lambda m: m["cores"][0].pop("data"), r"cores\[0\] has no \['data'\]"),
     (lambda m: m["cores"].append(dict(m["cores"][0])), "is loaded twice"),

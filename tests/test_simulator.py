@@ -285,9 +285,9 @@ def test_progress_bar_and_precision_options():
     with spinnc.Simulator(net, progress_bar=False) as sim:
         sim.run_steps(50)
         fixed = sim.data[probes(net)["a"]]
-    # fixed point holds multiples of 2**-15; the float run does not
-    assert np.array_equal(fixed * 2 ** 15, np.round(fixed * 2 ** 15))
-    assert not np.array_equal(floating * 2 ** 15, np.round(floating * 2 ** 15))
+    # the probe's synapse is the host's (float64) at either precision; the
+    # neurons differ a little
+    assert not np.array_equal(fixed, floating)
     assert np.abs(fixed - floating).max() < 0.05
 
 
@@ -509,7 +509,8 @@ def test_float_emulation_takes_node_probes_from_the_host_as_sim_data_does():
         floating = sim.emulate("float")
         # the node runs on the host: the same float values at either precision
         np.testing.assert_array_equal(floating.data["stim probe"], sim.data[node_probe])
-        assert not np.array_equal(floating.data["ens probe"],
-                                  sim.data[net.probes[1]])  # the machine's, in float
+        # the machine's decoded values, in float, through the host's synapse
+        np.testing.assert_allclose(floating.data["ens probe"], sim.data[net.probes[1]],
+                                   atol=0.05)
         compared = sim.compare()
     assert compared["stim probe"].rms_error == compared["stim probe"].float_rms_error == 0

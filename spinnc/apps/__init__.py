@@ -37,17 +37,18 @@ class CoreRecording:
     """One thing a core records: ``width`` dimensions or neurons of ``member``
     every ``every`` ticks.
 
-    ``kind`` is the probe kind (``value``, ``spikes`` or a neuron model's
-    probeable state such as ``voltage``); ``source`` is what the engine
-    samples: ``input`` (the member's filtered input), ``spikes``, or the name
-    of a neuron state variable.
+    ``kind`` is the probe kind (``value``: a population's probes' decoded
+    values; ``spikes``; ``input``: its neurons' input currents; or a neuron
+    model's probeable state such as ``voltage``); ``source`` is what the
+    engine samples: ``decoded`` (the member's probe rows, decoded this tick),
+    ``spikes``, ``current``, or the name of a neuron state variable.
     """
 
     kind: str
     member: int
     width: int
     every: int
-    source: str = "input"
+    source: str = "decoded"
 
     @property
     def words(self) -> int:
@@ -64,6 +65,7 @@ class MemberLoad:
     neurons: object = 0
     input_dims: int = 0
     output_dims: int = 0
+    probe_dims: int = 0  # rows decoded for probes (recorded, not sent)
     filters: list = field(default_factory=list)  # dimensions of each input filter
     recorded_words: object = 0  # words recorded per tick (at most)
     model: object = None  # a spinnc.neurons model (ensembles)

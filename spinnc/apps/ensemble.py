@@ -3,11 +3,15 @@
 Per tick a core filters its inputs, encodes each member's input (encoders x
 gain + bias), updates its neurons with their model's step
 (:mod:`spinnc.neurons`), decodes the spikes into one partial sum per output
-dimension and sends them; it records spikes and the neuron models' probeable
-state.  One POPULATION region per member (ids from ``Region.POPULATION``):
-its model code, constants and state, and a recording period per recordable
-thing (``spikes_every`` and ``<probe>_every`` for each of the model's probes;
-0 when not recorded).
+dimension and sends them; it records spikes, the neurons' input currents, the
+neuron models' probeable state and, in the tick it decodes them, the partial
+sums of the value probes it feeds (its ``probe_decoders`` rows: sent nowhere,
+the host adds the cores' parts and applies the probe's synapse, so a probe
+shows each tick's value in that tick, as nengo's does).  One POPULATION
+region per member (ids from ``Region.POPULATION``): its model code,
+constants and state, and a recording period per recordable thing
+(``spikes_every``, ``<probe>_every`` for each of the model's probes,
+``decoded_every``, ``input_every``; 0 when not recorded).
 """
 
 import math
@@ -18,6 +22,23 @@ from .. import costs, neurons
 from ..regions import Region, population_layout
 from . import Application, CoreLoad, CoreRecording, MemberLoad, key_entries, register
 from ._writing import filter_dims, inputs, output_keys, system
+
+
+def probe_edges(graph, population: str) -> list:
+    """The connections from ``population`` into value probes, in Graph order:
+    its cores decode a block of probe rows for each (their weights)."""
+    return [c for c in graph.connections if c.pre == population and c.target == "probe"]
+
+
+def recording_period(graph, name: str) -> int:
+    """Ticks between a value probe's recorded rows: every tick when the host
+    filters what the cores record (a synapse on an edge into it, or the
+    probe's own), else its ``sample_every``."""
+    probe = graph.probes[name]
+    edges = graph.incoming(name, probe=True)
+    if probe.host_synapse is not None or any(e.synapse is not None for e in edges):
+        return 1
+    return probe.sample_every
 
 
 def _populations(regions: dict):
@@ -33,11 +54,11 @@ class Ensemble(Application):
     def member_cycles(self, m: MemberLoad):
         return costs.ensemble_cycles(m.neurons, m.input_dims, m.output_dims, m.filters,
                                      m.recorded_words, m.model, m.spikes,
-                                     m.later_spikes)
+                                     m.later_spikes, m.probe_dims)
 
     def member_dtcm(self, m: MemberLoad):
         return costs.ensemble_dtcm(m.neurons, m.input_dims, m.output_dims, m.filters,
-                                   m.recorded_words, m.model)
+                                   m.recorded_words, m.model, m.probe_dims)
 
     def cycles(self, load: CoreLoad):
         """Its members (nengo_spinnaker's ensemble model, which includes
@@ -52,8 +73,8 @@ class Ensemble(Application):
     def load(self, regions, host_spec=None) -> CoreLoad:
         filters = filter_dims(regions)
         return CoreLoad([MemberLoad(int(h["n_neurons"]), int(h["input_dims"]),
-                                    int(h["output_dims"]), filters.get(m, []),
-                                    model=neurons.model_by_code(h["model"]))
+                                    int(h["output_dims"]), int(h["probe_dims"]),
+                                    filters.get(m, []), model=neurons.model_by_code(h["model"]))
                          for m, h, _ in _populations(regions)],
                         key_entries=key_entries(regions))
 
@@ -61,7 +82,8 @@ class Ensemble(Application):
         return [(m, int(h["input_dims"])) for m, h, _ in _populations(regions)]
 
     def recordings(self, regions):
-        """Per member, spikes then each of its model's probes, when recorded."""
+        """Per member, when recorded: spikes, each of its model's probes, its
+        probes' decoded values, its neurons' input currents."""
         out = []
         for m, h, _ in _populations(regions):
             model = neurons.model_by_code(h["model"])
@@ -72,6 +94,11 @@ class Ensemble(Application):
                 every = int(h[f"{probe}_every"])
                 if every:
                     out.append(CoreRecording(probe, m, n, every, variable))
+            if h["decoded_every"] and h["probe_dims"]:
+                out.append(CoreRecording("value", m, int(h["probe_dims"]),
+                                         int(h["decoded_every"]), "decoded"))
+            if h["input_every"]:
+                out.append(CoreRecording("input", m, n, int(h["input_every"]), "current"))
         return out
 
     def write(self, context, index, vertex):
@@ -87,21 +114,29 @@ class Ensemble(Application):
             rows = [groups[s.obj][net.group].connections[0].weights[:, s.lo:s.hi]
                     for _, net in nets if net.pre == s.obj]
             decoders = np.concatenate(rows) if rows else np.zeros((0, s.size), dtype=np.int32)
+            probed = probe_edges(graph, s.obj)
+            probe_rows = (np.concatenate([c.weights[:, s.lo:s.hi] for c in probed]) if probed
+                          else np.zeros((0, s.size), dtype=np.int32))
             # One recording per kind: at the greatest common period of the kind's
             # probes; the host takes each probe's own samples from it.
             every = {}
             for p in graph.probes.values():
                 if p.target == s.obj:
                     every[p.kind] = math.gcd(every.get(p.kind, 0), p.sample_every)
+            for c in probed:
+                every["decoded"] = math.gcd(every.get("decoded", 0),
+                                            recording_period(graph, c.post))
             model = neurons.model_named(pop.model)
             recorded = {f"{kind}_every": every.get(kind, 0)
-                        for kind in ("spikes", *model.probes)}
+                        for kind in ("spikes", *model.probes, "decoded", "input")}
             header = dict(model=model.code, n_neurons=s.size, input_dims=pop.dimensions,
-                          output_dims=decoders.shape[0], **pop.constants, **recorded)
+                          output_dims=decoders.shape[0], probe_dims=probe_rows.shape[0],
+                          **pop.constants, **recorded)
             state = {name: words[s.lo:s.hi] for name, words in pop.state.items()}
             regions[Region.POPULATION + m] = population_layout(model).pack(
                 header, encoders=pop.encoders[s.lo:s.hi], bias=pop.bias[s.lo:s.hi],
-                gain=pop.gain[s.lo:s.hi], decoders=decoders, **state)
+                gain=pop.gain[s.lo:s.hi], decoders=decoders, probe_decoders=probe_rows,
+                **state)
         return regions
 
     def python_kernel(self, core, engine):

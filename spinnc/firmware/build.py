@@ -34,7 +34,6 @@ PREFIX = "arm-none-eabi-"
 #: Application -> its sources besides apps/<name>.c (relative to firmware/).
 APPLICATIONS = {
     "value_source": (),
-    "recorder": ("apps/receive.c", "kernels/filter.c", "kernels/fixed.c"),
     "host_in": (),
     "host_out": ("apps/receive.c", "kernels/filter.c", "kernels/fixed.c"),
     "interposer": ("apps/receive.c", "kernels/filter.c", "kernels/fixed.c"),

@@ -14,7 +14,9 @@ A tick:
 3. ensembles encode, update their LIF neurons and decode their spikes into
    this tick's payloads; value sources play back this tick's row;
    interposers send their weights times this tick's filtered input;
-4. recorders and ensembles record what is due this tick;
+4. ensembles record what is due this tick (spikes, state, input currents
+   and the decoded rows of the value probes they feed, in the tick they
+   decode them);
 5. host functions: a host_out core hands the host its filtered input of this
    tick, ``host(name, (t + 1) dt, x)`` answers at once, and the host_in core
    sends the answer (times its weights) in the same tick, so it is used in
@@ -238,15 +240,15 @@ class Emulator:
         self.transforms = TransformKernel(self._transforms, self.inputs.size, self.arith)
         first_neuron = {(m.core, m.member): int(self.ensembles.start[i])
                         for i, m in enumerate(members)}
+        first_row = {(m.core, m.member): self.ensembles.probe_start[i]
+                     for i, m in enumerate(members)}
         # (core index, kind, member) -> Recorder, grouped by what they sample.
         self.recorders: dict = {}
         self._recorders_of: dict = {}  # source -> [Recorder]
         for c in self.cores:
             for r in c.recordings:
-                if r.source == "input":
-                    index = self.member_base[c.index, r.member] + np.arange(r.width)
-                else:
-                    index = first_neuron[c.index, r.member] + np.arange(r.width)
+                first = (first_row if r.source == "decoded" else first_neuron)
+                index = first[c.index, r.member] + np.arange(r.width)
                 recorder = self.recorders[c.index, r.kind, r.member] = Recorder(index, r.every)
                 self._recorders_of.setdefault(r.source, []).append(recorder)
 
@@ -353,19 +355,21 @@ class Emulator:
             spikes = self.ensembles.step(y, u, payloads)
             self._count_spikes(spikes)
             for source, recorders in self._recorders_of.items():
-                if source == "input" or not any(r.due(t) for r in recorders):
+                if not any(r.due(t) for r in recorders):
                     continue
                 if source == "spikes":
                     values = np.zeros(self.ensembles.n_neurons, dtype=bool)
                     values[spikes] = True
+                elif source == "decoded":
+                    values = self.ensembles.decoded
+                elif source == "current":
+                    values = self.ensembles.current
                 else:
                     values = self.ensembles.state_variable(source)
                 for recorder in recorders:
                     recorder.record(t, values)
         self.playback.step(t, payloads)
         self.transforms.step(u, payloads)
-        for recorder in self._recorders_of.get("input", ()):
-            recorder.record(t, u)
         for name, spec in self.image.host_functions.items():
             index = self.host_out.get(name)
             value = (self.arith.to_real(u[index]) if index is not None

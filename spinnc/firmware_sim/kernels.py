@@ -7,7 +7,8 @@ whatever the number of cores and neurons:
 * :class:`FilterBank`: every input filter dimension of every receiving core:
   linear filters of any order (``y = a y + b x`` in s1.30 for a Lowpass).
 * :class:`MemberInputs`: the sum of each member's value filters (its input).
-* :class:`EnsembleKernel`: encode, the neuron models' updates, decode, record.
+* :class:`EnsembleKernel`: encode, the neuron models' updates, decode (the
+  rows sent and the probe rows recorded).
 * :class:`PlaybackKernel`: played-back inputs (value sources).
 * :class:`TransformKernel`: weights times a member's filtered input (interposers).
 * :class:`Recorder`: samples of values every ``every`` ticks.
@@ -345,6 +346,8 @@ class EnsembleKernel:
         rows, cols, values, slots = [], [], [], []
         groups: dict = {}
         neuron_filter, neuron_target = [], []
+        probed, self.probe_start = [], []  # probe rows: decoded after every sent row
+        n_probe = 0
         for i, m in enumerate(members):
             lo, hi, dims = self.start[i], self.start[i + 1], m.header["input_dims"]
             encoders[lo:hi, :dims] = m.arrays["encoders"]
@@ -357,6 +360,10 @@ class EnsembleKernel:
             cols.append(lo + c)
             values.append(decoders[r, c].astype(np.int64))
             slots.extend(m.slots.tolist())
+            probe_rows = m.arrays.get("probe_decoders", np.zeros((0, hi - lo), np.int32))
+            self.probe_start.append(n_probe)
+            probed.append((n_probe, lo, probe_rows))
+            n_probe += probe_rows.shape[0]
             model = population_model(m.header)
             key = (model, ar.neuron_constants(model, m.header))
             groups.setdefault(key, []).append((np.arange(lo, hi), m.arrays))
@@ -364,6 +371,14 @@ class EnsembleKernel:
                 neuron_filter.extend([fdim] * len(neurons))
                 neuron_target.extend((lo + np.asarray(neurons, dtype=np.int64)).tolist())
         self.slots = np.asarray(slots, dtype=np.int64)
+        self.n_probe_rows = n_probe
+        for first, lo, probe_rows in probed:
+            r, c = np.nonzero(probe_rows)
+            rows.append(len(slots) + first + r)
+            cols.append(lo + c)
+            values.append(probe_rows[r, c].astype(np.int64))
+        self.decoded = np.zeros(n_probe, dtype=ar.dtype)  # this tick's probe rows
+        self.current = np.zeros(n, dtype=ar.dtype)  # this tick's input currents
         # Each neuron's encoders, for its member's consecutive input dimensions.
         real = input_index < zero_input
         self.encoders = ar.encoder_matrix(
@@ -403,6 +418,7 @@ class EnsembleKernel:
             summed = ar.accumulate(self.neuron_target, y[self.neuron_filter], self.n_neurons)
             current += ar.mul(ar.saturate(summed), self.gain)
         current = ar.saturate_wide(current)
+        self.current = current.astype(ar.dtype)  # recorded as words; the step may reuse it
         if len(self.groups) == 1:  # the usual case: one model, one set of constants
             (model, constants), _, state = self.groups[0]
             spikes = ar.neuron_step(model, constants, current, state)
@@ -413,10 +429,12 @@ class EnsembleKernel:
                 for (model, constants), index, state in self.groups]))
         # Decoding: the sum of the spiking neurons' per-spike decoders (exact
         # in int64; in float64 in neuron order, as a sparse product adds).
-        total = np.zeros(self.slots.size, dtype=ar.wide_dtype)
+        total = np.zeros(self.slots.size + self.n_probe_rows, dtype=ar.wide_dtype)
         decode(np.ascontiguousarray(spikes, dtype=np.int64), self.decode_start,
                self.decode_slot, self.decode_weight, total)
-        payloads[self.slots] = ar.saturate(total)
+        total = ar.saturate(total)
+        payloads[self.slots] = total[:self.slots.size]
+        self.decoded = total[self.slots.size:]
         return spikes
 
     def voltage(self) -> np.ndarray:

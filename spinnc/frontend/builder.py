@@ -215,7 +215,7 @@ def _check_probe(probe: nengo.Probe) -> None:
     supported = {nengo.Ensemble: ("decoded_output", "input"), nengo.Node: ("output",)}
     if isinstance(obj, Neurons):  # spikes, and the state variables its model records
         model = neurons.model_for(obj.ensemble.neuron_type)
-        supported[Neurons] = ("output",) + tuple(model.probes if model else ())
+        supported[Neurons] = ("output", "input") + tuple(model.probes if model else ())
     # By isinstance: nengo_spa probes subclasses of Node (its Transcode, connectors).
     allowed = next((attrs for kind, attrs in supported.items() if isinstance(obj, kind)), ())
     if probe.attr not in allowed:

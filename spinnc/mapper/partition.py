@@ -4,14 +4,17 @@ Each population is split into the fewest slices of neurons whose cores stay
 within the cycle and DTCM budgets (the cost model in :mod:`.costs`).  A split
 ensemble decodes with partial sums: every slice sends its own contribution to
 every output dimension, and receivers add the packets.  Small populations that
-were not split share a core when their sum fits.  Value probes share recorder
-cores the same way.  Constant and time inputs are played from SDRAM by value
-source cores; host functions talk to the board through host_in / host_out
-cores; an interposer (a passthrough node kept on a core) is a core each.
+were not split share a core when their sum fits.  A value probe costs the
+cores of the populations that feed it: they decode its rows and record them
+(no packets, no recorder core; nodes' parts are the host's).  Constant and
+time inputs are played from SDRAM by value source cores; host functions talk
+to the board through host_in / host_out cores; an interposer (a passthrough
+node kept on a core) is a core each.
 
 Connections from one source that carry the same values (equal weights) form
 one *connection group*: its packets are sent once and every receiver maps
-them to its own filter.  A net is one group of one source vertex.
+them to its own filter.  A net is one group of one source vertex.  Probe
+edges are in no group: nothing is sent for them.
 """
 
 from dataclasses import dataclass, field
@@ -24,6 +27,7 @@ from ..frontend.graph import Connection, Graph
 from ..machine import Machine
 from .. import apps, costs, neurons
 from ..apps import CoreLoad, MemberLoad
+from ..apps.ensemble import probe_edges, recording_period
 from .vertices import Net, Resources, Slice, Vertex
 
 
@@ -44,7 +48,6 @@ class Partition:
     nets: list[Net]
     groups: dict[str, list[Group]]  # source object -> its groups (net.group indexes)
     vertices_of: dict[str, list[int]]  # population or input -> vertex indices
-    recorder_of: dict[str, int]  # value probe -> its recorder vertex
 
     def summary(self) -> str:
         from ..table import format_table
@@ -58,9 +61,12 @@ class Partition:
 
 
 def connection_groups(graph: Graph) -> dict[str, list[Group]]:
-    """Group each source's connections by equal weights."""
+    """Group each source's connections by equal weights (probe edges are
+    recorded where they are decoded, not sent: in no group)."""
     groups: dict[str, dict] = {}
     for conn in graph.connections:
+        if conn.target == "probe":
+            continue
         key = (conn.weights.shape, conn.weights.tobytes())
         by_weights = groups.setdefault(conn.pre, {})
         group = by_weights.setdefault(key, Group(conn.pre, conn.weights.shape[0]))
@@ -80,9 +86,10 @@ class _Demand:
     recorded_words: callable  # neurons -> words recorded per tick
     recorded_bytes_per_step: callable  # neurons -> SDRAM bytes per step
     model: neurons.NeuronModel | None = None  # its neuron model's costs (LIF's if None)
+    probe_dims: int = 0  # rows decoded and recorded for value probes
 
     def load(self, n) -> MemberLoad:
-        return MemberLoad(n, self.input_dims, self.output_dims, self.filters,
+        return MemberLoad(n, self.input_dims, self.output_dims, self.probe_dims, self.filters,
                           self.recorded_words(n), self.model)
 
     def cycles(self, n):
@@ -109,19 +116,24 @@ def _population_demands(graph: Graph, groups) -> dict[str, _Demand]:
     demands = {}
     for name, pop in graph.populations.items():
         probes = [p for p in graph.probes.values() if p.target == name]
+        # Its probe rows: every tick at most (the emulator charges them when due).
+        probed = [(e.size_out, recording_period(graph, e.post)) for e in probe_edges(graph, name)]
+        probe_dims = sum(d for d, _ in probed)
 
-        def words(n, probes=probes):
-            return sum(costs.spike_words(n) if p.kind == "spikes" else n for p in probes)
+        def words(n, probes=probes, probe_dims=probe_dims):
+            return probe_dims + sum(costs.spike_words(n) if p.kind == "spikes" else n
+                                    for p in probes)
 
-        def sdram_per_step(n, probes=probes):
-            return sum(costs.WORD * words_ / p.sample_every for p, words_ in
-                       ((p, costs.spike_words(n) if p.kind == "spikes" else n) for p in probes))
+        def sdram_per_step(n, probes=probes, probed=probed):
+            return (sum(costs.WORD * words_ / p.sample_every for p, words_ in
+                        ((p, costs.spike_words(n) if p.kind == "spikes" else n) for p in probes))
+                    + sum(costs.WORD * d / every for d, every in probed))
 
         demands[name] = _Demand(
             name, pop.n_neurons, pop.dimensions,
             sum(g.size for g in groups.get(name, [])),
             _filters(graph.incoming(name), pop.dimensions), words, sdram_per_step,
-            neurons.model_named(pop.model))
+            neurons.model_named(pop.model), probe_dims)
     return demands
 
 
@@ -214,14 +226,10 @@ def _incoming(graph, groups, splits):
 def _build(graph, groups, demands, splits, rx, entries, budget, n_steps) -> Partition:
     vertices: list[Vertex] = []
     vertices_of: dict[str, list[int]] = {}
-    recorder_of: dict[str, int] = {}  # probes have their own names
 
-    def add(vertex, objs, probes=False):
+    def add(vertex, objs):
         for obj in objs:
-            if probes:
-                recorder_of[obj] = len(vertices)
-            else:
-                vertices_of.setdefault(obj, []).append(len(vertices))
+            vertices_of.setdefault(obj, []).append(len(vertices))
         vertices.append(vertex)
 
     # Ensembles: split populations get their own cores; whole small ones share.
@@ -269,10 +277,8 @@ def _build(graph, groups, demands, splits, rx, entries, budget, n_steps) -> Part
             filters = _filters(graph.incoming(name), inp.size_in)
             add(_sink_vertex(name, "host_out", [(name, inp.size_in, filters, 0, 0)]), [name])
 
-    _add_recorders(graph, groups, splits, budget, n_steps, add)
-    nets = _nets(groups, vertices, vertices_of, recorder_of)
-    _charge_receiving(vertices, nets, {c.name: (c.post, c.target == "probe")
-                                       for c in graph.connections})
+    nets = _nets(groups, vertices, vertices_of)
+    _charge_receiving(vertices, nets, {c.name: c.post for c in graph.connections})
     for vertex in vertices:  # splits and packing planned for this; check it held
         if vertex.resources.cycles > budget.cycles or vertex.resources.dtcm > budget.dtcm:
             raise DoesNotFit(
@@ -280,7 +286,7 @@ def _build(graph, groups, demands, splits, rx, entries, budget, n_steps) -> Part
                 f"and {vertex.resources.dtcm:,} bytes of DTCM; the budgets are "
                 f"{budget.cycles:,} and {budget.dtcm:,}. Reduce the packets into it "
                 "(fewer or narrower connections)")
-    return Partition(vertices, nets, groups, vertices_of, recorder_of)
+    return Partition(vertices, nets, groups, vertices_of)
 
 
 def _ensemble_vertex(members, demands, n_steps, bounds=None):
@@ -338,65 +344,13 @@ def _sink_vertex(name, application, members):
                   input_dims=sum(m[1] for m in members))
 
 
-def _probe_packets(groups, splits):
-    """Packets per tick and key entries arriving at each probe's recorder."""
-    packets, entries = {}, {}
-    for pre, pre_groups in groups.items():
-        sources = splits.get(pre, 1)
-        for group in pre_groups:
-            for conn in group.connections:
-                if conn.target == "probe":
-                    packets[conn.post] = packets.get(conn.post, 0) + group.size * sources
-                    entries[conn.post] = entries.get(conn.post, 0) + sources
-    return packets, entries
-
-
-def _add_recorders(graph, groups, splits, budget, n_steps, add):
-    """Value probes, packed into recorder cores next-fit in Graph order, each
-    core within the budgets with the packets its probes receive."""
-    packets, entries = _probe_packets(groups, splits)
-    open_members, open_cost, open_rx = [], (0, 0), (0, 0)
-
-    def close():
-        if open_members:
-            name = "+".join(m[0] for m in open_members)
-            add(_sink_vertex(name, "recorder", open_members), [m[0] for m in open_members],
-                probes=True)
-
-    for probe in graph.probes.values():
-        if probe.kind != "value":
-            continue
-        filters = _filters(graph.incoming(probe.name, probe=True), probe.size)
-        recorded = costs.WORD * probe.size * ceil(n_steps / probe.sample_every)
-        member = (probe.name, probe.size, filters, probe.size, recorded)
-        load = MemberLoad(input_dims=probe.size, filters=filters, recorded_words=probe.size)
-        cycles, dtcm = _RECORDER.member_cycles(load), _RECORDER.member_dtcm(load)
-        rx = (open_rx[0] + packets.get(probe.name, 0), open_rx[1] + entries.get(probe.name, 0))
-        if open_members and (
-                open_cost[0] + cycles + costs.receive_cycles(*rx)
-                > budget.cycles - costs.APP_TICK_CYCLES["recorder"]
-                or open_cost[1] + dtcm + costs.KEY_ENTRY_BYTES * rx[1] > budget.dtcm):
-            close()
-            open_members, open_cost, open_rx = [], (0, 0), (0, 0)
-            rx = (packets.get(probe.name, 0), entries.get(probe.name, 0))
-        open_members.append(member)
-        open_cost, open_rx = (open_cost[0] + cycles, open_cost[1] + dtcm), rx
-    close()
-
-
-_RECORDER = apps.application("recorder")
-
-
-def _nets(groups, vertices, vertices_of, recorder_of) -> list[Net]:
+def _nets(groups, vertices, vertices_of) -> list[Net]:
     nets = []
     for pre, pre_groups in groups.items():
         for index, group in enumerate(pre_groups):
             sinks = set()
             for conn in group.connections:
-                if conn.target == "probe":
-                    sinks.add(recorder_of[conn.post])
-                else:
-                    sinks.update(_sink_vertices(conn, vertices, vertices_of))
+                sinks.update(_sink_vertices(conn, vertices, vertices_of))
             sinks = np.array(sorted(sinks), dtype=np.int64)
             names = tuple(c.name for c in group.connections)
             for source in vertices_of.get(pre, []):
@@ -425,14 +379,13 @@ def _charge_receiving(vertices, nets, post_of):
     """Add each vertex's packet reception and key table to its resources: a
     key entry per connection of a net into one of its members (at least one
     per net), as the firmware's table has (``post_of``: connection -> its
-    post and whether it is a probe's; a recorder's members are probes)."""
+    post)."""
     packets = np.zeros(len(vertices), dtype=np.int64)
     count = np.zeros(len(vertices), dtype=np.int64)
     for net in nets:
         packets[net.sinks] += net.size
         for sink in np.asarray(net.sinks).tolist():
-            probes = vertices[sink].application == "recorder"
-            members = {(s.obj, probes) for s in vertices[sink].slices}
+            members = {s.obj for s in vertices[sink].slices}
             count[sink] += max(1, sum(post_of.get(c) in members for c in net.connections))
     for i, vertex in enumerate(vertices):
         r = vertex.resources

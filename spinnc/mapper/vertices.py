@@ -32,7 +32,7 @@ class Vertex:
     """One core's worth of the model."""
 
     name: str
-    application: str  # ensemble, value_source, recorder, host_in or host_out
+    application: str  # ensemble, value_source, host_in or host_out
     slices: tuple[Slice, ...]
     resources: Resources
     neurons: int = 0

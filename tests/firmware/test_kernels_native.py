@@ -148,7 +148,7 @@ class Population(ctypes.Structure):
                 ("output_dims", c_u32), ("constants", ctypes.c_void_p),
                 ("encoders", ctypes.c_void_p), ("bias", ctypes.c_void_p),
                 ("gain", ctypes.c_void_p), ("state", ctypes.c_void_p),
-                ("decoders", ctypes.c_void_p)]
+                ("decoders", ctypes.c_void_p), ("probe_dims", c_u32)]
 
 
 POP = ctypes.POINTER(Population)
@@ -537,7 +537,7 @@ def test_every_model_has_a_c_step(lib):
 
 def test_constants_structs_match_the_population_header(tmp_path):
     """Each C constants struct has the model's constants, in order, at the
-    offsets the generated spinnc_regions.h gives them after the four head
+    offsets the generated spinnc_regions.h gives them after the five head
     words: the runtime can point it at the region."""
     gcc = shutil.which("gcc")
     if gcc is None:
@@ -556,8 +556,8 @@ def test_constants_structs_match_the_population_header(tmp_path):
             if re.fullmatch(r"rate_\d{3}", v.name):  # RegularSpiking's table: an array
                 field = f"rate[{int(v.name[5:])}]"
             lines.append(f"_Static_assert(offsetof({struct}, {field}) == "
-                         f"offsetof({header}, {v.name}) - 16, \"{struct}.{field}\");")
-        lines.append(f"_Static_assert(offsetof({header}, {model.constants[0].name}) == 16, "
+                         f"offsetof({header}, {v.name}) - 20, \"{struct}.{field}\");")
+        lines.append(f"_Static_assert(offsetof({header}, {model.constants[0].name}) == 20, "
                      f'"{header} constants after the head");')
     source = tmp_path / "layout.c"
     source.write_text("\n".join(lines) + "\n")
@@ -818,14 +818,15 @@ def test_izhikevich_step_with_wild_constants(lib):
 
 # -- ensemble.h ---------------------------------------------------------------------------
 
-def _random_region(model, rng, n, input_dims, output_dims):
+def _random_region(model, rng, n, input_dims, output_dims, probe_dims=0):
     layout = population_layout(model)
     header = {name: int(rng.integers(0, 100)) for name in layout.header.names}
     header.update(model=model.code, n_neurons=n, input_dims=input_dims,
-                  output_dims=output_dims)
+                  output_dims=output_dims, probe_dims=probe_dims)
     arrays = {"encoders": rng.integers(-ONE15, ONE15, (n, input_dims)),
               "bias": rng.integers(-ONE15, ONE15, n), "gain": rng.integers(0, 4 * ONE15, n),
-              "decoders": rng.integers(-ONE15, ONE15, (output_dims, n))}
+              "decoders": rng.integers(-ONE15, ONE15, (output_dims, n)),
+              "probe_decoders": rng.integers(-ONE15, ONE15, (probe_dims, n))}
     for v in model.state:
         arrays[v.name] = rng.integers(-ONE15, ONE15, n)
     return header, arrays, layout.pack(header, **arrays)
@@ -848,14 +849,15 @@ def _array(address: int, count: int) -> np.ndarray:
 def test_population_view_reads_the_region_layout(lib, name):
     model = neurons.model_named(name)
     rng = np.random.default_rng(len(name))
-    for n, input_dims, output_dims in [(7, 3, 2), (1, 1, 0), (16, 0, 5)]:
-        header, arrays, data = _random_region(model, rng, n, input_dims, output_dims)
+    for n, input_dims, output_dims, probe_dims in [(7, 3, 2, 1), (1, 1, 0, 0), (16, 0, 5, 3)]:
+        header, arrays, data = _random_region(model, rng, n, input_dims, output_dims,
+                                              probe_dims)
         buffer, pop, status = _view(lib, data)
         assert status == 0
-        assert (pop.model, pop.n_neurons, pop.input_dims, pop.output_dims) == \
-            (model.code, n, input_dims, output_dims)
+        assert (pop.model, pop.n_neurons, pop.input_dims, pop.output_dims, pop.probe_dims) == \
+            (model.code, n, input_dims, output_dims, probe_dims)
         base = buffer.ctypes.data
-        assert pop.constants - base == 16
+        assert pop.constants - base == 20
         np.testing.assert_array_equal(_array(pop.constants, len(model.constants)),
                                       constant_words(model, header))
         np.testing.assert_array_equal(_array(pop.encoders, n * input_dims),
@@ -865,9 +867,11 @@ def test_population_view_reads_the_region_layout(lib, name):
         np.testing.assert_array_equal(
             _array(pop.state, n * len(model.state)),
             np.concatenate([arrays[v.name] for v in model.state]))
-        np.testing.assert_array_equal(_array(pop.decoders, n * output_dims),
-                                      arrays["decoders"].ravel())
-        assert pop.decoders + 4 * n * output_dims - base == len(data)
+        # The probe rows follow the sent ones: decoded as one block.
+        np.testing.assert_array_equal(_array(pop.decoders, n * (output_dims + probe_dims)),
+                                      np.concatenate([arrays["decoders"].ravel(),
+                                                      arrays["probe_decoders"].ravel()]))
+        assert pop.decoders + 4 * n * (output_dims + probe_dims) - base == len(data)
         for bad in (data[:-4], data + bytes(4), data[:12]):
             assert _view(lib, bad)[2] == -2
     wrong = np.frombuffer(data, dtype=np.uint32).copy()

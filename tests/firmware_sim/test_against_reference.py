@@ -18,8 +18,9 @@ A tick of the reference (tick ``t``):
 3. each member's input: the saturated sum of its value filters' outputs;
 4. each neuron: ``J = round_once(encoders . input) + bias +
    round(gain * neuron input)``, saturated; then the LIF update;
-5. each output dimension: the saturated exact sum of the spiking neurons'
-   per-spike decoders; a value source sends ``round_once(values[t % period] .
+5. each output dimension (and each probe row, recorded not sent): the
+   saturated exact sum of the spiking neurons' per-spike decoders; a value
+   source sends ``round_once(values[t % period] .
    weights[row])``;
 6. records what is due (tick ``t`` is nengo's step ``t + 1``).
 """
@@ -157,13 +158,10 @@ class RefCore:
                 pop = dict(header)
                 pop.update(encoders=ints(arrays["encoders"]), bias=ints(arrays["bias"]),
                            gain=ints(arrays["gain"]), v=ints(arrays["voltage"]),
-                           ref=ints(arrays["refractory"]), decoders=ints(arrays["decoders"]))
+                           ref=ints(arrays["refractory"]), decoders=ints(arrays["decoders"]),
+                           probe_decoders=ints(arrays["probe_decoders"]))
                 self.members[m] = pop
                 self.member_dims[m] = int(header["input_dims"])
-        elif self.application == "recorder":
-            self.probes = {int(p["member"]): (int(p["dims"]), int(p["sample_every"]))
-                           for p in regions[Region.PROBES][1]["probes"]}
-            self.member_dims = {m: dims for m, (dims, _) in self.probes.items()}
         elif self.application == "value_source":
             self.values = ints(regions[Region.VALUES][1]["values"])
             self.weights = ints(regions[Region.WEIGHTS][1]["weights"])
@@ -214,11 +212,6 @@ class RefCore:
             inputs[m] = [sat(value) for value in total]
 
         sent = {}
-        if self.application == "recorder":
-            for m, (dims, every) in self.probes.items():
-                if (t + 1) % every == 0:
-                    self.records.setdefault((m, "value"), []).append(inputs[m])
-            return sent
 
         rows_of = {m: [] for m in self.members}  # output keys of each member, row order
         for key, size, m in self.nets:
@@ -249,6 +242,10 @@ class RefCore:
                 self.records.setdefault((m, "spikes"), []).append([int(s) for s in spikes])
             if pop["voltage_every"] and (t + 1) % pop["voltage_every"] == 0:
                 self.records.setdefault((m, "voltage"), []).append(list(pop["v"]))
+            if pop["probe_dims"] and (t + 1) % pop["decoded_every"] == 0:
+                self.records.setdefault((m, "value"), []).append(
+                    [sat(sum(row[n] for n in range(n_neurons) if spikes[n]))
+                     for row in pop["probe_decoders"]])
         return sent
 
 
@@ -273,15 +270,23 @@ class Reference:
         self.t += 1
 
     def recordings(self) -> dict:
-        """Every probe's raw samples (int), columns in the Image's order."""
+        """Every probe's raw samples (int), columns in the Image's order (a
+        value probe's: the cores' partial sums added)."""
         out = {}
         for name, probe in self.image.probes.items():
             parts = []
-            for x, y, core, member, first, count in probe.cores:
+            for i, (x, y, core, member, first, count) in enumerate(probe.cores):
                 rows = self.cores[self.where[x, y, core]].records[member, probe.kind]
                 data = np.array(rows, dtype=np.int64)
-                parts.append(data[:, first:first + count] if probe.kind == "value" else data)
-            out[name] = np.concatenate(parts, axis=1)
+                if probe.kind == "value":
+                    if not parts:
+                        parts.append(np.zeros((len(data), probe.size), np.int64))
+                    column = probe.columns[i]
+                    parts[0][:, column:column + count] += data[:, first:first + count]
+                else:
+                    parts.append(data)
+            out[name] = (np.concatenate(parts, axis=1) if parts
+                         else np.zeros((0, probe.size), np.int64))
         return out
 
 
@@ -422,7 +427,7 @@ def test_the_models_exercise_the_scheme(run):
     for name in spike_names:
         assert rec[name].sum() > 0, name
     assert any(f["neurons"] for core in reference.cores for f in core.filters)
-    assert any(core.application == "recorder" for core in reference.cores)
+    assert any(pop["probe_dims"] for core in reference.cores for pop in core.members.values())
     refractory = [r for core in reference.cores for pop in core.members.values()
                   for r in pop["ref"]]
     # Fractional refractory times: the partial-tick branch runs.

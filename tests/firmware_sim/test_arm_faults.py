@@ -71,7 +71,7 @@ def faulty(tmp_path_factory):
         if kind not in built:
             out = root / f"bin{kind}"
             build.build(out, ["value_source"], source=tree, defines=[f"FAULT={kind}"])
-            shutil.copy(build.BIN / "recorder.aplx", out)  # the shipped recorder
+            shutil.copy(build.BIN / "ensemble.aplx", out)  # the shipped ensemble (the sink)
             built[kind] = out
         return built[kind]
     return get

@@ -33,10 +33,6 @@ def triangle_synapse():
     nengo.Connection(a, b, synapse=nengo.synapses.Triangle(0.01), label="culprit")
 
 
-def probe_attribute():
-    nengo.Probe(nengo.Ensemble(20, 1).neurons, "input", label="culprit")
-
-
 def probe_refractory():
     nengo.Probe(nengo.Ensemble(20, 1).neurons, "refractory_time", label="culprit")
 
@@ -52,7 +48,6 @@ CASES = {
     "function out of Direct": (function_from_direct, "function on a connection out of a Direct"),
     "learning rule": (learning_rule, "learning rules"),
     "triangle synapse": (triangle_synapse, "synapse Triangle"),
-    "probe input": (probe_attribute, "probing 'input' of Neurons"),
     "probe refractory": (probe_refractory, "probing 'refractory_time'"),
     "passthrough loop": (passthrough_loop, "connected to itself"),
 }

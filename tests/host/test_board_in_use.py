@@ -95,7 +95,7 @@ def test_a_dead_clients_claim_refuses_the_board_until_it_lapses(virtual_board):
 def test_another_application_on_the_board_is_refused_by_name(virtual_board):
     vboard = virtual_board(Machine.spinn3())
     with BoardController(*vboard.address, timeout=0.5) as board:
-        board.write(1, 0, SDRAM_SYS, application_binary("recorder"))
+        board.write(1, 0, SDRAM_SYS, application_binary("host_out"))
         board.app_run(1, 0, 30, [5, 6], wait=True)
         with pytest.raises(BoardInUse, match=r"is in use by another application: app id 30: "
                                              r"2 cores \(core 5 of chip \(1, 0\) in WAIT, core "

@@ -104,15 +104,15 @@ def test_iptags(virtual_board, controller):
 
 def test_applications_and_signals(virtual_board, controller):
     board = controller(virtual_board())
-    binary = application_binary("recorder")
+    binary = application_binary("host_out")
     board.write(0, 0, scp.SDRAM_SYS, binary)
     board.app_run(0, 0, APP, [1, 2])
     status = board.core_status(0, 0, [1, 2, 3])
     assert [(s.state, s.app_id, s.app_name) for s in status] == [
-        (State.WAIT, APP, "recorder"), (State.WAIT, APP, "recorder"), (State.IDLE, 0, "")]
+        (State.WAIT, APP, "host_out"), (State.WAIT, APP, "host_out"), (State.IDLE, 0, "")]
     # The binary copied from (0, 0) to its east neighbour (1, 0), over (1, 0)'s west link.
     board.app_copy_run(1, 0, Link.WEST, binary, APP, [4])
-    assert board.core_status(1, 0, [4])[0].app_name == "recorder"
+    assert board.core_status(1, 0, [4])[0].app_name == "host_out"
     assert board.count(APP, State.WAIT) == 3
     with pytest.raises(SCPError, match="RC_SUM"):
         board.app_copy_run(1, 0, Link.WEST, binary + b"\x01\x00\x00\x00", APP, [5])

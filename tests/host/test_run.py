@@ -145,8 +145,8 @@ def test_data_of_another_region_version_is_refused_naming_both(virtual_board):
 def test_a_binary_the_board_does_not_know_fails_its_cores(virtual_board, monkeypatch):
     """What a board does with a binary that is not an application: the
     virtual board fails its cores with the reason in IOBUF, which the host shows."""
-    def binary(name):  # the host loads a recorder that is not the shipped one
-        return firmware.binary(name)[:-4] + b"\0\0\0\1" if name == "recorder" \
+    def binary(name):  # the host loads an ensemble that is not the shipped one
+        return firmware.binary(name)[:-4] + b"\0\0\0\1" if name == "ensemble" \
             else firmware.binary(name)
 
     monkeypatch.setattr(loader, "firmware", SimpleNamespace(
@@ -179,8 +179,8 @@ def test_three_boards(virtual_board):
     """Cores on two boards of a 3-board torus: COUNT goes to each board's
     Ethernet chip, and discovery finds the same machine."""
     machine = Machine.boards(3, app_cores=1)
-    # seed 3: the annealer spreads the demo's four cores over two boards.
-    image = compile_network(demo_model(0), machine, n_steps=50, seed=3).image
+    # seed 6: the annealer spreads the demo's three cores over two boards.
+    image = compile_network(demo_model(0), machine, n_steps=50, seed=6).image
     assert len({machine.ethernet_chip(c.x, c.y) for c in image.cores}) > 1
     emulator = Emulator(image)
     emulator.run()

@@ -65,11 +65,9 @@ def check(result, graph):
         assert len(net.sinks) and np.all(np.diff(net.sinks) > 0)
         for conn_name in net.connections:
             conn = next(c for c in graph.connections if c.name == conn_name)
-            if conn.target == "probe":
-                receivers = {result.recorder_of[conn.post]}
-            else:
-                receivers = {v for v in result.vertices_of[conn.post]
-                             if result.vertices[v].application != "host_in"}
+            assert conn.target != "probe"  # recorded where decoded: sent nowhere
+            receivers = {v for v in result.vertices_of[conn.post]
+                         if result.vertices[v].application != "host_in"}
             assert receivers <= set(net.sinks.tolist())
 
 
@@ -117,7 +115,7 @@ def test_recording_sizes_sdram_with_the_run_length():
     short = partition(graph, MACHINE, n_steps=1000)
     long = partition(graph, MACHINE, n_steps=10000)
     (v,) = short.vertices_of["p0"]
-    words_per_tick = 4  # ceil(100 / 32) words of spikes
+    words_per_tick = 4 + 1  # ceil(100 / 32) words of spikes, the probe's decoded row
     grown = long.vertices[v].resources.sdram - short.vertices[v].resources.sdram
     assert grown == 9000 * words_per_tick * 4
 
@@ -137,11 +135,13 @@ def test_inputs_probes_and_host_functions_get_their_cores():
     graph = quantise(build(MODELS["two_dimensional"]()))[0]
     result = partition(graph, MACHINE)
     apps = {v.application for v in result.vertices}
-    assert apps == {"ensemble", "value_source", "recorder", "host_in", "host_out"}
+    assert apps == {"ensemble", "value_source", "host_in", "host_out"}  # no recorder
     sources = [v for v in result.vertices if v.application == "value_source"]
     assert sorted(v.name for v in sources) == ["stim", "wave"]
-    recorder = next(v for v in result.vertices if v.application == "recorder")
-    assert {s.obj for s in recorder.slices} == {"a decoded", "b slice", "host out"}
+    # Value probes cost the cores that decode them (a and b), nothing else.
+    for name in ("a", "b"):
+        (v,) = result.vertices_of[name]
+        assert result.vertices[v].application == "ensemble"
 
 
 def test_a_float_graph_is_refused():

@@ -41,9 +41,10 @@ def test_unknown_code_in_a_population_region_is_a_clear_error():
     from spinnc.regions import pack_regions
     layout = population_layout(neurons.model_named("SpikingRectifiedLinear"))
     data = bytearray(layout.pack(dict(model=99, n_neurons=0, input_dims=0, output_dims=0,
-                                      dt=0, spikes_every=0, voltage_every=0),
+                                      probe_dims=0, dt=0, spikes_every=0, voltage_every=0,
+                                      decoded_every=0, input_every=0),
                                  encoders=np.zeros((0, 0)), bias=[], gain=[], voltage=[],
-                                 decoders=np.zeros((0, 0))))
+                                 decoders=np.zeros((0, 0)), probe_decoders=np.zeros((0, 0))))
     with pytest.raises(ValueError, match="no neuron model has code 99"):
         read_regions(pack_regions({Region.POPULATION: bytes(data)}))
 

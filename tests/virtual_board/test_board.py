@@ -189,11 +189,11 @@ def test_iptag_set_get_clear_and_table_sizes(raw):
 
 
 def test_count_ar_signals_and_bad_cores(raw, board):
-    raw.write((1, 0), SDRAM_SYS, application_binary("recorder"))
+    raw.write((1, 0), SDRAM_SYS, application_binary("host_out"))
     raw.ok(Command.AR, 40 << 24 | 1 << 18 | 0b110, dest=(1, 0))
     assert raw.count(40, State.WAIT) == 2 and raw.count(41, State.WAIT) == 0
     name = raw.ok(Command.READ, vcpu_address(2) + VCPU_APP_NAME, 16, 0, dest=(1, 0)).data
-    assert name == b"recorder".ljust(16, b"\0")
+    assert name == b"host_out".ljust(16, b"\0")
     assert raw.rc(Command.AR, 40 << 24 | 1, dest=(1, 0)) == "CPU"  # the monitor
     assert raw.rc(Command.AR, 40 << 24 | 1 << 17, dest=(1, 0)) == "CPU"  # a spare core
     assert raw.rc(Command.COUNT, 40, 16) == "ARG"
@@ -236,9 +236,9 @@ def test_app_copy_run_checks_the_checksum_and_as_runs_any_address(raw, board):
     assert board.chip(1, 0).app_name(3) == "ensemble" and raw.count(50, State.WAIT) == 1
     assert raw.rc(Command.APP_COPY_RUN, 4, len(binary), spec, dest=(1, 0)) == "ROUTE"
     address = raw.alloc((2, 2), 51, len(binary))
-    raw.write((2, 2), address, application_binary("recorder"))
+    raw.write((2, 2), address, application_binary("host_out"))
     raw.ok(Command.AS, address, 51 << 24 | 1 << 18 | 1 << 5, dest=(2, 2))
-    assert board.chip(2, 2).app_name(5) == "recorder"
+    assert board.chip(2, 2).app_name(5) == "host_out"
 
 
 def test_malformed_datagrams_get_their_return_codes(board, raw):
@@ -409,7 +409,7 @@ def test_count_is_per_board_on_a_machine_of_boards():
     machine = Machine.boards(3)
     raw = Raw(VirtualBoard(machine, booted=True))
     other = machine.ethernet_chips[1]
-    raw.write(other, SDRAM_SYS, application_binary("recorder"))
+    raw.write(other, SDRAM_SYS, application_binary("host_out"))
     raw.ok(Command.AR, 60 << 24 | 1 << 18 | 0b110, dest=other)
     assert raw.ok(Command.COUNT, 60, State.WAIT, dest=other).args == (2,)
     assert raw.count(60, State.WAIT) == 0  # the first board's Ethernet chip

@@ -2,8 +2,9 @@
  * its filtered inputs (receive.c), the neurons' currents, the neuron model's
  * step and the decoded partial sums (the shared kernels' ensemble.h,
  * bit-exact with the Python engine's EnsembleKernel), one multicast packet
- * per decoder row; spikes and the model's probes recorded when due
- * (spinnc.apps.ensemble's recordings: per member, spikes then each probe).
+ * per sent decoder row; recorded when due (spinnc.apps.ensemble's
+ * recordings: per member, spikes, each of the model's probes, the probe rows
+ * decoded this tick, the input currents).
  * Its tables are sized by its data in the DTCM heap; the population regions
  * are copied into what DTCM is left, in member order, while they fit. */
 #include "runtime.h"
@@ -16,34 +17,45 @@ const char app_name[] = "ensemble";
 #define MAX_PROBES 2
 
 /* Per model: the byte offsets of spikes_every and each probe's period in
- * its POPULATION header, and the state variable each probe records. */
+ * its POPULATION header, and the state variable each probe records; the
+ * offset of decoded_every (input_every is the word after it). */
 typedef struct {
     uint32_t code, spikes_every, n_probes;
     uint32_t every[MAX_PROBES], variable[MAX_PROBES];
+    uint32_t decoded_every;
 } model_probes_t;
 
 #define P(type, field) offsetof(type, field)
 static const model_probes_t MODELS[] = {
     {NEURON_MODEL_LIF, P(population_lif_header_t, spikes_every), 1,
-     {P(population_lif_header_t, voltage_every)}, {0}},
+     {P(population_lif_header_t, voltage_every)}, {0},
+     P(population_lif_header_t, decoded_every)},
     {NEURON_MODEL_ADAPTIVELIF, P(population_adaptivelif_header_t, spikes_every), 2,
      {P(population_adaptivelif_header_t, voltage_every),
-      P(population_adaptivelif_header_t, adaptation_every)}, {0, 2}},
+      P(population_adaptivelif_header_t, adaptation_every)}, {0, 2},
+     P(population_adaptivelif_header_t, decoded_every)},
     {NEURON_MODEL_SPIKINGRECTIFIEDLINEAR,
      P(population_spikingrectifiedlinear_header_t, spikes_every), 1,
-     {P(population_spikingrectifiedlinear_header_t, voltage_every)}, {0}},
+     {P(population_spikingrectifiedlinear_header_t, voltage_every)}, {0},
+     P(population_spikingrectifiedlinear_header_t, decoded_every)},
     {NEURON_MODEL_IZHIKEVICH, P(population_izhikevich_header_t, spikes_every), 2,
      {P(population_izhikevich_header_t, voltage_every),
-      P(population_izhikevich_header_t, recovery_every)}, {0, 1}},
+      P(population_izhikevich_header_t, recovery_every)}, {0, 1},
+     P(population_izhikevich_header_t, decoded_every)},
     {NEURON_MODEL_REGULARSPIKING, P(population_regularspiking_header_t, spikes_every), 1,
-     {P(population_regularspiking_header_t, voltage_every)}, {0}},
+     {P(population_regularspiking_header_t, voltage_every)}, {0},
+     P(population_regularspiking_header_t, decoded_every)},
 };
+_Static_assert(offsetof(population_lif_header_t, input_every)
+               == offsetof(population_lif_header_t, decoded_every) + 4,
+               "input_every follows decoded_every");
 
 typedef struct {
     spinnc_population_t pop;
     uint32_t first_key;  /* its decoder rows' keys from keys[first_key] */
     uint32_t has_neuron_inputs;
     int32_t spikes_recording, probe_recording[MAX_PROBES];  /* -1: not recorded */
+    int32_t decoded_recording, input_recording;
     uint32_t probe_variable[MAX_PROBES], n_probes;
 } member_t;
 
@@ -91,6 +103,12 @@ static void tick(uint32_t t) {
         if (count < 0) rt_error(RTE_SWERR, "member %u: no step for model %u", m, pop->model);
         for (uint32_t d = 0; d < pop->output_dims; d++)
             cc_send(keys[mb->first_key + d], (uint32_t) payloads[d]);
+        /* The probe rows in the tick they are decoded: nengo's timing. */
+        if (mb->decoded_recording >= 0) {
+            const recording_t *r = &recordings[mb->decoded_recording];
+            if ((t + 1) % r->every == 0)
+                recording_row(r, (t + 1) / r->every - 1, payloads + pop->output_dims);
+        }
         if (mb->spikes_recording >= 0) {
             const recording_t *r = &recordings[mb->spikes_recording];
             if ((t + 1) % r->every == 0)
@@ -102,6 +120,10 @@ static void tick(uint32_t t) {
             if ((t + 1) % r->every == 0)
                 recording_row(r, (t + 1) / r->every - 1,
                               pop->state + mb->probe_variable[p] * pop->n_neurons);
+        }
+        if (mb->input_recording >= 0) {
+            const recording_t *r = &recordings[mb->input_recording];
+            if ((t + 1) % r->every == 0) recording_row(r, (t + 1) / r->every - 1, current);
         }
     }
     if (t + 1 >= n_steps) rt_stop();
@@ -131,8 +153,8 @@ void c_main(void) {
                                           MAX_MEMBERS);
     members = take(n_members * sizeof(member_t), "members", n_members);
     memset(members, 0, n_members * sizeof(member_t));
-    recordings = take(n_members * (1 + MAX_PROBES) * sizeof(recording_t), "recordings",
-                      n_members * (1 + MAX_PROBES));
+    recordings = take(n_members * (3 + MAX_PROBES) * sizeof(recording_t), "recordings",
+                      n_members * (3 + MAX_PROBES));
     const output_keys_header_t *out = region(REGION_OUTPUT_KEYS, 0);
     const output_key_t *nets = (const output_key_t *) (out + 1);
     static uint32_t member_dims[MAX_MEMBERS], lengths[MAX_MEMBERS], found[MAX_MEMBERS];
@@ -148,7 +170,8 @@ void c_main(void) {
                                 "match its header", m, lengths[m]);
         spinnc_population_t *pop = &mb->pop;
         if (pop->n_neurons > most) most = pop->n_neurons;
-        if (pop->output_dims > widest) widest = pop->output_dims;
+        if (pop->output_dims + pop->probe_dims > widest)
+            widest = pop->output_dims + pop->probe_dims;
         member_dims[m] = pop->input_dims;
         mb->first_key = n_keys;
         n_keys += pop->output_dims;
@@ -173,6 +196,21 @@ void c_main(void) {
                 recordings[n_recordings].every = every;
                 mb->probe_recording[p] = (int32_t) n_recordings++;
             }
+        }
+        /* Then its probe rows (when it has some) and its input currents. */
+        every = *(const uint32_t *) (head + model->decoded_every);
+        mb->decoded_recording = -1;
+        if (every && pop->probe_dims) {
+            recordings[n_recordings].row_bytes = 4 * pop->probe_dims;
+            recordings[n_recordings].every = every;
+            mb->decoded_recording = (int32_t) n_recordings++;
+        }
+        every = *(const uint32_t *) (head + model->decoded_every + 4);
+        mb->input_recording = -1;
+        if (every) {
+            recordings[n_recordings].row_bytes = 4 * pop->n_neurons;
+            recordings[n_recordings].every = every;
+            mb->input_recording = (int32_t) n_recordings++;
         }
     }
     /* Each member's decoder rows are the keys of its nets, in net order. */

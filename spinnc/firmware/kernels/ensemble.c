@@ -28,7 +28,7 @@ int32_t spinnc_population_view(void *region, uint32_t length, spinnc_population_
     uint32_t *words = (uint32_t *)region;
     uint32_t head, n, state_words;
     uint64_t total;
-    if (length < 16) {
+    if (length < 20) {
         return -2;
     }
     head = header_words(words[0]);
@@ -37,9 +37,10 @@ int32_t spinnc_population_view(void *region, uint32_t length, spinnc_population_
         return -1;
     }
     n = words[1];
-    /* header, encoders, bias, gain, state, decoders (64-bit: no overflow) */
+    /* header, encoders, bias, gain, state, decoders and probe decoders
+     * (64-bit: no overflow) */
     total = (uint64_t)head + (uint64_t)n * words[2] + 2u * (uint64_t)n
-            + (uint64_t)state_words * n + (uint64_t)words[3] * n;
+            + (uint64_t)state_words * n + ((uint64_t)words[3] + words[4]) * n;
     if (length < 4u * (uint64_t)head || total * 4u != length) {
         return -2;
     }
@@ -47,7 +48,8 @@ int32_t spinnc_population_view(void *region, uint32_t length, spinnc_population_
     pop->n_neurons = n;
     pop->input_dims = words[2];
     pop->output_dims = words[3];
-    pop->constants = words + 4;
+    pop->probe_dims = words[4];
+    pop->constants = words + 5;
     pop->encoders = (const int32_t *)(words + head);
     pop->bias = pop->encoders + (size_t)n * pop->input_dims;
     pop->gain = pop->bias + n;
@@ -97,7 +99,7 @@ void spinnc_decode(const spinnc_population_t *pop, const uint32_t *spikes, uint3
                    int32_t *payloads)
 {
     uint32_t d, s;
-    for (d = 0; d < pop->output_dims; d++) {
+    for (d = 0; d < pop->output_dims + pop->probe_dims; d++) {
         const int32_t *row = pop->decoders + (size_t)d * pop->n_neurons;
         int64_t total = 0;
         for (s = 0; s < n_spikes; s++) {

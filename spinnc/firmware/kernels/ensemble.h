@@ -10,6 +10,9 @@
  *     spikes = the model's step (neurons/neurons.h) with J
  *     payload_d = sat(exact sum of decoders[d][i] over the neurons i that spiked)
  *
+ * for the output_dims rows it sends and the probe_dims rows after them that
+ * it only records (its value probes' decoded values).
+ *
  * where round_once is fixed.dot's rounding (exact int64 products, + 2**14,
  * >> 15, saturated) and the decoders are per spike (fixed.py "Decoders").
  * The caller has proven fixed.dot_fits for the encoders and inputs (the
@@ -29,13 +32,14 @@ typedef struct {
     uint32_t model;           /* the neuron model's code */
     uint32_t n_neurons;
     uint32_t input_dims;
-    uint32_t output_dims;
+    uint32_t output_dims;     /* rows sent, one packet each */
     const void *constants;    /* the model's constants (a neurons.h struct) */
     const int32_t *encoders;  /* [n_neurons][input_dims], s16.15 (encoders x gain) */
     const int32_t *bias;      /* [n_neurons], s16.15 */
     const int32_t *gain;      /* [n_neurons], s16.15: scales the neuron inputs */
     int32_t *state;           /* the model's state arrays, n_neurons words each */
-    const int32_t *decoders;  /* [output_dims][n_neurons], per spike, s16.15 */
+    const int32_t *decoders;  /* [output_dims + probe_dims][n_neurons], per spike, s16.15 */
+    uint32_t probe_dims;      /* rows decoded after the sent ones, recorded only */
 } spinnc_population_t;
 
 /* Point pop at the arrays of a POPULATION region of length bytes (word
@@ -59,7 +63,7 @@ void spinnc_currents(const spinnc_population_t *pop, const int32_t *u, const int
                      int32_t *current);
 
 /* The decoded partial sums of the spiking neurons (indices in the member):
- * payloads[d] for d < output_dims. */
+ * payloads[d] for d < output_dims + probe_dims. */
 void spinnc_decode(const spinnc_population_t *pop, const uint32_t *spikes, uint32_t n_spikes,
                    int32_t *payloads);
 

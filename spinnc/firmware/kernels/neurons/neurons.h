@@ -10,9 +10,9 @@
  *
  * A model's constants are a struct laid out exactly as the model's
  * `constants` Variables in the POPULATION region: the words after the region's
- * four head words (model, n_neurons, input_dims, output_dims), in order, a
- * count (fmt None) unsigned, a fixed-point constant signed.  So
- *     (const void *)((const uint32_t *)population + 4)
+ * five head words (model, n_neurons, input_dims, output_dims, probe_dims), in
+ * order, a count (fmt None) unsigned, a fixed-point constant signed.  So
+ *     (const void *)((const uint32_t *)population + 5)
  * points at them.  The native tests check every struct against the generated
  * spinnc_regions.h.  The state arrays follow each other in the region (n words
  * each, in the model's `state` order), which spinnc_neuron_step takes as one
