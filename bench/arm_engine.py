@@ -8,16 +8,16 @@ Models, each compiled and run for its number of ticks (``--steps`` for all):
     spikes probed) on a SpiNN-3: three cores;
 ``chain``
     a sine through a chain of 8 ensembles of 600 LIF neurons, the last
-    probed, on a SpiNN-3: ten cores (8 ensemble, a value source and a
-    recorder) when written, the 10-core model of issue 14;
+    probed, on a SpiNN-3: nine cores (8 ensemble, a value source; ten with
+    the recorder it had when written, the 10-core model of issue 14);
 ``nodes``
-    node-only (a 4-D function of time and a 2-D constant, each probed with
-    and without a synapse, one probe every 5 ticks: two value_source cores
-    and a recorder): little work per tick, so the engine's per-tick cost
+    a 4-D function of time and a 2-D constant into 20 neurons, probed with
+    and without a synapse and every 5 ticks (two value_source cores and an
+    ensemble core): little work per tick, so the engine's per-tick cost
     (interrupts, peripherals, packets) dominates;
 ``ensembles``
-    a sine into 200 LIF neurons decoding x**2 into 200 more (one ensemble
-    core, a value source, a recorder): the firmware's work dominates;
+    a sine into 200 LIF neurons decoding x**2 into 200 more (ensemble
+    cores and a value source): the firmware's work dominates;
 ``pipeline``
     examples/pipeline.py on a SpiNN-5 (49 cores), only with ``--models``.
 
@@ -56,10 +56,12 @@ def nodes():
     with nengo.Network(seed=0) as net:
         wave = nengo.Node(lambda t: np.sin(np.arange(1, 5) * 3 * t), label="wave")
         const = nengo.Node([0.5, -0.5], label="const")
-        for node in (wave, const):
-            nengo.Probe(node, label=f"{node.label} raw")
-            nengo.Probe(node, synapse=0.01, label=f"{node.label} filtered")
-        nengo.Probe(wave, synapse=0.005, sample_every=0.005, label="wave every 5")
+        ens = nengo.Ensemble(20, 6, label="ens")  # the probes are recorded on its core
+        nengo.Connection(wave, ens[:4])
+        nengo.Connection(const, ens[4:])
+        nengo.Probe(ens, label="ens raw")
+        nengo.Probe(ens, synapse=0.01, label="ens filtered")
+        nengo.Probe(ens, synapse=0.005, sample_every=0.005, label="ens every 5")
     return net
 
 

@@ -99,7 +99,8 @@ def bench_channel(neurons: int, steps: int, repeats: int) -> dict:
     }
 
 
-#: Rings whose first ensemble is probed (a recorder core takes a limited number of packets).
+#: Rings whose first ensemble is probed (recorded on its cores, as written a recorder
+#: core took a limited number of packets).
 PROBED_RINGS = 8
 
 
