@@ -6,6 +6,7 @@ The pipeline (see DESIGN.md): ``frontend`` (nengo -> Graph -> fixed point),
 """
 
 from . import errors, fixed, names
+from .config import add_params
 from .frontend import build, quantise, reference
 from .simulator import Simulator
 
@@ -15,4 +16,5 @@ names.record_sites()
 
 __version__ = "0.1.0"
 
-__all__ = ["Simulator", "build", "quantise", "reference", "errors", "fixed", "__version__"]
+__all__ = ["Simulator", "add_params", "build", "quantise", "reference", "errors", "fixed",
+           "__version__"]

@@ -5,6 +5,8 @@ what the user can change.  All derive from :class:`SpinncError`, so a caller
 can catch everything spinnc raises on purpose with one ``except``.
 """
 
+from nengo.exceptions import SimulationError
+
 from .names import describe  # an object's label, or its type, size, path and creation site
 
 
@@ -38,6 +40,11 @@ class RoutingTableOverflow(SpinncError):
 
 class ProtocolError(SpinncError):
     """A board answered with an error, or did not answer."""
+
+
+class NodeFunctionError(SpinncError, SimulationError):
+    """A node's function raised, or returned None, the wrong size or
+    non-finite values, at the step it did (a nengo SimulationError too)."""
 
 
 class ModelFileError(SpinncError):

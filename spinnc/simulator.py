@@ -30,9 +30,16 @@ checks that each replayed call gets the same input as the first time), and
 the recordings of the re-run are checked to equal those already made.  So the
 host functions see exactly one call per step, in order, whatever the runs.
 
-Functions of time alone (nodes with ``size_in == 0``) are not host functions:
-the frontend samples them for the whole horizon when compiling (DESIGN.md:
-"functions of time are precomputed and played back from SDRAM").
+Nodes run as nengo runs them: called once per step, in time order, never
+past the run.  Only nodes that are functions of time alone (constants,
+Processes, and functions spinnc can prove read nothing that changes, or that
+``network.config[node].function_of_time = True`` declares: see
+:mod:`spinnc.config`) are sampled for the whole horizon when compiling and
+played back from SDRAM; any other node is *live*, a host function without
+input.  Its answer enters the machine one tick after nengo's (the host answers
+in tick t, the cores use it in t + 1).  The re-run of a recompiled Image,
+:meth:`Simulator.emulate` and :meth:`Simulator.compare` replay a live node's
+logged answers rather than call it again.
 
 Seeds
 -----
@@ -59,10 +66,11 @@ from nengo.utils.progress import Progress, ProgressTracker
 
 from .comparison import rms, rms_error
 from .compiler import Compilation, compile_network
-from .errors import DoesNotFit, SpinncError
+from .errors import DoesNotFit, SpinncError, UnsupportedFeature
 from .firmware_sim import Emulator
 from .firmware_sim.engines import ENGINES, make_engine
-from .frontend import reference
+from .frontend import reference as nengo_reference
+from .frontend.builder import process_rng
 from .formats.scp import SCP_PORT
 from .host.target import BoardEmulator
 from .machine import Machine
@@ -256,6 +264,8 @@ class Simulator:
 
             self._use(self._compile(INITIAL_HORIZON if horizon is None else max(1, int(horizon)),
                                     stage_done))
+        if target == "board":
+            _refuse_live_nodes(self.compilation.graph)
         self._model = self.compilation.graph.model  # built now, as nengo's data is
         graph = self.compilation.graph
         self._probe_names = {probe: graph.name_of(probe) for probe in network.all_probes}
@@ -331,6 +341,7 @@ class Simulator:
         self._emulator = self._new_emulator()
         self._n_steps = 0
         self._host_log: list[dict] = []  # per step: {name: (x, y)}
+        self._failed: Exception | None = None  # a host function's error in this tick
         self._cache: tuple[int, dict] | None = None
         self._cleared: dict[str, int] = {}  # probe name -> samples before clear_probes()
 
@@ -356,15 +367,24 @@ class Simulator:
         """Simulate ``steps`` time steps."""
         if self.closed:
             raise SimulatorClosed("Simulator cannot run because it is closed.")
+        self._check_constants()  # before a recompilation samples them again
         if self._n_steps + steps > self.compilation.image.n_steps:
             self._extend(self._n_steps + steps)
+        bad = self._bad_sample(self._n_steps + steps)  # nengo raises at that step
         progress_bar = self.progress_bar if progress_bar is None else progress_bar
         with ProgressTracker(progress_bar, Progress("Simulating", "Simulation", steps)) as pt:
             for _ in range(steps):
+                if bad is not None and self._n_steps == bad[0]:
+                    raise bad[1]
+                self._check_constants()
+                self._call_live(self._n_steps)  # may raise: before the tick, none lost
                 try:
                     self._emulator.run(1, host=self._host)
                 finally:  # a tick that overran in strict mode has still run
                     self._n_steps = self._emulator.t
+                if self._failed is not None:  # a host function with input raised
+                    failed, self._failed = self._failed, None
+                    raise failed
                 pt.total_progress.step()
 
     def step(self) -> None:
@@ -403,7 +423,9 @@ class Simulator:
         """A separate emulation of the same Image at ``precision``, from time 0
         for ``steps`` (the steps run since the last reset by default).
 
-        Host functions are called directly, once per step, in order.  Probe
+        Host functions with input are called directly, once per step, in
+        order; live nodes without input replay their logged answers (they are
+        not called again), so ``steps`` cannot pass the steps run then.  Probe
         data are processed as ``sim.data``'s are (spike scaling, probe
         synapses, ``sample_every``); probes fed by nodes alone are computed
         on the host, in float, whatever the precision, as in ``sim.data``
@@ -411,13 +433,19 @@ class Simulator:
         machine recorded).
         """
         steps = self.n_steps if steps is None else int(steps)
+        inputs = self.compilation.graph.inputs
+        live = {n for n, i in inputs.items() if i.kind == "host" and i.size_in == 0}
+        if live and steps > self.n_steps:
+            raise ValidationError(
+                f"emulate() replays the live nodes {sorted(live)}, which have run "
+                f"{self.n_steps} steps; it cannot emulate {steps}: run the simulator first",
+                attr="steps", obj=self)
         emulator = self._new_emulator(precision=precision)
-        functions: dict[str, Callable] = {n: i.function for n, i in
-                                          self.compilation.graph.inputs.items()
-                                          if i.kind == "host"}
 
         def host(name, t, x):
-            y = functions[name](t, x)
+            if name in live:
+                return self._host_log[round(t / self.dt) - 1][name][1]
+            y = inputs[name].function(t, x)
             return np.zeros(0) if y is None else y
 
         start = time.perf_counter()
@@ -440,12 +468,13 @@ class Simulator:
     def compare(self, duration: float | None = None) -> dict[str, ProbeComparison]:
         """Compare the emulation with nengo's float reference, per probe.
 
-        Runs :func:`spinnc.frontend.reference` (``nengo.Simulator``, same
-        network, dt and seed, so the same parameters) for ``duration`` and
-        compares each probe's first samples.  The reference calls the
-        network's host functions too (it is a separate run).  A float
+        Runs :meth:`reference` (``nengo.Simulator``, same network, dt and
+        seed, so the same parameters, and the inputs this run had) for
+        ``duration`` and compares each probe's first samples.  The reference
+        calls the network's host functions with input too (it is a separate
+        run); live nodes without input replay their answers.  A float
         emulation of the same Image is run as well (calling the host functions
-        again), unless this simulator is the float one.
+        with input again), unless this simulator is the float one.
 
         Parameters
         ----------
@@ -467,7 +496,7 @@ class Simulator:
         if self._cleared:
             raise SpinncError("compare() needs the data from time 0: clear_probes() "
                               "dropped some; reset() and run again")
-        ref = reference(self.network, steps * self.dt, self.dt, self._build_seed)
+        ref = self.reference(steps * self.dt)
         fixed = self._probe_data()
         floating = fixed if self.precision == "float" else self.emulate("float", steps).data
         comparisons = {}
@@ -477,7 +506,48 @@ class Simulator:
                 rms(ref[name]), rms_error(floating[name], ref[name]))
         return comparisons
 
+    def reference(self, duration: float | None = None) -> dict[str, np.ndarray]:
+        """nengo's run of the network (:func:`spinnc.frontend.reference`) for
+        ``duration`` (all run since the last reset by default), fed exactly
+        what the machine was fed: nodes sampled when compiling play their
+        samples, live nodes their logged answers (neither is called again),
+        and unseeded noise draws spinnc's streams.  Works once closed too.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            Probe data keyed by the probes' Graph names.
+        """
+        steps = self.n_steps if duration is None else int(np.round(duration / self.dt))
+        graph = self.compilation.graph
+        if steps > self.n_steps and any(i.kind == "host" and i.size_in == 0
+                                        for i in graph.inputs.values()):
+            raise ValidationError(f"reference() replays the live nodes' answers of the "
+                                  f"{self.n_steps} steps run; it cannot run {steps}",
+                                  attr="duration", obj=self)
+        nodes, noise = {}, {}
+        for node in self.network.all_nodes:
+            inp = graph.inputs.get(graph.names.get(node))
+            if inp is not None and inp.kind != "constant" and inp.size_in == 0:
+                values = (self._host_outputs(inp.name, steps) if inp.kind == "host"
+                          else self._probes.samples_of(inp.name)[:steps])
+                nodes[node] = values[:, :node.size_out]  # not its function columns
+        for ens in self.network.all_ensembles:
+            make_rng = process_rng(graph.model, ens, ens.noise, self.seed)
+            if make_rng is not None:
+                noise[ens] = make_rng
+        return nengo_reference(self.network, steps * self.dt, self.dt, self._build_seed,
+                               nodes=nodes, noise=noise)
+
     # -- internals --------------------------------------------------------------
+
+    def _bad_sample(self, steps: int):
+        """(step, error) of the first bad value a node sampled when compiling
+        returns within ``steps`` steps, else None."""
+        errors = [getattr(inp.sampler, "error", None)
+                  for inp in self.compilation.graph.inputs.values()]
+        errors = [e for e in errors if e is not None and e[0] < steps]
+        return min(errors, key=lambda e: e[0]) if errors else None
 
     def _use(self, compilation: Compilation) -> None:
         """Run ``compilation`` from now on; forget what was cached for the last."""
@@ -500,13 +570,41 @@ class Simulator:
         engine = self.engine if precision == "fixed" else "python"
         return make_engine(engine, compilation.image, strict=self.strict, precision=precision)
 
+    def _check_constants(self) -> None:
+        """Stop before the next step if a numpy array that a precomputed node
+        reads has changed since it was sampled (see spinnc.config)."""
+        t = (self._n_steps + 1) * self.dt
+        for inp in self.compilation.graph.inputs.values():
+            error = inp.sampler.changed(t) if hasattr(inp.sampler, "changed") else None
+            if error is not None:
+                raise error
+
+    def _call_live(self, step: int) -> None:
+        """Call the live nodes without input for ``step`` before its tick (they
+        need nothing from the machine), logging their answers for the tick.  If
+        one raises, the machine has not started the tick: what ran is kept."""
+        if step == len(self._host_log):
+            self._host_log.append({})
+        for name, inp in self.compilation.graph.inputs.items():
+            if inp.kind == "host" and inp.size_in == 0 and name not in self._host_log[step]:
+                y = inp.function((step + 1) * self.dt, np.zeros(0))  # named errors
+                self._host_log[step][name] = (np.zeros(0), np.array(y, dtype=float))
+
     def _host(self, name: str, t: float, x: np.ndarray) -> np.ndarray:
-        """Call a host function as nengo would, logging its input and answer."""
+        """Call a host function as nengo would, logging its input and answer
+        (a live node without input answers from the log :meth:`_call_live`
+        made).  An error is raised once the tick has run (see run_steps)."""
         inp = self.compilation.graph.inputs[name]
         step = round(t / self.dt) - 1
+        if inp.size_in == 0 and step < len(self._host_log) and name in self._host_log[step]:
+            return self._host_log[step][name][1]
         x = self._host_input(name, step, x)
         logged_x = np.array(x, copy=True)  # before the function can change x
-        y = inp.function(t, x)
+        try:
+            y = inp.function(t, x)  # checked, named errors (frontend.nodes.HostFunction)
+        except SpinncError as exc:  # finish the tick: the recordings stay consistent
+            self._failed = exc
+            return np.zeros(inp.size_out)
         y = np.zeros(0) if y is None and inp.size_out == 0 else np.array(y, dtype=float)
         if step == len(self._host_log):
             self._host_log.append({})
@@ -589,6 +687,20 @@ class Simulator:
         rows = [self._host_log[step][name][1] for step in range(n_steps)]
         return np.reshape(rows, (n_steps, self.compilation.graph.inputs[name].size_out)
                           ).astype(float)
+
+
+def _refuse_live_nodes(graph) -> None:
+    """A board runs its horizon in one go: no host in the loop each tick yet."""
+    for inp in graph.inputs.values():
+        if inp.kind == "host":
+            node = inp.obj
+            hint = "run it on the emulator target"
+            if node.size_in == 0:
+                hint += ("; if its output is a function of time alone, say so and spinnc "
+                         "precomputes it: spinnc.add_params(network); "
+                         "network.config[node].function_of_time = True")
+            raise UnsupportedFeature(node, "live host functions on a board (a node called "
+                                     "on the host each step)", hint)
 
 
 def board_machine(host: str, port: int) -> Machine:

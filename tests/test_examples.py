@@ -36,9 +36,9 @@ def rms(a, b):
     ("integrator", "memory", 2.0),
     ("ensemble_array", "after", 1.0),
     ("pipeline", "output", 0.5),
+    ("circular_convolution", "result", 0.3),
     ("alpha_synapse", "b", 1.0),
     ("alpha_synapse", "c", 1.0),
-    ("circular_convolution", "result", 0.3),
 ])
 def test_decoded_output_within_a_tenth_of_the_range(name, probe, seconds):
     got, ref = run(name, seconds)
@@ -97,3 +97,27 @@ def test_spinnc_run_plots_every_neuron_types_state_and_tuning(tmp_path, capsys):
     assert "Neuron state traces" in report and "Izhikevich recovery" in report
     data = np.load(out / "probes.npz")
     assert data["probe:Izhikevich recovery"].shape == (200, 3)
+
+
+def test_a_live_node_turned_from_outside_follows_as_in_nengo():
+    import runpy
+
+    import nengo
+
+    import spinnc
+
+    results = []
+    for simulator in (spinnc.Simulator, nengo.Simulator):
+        example = runpy.run_path(str(EXAMPLES / "live_node.py"))  # a fresh knob each time
+        model = example["model"]
+        probes = {p.label: p for p in model.probes}
+        with simulator(model, progress_bar=False) as sim:
+            for step in range(500):
+                example["on_step"](step)
+                sim.step()
+            results.append({label: sim.data[p] for label, p in probes.items()})
+    ours, nengos = results
+    np.testing.assert_array_equal(ours["knob"], nengos["knob"])
+    assert rms(ours["motor"], nengos["motor"]) <= 0.05 * np.ptp(nengos["motor"])
+    assert ours["motor"][299, 0] == pytest.approx(0.8, abs=0.05)
+    assert ours["motor"][499, 0] == pytest.approx(-0.4, abs=0.05)

@@ -21,6 +21,7 @@ from .. import neurons
 from ..errors import UnsupportedFeature
 from . import synapses
 from .graph import Connection, Graph, Input, Population, Probe
+from .nodes import function_columns, is_live, node_input
 from .interposers import fold_with_interposers
 
 
@@ -83,6 +84,7 @@ def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
     graph = Graph(dt=float(dt), seed=seed, names=_names(network), model=model)
     process_seed = seed if process_seed is None else process_seed
     passthroughs = {}
+    functions = function_columns(network)  # computed with the node's value
 
     for ens in network.all_ensembles:
         if is_direct(ens):  # sums its inputs, as a passthrough node does
@@ -94,10 +96,14 @@ def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
         if node.output is None:
             passthroughs[name] = node
         else:
-            graph.inputs[name] = _input(node, name, _process_rng(model, node, node.output, process_seed),
-                                        float(dt))
+            graph.inputs[name] = node_input(
+                node, name, is_live(network, node), functions.get(node, []),
+                process_rng(model, node, node.output, process_seed), float(dt))
+    columns = {conn: _columns(node, functions[node], conn) for node in functions
+               for conn, _ in functions[node]}
 
-    edges = [_connection(model, graph, conn) for conn in network.all_connections]
+    edges = [_connection(model, graph, conn, columns.get(conn))
+             for conn in network.all_connections]
     for ens in network.all_ensembles:
         if ens.noise is not None and not is_direct(ens):
             edges.append(_noise(model, graph, ens, process_seed))
@@ -110,6 +116,10 @@ def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
         if isinstance(probe.obj, nengo.Ensemble) and probe.attr == "input":
             graph.probes[graph.names[probe]], copies = _input_probe(graph, probe, into)
             edges.extend(copies)
+            continue
+        if isinstance(probe.obj, nengo.Connection):  # its output: a node's, on the host
+            graph.probes[graph.names[probe]], copy = _output_probe(graph, probe, into)
+            edges.append(copy)
             continue
         graph.probes[graph.names[probe]], edge = _probe(graph, probe, probe_conns.get(probe),
                                                         model, synapsed)
@@ -182,12 +192,6 @@ def _check_connection(conn: nengo.Connection) -> None:
             conn, f"{type(conn.transform).__name__} transforms", "use a dense transform"
         )
     synapses.check(conn)
-    if isinstance(conn.pre_obj, nengo.Node) and conn.function is not None:
-        raise UnsupportedFeature(
-            conn,
-            "a function on a connection from a node",
-            "compute the function in the node's output instead",
-        )
 
 
 #: Probed attributes that stay constant during a run on spinnc (no learning):
@@ -213,6 +217,8 @@ def _check_probe(probe: nengo.Probe) -> None:
         return
     obj = probe.obj  # nengo keeps a probed slice's object here, the view in .target
     supported = {nengo.Ensemble: ("decoded_output", "input"), nengo.Node: ("output",)}
+    if isinstance(obj, nengo.Connection) and _from_node(obj):  # computed on the host
+        supported[nengo.Connection] = ("output",)
     if isinstance(obj, Neurons):  # spikes, and the state variables its model records
         model = neurons.model_for(obj.ensemble.neuron_type)
         supported[Neurons] = ("output", "input") + tuple(model.probes if model else ())
@@ -224,7 +230,8 @@ def _check_probe(probe: nengo.Probe) -> None:
             f"probing '{probe.attr}' of {type(obj).__name__}",
             "spinnc records an ensemble's decoded_output, its neurons' output "
             "(spikes) and the state its neuron model records ("
-            + _model_probes(obj) + "), and a node's output (and answers a connection's "
+            + _model_probes(obj) + "), a node's output and the output of a connection "
+            "out of a node (and answers a connection's "
             "weights and an ensemble's scaled_encoders, which a run does not change)",
         )
     if probe.synapse is not None and not isinstance(probe.synapse, nengo.synapses.Synapse):
@@ -306,7 +313,7 @@ def _population(model: Model, ens: nengo.Ensemble, name: str) -> Population:
     )
 
 
-def _process_rng(model: Model, obj, process, process_seed: int | None):
+def process_rng(model: Model, obj, process, process_seed: int | None):
     """A maker of fresh RandomStates for an unseeded Process on ``obj`` (a
     node's output, an ensemble's noise), None otherwise: the same for the same
     process seed, another for another, different per object."""
@@ -318,58 +325,6 @@ def _process_rng(model: Model, obj, process, process_seed: int | None):
     return lambda: np.random.RandomState(words.astype(np.uint32))
 
 
-class ProcessFunction:
-    """A nengo Process with input, run on the host as a node function
-    ``f(t, x)``; :meth:`reset` starts it again (as a simulator reset does)."""
-
-    def __init__(self, process: nengo.Process, size_in: int, size_out: int, dt: float,
-                 make_rng):
-        self.process, self.shapes, self.dt, self.make_rng = (process, ((size_in,), (size_out,)),
-                                                             dt, make_rng)
-        self.reset()
-
-    def reset(self) -> None:
-        state = self.process.make_state(*self.shapes, self.dt)
-        rng = self.process.get_rng(self.make_rng())
-        self.step = self.process.make_step(*self.shapes, self.dt, rng, state)
-
-    def __call__(self, t: float, x: np.ndarray) -> np.ndarray:
-        return self.step(t, x)
-
-
-def _input(node: nengo.Node, name: str, rng=None, dt: float = 0.001) -> Input:
-    output = node.output
-    make_rng = rng or (lambda: np.random)  # a seeded process ignores the rng
-    if isinstance(output, nengo.Process) and node.size_in > 0:
-        function = ProcessFunction(output, node.size_in, node.size_out, dt, make_rng)
-        return Input(name, "host", node.size_in, node.size_out, function=function, obj=node)
-    if isinstance(output, nengo.Process):
-        process = output
-
-        def sampler(n_steps, dt):
-            return process.run_steps(n_steps, d=node.size_out, dt=dt,
-                                     rng=make_rng()).reshape(n_steps, -1)
-
-        return Input(name, "time", 0, node.size_out, sampler=sampler, obj=node)
-    if not callable(output):
-        value = np.array(output, dtype=np.float64).reshape(node.size_out)
-        return Input(name, "constant", 0, node.size_out, value=value, obj=node)
-    if node.size_in == 0 and node.size_out == 0:  # run for its effects: each step, on the host
-        return Input(name, "host", 0, 0, function=lambda t, x: output(t), obj=node)
-    if node.size_in == 0:
-
-        def sampler(n_steps, dt):
-            out = np.zeros((n_steps, node.size_out))
-            for step in range(n_steps):
-                value = output((step + 1) * dt)
-                if node.size_out:
-                    out[step] = np.ravel(value)
-            return out
-
-        return Input(name, "time", 0, node.size_out, sampler=sampler, obj=node)
-    return Input(name, "host", node.size_in, node.size_out, function=output, obj=node)
-
-
 def _noise(model: Model, graph: Graph, ens: nengo.Ensemble, process_seed) -> Connection:
     """An ensemble's noise: a function of time with one output per neuron
     (played back like a node's), added to each neuron's current as nengo
@@ -377,7 +332,7 @@ def _noise(model: Model, graph: Graph, ens: nengo.Ensemble, process_seed) -> Con
     name = graph.names[ens]
     noise = f"{name}.noise"
     process, n = ens.noise, ens.n_neurons
-    make_rng = _process_rng(model, ens, process, process_seed) or (lambda: np.random)
+    make_rng = process_rng(model, ens, process, process_seed) or (lambda: np.random)
 
     def sampler(n_steps, dt):
         return process.run_steps(n_steps, d=n, dt=dt, rng=make_rng()).reshape(n_steps, n)
@@ -426,11 +381,29 @@ def _dense(transform, weights, size_out, size_in):
     return _matrix(weights, size_out, size_in)
 
 
-def _connection(model: Model, graph: Graph, conn: nengo.Connection) -> Connection:
+def _columns(node: nengo.Node, functions: list, conn: nengo.Connection) -> np.ndarray:
+    """The columns of ``node``'s Input holding ``conn``'s function values
+    (after the node's own, in the order of :func:`~.nodes.function_columns`)."""
+    first = node.size_out
+    for other, _ in functions:
+        if other is conn:
+            return np.arange(first, first + conn.size_mid)
+        first += other.size_mid
+    raise KeyError(conn)
+
+
+def _connection(model: Model, graph: Graph, conn: nengo.Connection,
+                columns: np.ndarray | None = None) -> Connection:
+    """``columns``: for a connection with a function out of a node, the
+    node Input's columns that hold the function's values."""
     pre_obj = conn.pre_obj
     owner = pre_obj.ensemble if isinstance(pre_obj, Neurons) else pre_obj
     _, pre_indices = _source(conn.pre)
     source_size = pre_obj.size_out
+    if owner in graph.names and graph.names[owner] in graph.inputs:  # with function columns
+        source_size = graph.inputs[graph.names[owner]].size_out
+    if columns is not None:
+        pre_indices = columns
     if isinstance(pre_obj, nengo.Ensemble) and not is_direct(pre_obj):
         weights = np.array(model.params[conn].weights, dtype=np.float64)  # (out, n)
     else:
@@ -539,6 +512,25 @@ def _input_probe(graph: Graph, probe: nengo.Probe, into: list[Connection]):
     return Probe(name, "value", len(indices), sample_every, obj=probe), copies
 
 
+def _from_node(conn: nengo.Connection) -> bool:
+    """A connection out of a node with an output (the host computes its values)."""
+    return isinstance(conn.pre_obj, nengo.Node) and conn.pre_obj.output is not None
+
+
+def _output_probe(graph: Graph, probe: nengo.Probe, into: list[Connection]):
+    """A probe of a connection's output (out of a node: ``_check_probe``):
+    a copy of the connection into the probe, its synapse included, as nengo's
+    ``out`` signal; the probe's own synapse is applied on the host after it."""
+    edge = next(e for e in into if e.obj and e.obj[0] is probe.obj)
+    name = graph.names[probe]
+    size = len(edge.post_indices)
+    copy = replace(edge, post=name, target="probe", post_indices=np.arange(size),
+                   obj=edge.obj + (probe,))
+    sample_every = _record_every(probe, graph.dt, False, probe.synapse)
+    return Probe(name, "value", size, sample_every, obj=probe,
+                 host_synapse=probe.synapse), copy
+
+
 def _record_every(probe: nengo.Probe, dt: float, neurons: bool, host_synapse=None) -> int:
     """Steps between a probe's recordings on the machine.
 
@@ -582,8 +574,9 @@ def _probe(graph: Graph, probe: nengo.Probe, probe_conn, model: Model, synapsed:
 
     if isinstance(target, nengo.Ensemble) and not is_direct(target):  # decoded output
         weights = np.array(model.params[probe_conn].weights, dtype=np.float64)
-    else:  # node output: identity on the probed slice
-        weights = np.zeros((len(indices), target.size_out))
+    else:  # node output: identity on the probed slice (not its function columns)
+        source = graph.inputs.get(graph.names[target])
+        weights = np.zeros((len(indices), target.size_out if source is None else source.size_out))
         weights[np.arange(len(indices)), indices] = 1.0
     edge = Connection("", graph.names[target], name, weights, np.arange(len(indices)),
                       synapse, target="probe", obj=(probe,))
