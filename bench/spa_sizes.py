@@ -4,11 +4,15 @@ most cycles a core takes in a tick.
 For ``CircularConvolution(50, D)`` (two constant D-vectors bound into an
 ``EnsembleArray(50, D)``), D = 64, 128, 512, and for ``EnsembleArray(50, D)``
 (fed by a D-vector, into another EnsembleArray), D = 8, 32, 128: each is compiled for
-``machine.spinn5()`` (three boards if one is too few) and run for
+``machine.spinn5()`` (three boards, ``Machine.boards(3)``, if one is too
+few or a chip's routing table overflows) and run for
 ``--steps`` ticks on the Python engine; the figures come from the
 emulator's provenance (packets_sent / ticks over every core, max_cycles).
 ``interposers`` counts the cores of passthrough nodes kept as interposers
-(spinnc/frontend/interposers.py).
+(spinnc/frontend/interposers.py); ``max_routing_entries`` is the longest
+chip's routing table after minimisation (a router holds 1023).  The placer
+is ``hilbert``: with the default annealing placer the 512-D model overflows
+a chip's routing table.
 
 Usage::
 
@@ -27,7 +31,7 @@ import nengo
 import numpy as np
 
 from spinnc.compiler import compile_network
-from spinnc.errors import DoesNotFit
+from spinnc.errors import DoesNotFit, RoutingTableOverflow
 from spinnc.firmware_sim import Emulator
 from spinnc.machine import Machine
 
@@ -62,7 +66,7 @@ def measure(label, network, steps):
             compilation = compile_network(network, machine, n_steps=steps, seed=0,
                                           placer="hilbert")
             break
-        except DoesNotFit as error:
+        except (DoesNotFit, RoutingTableOverflow) as error:
             if boards == 3:
                 return dict(model=label, error=str(error))
     compiled = time.perf_counter() - start
@@ -74,6 +78,7 @@ def measure(label, network, steps):
                                 for v in compilation.partition.vertices),
                 packets_per_tick=sum(c.packets_sent for c in provenance.cores) / provenance.ticks,
                 max_cycles_per_tick=max(c.max_cycles for c in provenance.cores),
+                max_routing_entries=max(len(t) for t in compilation.image.tables.values()),
                 compile_seconds=round(compiled, 1),
                 run_seconds=round(time.perf_counter() - start - compiled, 1))
 

@@ -86,9 +86,9 @@ SEND_CYCLES_OF = {"host_in": 136,  # from host dims 1, 2 and 8 (3 points, exact)
 #: An interposer's weights are in DTCM (copied there at start), its input
 #: too: 10 cycles a weight [M] (fitted with its tick and send costs over 7
 #: interposers of 1-32 dimensions by 1-32 rows, the filter and receive
-#: constants fixed, 2026-12-02: within 2% of every core's cycles a tick on
-#: the ARM engine; with 8-72 key entries the model is up to 11% over, the
-#: search steps of an interposer's table costing ~12 cycles, not 19).
+#: constants fixed, 2026-12-02, bench/interposer_cost.py: within 2% of every
+#: core's cycles a tick on the ARM engine; with 8-72 key entries the model is
+#: up to 11% over, the search steps of its table costing ~12 cycles, not 19).
 WEIGHT_CYCLES_OF = {"host_in": 25, "value_source": 0, "interposer": 10}
 #: Writing one recorded word to the recording buffer (SDRAM) [M].  The
 #: recordings' CRC-32s are computed after the last tick, outside the ticks'
