@@ -18,10 +18,10 @@ from nengo.ensemble import Neurons
 from nengo.transforms import Convolution, ConvolutionTranspose, Dense, NoTransform, Sparse
 
 from .. import neurons
-from ..errors import UnsupportedFeature
+from ..errors import UnsupportedFeature, describe
 from . import synapses
 from .graph import Connection, Graph, Input, Population, Probe
-from .nodes import function_columns, is_live, node_input
+from .nodes import direct_input, function_columns, is_direct, is_live, node_input
 from .interposers import fold_with_interposers
 
 
@@ -85,9 +85,14 @@ def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
     process_seed = seed if process_seed is None else process_seed
     passthroughs = {}
     functions = function_columns(network)  # computed with the node's value
+    # A Direct ensemble that feeds itself cannot fold away: it runs on the host.
+    looped = {c.pre_obj for c in network.all_connections if c.pre_obj is c.post_obj}
 
     for ens in network.all_ensembles:
-        if is_direct(ens):  # sums its inputs, as a passthrough node does
+        if is_direct(ens) and (ens in functions or ens in looped):  # on the host
+            graph.inputs[graph.names[ens]] = direct_input(ens, graph.names[ens],
+                                                          functions.get(ens, []))
+        elif is_direct(ens):  # sums its inputs, as a passthrough node does
             passthroughs[graph.names[ens]] = ens
         else:
             graph.populations[graph.names[ens]] = _population(model, ens, graph.names[ens])
@@ -140,7 +145,6 @@ def check_supported(network: nengo.Network) -> None:
     """Raise UnsupportedFeature for the first object spinnc cannot run."""
     for ens in network.all_ensembles:
         if is_direct(ens):
-            _check_direct(ens, network)
             continue
         if neurons.model_for(ens.neuron_type) is None:
             raise UnsupportedFeature(
@@ -161,22 +165,13 @@ def check_supported(network: nengo.Network) -> None:
         _check_probe(probe)
 
 
-def is_direct(ens: nengo.Ensemble) -> bool:
-    """A Direct-mode ensemble: it represents its input exactly, no neurons."""
-    return type(ens.neuron_type) is nengo.Direct
-
-
-def _check_direct(ens: nengo.Ensemble, network: nengo.Network) -> None:
-    """spinnc folds a Direct ensemble away as a passthrough node: what leaves
-    it must be linear in its input."""
-    for conn in network.all_connections:
-        if conn.pre_obj is ens and conn.function is not None:
-            raise UnsupportedFeature(
-                conn, "a function on a connection out of a Direct-mode ensemble",
-                "spinnc folds Direct ensembles away as passthrough nodes; use LIF neurons")
-
-
 def _check_connection(conn: nengo.Connection) -> None:
+    if conn.pre_obj is conn.post_obj and conn.synapse is None and (
+            is_direct(conn.pre_obj) or getattr(conn.pre_obj, "output", 0) is None):
+        # Its value would depend on itself in the same step (nengo: a cycle of operators).
+        raise nengo.exceptions.BuildError(
+            f"{describe(conn)} feeds {describe(conn.pre_obj)} back into itself without a "
+            "synapse: an algebraic loop; give the connection a synapse")
     init = getattr(conn.transform, "init", None)
     if isinstance(init, np.ndarray) and not np.all(np.isfinite(init)):
         # nengo finds it only when building the weights, as "Signal(...) contains NaNs"

@@ -46,12 +46,14 @@ def is_live(network: nengo.Network, node: nengo.Node) -> bool:
 
 
 def function_columns(network: nengo.Network) -> dict:
-    """Per node, its connections with a function, each with the node's
-    output indices the function reads: ``{node: [(conn, indices), ...]}``."""
+    """Per node (and Direct-mode ensemble), its connections with a function,
+    each with the output indices the function reads: ``{node: [(conn,
+    indices), ...]}``."""
     out = {}
     for conn in network.all_connections:
         pre = conn.pre_obj
-        if isinstance(pre, nengo.Node) and pre.output is not None and conn.function is not None:
+        if conn.function is not None and (
+                (isinstance(pre, nengo.Node) and pre.output is not None) or is_direct(pre)):
             indices = np.arange(pre.size_out)[conn.pre_slice]
             out.setdefault(pre, []).append((conn, indices))
     return out
@@ -125,7 +127,12 @@ class HostFunction:
             raise raised(self.node, exc, t) from exc
         if not self.check:  # a Process: nengo takes what its step returns as it is
             return self.extend(np.array(value, dtype=float).reshape(-1))
-        return self.extend(checked(self.node, value, t))
+        y = self.extend(checked(self.node, value, t))
+        if not np.all(np.isfinite(y)):  # a connection's function: no packet can carry it
+            raise NodeFunctionError(f"a function on a connection out of {describe(self.node)} "
+                                    f"gave non-finite values at t={t:g}; it must give "
+                                    "finite values")
+        return y
 
 
 class Sampler:
@@ -188,6 +195,21 @@ class ProcessFunction:
 
     def __call__(self, t: float, x: np.ndarray) -> np.ndarray:
         return self.step(t, x)
+
+
+def is_direct(ens) -> bool:
+    """A Direct-mode ensemble: it represents its input exactly, no neurons."""
+    return isinstance(ens, nengo.Ensemble) and type(ens.neuron_type) is nengo.Direct
+
+
+def direct_input(ens: nengo.Ensemble, name: str, functions: list) -> Input:
+    """A Direct-mode ensemble with functions on its connections: a host
+    function whose output is its input (the filtered sum of what feeds it),
+    followed by those functions' values, computed on the host each step as
+    nengo computes them in float (no neurons to map)."""
+    extend = Extend(ens.dimensions, functions)
+    function = HostFunction(ens, lambda t, x: x, extend)
+    return Input(name, "host", ens.dimensions, extend.width, function=function, obj=ens)
 
 
 def node_input(node: nengo.Node, name: str, live: bool, functions: list, rng=None,

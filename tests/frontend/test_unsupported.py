@@ -1,7 +1,6 @@
 """Every unsupported feature raises UnsupportedFeature naming the object."""
 
 import nengo
-import numpy as np
 import pytest
 
 from spinnc.errors import UnsupportedFeature
@@ -16,11 +15,6 @@ def neuron_type(kind):
     def make():
         ensemble(neuron_type=kind)
     return make
-
-
-def function_from_direct():
-    a, b = nengo.Ensemble(1, 1, neuron_type=nengo.Direct()), nengo.Ensemble(20, 1)
-    nengo.Connection(a, b, function=np.square, label="culprit")
 
 
 def learning_rule():
@@ -45,7 +39,6 @@ def passthrough_loop():
 CASES = {
     "LIFRate neurons": (neuron_type(nengo.LIFRate()), "neuron type LIFRate"),
     "Sigmoid neurons": (neuron_type(nengo.Sigmoid()), "neuron type Sigmoid"),
-    "function out of Direct": (function_from_direct, "function on a connection out of a Direct"),
     "learning rule": (learning_rule, "learning rules"),
     "triangle synapse": (triangle_synapse, "synapse Triangle"),
     "probe refractory": (probe_refractory, "probing 'refractory_time'"),
