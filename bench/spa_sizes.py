@@ -52,14 +52,16 @@ def circular_convolution(dims, seed=0):
 def ensemble_array(dims, seed=0):
     with nengo.Network(seed=seed) as network:
         stimulus = nengo.Node(np.linspace(-0.5, 0.5, dims))
-        array = nengo.networks.EnsembleArray(50, dims)
-        after = nengo.networks.EnsembleArray(50, dims)
+        array = nengo.networks.EnsembleArray(50, dims, label="array")
+        after = nengo.networks.EnsembleArray(50, dims, label="after")
         nengo.Connection(stimulus, array.input)
         nengo.Connection(array.output, after.input)
     return network
 
 
-def measure(label, network, steps):
+def measure(label, network, steps, sender=None):
+    """The figures of ``network``; with ``sender``, also the packets a tick
+    that the cores whose names start with it send (one network's own)."""
     start = time.perf_counter()
     for boards, machine in ((1, Machine.spinn5()), (3, Machine.boards(3))):
         try:
@@ -79,6 +81,9 @@ def measure(label, network, steps):
                 packets_per_tick=sum(c.packets_sent for c in provenance.cores) / provenance.ticks,
                 max_cycles_per_tick=max(c.max_cycles for c in provenance.cores),
                 max_routing_entries=max(len(t) for t in compilation.image.tables.values()),
+                **({} if sender is None else {f"{sender.rstrip('.')}_packets_per_tick": sum(
+                    c.packets_sent for c in provenance.cores if c.name.startswith(sender))
+                    / provenance.ticks}),
                 compile_seconds=round(compiled, 1),
                 run_seconds=round(time.perf_counter() - start - compiled, 1))
 
@@ -94,7 +99,8 @@ def main(argv=None):
         out.append(measure(f"CircularConvolution(50, {dims})", circular_convolution(dims),
                            args.steps))
     for dims in ([8] if args.quick else [8, 32, 128]):
-        out.append(measure(f"EnsembleArray(50, {dims})", ensemble_array(dims), args.steps))
+        out.append(measure(f"EnsembleArray(50, {dims})", ensemble_array(dims), args.steps,
+                           sender="array."))
     print(json.dumps(out, indent=1))
 
 
