@@ -47,7 +47,7 @@ def play_early(graph: Graph) -> Graph:
     used = {c.pre for c in connections}
     # An ensemble's noise feeds nothing else once its copy plays it.
     inputs = {name: inp for name, inp in inputs.items()
-              if name in used or not _is_noise(graph, name)}
+              if name in used or name + EARLY not in inputs or not _is_noise(graph, name)}
     return replace(graph, populations=populations, inputs=inputs, connections=connections)
 
 

@@ -30,3 +30,19 @@ def test_a_synapse_free_loop_on_a_direct_ensemble_is_refused_as_nengo_refuses_it
         nengo.Connection(direct, direct, synapse=None)
     with pytest.raises(nengo.exceptions.BuildError, match="algebraic loop"):
         spinnc.Simulator(network, progress_bar=False)
+
+
+def test_a_direct_ensemble_only_probed_keeps_its_probe():
+    with nengo.Network(seed=1) as network:
+        u = nengo.Node(0.4)
+        direct = nengo.Ensemble(1, 1, neuron_type=nengo.Direct())
+        nengo.Connection(u, direct, synapse=None)
+        nengo.Connection(direct, direct, synapse=0.01)
+        probe = nengo.Probe(direct)
+    with nengo.Simulator(network, progress_bar=False) as ref:
+        ref.run(0.05)
+    with spinnc.Simulator(network, progress_bar=False) as sim:
+        sim.run(0.05)
+    # Its input crosses the machine (a loop through host_out and host_in):
+    # one tick later than nengo's, as README's Timing section says.
+    assert np.abs(sim.data[probe][1:] - ref.data[probe][:-1]).max() < 1e-3
