@@ -20,7 +20,7 @@ from .regions import MAGIC, TABLE_ENTRY, TABLE_HEADER, VERSION, Region
 
 HEADER_PATH = Path(__file__).resolve().parent / "firmware" / "include" / "spinnc_regions.h"
 
-_C_TYPES = {np.dtype("<u4"): "uint32_t", np.dtype("<i4"): "int32_t"}
+_C_TYPES = {np.dtype("<u4"): "uint32_t", np.dtype("<i4"): "int32_t", np.dtype("<i8"): "int64_t"}
 
 
 def _ident(name: str) -> str:
@@ -55,7 +55,7 @@ def _arrays(layout) -> str:
 
 
 _ELEMENTS = {regions.OUTPUT_KEY: "output_key", regions.INPUT_KEY: "input_key",
-             regions.FILTER: "filter"}
+             regions.FILTER: "filter", regions.LEARNING_RULE: "learning_rule"}
 
 
 def c_header() -> str:

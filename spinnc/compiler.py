@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 
 import nengo
 
-from .apps.ensemble import probe_edges, recording_period
+import numpy as np
+
+from .apps.ensemble import planned_rules, probe_edges, recording_period
 from .frontend import Graph, QuantisationReport, build, quantise
 from .frontend.timing import play_early
 from .image import CoreImage, Image, ProbeImage
@@ -100,6 +102,9 @@ def _probes(graph: Graph, parts: Partition, placements: Placements) -> dict:
         if probe.kind == "value":
             probes[name] = _value_probe(graph, parts, placements, name)
             continue
+        if probe.kind in ("weights", "encoders"):
+            probes[name] = _weights_probe(graph, parts, placements, name)
+            continue
         cores = []
         for v in parts.vertices_of[probe.target]:
             for member, s in enumerate(parts.vertices[v].slices):
@@ -132,3 +137,39 @@ def _value_probe(graph: Graph, parts: Partition, placements: Placements, name: s
         width += edge.size_out
     return ProbeImage(name, "value", width, recording_period(graph, name), cores,
                       columns=columns)
+
+
+def _weights_probe(graph: Graph, parts: Partition, placements: Placements, name: str):
+    """A learned connection's weights: each core of its population records
+    its neurons' columns of every row (by the index of the learning rule that
+    holds them on the core, as the ensemble application numbers its rules);
+    ``neurons`` puts the cores' columns back in row-major (rows, neurons) order."""
+    probe = graph.probes[name]
+    pop = graph.populations[probe.target]
+    rows = probe.size // pop.n_neurons
+    cores, order = [], []
+    for v in parts.vertices_of[probe.target]:
+        slices = parts.vertices[v].slices
+        index = _weights_rule(graph, parts, v, name)
+        s = next(s for s in slices if s.obj == probe.target)
+        cores.append((*placements.location(v), index, 0, rows * s.size))
+        order.append((s.lo, s.size))
+    if probe.kind == "encoders":  # by neuron: the cores' rows follow one another
+        columns = np.concatenate([lo * rows + np.arange(rows * size) for lo, size in order])
+        at = np.argsort(columns)
+        return ProbeImage(name, "weights", probe.size, probe.sample_every, cores,
+                          at.tolist())
+    columns, at = np.zeros((rows, pop.n_neurons), dtype=np.int64), 0
+    for lo, size in order:  # core by core: rows x size, row-major
+        columns[:, lo:lo + size] = at + np.arange(rows * size).reshape(rows, size)
+        at += rows * size
+    return ProbeImage(name, "weights", probe.size, probe.sample_every, cores,
+                      columns.ravel().tolist())
+
+
+def _weights_rule(graph: Graph, parts: Partition, vertex: int, probe: str) -> int:
+    """The index, on vertex ``vertex``'s core, of the learning rule whose
+    weights probe ``probe`` records (the ensemble application's rule order)."""
+    nets = [net for net in parts.nets if net.source == vertex]
+    rules = planned_rules(graph, parts.groups, nets, parts.vertices[vertex].slices)
+    return next(i for i, r in enumerate(rules) if probe in r.probes)

@@ -69,6 +69,16 @@ DECODE_CYCLES_PER_DIM = 63
 #: -37 (the per-spike decode term, fitted on short rows, counts long rows
 #: a little high), so 0; the model then counts a 32-row core ~3% high.
 PROBE_CYCLES_PER_DIM = 0
+#: Learning (spinnc.learning), per rule on a member: per neuron, its trace
+#: and its rate-scaled activity (two rounded products) [E]; per learned
+#: weight, its update (a 64-bit product, rounding, clamp, a 64-bit store)
+#: [E]; per spike and learned row, decoding the 64-bit weight besides
+#: DECODE_CYCLES_PER_SPIKE_DIM [E].  [E]: estimates from the firmware's
+#: loops, to be measured with bench/cost_model.py on the ARM engine.
+LEARN_CYCLES_PER_NEURON = 40
+LEARN_CYCLES_PER_WEIGHT = 30
+LEARN_DECODE_CYCLES_PER_SPIKE_ROW = 10
+LEARN_CYCLES_PER_RULE = 100
 #: A multicast packet received: the interrupt [M]; and per step of the
 #: binary search of the core's key table (sorted by key) for its entry [M].
 PACKET_RECEIVE_CYCLES = 140
@@ -200,6 +210,28 @@ def ensemble_cycles(neurons, input_dims: int, output_dims: int, filters: list[in
             + model.cycles_per_spike_later * later_spikes
             + DECODE_CYCLES_PER_DIM * output_dims + PROBE_CYCLES_PER_DIM * probe_dims
             + RECORD_CYCLES_PER_WORD * recorded_words)
+
+
+def learning_cycles(neurons, rows: int, rules: int, spikes=None, model=None,
+                    derived_products: int = 0):
+    """Cycles per tick of ``rules`` learning rules learning ``rows`` rows in
+    all over ``neurons`` neurons that spike ``spikes`` times (planned as
+    :func:`planned_spikes` when None), and of the rows derived from them
+    (``derived_products`` multiply-accumulates, as encoding's)."""
+    if not rules:
+        return 0
+    if spikes is None:
+        spikes = planned_spikes(neurons, model)
+    return (LEARN_CYCLES_PER_RULE * rules + LEARN_CYCLES_PER_NEURON * neurons * rules
+            + LEARN_CYCLES_PER_WEIGHT * neurons * rows
+            + LEARN_DECODE_CYCLES_PER_SPIKE_ROW * spikes * rows
+            + NEURON_CYCLES_PER_NEURON_DIM * derived_products)
+
+
+def learning_dtcm(neurons, rows: int, rules: int):
+    """DTCM bytes of learning: 64-bit weights, a trace word per neuron per
+    rule, and the rules' records (spinnc.regions.LEARNING_RULE)."""
+    return 2 * WORD * neurons * rows + WORD * neurons * rules + 16 * WORD * rules
 
 
 #: The words of a POPULATION region's header besides the model's constants

@@ -130,6 +130,17 @@ class ProbeData:
         probe = self.compilation.graph.probes[name]
         if probe.kind == "spikes":  # nengo's spike output is amplitude / dt
             raw = raw * self.compilation.graph.populations[probe.target].amplitude
+        if probe.kind == "encoders":  # learned scaled encoders, by neuron
+            pop = self.compilation.graph.populations[probe.target]
+            return np.asarray(raw, dtype=float).reshape(len(raw), pop.n_neurons, -1)
+        if probe.kind == "weights":  # per spike on the cores: nengo's are * dt / amplitude
+            pop = self.compilation.graph.populations[probe.target]
+            rows = probe.size // pop.n_neurons
+            weights = (np.asarray(raw, dtype=float) * (self.dt / pop.amplitude)).reshape(
+                len(raw), rows, pop.n_neurons)
+            if probe.host_transform is not None:  # a weight solver's: E @ D
+                weights = np.einsum("ij,tjk->tik", probe.host_transform, weights)
+            return weights
         return synapse_filter(raw, probe.synapse, self.dt)
 
 

@@ -21,14 +21,15 @@ import numpy as np
 from . import neurons
 
 MAGIC = 0x434E5053  # 'SPNC' little-endian
-VERSION = 5  # 2: population regions start with a neuron model code; 3: a recording
+VERSION = 6  # 2: population regions start with a neuron model code; 3: a recording
 #             period per probeable state variable of the model; 4: value sources'
 #             PLAYBACK region (their packets, computed by the mapper); 5: populations
 #             record their probes' decoded values (probe_dims, probe_decoders,
 #             decoded_every) and their neurons' input currents (input_every); no
 #             recorder cores (no PROBES region); FILTERS: filters of any order (order,
-#             coefficient format, the coefficients after the filters)
-U32, I32 = "<u4", "<i4"
+#             coefficient format, the coefficients after the filters); 6: the LEARNING
+#             region (learned decoders, spinnc.learning)
+U32, I32, I64 = "<u4", "<i4", "<i8"
 
 
 def _header(*fields):
@@ -92,6 +93,25 @@ FILTER = np.dtype([("member", U32), ("neurons", U32), ("dims", U32), ("map_offse
                    ("map_size", U32), ("order", U32), ("frac_bits", U32),
                    ("coefficients", U32)])
 
+#: One learning rule on a core (spinnc.learning), of two kinds.  A rule that
+#: learns (``kind`` a rule's code, PES 1) holds a learned connection's weights
+#: on a member: ``rows`` (the connection's size_out) x n_neurons at element
+#: ``weights`` of the weights (s24.39), learned from the error in member input
+#: dimensions ``error ..``, with its activity trace at word ``trace`` of the
+#: traces, the rate as a mantissa and two shifts, the trace's filter (``spike``
+#: s16.15 per spike, ``decay`` s1.30) and its weights' recording period.  A
+#: rule of kind 0 *derives* rows from an earlier learning rule ``source`` of
+#: the same member: ``transform`` (rows x the source's rows, s16.15, from word
+#: ``transform`` of the transforms) times the source's decoded sums.  Either
+#: kind with ``decoded`` 1 writes its rows into the member's decoded rows from
+#: ``row`` (the sent rows, then the probe rows).
+LEARNING_RULE = np.dtype([("member", U32), ("kind", U32), ("row", U32), ("rows", U32),
+                          ("decoded", U32), ("error", U32), ("trace", U32), ("weights", U32),
+                          ("n_neurons", U32), ("rate", I32), ("rate_shift", U32),
+                          ("delta_shift", U32), ("spike", I32), ("decay", I32),
+                          ("weights_every", U32), ("source", U32), ("transform", U32),
+                          ("spare", U32)])
+
 
 class Region:
     """Region ids and layouts (one per id; populations take ids from 16)."""
@@ -104,6 +124,7 @@ class Region:
     VALUES = 5
     WEIGHTS = 7
     PLAYBACK = 8  # a value source's packets of every tick of its period
+    LEARNING = 9  # an ensemble core's learning rules, traces and learned weights
     POPULATION = 16  # + member index
 
     LAYOUTS = {
@@ -123,6 +144,13 @@ class Region:
                         (("weights", I32, ("rows", "cols")),)),
         PLAYBACK: Layout("playback", _header("rows", "period"),
                          (("payloads", I32, ("period", "rows")),)),
+        # The 64-bit weights first, at a multiple of 8 bytes from the region's start.
+        LEARNING: Layout("learning", _header("n_rules", "n_traces", "n_weights",
+                                             "n_transforms"),
+                         (("weights", I64, ("n_weights",)),
+                          ("rules", LEARNING_RULE, ("n_rules",)),
+                          ("traces", I32, ("n_traces",)),
+                          ("transforms", I32, ("n_transforms",)))),
         POPULATION: None,  # LIF's; see population_layout
     }
 

@@ -121,3 +121,34 @@ def test_a_live_node_turned_from_outside_follows_as_in_nengo():
     assert rms(ours["motor"], nengos["motor"]) <= 0.05 * np.ptp(nengos["motor"])
     assert ours["motor"][299, 0] == pytest.approx(0.8, abs=0.05)
     assert ours["motor"][499, 0] == pytest.approx(-0.4, abs=0.05)
+
+
+@pytest.mark.parametrize("name, output, target, seconds", [
+    ("learn_channel", "post", lambda s: s, 4.0),
+    ("learn_square", "square", np.square, 6.0),
+])
+def test_a_learned_output_errs_as_nengos(name, output, target, seconds):
+    """PES on the cores: the learned output's error against what it learns
+    (last second) within 0.05 of nengo's, and well below where it started."""
+    got, ref = run(name, seconds)
+    steps = len(ref[output])
+
+    def error(data, window):
+        return rms(data[output][window], target(data["stimulus"][window]))
+
+    late, early = slice(steps - 1000, steps), slice(0, 100)
+    assert abs(error(got, late) - error(ref, late)) < 0.05
+    assert error(got, late) < 0.5 * error(got, early)
+
+
+def test_learned_associations_recall_as_nengos():
+    """Voja and PES on the cores: after learning stops, each key recalls its
+    value with an error within 0.05 of nengo's, well below the values' size."""
+    got, ref = run("learn_associations", 2.4)
+    recall = slice(1250, 2400)  # the second half: keys alone
+
+    def error(data):
+        return rms(data["recall"][recall], data["values"][recall])
+
+    assert abs(error(got) - error(ref)) < 0.05
+    assert error(got) < 0.5 * rms(ref["values"][recall], 0)

@@ -73,6 +73,9 @@ class MemberLoad:
     #: bound, costs.planned_spikes (the partitioner's).
     spikes: object = None
     later_spikes: object = None  # spikes model.spike_later_ticks ticks before
+    learned_rows: int = 0  # rows of weights its learning rules change (spinnc.learning)
+    learning_rules: int = 0
+    derived_products: int = 0  # multiplies of the rows derived from learned ones
 
 
 @dataclass

@@ -15,11 +15,14 @@ constants and state, and a recording period per recordable thing
 """
 
 import math
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .. import costs, neurons
-from ..regions import Region, population_layout
+from .. import costs, learning, neurons
+from ..frontend.graph import LearnedEncoders
+from ..learning import voja
+from ..regions import LEARNING_RULE, Region, population_layout
 from . import Application, CoreLoad, CoreRecording, MemberLoad, key_entries, register
 from ._writing import filter_dims, inputs, output_keys, system
 
@@ -47,18 +50,179 @@ def _populations(regions: dict):
             if rid >= Region.POPULATION]
 
 
+def _rules(regions: dict) -> list:
+    """The records of a core's learning rules (none without a LEARNING region)."""
+    return list(regions.get(Region.LEARNING, ({}, {}))[1].get("rules", []))
+
+
+def _rule_weights(arrays: dict, rule) -> np.ndarray:
+    """A rule's learned weights (rows x neurons, int64 s24.39), a copy."""
+    if not rule["kind"]:
+        return None
+    rows, n, at = int(rule["rows"]), int(rule["n_neurons"]), int(rule["weights"])
+    shape = (n, rows) if rule["kind"] == voja.Voja.code else (rows, n)  # encoders: by neuron
+    return np.array(arrays["weights"][at:at + rows * n], dtype=np.int64).reshape(shape)
+
+
+def _rule_transform(arrays: dict, rule, rules) -> np.ndarray | None:
+    """A derived rule's transform (rows x its source's rows, s16.15), else None."""
+    if rule["kind"]:
+        return None
+    rows, cols, at = int(rule["rows"]), int(rules[rule["source"]]["rows"]), int(rule["transform"])
+    return np.array(arrays["transforms"][at:at + rows * cols], dtype=np.int64).reshape(rows, cols)
+
+
+def _rule_trace(arrays: dict, rule) -> np.ndarray:
+    """A rule's activity trace (s16.15 words), a copy."""
+    if not rule["kind"]:
+        return None
+    at, n = int(rule["trace"]), int(rule["n_neurons"])
+    words = 2 * n if rule["kind"] == voja.Voja.code else n  # Voja's: then the scales
+    return np.array(arrays["traces"][at:at + words], dtype=np.int64)
+
+
+@dataclass
+class PlannedRule:
+    """A learning rule of a member.  A *learning* one (``source`` None) holds
+    the weights of ``learned`` (a :class:`~spinnc.frontend.graph.Learned`)
+    and decodes them into row ``row`` when an edge sends or probes them as
+    they are; a *derived* one decodes ``edge``'s rows, ``learned.transform``
+    times the rows of learning rule ``source`` (an index on the core).
+    ``row`` is the first of the member's decoded rows (sent, then probe rows)
+    it writes, None for none; ``probes`` are the weights probes recording it."""
+
+    member: int
+    learned: object  # a Learned, or a LearnedEncoders (a rule learning encoders)
+    row: int | None = None
+    source: int | None = None
+    edge: object = None
+    probes: list = field(default_factory=list)
+
+
+def planned_rules(graph, groups, nets, slices) -> list[PlannedRule]:
+    """The learning rules of a core (``nets``: the nets out of it, in order),
+    in the order of its LEARNING region: per member, a learning rule per
+    learned connection it holds, then a derived rule per learned edge it
+    decodes (its sent edges, then its probe edges, in row order) that is
+    not the connection's own rows."""
+    rules = []
+    for m, s in enumerate(slices):
+        decoded = ([groups[s.obj][net.group].connections[0] for net in nets
+                    if net.pre == s.obj] + probe_edges(graph, s.obj))
+        probes = [c for c in graph.outgoing(s.obj) if c.target == "weights"]
+        learning, derived, row = {}, [], 0
+
+        def learner(learned):
+            if learned.rule_name not in learning:
+                learning[learned.rule_name] = PlannedRule(m, learned)
+            return learning[learned.rule_name]
+
+        for edge in decoded:
+            if edge.learned is not None:
+                own = learner(edge.learned)
+                if own.row is None and _is_identity(edge.learned.transform):
+                    own.row = row
+                else:
+                    derived.append(PlannedRule(m, edge.learned, row, own, edge))
+            row += edge.size_out
+        for probe in probes:
+            learner(probe.learned).probes.append(probe.post)
+        for rule in graph.populations[s.obj].encoder_learning:  # one at most (builder)
+            learning[rule.rule_name] = PlannedRule(m, rule, probes=[
+                name for name, p in graph.probes.items()
+                if p.kind == "encoders" and p.target == s.obj])
+        first = len(rules)
+        index = {id(r): first + i for i, r in enumerate(learning.values())}
+        rules += list(learning.values())
+        rules += [replace(r, source=index[id(r.source)]) for r in derived]
+    return rules
+
+
+def _is_identity(transform) -> bool:
+    """Whether a fixed Graph's (s16.15) learned transform is the identity."""
+    t = np.asarray(transform)
+    return t.shape[0] == t.shape[1] and np.array_equal(t, np.eye(len(t)) * (1 << 15))
+
+
+def _learning_records(graph, rules: list[PlannedRule], slices, decoders: list,
+                      probe_rows: list) -> list:
+    """(LEARNING_RULE fields, initial weights (int64) or None, initial
+    traces or None, transform or None) of each planned rule; the learned rows
+    of each member's ``decoders`` and ``probe_rows`` are zeroed (the rules
+    decode them)."""
+    out = []
+    for r in rules:
+        s, learned = slices[r.member], r.learned
+        record = dict.fromkeys(LEARNING_RULE.names, 0)
+        record.update(member=r.member, n_neurons=s.size)
+        every = [graph.probes[p].sample_every for p in r.probes]
+        every = math.gcd(*every) if every else 0
+        if isinstance(learned, LearnedEncoders):  # its signal's dimension in ``row``
+            pop = graph.populations[s.obj]
+            record.update(rows=learned.dims, row=learned.signal, error=learned.x,
+                          weights_every=every, **learned.constants)
+            traces = np.concatenate([np.zeros(s.size, np.int64), learned.scale[s.lo:s.hi]])
+            out.append((record, voja.from_words(pop.encoders[s.lo:s.hi, :learned.dims]),
+                        traces, None))
+            continue
+        rows = learned.transform.shape[0] if r.source is not None else learned.weights.shape[0]
+        if r.row is not None:
+            sent = decoders[r.member].shape[0]
+            into, first = ((decoders[r.member], r.row) if r.row < sent
+                           else (probe_rows[r.member], r.row - sent))
+            into[first:first + rows] = 0
+        record.update(row=r.row or 0, rows=rows, decoded=int(r.row is not None))
+        if r.source is None:
+            record.update(error=learned.error, weights_every=every, **learned.constants)
+            out.append((record, learning.from_decoders(learned.weights[:, s.lo:s.hi]),
+                        np.zeros(s.size, np.int64), None))
+        else:
+            record.update(kind=0, source=r.source)
+            out.append((record, None, None, np.asarray(learned.transform)))
+    return out
+
+
+def _learning_region(rules: list) -> bytes:
+    """The LEARNING region of a core's rules (:func:`_learning_records`)."""
+    records, weights, traces, transforms = [], [], [], []
+    n_traces = n_weights = n_transforms = 0
+    for record, initial, trace, transform in rules:
+        record = dict(record)
+        if initial is not None:
+            record.update(trace=n_traces, weights=n_weights)
+            weights.append(initial.ravel())
+            traces.append(trace)
+            n_traces += trace.size
+            n_weights += initial.size
+        else:
+            record.update(transform=n_transforms)
+            transforms.append(transform.ravel())
+            n_transforms += transform.size
+        records.append(tuple(record[f] for f in LEARNING_RULE.names))
+    cat = lambda parts, dtype: (np.concatenate(parts).astype(dtype) if parts
+                                else np.zeros(0, dtype))
+    return Region.LAYOUTS[Region.LEARNING].pack(
+        dict(n_rules=len(records), n_traces=n_traces, n_weights=n_weights,
+             n_transforms=n_transforms),
+        weights=cat(weights, np.int64), rules=np.array(records, dtype=LEARNING_RULE),
+        traces=cat(traces, np.int32), transforms=cat(transforms, np.int32))
+
+
 class Ensemble(Application):
     name = "ensemble"
     code = 1
 
     def member_cycles(self, m: MemberLoad):
-        return costs.ensemble_cycles(m.neurons, m.input_dims, m.output_dims, m.filters,
-                                     m.recorded_words, m.model, m.spikes,
-                                     m.later_spikes, m.probe_dims)
+        return (costs.ensemble_cycles(m.neurons, m.input_dims, m.output_dims, m.filters,
+                                      m.recorded_words, m.model, m.spikes,
+                                      m.later_spikes, m.probe_dims)
+                + costs.learning_cycles(m.neurons, m.learned_rows, m.learning_rules,
+                                        m.spikes, m.model, m.derived_products))
 
     def member_dtcm(self, m: MemberLoad):
-        return costs.ensemble_dtcm(m.neurons, m.input_dims, m.output_dims, m.filters,
-                                   m.recorded_words, m.model, m.probe_dims)
+        return (costs.ensemble_dtcm(m.neurons, m.input_dims, m.output_dims, m.filters,
+                                    m.recorded_words, m.model, m.probe_dims)
+                + costs.learning_dtcm(m.neurons, m.learned_rows, m.learning_rules))
 
     def cycles(self, load: CoreLoad):
         """Its members (nengo_spinnaker's ensemble model, which includes
@@ -72,9 +236,17 @@ class Ensemble(Application):
 
     def load(self, regions, host_spec=None) -> CoreLoad:
         filters = filter_dims(regions)
+        rules = _rules(regions)
         return CoreLoad([MemberLoad(int(h["n_neurons"]), int(h["input_dims"]),
                                     int(h["output_dims"]), int(h["probe_dims"]),
-                                    filters.get(m, []), model=neurons.model_by_code(h["model"]))
+                                    filters.get(m, []), model=neurons.model_by_code(h["model"]),
+                                    learned_rows=sum(int(r["rows"]) for r in rules
+                                                     if r["member"] == m and r["kind"]),
+                                    learning_rules=sum(1 for r in rules
+                                                       if r["member"] == m and r["kind"]),
+                                    derived_products=sum(
+                                        int(r["rows"]) * int(rules[r["source"]]["rows"])
+                                        for r in rules if r["member"] == m and not r["kind"]))
                          for m, h, _ in _populations(regions)],
                         key_entries=key_entries(regions))
 
@@ -99,6 +271,12 @@ class Ensemble(Application):
                                          int(h["decoded_every"]), "decoded"))
             if h["input_every"]:
                 out.append(CoreRecording("input", m, n, int(h["input_every"]), "current"))
+        # Then, after every member's, the learned weights of each rule that
+        # records them (``member`` is the rule's index on the core).
+        for i, r in enumerate(_rules(regions)):
+            if r["weights_every"]:
+                out.append(CoreRecording("weights", i, int(r["rows"]) * int(r["n_neurons"]),
+                                         int(r["weights_every"]), "weights"))
         return out
 
     def write(self, context, index, vertex):
@@ -109,42 +287,56 @@ class Ensemble(Application):
         regions.update(inputs(context, index, vertex,
                               lambda s: graph.populations[s.obj].dimensions))
         nets = context.nets_from(index)
-        for m, s in enumerate(vertex.slices):
-            pop = graph.populations[s.obj]
+        decoders, probe_rows = [], []
+        for s in vertex.slices:
             rows = [groups[s.obj][net.group].connections[0].weights[:, s.lo:s.hi]
                     for _, net in nets if net.pre == s.obj]
-            decoders = np.concatenate(rows) if rows else np.zeros((0, s.size), dtype=np.int32)
+            decoders.append(np.concatenate(rows) if rows
+                            else np.zeros((0, s.size), dtype=np.int32))
             probed = probe_edges(graph, s.obj)
-            probe_rows = (np.concatenate([c.weights[:, s.lo:s.hi] for c in probed]) if probed
-                          else np.zeros((0, s.size), dtype=np.int32))
+            probe_rows.append(np.concatenate([c.weights[:, s.lo:s.hi] for c in probed])
+                              if probed else np.zeros((0, s.size), dtype=np.int32))
+        rules = _learning_records(graph, planned_rules(graph, groups, [n for _, n in nets],
+                                                       vertex.slices),
+                                  vertex.slices, decoders, probe_rows)
+        for m, s in enumerate(vertex.slices):
+            pop = graph.populations[s.obj]
+            decoders_, probe_rows_ = decoders[m], probe_rows[m]
             # One recording per kind: at the greatest common period of the kind's
             # probes; the host takes each probe's own samples from it.
             every = {}
             for p in graph.probes.values():
                 if p.target == s.obj:
                     every[p.kind] = math.gcd(every.get(p.kind, 0), p.sample_every)
-            for c in probed:
+            for c in probe_edges(graph, s.obj):
                 every["decoded"] = math.gcd(every.get("decoded", 0),
                                             recording_period(graph, c.post))
             model = neurons.model_named(pop.model)
             recorded = {f"{kind}_every": every.get(kind, 0)
                         for kind in ("spikes", *model.probes, "decoded", "input")}
             header = dict(model=model.code, n_neurons=s.size, input_dims=pop.dimensions,
-                          output_dims=decoders.shape[0], probe_dims=probe_rows.shape[0],
+                          output_dims=decoders_.shape[0], probe_dims=probe_rows_.shape[0],
                           **pop.constants, **recorded)
             state = {name: words[s.lo:s.hi] for name, words in pop.state.items()}
             regions[Region.POPULATION + m] = population_layout(model).pack(
                 header, encoders=pop.encoders[s.lo:s.hi], bias=pop.bias[s.lo:s.hi],
-                gain=pop.gain[s.lo:s.hi], decoders=decoders, probe_decoders=probe_rows,
+                gain=pop.gain[s.lo:s.hi], decoders=decoders_, probe_decoders=probe_rows_,
                 **state)
+        if rules:
+            regions[Region.LEARNING] = _learning_region(rules)
         return regions
 
     def python_kernel(self, core, engine):
         nets = core.region(Region.OUTPUT_KEYS)[1].get("nets", [])
+        learned = core.regions.get(Region.LEARNING, ({}, {}))[1]
+        rules = _rules(core.regions)
         for m, header, arrays in _populations(core.regions):
             slots = [s for net, s in zip(nets, core.net_slots) if int(net["member"]) == m]
+            own = [(i, r, _rule_weights(learned, r), _rule_trace(learned, r),
+                    _rule_transform(learned, r, rules))
+                   for i, r in enumerate(rules) if r["member"] == m]
             engine.add_member(core, m, header, arrays,
-                              np.concatenate(slots) if slots else np.zeros(0, np.int64))
+                              np.concatenate(slots) if slots else np.zeros(0, np.int64), own)
 
 
 register(Ensemble())

@@ -245,9 +245,14 @@ class Emulator:
         # (core index, kind, member) -> Recorder, grouped by what they sample.
         self.recorders: dict = {}
         self._recorders_of: dict = {}  # source -> [Recorder]
+        first_weight, at = {}, 0  # the learned weights, every rule's after the last's
+        for rule in (self.ensembles.learners if self.ensembles is not None else []):
+            first_weight[rule.where] = at
+            at += rule.rows * rule.n
         for c in self.cores:
             for r in c.recordings:
-                first = (first_row if r.source == "decoded" else first_neuron)
+                first = {"decoded": first_row, "weights": first_weight}.get(r.source,
+                                                                          first_neuron)
                 index = first[c.index, r.member] + np.arange(r.width)
                 recorder = self.recorders[c.index, r.kind, r.member] = Recorder(index, r.every)
                 self._recorders_of.setdefault(r.source, []).append(recorder)
@@ -255,14 +260,17 @@ class Emulator:
     # The Python engine's vocabulary for the applications' kernels (spinnc.apps).
 
     def add_member(self, core: Core, member: int, header: dict, arrays: dict,
-                   slots: np.ndarray) -> None:
-        """A population slice: its POPULATION region and its decoders' packet slots."""
+                   slots: np.ndarray, rules: list = ()) -> None:
+        """A population slice: its POPULATION region, its decoders' packet
+        slots and its learning rules ((index on the core, LEARNING_RULE
+        record, weights, trace) each)."""
         if slots.size != header["output_dims"]:
             raise ImageError(f"'{core.name}' member {member}: {header['output_dims']} "
                              f"decoder rows but {slots.size} output keys")
         self._members.append(Member(core.index, member, header, arrays,
                                     self.member_base[core.index, member], slots,
-                                    self.neuron_inputs.get((core.index, member), [])))
+                                    self.neuron_inputs.get((core.index, member), []),
+                                    list(rules)))
 
     def add_playback(self, slots: np.ndarray, values: np.ndarray, weights: np.ndarray,
                      payloads: np.ndarray) -> None:
@@ -364,6 +372,8 @@ class Emulator:
                     values = self.ensembles.decoded
                 elif source == "current":
                     values = self.ensembles.current
+                elif source == "weights":
+                    values = np.concatenate([r.recorded() for r in self.ensembles.learners])
                 else:
                     values = self.ensembles.state_variable(source)
                 for recorder in recorders:

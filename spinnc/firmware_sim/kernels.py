@@ -29,8 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse
 
-from .. import fixed
+from .. import fixed, learning
 from .. import neurons as models
+from ..learning import pes, voja
 from ..fixed import S16_15, Format
 from ._kernels import decode, encode
 from .packets import scatter
@@ -321,6 +322,8 @@ class Member:
     input_base: int  # its first member dimension (MemberInputs)
     slots: np.ndarray  # packet slots of its decoder rows, in row order
     neuron_inputs: list  # [(filter dimension, neuron indices in the slice)]
+    #: its learning rules: (index on the core, LEARNING_RULE record, weights, trace)
+    rules: list = ()
 
 
 class EnsembleKernel:
@@ -381,9 +384,9 @@ class EnsembleKernel:
         self.current = np.zeros(n, dtype=ar.dtype)  # this tick's input currents
         # Each neuron's encoders, for its member's consecutive input dimensions.
         real = input_index < zero_input
-        self.encoders = ar.encoder_matrix(
-            encoders[real], np.concatenate([[0], np.cumsum(real.sum(axis=1))]),
-            input_index[:, 0], zero_input + 1)
+        self.encoder_start = np.concatenate([[0], np.cumsum(real.sum(axis=1))])
+        self.encoders = ar.encoder_matrix(encoders[real], self.encoder_start,
+                                          input_index[:, 0], zero_input + 1)
         self.bias, self.gain = ar.param(self.bias), ar.param(self.gain)
         # Per neuron (neuron-major, as a CSC matrix), the packet slots its
         # spike adds into and its per-spike decoders there.
@@ -405,6 +408,38 @@ class EnsembleKernel:
                                 models.State(ar.neuron_state(model, stored))))
         self.neuron_filter = np.asarray(neuron_filter, dtype=np.int64)
         self.neuron_target = np.asarray(neuron_target, dtype=np.int64)
+        # Learning rules: where each one's rows are in the tick's decoded sums.
+        sent_start = np.concatenate([[0], np.cumsum([m.slots.size for m in members])])
+        rules, by_index = [], {}
+        for i, m in enumerate(members):
+            out = int(m.header["output_dims"])
+            for index, record, weights, trace, transform in m.rules:
+                row, rows = int(record["row"]), int(record["rows"])
+                first = (sent_start[i] + row if row < out
+                         else self.slots.size + self.probe_start[i] + row - out)
+                first = first if record["decoded"] else None
+                if record["kind"] == voja.Voja.code:
+                    lo = int(self.start[i])
+                    slots = (self.encoder_start[lo:lo + int(record["n_neurons"]), None]
+                             + np.arange(rows))
+                    rule = LearnedEncoders((m.core, index), lo, m.input_base, record, weights,
+                                           trace, slots, self.encoder_words(), ar)
+                elif record["kind"]:
+                    rule = LearnedRows((m.core, index), int(self.start[i]), first,
+                                       m.input_base + int(record["error"]) + np.arange(rows),
+                                       record, weights, trace, ar)
+                else:
+                    rule = DerivedRows(by_index[m.core, int(record["source"])], first,
+                                       transform, ar)
+                by_index[m.core, index] = rule
+                rules.append(rule)
+        self.learning = rules
+        self.learners = [r for r in rules if not isinstance(r, DerivedRows)]
+
+    def encoder_words(self) -> np.ndarray:
+        """The encoders the neurons encode with, neuron ``i``'s from
+        ``encoder_start[i]`` (the arithmetic's array, changed in place)."""
+        return self.encoders[0] if isinstance(self.encoders, tuple) else self.encoders.data
 
     def step(self, y: np.ndarray, u: np.ndarray, payloads: np.ndarray) -> np.ndarray:
         """One tick: filter outputs ``y``, member inputs ``u``; writes the
@@ -433,8 +468,12 @@ class EnsembleKernel:
         decode(np.ascontiguousarray(spikes, dtype=np.int64), self.decode_start,
                self.decode_slot, self.decode_weight, total)
         total = ar.saturate(total)
+        for rule in self.learning:  # learned rows decode from their own weights
+            rule.decode(spikes, total)
         payloads[self.slots] = total[:self.slots.size]
         self.decoded = total[self.slots.size:]
+        for rule in self.learners:  # this tick's error and last tick's trace
+            rule.learn(u, spikes)
         return spikes
 
     def voltage(self) -> np.ndarray:
@@ -448,6 +487,132 @@ class EnsembleKernel:
             if name in state:
                 v[index] = state[name]
         return v
+
+
+class LearnedRows:
+    """One learning rule's weights on one member (spinnc.learning), in the
+    order the firmware runs it each tick: decode its rows with the weights
+    before this tick's update (:meth:`decode`), then update them from the
+    member's error dimensions and the trace of the spikes before this tick,
+    then add this tick's spikes to the trace (:meth:`learn`)."""
+
+    def __init__(self, where, first_neuron: int, first_row, error: np.ndarray, record,
+                 weights: np.ndarray, trace: np.ndarray, arith):
+        self.where, self.lo, self.first_row, self.error = where, first_neuron, first_row, error
+        self.arith = arith
+        self.n = weights.shape[1]
+        self.rows = weights.shape[0]
+        rate = (int(record["rate"]), int(record["rate_shift"]), int(record["delta_shift"]))
+        self.spike, self.decay = int(record["spike"]), int(record["decay"])
+        if arith.name == "fixed":
+            self.weights, self.trace, self.rate = weights.copy(), trace.copy(), rate
+        else:  # reals: per-spike weights, activities, the rate they stand for
+            self.weights = weights * 2.0**-learning.WEIGHT_FRAC
+            self.trace = fixed.to_float(trace)
+            self.k = pes.rate_of(*rate)
+            self.spike_real = fixed.to_float(self.spike)
+            self.decay_real = self.decay * 2.0**-30
+
+    def _local(self, spikes: np.ndarray) -> np.ndarray:
+        lo = np.searchsorted(spikes, self.lo)
+        hi = np.searchsorted(spikes, self.lo + self.n)
+        return spikes[lo:hi] - self.lo
+
+    def decode(self, spikes: np.ndarray, total: np.ndarray) -> None:
+        """This tick's sums of the learned rows (``self.sums``, which derived
+        rows read), into ``total`` when the rows are decoded."""
+        mine = self._local(spikes)
+        if self.arith.name == "fixed":
+            self.sums = learning.decode(self.weights, mine)
+        else:
+            self.sums = self.weights[:, mine].sum(axis=1)
+        if self.first_row is not None:
+            total[self.first_row:self.first_row + self.rows] = self.sums
+
+    def learn(self, u: np.ndarray, spikes: np.ndarray) -> None:
+        error = u[self.error]
+        spiked = np.zeros(self.n, dtype=bool)
+        spiked[self._local(spikes)] = True
+        if self.arith.name == "fixed":
+            pes.step_fixed(self.weights, self.trace, error, *self.rate)
+            self.trace = learning.step_trace(self.trace, spiked, self.spike, self.decay)
+        else:
+            self.weights += self.k * np.multiply.outer(error, self.trace)
+            self.trace = self.decay_real * self.trace + np.where(spiked, self.spike_real, 0.0)
+
+    def recorded(self) -> np.ndarray:
+        """The weights as a weights probe records them (s16.15 words, or reals)."""
+        if self.arith.name == "fixed":
+            return learning.recorded(self.weights).ravel()
+        return self.weights.ravel().copy()
+
+
+class LearnedEncoders:
+    """A rule learning a member's encoders (Voja, :mod:`spinnc.learning.voja`):
+    after the tick's decode, the learned encoders (s32.31) move towards the
+    learned connection's output by the trace of the spikes before this tick,
+    the neurons' encoders become their rounded words, and this tick's
+    spikes enter the trace."""
+
+    def __init__(self, where, first_neuron: int, input_base: int, record, encoders: np.ndarray,
+                 traces: np.ndarray, slots: np.ndarray, words: np.ndarray, arith):
+        self.where, self.lo, self.arith = where, first_neuron, arith
+        self.n, self.rows = encoders.shape
+        self.x = input_base + int(record["error"]) + np.arange(self.rows)
+        self.signal = input_base + int(record["row"])
+        self.slots, self.words = slots, words
+        self.rate = (int(record["rate"]), int(record["rate_shift"]), int(record["delta_shift"]))
+        self.spike, self.decay = int(record["spike"]), int(record["decay"])
+        trace, scale = traces[:self.n], traces[self.n:]
+        if arith.name == "fixed":
+            self.encoders, self.trace, self.scale = encoders.copy(), trace.copy(), scale
+        else:
+            self.encoders = encoders * 2.0**-voja.ENCODER_FRAC
+            self.trace, self.scale = fixed.to_float(trace), fixed.to_float(scale)
+            self.alpha = voja.rate_of(*self.rate)
+            self.spike_real, self.decay_real = fixed.to_float(self.spike), self.decay * 2.0**-30
+
+    def decode(self, spikes, total) -> None:
+        """Nothing decoded: Voja changes what the neurons encode."""
+
+    def learn(self, u: np.ndarray, spikes: np.ndarray) -> None:
+        lo = np.searchsorted(spikes, self.lo)
+        spiked = np.zeros(self.n, dtype=bool)
+        spiked[spikes[lo:np.searchsorted(spikes, self.lo + self.n)] - self.lo] = True
+        if self.arith.name == "fixed":
+            signal = int(fixed.saturate(np.int64(1 << 15) + int(u[self.signal])))
+            voja.step_fixed(self.encoders, self.trace, self.scale, u[self.x], signal,
+                            *self.rate)
+            self.words[self.slots] = voja.words(self.encoders)
+            self.trace = learning.step_trace(self.trace, spiked, self.spike, self.decay)
+        else:
+            c = self.alpha * (1.0 + u[self.signal]) * self.trace
+            self.encoders += c[:, None] * (np.multiply.outer(self.scale, u[self.x])
+                                           - self.encoders)
+            self.words[self.slots] = self.encoders
+            self.trace = self.decay_real * self.trace + np.where(spiked, self.spike_real, 0.0)
+
+    def recorded(self) -> np.ndarray:
+        """The encoders as an encoders probe records them (s16.15 words, or reals)."""
+        if self.arith.name == "fixed":
+            return voja.words(self.encoders).ravel()
+        return self.encoders.ravel().copy()
+
+
+class DerivedRows:
+    """Rows decoded from a learning rule's (an edge folded through
+    passthrough nodes): ``transform`` (s16.15) times the source's sums of
+    the tick, rounded once (fixed.dot)."""
+
+    def __init__(self, source: LearnedRows, first_row, transform: np.ndarray, arith):
+        self.source, self.first_row, self.arith = source, first_row, arith
+        self.transform = arith.param(transform)
+        self.rows = transform.shape[0]
+
+    def decode(self, spikes: np.ndarray, total: np.ndarray) -> None:
+        ar = self.arith
+        total[self.first_row:self.first_row + self.rows] = ar.saturate(
+            ar.dot(self.transform, self.source.sums))
 
 
 class PlaybackKernel:

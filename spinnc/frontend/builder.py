@@ -14,13 +14,15 @@ import numpy as np
 from nengo.builder import Model
 from nengo.cache import NoDecoderCache
 from nengo.builder.transforms import ConvInc, ConvTransposeInc
+from nengo.connection import LearningRule
 from nengo.ensemble import Neurons
 from nengo.transforms import Convolution, ConvolutionTranspose, Dense, NoTransform, Sparse
 
-from .. import neurons
+from .. import learning, neurons
 from ..errors import UnsupportedFeature, describe
 from . import synapses
-from .graph import Connection, Graph, Input, Population, Probe
+from .graph import Connection, Graph, Input, Learned, LearnedEncoders, Population, Probe
+from .learning import attach as attach_learning, rule_name
 from .nodes import direct_input, function_columns, is_direct, is_live, node_input
 from .interposers import fold_with_interposers
 
@@ -109,18 +111,30 @@ def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
 
     edges = [_connection(model, graph, conn, columns.get(conn))
              for conn in network.all_connections]
+    edges += [_learn_encoders(model, graph, conn, edge)
+              for conn, edge in zip(network.all_connections, list(edges))
+              if conn.learning_rule_type is not None
+              and _learning_rule(conn).modifies == "encoders"]
     for ens in network.all_ensembles:
         if ens.noise is not None and not is_direct(ens):
             edges.append(_noise(model, graph, ens, process_seed))
     probe_conns = _probe_connections(model)
     into = list(edges)  # what an ensemble's input probe sums
     synapsed = {c.post_obj for c in network.all_connections if c.synapse is not None}
+    learners = encoder_learners(network)
     for probe in network.all_probes:
-        if is_static(probe):  # nothing to record: the host knows the value
+        if is_static(probe, learners):  # nothing to record: the host knows the value
+            continue
+        if _learned_encoders(probe, learners) is not None:
+            graph.probes[graph.names[probe]] = _encoders_probe(graph, probe, learners)
             continue
         if isinstance(probe.obj, nengo.Ensemble) and probe.attr == "input":
             graph.probes[graph.names[probe]], copies = _input_probe(graph, probe, into)
             edges.extend(copies)
+            continue
+        if isinstance(probe.obj, nengo.Connection) and probe.attr == "weights":
+            graph.probes[graph.names[probe]], edge = _weights_probe(model, graph, probe)
+            edges.append(edge)
             continue
         if isinstance(probe.obj, nengo.Connection):  # its output: a node's, on the host
             graph.probes[graph.names[probe]], copy = _output_probe(graph, probe, into)
@@ -133,6 +147,7 @@ def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
 
     # Folded, but for the nodes worth a core of their own (frontend/interposers.py).
     folded = fold_with_interposers(edges, passthroughs, graph.inputs, graph.populations)
+    folded = attach_learning(graph, folded)  # errors become the learners' input dimensions
     connections = [_neuron_input(graph, _sum_repeated_posts(c)) for c in folded]
     graph.connections = _unique_names([c for c in connections if c is not None])
     return graph
@@ -162,7 +177,7 @@ def check_supported(network: nengo.Network) -> None:
     for conn in network.all_connections:
         _check_connection(conn)
     for probe in network.all_probes:
-        _check_probe(probe)
+        _check_probe(probe, encoder_learners(network))
 
 
 def _check_connection(conn: nengo.Connection) -> None:
@@ -179,8 +194,8 @@ def _check_connection(conn: nengo.Connection) -> None:
             f"{conn} has NaN or infinite values in its transform; give finite numbers",
             attr="transform", obj=conn)
     if conn.learning_rule_type is not None:
-        raise UnsupportedFeature(conn, "learning rules", "remove learning_rule_type")
-    if not isinstance(conn.post_obj, (nengo.Ensemble, Neurons, nengo.Node)):
+        _check_learning(conn)
+    if not isinstance(conn.post_obj, (nengo.Ensemble, Neurons, nengo.Node, LearningRule)):
         raise UnsupportedFeature(conn, f"a connection into {type(conn.post_obj).__name__}")
     if not isinstance(conn.transform, DENSE_EQUIVALENT):
         raise UnsupportedFeature(
@@ -189,14 +204,68 @@ def _check_connection(conn: nengo.Connection) -> None:
     synapses.check(conn)
 
 
+def _learning_types(conn: nengo.Connection) -> list:
+    """The learning rule types of ``conn`` (nengo takes one, a list or a dict)."""
+    types = conn.learning_rule_type
+    if isinstance(types, dict):
+        return list(types.values())
+    return list(types) if isinstance(types, (list, tuple)) else [types]
+
+
+def _learning_rule(conn: nengo.Connection) -> LearningRule:
+    """The one LearningRule of a learned connection (``_check_learning``)."""
+    rules = conn.learning_rule
+    if isinstance(rules, dict):
+        return next(iter(rules.values()))
+    return rules[0] if isinstance(rules, (list, tuple)) else rules
+
+
+def _check_learning(conn: nengo.Connection) -> None:
+    """One rule that spinnc runs, on a connection it can learn."""
+    runs = ", ".join(learning.supported_names())
+    types = _learning_types(conn)
+    for rule_type in types:
+        if learning.rule_for(rule_type) is None:
+            raise UnsupportedFeature(conn, f"the learning rule {type(rule_type).__name__}",
+                                     f"spinnc runs {runs} on the cores")
+    if len(types) != 1:
+        raise UnsupportedFeature(conn, f"{len(types)} learning rules on one connection",
+                                 f"give it one ({runs})")
+    learning.rule_for(types[0]).check(conn, types[0])
+
+
 #: Probed attributes that stay constant during a run on spinnc (no learning):
 #: the Simulator answers them from nengo's built model; the Graph has no probe.
 STATIC_PROBES = {nengo.Connection: ("weights",), nengo.Ensemble: ("scaled_encoders",)}
 
 
-def is_static(probe: nengo.Probe) -> bool:
-    """Whether ``probe`` reads a signal that does not change during a run."""
+def is_static(probe: nengo.Probe, learners: frozenset = frozenset()) -> bool:
+    """Whether ``probe`` reads a signal that does not change during a run
+    (a learned connection's weights do, and so do the encoders of the
+    ensembles in ``learners``: :func:`encoder_learners`)."""
+    if isinstance(probe.obj, nengo.Connection) and probe.obj.learning_rule_type is not None:
+        return False
+    if _learned_encoders(probe, learners) is not None:
+        return False
     return probe.attr in STATIC_PROBES.get(type(probe.obj), ())
+
+
+def encoder_learners(network: nengo.Network) -> frozenset:
+    """The ensembles of ``network`` whose encoders a learning rule changes."""
+    return frozenset(c.post_obj for c in network.all_connections
+                     if c.learning_rule_type is not None
+                     and _learning_rule(c).modifies == "encoders")
+
+
+def _learned_encoders(probe: nengo.Probe, learners: frozenset):
+    """The ensemble whose learned encoders ``probe`` reads (an ensemble's or
+    a Voja rule's ``scaled_encoders``), else None."""
+    if probe.attr != "scaled_encoders":
+        return None
+    obj = probe.obj
+    if isinstance(obj, LearningRule):
+        return obj.connection.post_obj
+    return obj if obj in learners else None
 
 
 def _model_probes(obj) -> str:
@@ -207,13 +276,20 @@ def _model_probes(obj) -> str:
     return ", ".join(model.probes) + f" of {model.name} neurons"
 
 
-def _check_probe(probe: nengo.Probe) -> None:
-    if is_static(probe):
+def _check_probe(probe: nengo.Probe, learners: frozenset = frozenset()) -> None:
+    if is_static(probe, learners):
+        return
+    if _learned_encoders(probe, learners) is not None:
+        if probe.synapse is not None:
+            raise UnsupportedFeature(probe, "a synapse on a probe of learned encoders",
+                                     "probe them with synapse=None")
         return
     obj = probe.obj  # nengo keeps a probed slice's object here, the view in .target
     supported = {nengo.Ensemble: ("decoded_output", "input"), nengo.Node: ("output",)}
     if isinstance(obj, nengo.Connection) and _from_node(obj):  # computed on the host
         supported[nengo.Connection] = ("output",)
+    if isinstance(obj, nengo.Connection) and obj.learning_rule_type is not None:
+        supported[nengo.Connection] = ("weights",)  # learned on the cores, recorded there
     if isinstance(obj, Neurons):  # spikes, and the state variables its model records
         model = neurons.model_for(obj.ensemble.neuron_type)
         supported[Neurons] = ("output", "input") + tuple(model.probes if model else ())
@@ -263,7 +339,10 @@ def _names(network: nengo.Network) -> dict:
         attr = ("spikes" if probe.attr == "output" else probe.attr) if isinstance(
             target, Neurons
         ) else {"decoded_output": "decoded", "output": "out"}.get(probe.attr, probe.attr)
-        owner_name = names.get(owner) or _connection_name(owner, names)
+        if isinstance(owner, LearningRule):  # a rule's: after its connection
+            owner_name = _connection_name(owner.connection, names) + ".learning_rule"
+        else:
+            owner_name = names.get(owner) or _connection_name(owner, names)
         names[probe] = unique(probe.label or f"{owner_name}.{attr}", probe_names)
     return names
 
@@ -413,10 +492,20 @@ def _connection(model: Model, graph: Graph, conn: nengo.Connection,
 
     post_obj = conn.post_obj
     post_indices = np.arange(post_obj.size_in)[conn.post_slice]
-    target = "value"
+    target, learned = "value", None
+    if isinstance(post_obj, LearningRule):  # an error: attach_learning places it
+        return Connection("", graph.names[owner], rule_name(graph, post_obj), weights,
+                          post_indices, synapses.of(conn.synapse), target="error",
+                          obj=(conn,))
+    if conn.learning_rule_type is not None and _learning_rule(conn).modifies != "encoders":
+        if conn.solver.weights:  # PES learns decoders, which the weights encode
+            weights = _decoders_of_weights(model, conn, post_indices, weights)
+        rule = _learning_rule(conn)
+        learned = Learned(rule, rule_name(graph, rule), np.eye(conn.size_out), weights)
     if isinstance(post_obj, Neurons):  # one row per neuron until _neuron_input
         target, post_obj = "neurons", post_obj.ensemble
-    elif isinstance(pre_obj, nengo.Ensemble) and not is_direct(pre_obj) and conn.solver.weights:
+    elif (isinstance(pre_obj, nengo.Ensemble) and not is_direct(pre_obj) and conn.solver.weights
+          and learned is None):
         # nengo's neuron-to-neuron weights (encoders and gains included) into
         # every post neuron: as a connection into ens.neurons, without the gain
         target, post_indices = "neurons", np.arange(post_obj.n_neurons)
@@ -430,18 +519,98 @@ def _connection(model: Model, graph: Graph, conn: nengo.Connection,
         synapse=synapses.of(conn.synapse),
         target=target,
         obj=(conn,),
+        learned=learned,
     )
+
+
+def _learn_encoders(model: Model, graph: Graph, conn: nengo.Connection,
+                    edge: Connection) -> Connection:
+    """A rule learning the post's encoders from ``conn`` (Voja): its input
+    dimensions (the connection's output, then the learning signal) and a
+    copy of ``conn``'s edge into them."""
+    post = graph.populations[graph.names[conn.post_obj]]
+    rule = _learning_rule(conn)
+    if post.encoder_learning:  # nengo adds both deltas into one signal
+        raise UnsupportedFeature(conn, f"a second rule learning the encoders of "
+                                 f"{describe(conn.post_obj)}", "learn them with one rule")
+    size = conn.size_out
+    first = post.dimensions
+    post.encoders = np.hstack([post.encoders, np.zeros((post.n_neurons, size + 1))])
+    post.dimensions += size + 1
+    built = model.params[conn.post_obj]
+    post.encoder_learning.append(LearnedEncoders(
+        rule, rule_name(graph, rule), conn.post_obj.dimensions, first, first + size,
+        scale=np.asarray(built.gain, dtype=np.float64) / conn.post_obj.radius))
+    return replace(edge, post_indices=first + np.arange(size), obj=edge.obj + (rule,))
+
+
+def _encoders_probe(graph: Graph, probe: nengo.Probe, learners: frozenset) -> Probe:
+    """A probe of learned encoders (Voja's): the encoders the cores of the
+    ensemble learn, recorded there (each core its neurons' rows)."""
+    ens = _learned_encoders(probe, learners)
+    return Probe(graph.names[probe], "encoders", ens.n_neurons * ens.dimensions,
+                 _record_every(probe, graph.dt, False), graph.names[ens], obj=probe)
+
+
+def _decoders_of_weights(model: Model, conn: nengo.Connection, post_indices: np.ndarray,
+                         weights: np.ndarray) -> np.ndarray:
+    """The decoders ``D`` of a weight solver's ``W = E D`` (``E`` the post's
+    scaled encoders of the dimensions it reaches): PES changes ``W`` by ``E``
+    times a decoder update (nengo's local error is ``E e``), so learning
+    ``D`` into the post's decoded input is the same learning.
+
+    Raises
+    ------
+    UnsupportedFeature
+        If ``W`` is not ``E D`` for any ``D`` (a solver that did not encode).
+    """
+    encoders = np.asarray(model.params[conn.post_obj].scaled_encoders)[:, post_indices]
+    decoders = np.linalg.lstsq(encoders, weights, rcond=None)[0]
+    if not np.allclose(encoders @ decoders, weights, rtol=1e-6,
+                       atol=1e-9 * max(np.abs(weights).max(), 1e-300)):
+        raise UnsupportedFeature(conn, "PES on weights that are not the post's encoders "
+                                 "times decoders", "use a decoder solver (weights=False)")
+    return decoders
+
+
+def _weights_probe(model: Model, graph: Graph, probe: nengo.Probe):
+    """A probe of a learned connection's weights: the weights the cores of
+    its ensemble learn, recorded there (each core its neurons' columns)."""
+    conn, name = probe.obj, graph.names[probe]
+    if probe.synapse is not None:
+        raise UnsupportedFeature(probe, "a synapse on a probe of learned weights",
+                                 "probe the weights with synapse=None")
+    pre = graph.names[getattr(conn.pre_obj, "ensemble", conn.pre_obj)]
+    weights = np.array(model.params[conn].weights, dtype=np.float64)
+    encoders = None
+    if conn.solver.weights:  # the cores learn D; nengo's weights are E D
+        post_indices = np.arange(conn.post_obj.size_in)[conn.post_slice]
+        encoders = np.asarray(model.params[conn.post_obj].scaled_encoders)[:, post_indices]
+        weights = _decoders_of_weights(model, conn, post_indices, weights)
+    edge = Connection("", pre, name, weights, np.arange(weights.shape[0]),
+                      None, target="weights", obj=(conn, probe),
+                      learned=Learned(_learning_rule(conn),
+                                      rule_name(graph, _learning_rule(conn)),
+                                      np.eye(conn.size_out), weights))
+    sample_every = _record_every(probe, graph.dt, False)
+    return Probe(name, "weights", weights.size, sample_every, pre, obj=probe,
+                 host_transform=encoders), edge
 
 
 def _sum_repeated_posts(conn: Connection) -> Connection:
     """One row per post dimension: rows into the same dimension (``b[[1, 1]]``)
     add up, as nengo adds them."""
     posts, row_of = np.unique(conn.post_indices, return_inverse=True)
-    if len(posts) == len(conn.post_indices):
+    if len(posts) == len(conn.post_indices) or conn.target == "weights":
         return conn
     weights = np.zeros((len(posts), conn.weights.shape[1]))
     np.add.at(weights, row_of, conn.weights)
-    return replace(conn, weights=weights, post_indices=posts)
+    learned = conn.learned
+    if learned is not None:  # its rows are summed alike
+        transform = np.zeros((len(posts), learned.transform.shape[1]))
+        np.add.at(transform, row_of, learned.transform)
+        learned = replace(learned, transform=transform)
+    return replace(conn, weights=weights, post_indices=posts, learned=learned)
 
 
 def _neuron_input(graph: Graph, conn: Connection) -> Connection | None:

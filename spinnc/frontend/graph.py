@@ -53,6 +53,8 @@ class Population:
     state: dict = field(default_factory=dict)
     constants: dict | None = None
     obj: Any = field(default=None, repr=False, compare=False)
+    #: rules that learn its encoders (:class:`LearnedEncoders`)
+    encoder_learning: list = field(default_factory=list)
     tau_rc: InitVar[float | None] = None
     tau_ref: InitVar[float | None] = None
     min_voltage: InitVar[float | None] = None
@@ -144,7 +146,11 @@ class Connection:
     input of a population or host input; ``"neurons"``, an input to the
     neurons ``post_indices`` of a population (global inhibition: one row shared
     by those neurons, scaled by each neuron's gain as nengo does); ``"probe"``,
-    a value probe (probes have their own names).
+    a value probe (probes have their own names); ``"error"``, a learning
+    rule's error (``post`` is its name until
+    :func:`spinnc.frontend.learning.attach` makes it input dimensions of the
+    population that learns); ``"weights"``, a probe of learned weights
+    (nothing is decoded for it).  ``learned`` says what a learning rule changes.
     ``synapse`` is a :class:`~spinnc.frontend.synapses.Synapse` (nengo
     linear filters in series, discretised with nengo's own code for the run's
     dt; a Lowpass time constant in seconds in a hand-written Graph) or None;
@@ -162,10 +168,56 @@ class Connection:
     target: str = "value"
     filter: Any = None
     obj: Any = field(default=None, repr=False, compare=False)
+    #: the learning rule that changes these weights on the machine (or None)
+    learned: "Learned | None" = None
 
     @property
     def size_out(self) -> int:
         return self.weights.shape[0]
+
+
+@dataclass
+class Learned:
+    """What a learning rule (:mod:`spinnc.learning`) changes in a connection's
+    weights, and what it learns from.
+
+    The rule learns ``weights``, the learned nengo connection's own (its
+    ``size_out`` rows; per spike in a fixed Graph), on the cores of its pre
+    population, from the error in ``error ..``, the population's input
+    dimensions that the connections into ``conn.learning_rule`` (``rule_name``)
+    feed (:func:`spinnc.frontend.learning.attach`).  An edge's rows are
+    ``transform @ weights``: the identity on the connection itself, the
+    product of the transforms of the passthrough nodes it was folded through
+    otherwise (s16.15 in a fixed Graph); the cores decode them from the
+    learned rows, so every edge follows the learning exactly.  ``constants``
+    are the rule's fixed-point constants in a fixed Graph.
+    """
+
+    rule: Any = field(repr=False, compare=False)  # the nengo LearningRule
+    rule_name: str
+    transform: np.ndarray
+    weights: np.ndarray = field(repr=False, default=None)
+    error: int = -1
+    constants: Any = None
+
+
+@dataclass
+class LearnedEncoders:
+    """A rule that learns a population's encoders (Voja): its first
+    ``dims`` encoder columns, from the learned connection's output, which a
+    copy of that connection feeds into input dimensions ``x ..`` (zero
+    encoders), and the learning signal in dimension ``signal`` (the
+    connections into ``rule_name``).  ``scale`` is each neuron's ``gain /
+    radius`` (s16.15 in a fixed Graph) and ``constants`` the rule's
+    fixed-point constants there."""
+
+    rule: Any = field(repr=False, compare=False)  # the nengo LearningRule
+    rule_name: str
+    dims: int
+    x: int
+    signal: int
+    scale: np.ndarray = field(repr=False, default=None)
+    constants: Any = None
 
 
 @dataclass
@@ -190,6 +242,9 @@ class Probe:
     #: a nengo synapse the host applies to the recordings (made every step):
     #: one that is not a Lowpass, or a Lowpass after another synapse
     host_synapse: Any = field(default=None, repr=False, compare=False)
+    #: a weights probe's: the matrix the host multiplies the learned rows by
+    #: (a weight solver's post encoders: nengo's weights are ``E @ D``), or None
+    host_transform: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass

@@ -36,7 +36,8 @@ def fold_passthroughs(connections: list[Connection], passthroughs: dict) -> list
         packets would always carry zero).
     """
     for name, node in passthroughs.items():
-        into = [c for c in connections if c.post == name]
+        # (probes have names of their own: one may share the node's)
+        into = [c for c in connections if c.post == name and not _into_probe(c)]
         out_of = [c for c in connections if c.pre == name]
         if any(c.pre == name for c in into):
             raise UnsupportedFeature(
@@ -45,12 +46,19 @@ def fold_passthroughs(connections: list[Connection], passthroughs: dict) -> list
         folded = []
         for first in into:
             for second in out_of:
-                weights = second.weights[:, first.post_indices] @ first.weights
+                through = second.weights[:, first.post_indices]
+                weights = through @ first.weights
+                learned = first.learned  # learned rows: those its transform reaches
+                if learned is not None:
+                    learned = replace(learned, transform=through @ learned.transform)
+                reach = weights if learned is None else learned.transform
                 # Only the rows this source reaches: a sub-ensemble of an
                 # EnsembleArray sends its own dimension, not D with zeros.
-                kept = weights.any(axis=1) if second.target != "neurons" else slice(None)
+                kept = reach.any(axis=1) if second.target != "neurons" else slice(None)
                 weights, posts = weights[kept], second.post_indices[kept]
-                if not weights.any():
+                if learned is not None:
+                    learned = replace(learned, transform=learned.transform[kept])
+                if not reach.any():
                     continue
                 folded.append(
                     replace(
@@ -60,8 +68,15 @@ def fold_passthroughs(connections: list[Connection], passthroughs: dict) -> list
                         post_indices=posts,
                         synapse=synapses.in_series(first.synapse, second.synapse),
                         obj=first.obj + second.obj,
+                        learned=learned,
                     )
                 )
-        connections = [c for c in connections if name not in (c.pre, c.post)] + folded
+        connections = [c for c in connections
+                       if c.pre != name and (c.post != name or _into_probe(c))] + folded
     return connections
+
+
+def _into_probe(conn: Connection) -> bool:
+    """Whether ``conn`` ends at a probe (whose name is in the probes' namespace)."""
+    return conn.target in ("probe", "weights")
 

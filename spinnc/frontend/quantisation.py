@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .. import fixed, neurons
+from .. import fixed, learning, neurons
 from ..errors import QuantisationError, UnsupportedFeature
 from ..fixed import S1_30, S16_15, Format
 from ..table import format_table
@@ -136,8 +136,17 @@ def _population(q, pop: Population, dt: float) -> Population:
         bias=q(name, "bias", pop.bias if pop.constant_current is None
                else pop.bias + pop.constant_current, hint=GAIN_HINT),
         gain=q(name, "gain", pop.gain, hint=GAIN_HINT),
+        encoder_learning=[_encoder_learning(q, pop, r, dt) for r in pop.encoder_learning],
         **_neuron_model(q, pop, dt),
     )
+
+
+def _encoder_learning(q, pop: Population, rule, dt: float):
+    """A rule learning ``pop``'s encoders with its fixed-point constants."""
+    rule_type = rule.rule.learning_rule_type
+    constants = learning.rule_for(rule_type).quantise(rule_type, pop, dt, rule.rule.connection)
+    return replace(rule, constants=constants,
+                   scale=q(pop.name, "encoder scale (gain / radius)", rule.scale, hint=GAIN_HINT))
 
 
 def _neuron_model(q, pop: Population, dt: float) -> dict:
@@ -203,7 +212,18 @@ def _connection(q, conn: Connection, graph: Graph, dt: float) -> Connection:
                     hint=WEIGHTS_HINT)
     else:
         weights = q(conn.name, "weights", conn.weights, hint=WEIGHTS_HINT)
-    return replace(conn, weights=weights,
+    learned = conn.learned
+    if learned is not None:  # the rule's constants, from the population that learns
+        rule_type = learned.rule.learning_rule_type
+        constants = learning.rule_for(rule_type).quantise(rule_type, source, dt,
+                                                          learned.rule.connection)
+        learned = replace(
+            learned, constants=constants,
+            weights=q(learned.rule_name, "learned weights per spike",
+                      learned.weights * source.amplitude / dt, hint=WEIGHTS_HINT),
+            transform=q(conn.name, "transform of the learned rows", learned.transform,
+                        hint=WEIGHTS_HINT))
+    return replace(conn, weights=weights, learned=learned,
                    filter=filter_coefficients(q, conn.name, conn.synapse, dt, _named(conn)))
 
 

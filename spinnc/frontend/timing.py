@@ -38,7 +38,10 @@ def play_early(graph: Graph) -> Graph:
             connections.append(conn)
             continue
         if inp.kind == "constant":
-            populations[conn.post] = _with_current(populations[conn.post], conn, inp.value)
+            if _foldable(populations[conn.post], conn):
+                populations[conn.post] = _with_current(populations[conn.post], conn, inp.value)
+            else:  # a learning rule reads it: sent (from the first tick on, not step 1)
+                connections.append(conn)
             continue
         name = conn.pre + EARLY
         if name not in inputs:
@@ -49,6 +52,15 @@ def play_early(graph: Graph) -> Graph:
     inputs = {name: inp for name, inp in inputs.items()
               if name in used or name + EARLY not in inputs or not _is_noise(graph, name)}
     return replace(graph, populations=populations, inputs=inputs, connections=connections)
+
+
+def _foldable(pop: Population, conn: Connection) -> bool:
+    """Whether a constant through ``conn`` is a constant current: not when
+    the population learns its encoders, nor into the input dimensions a
+    learning rule reads (an error, Voja's input: their encoders are 0)."""
+    if pop.encoder_learning:
+        return False
+    return conn.target == "neurons" or bool(pop.encoders[:, conn.post_indices].any())
 
 
 def _with_current(pop: Population, conn: Connection, value: np.ndarray) -> Population:

@@ -65,9 +65,11 @@ def connection_groups(graph: Graph) -> dict[str, list[Group]]:
     recorded where they are decoded, not sent: in no group)."""
     groups: dict[str, dict] = {}
     for conn in graph.connections:
-        if conn.target == "probe":
+        if conn.target in ("probe", "weights"):
             continue
-        key = (conn.weights.shape, conn.weights.tobytes())
+        # A learned connection's weights change on its own: in no shared group.
+        key = ((conn.weights.shape, conn.weights.tobytes()) if conn.learned is None
+               else ("learned", conn.name))
         by_weights = groups.setdefault(conn.pre, {})
         group = by_weights.setdefault(key, Group(conn.pre, conn.weights.shape[0]))
         group.connections.append(conn)
@@ -87,10 +89,13 @@ class _Demand:
     recorded_bytes_per_step: callable  # neurons -> SDRAM bytes per step
     model: neurons.NeuronModel | None = None  # its neuron model's costs (LIF's if None)
     probe_dims: int = 0  # rows decoded and recorded for value probes
+    learned_rows: int = 0  # rows its learning rules change (at most)
+    learning_rules: int = 0
 
     def load(self, n) -> MemberLoad:
         return MemberLoad(n, self.input_dims, self.output_dims, self.probe_dims, self.filters,
-                          self.recorded_words(n), self.model)
+                          self.recorded_words(n), self.model,
+                          learned_rows=self.learned_rows, learning_rules=self.learning_rules)
 
     def cycles(self, n):
         """The ensemble application's cost function (vectorised over ``n``)."""
@@ -120,20 +125,28 @@ def _population_demands(graph: Graph, groups) -> dict[str, _Demand]:
         probed = [(e.size_out, recording_period(graph, e.post)) for e in probe_edges(graph, name)]
         probe_dims = sum(d for d, _ in probed)
 
+        def row_words(p, n, size=pop.n_neurons):
+            """Words a row of probe ``p`` takes on a core of ``n`` neurons."""
+            if p.kind == "spikes":
+                return costs.spike_words(n)
+            return n * (p.size // size) if p.kind == "weights" else n
+
         def words(n, probes=probes, probe_dims=probe_dims):
-            return probe_dims + sum(costs.spike_words(n) if p.kind == "spikes" else n
-                                    for p in probes)
+            return probe_dims + sum(row_words(p, n) for p in probes)
 
         def sdram_per_step(n, probes=probes, probed=probed):
-            return (sum(costs.WORD * words_ / p.sample_every for p, words_ in
-                        ((p, costs.spike_words(n) if p.kind == "spikes" else n) for p in probes))
+            return (sum(costs.WORD * row_words(p, n) / p.sample_every for p in probes)
                     + sum(costs.WORD * d / every for d, every in probed))
 
+        # Learning: a rule per learned edge (a weights probe may have its own).
+        learned = {c.learned.rule_name: c.learned for c in graph.outgoing(name)
+                   if c.learned is not None}.values()
         demands[name] = _Demand(
             name, pop.n_neurons, pop.dimensions,
             sum(g.size for g in groups.get(name, [])),
             _filters(graph.incoming(name), pop.dimensions), words, sdram_per_step,
-            neurons.model_named(pop.model), probe_dims)
+            neurons.model_named(pop.model), probe_dims,
+            sum(c.weights.shape[0] for c in learned), len(learned))
     return demands
 
 

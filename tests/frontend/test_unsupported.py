@@ -19,7 +19,7 @@ def neuron_type(kind):
 
 def learning_rule():
     a, b = nengo.Ensemble(20, 1), nengo.Ensemble(20, 1)
-    nengo.Connection(a, b, learning_rule_type=nengo.PES(), label="culprit")
+    nengo.Connection(a, b, learning_rule_type=nengo.RLS(), label="culprit")
 
 
 def triangle_synapse():
@@ -39,7 +39,7 @@ def passthrough_loop():
 CASES = {
     "LIFRate neurons": (neuron_type(nengo.LIFRate()), "neuron type LIFRate"),
     "Sigmoid neurons": (neuron_type(nengo.Sigmoid()), "neuron type Sigmoid"),
-    "learning rule": (learning_rule, "learning rules"),
+    "learning rule": (learning_rule, "the learning rule RLS"),
     "triangle synapse": (triangle_synapse, "synapse Triangle"),
     "probe refractory": (probe_refractory, "probing 'refractory_time'"),
     "passthrough loop": (passthrough_loop, "connected to itself"),

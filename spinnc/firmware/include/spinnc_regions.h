@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define SPINNC_REGIONS_MAGIC 0x434e5053u  /* 'SPNC' */
-#define SPINNC_REGIONS_VERSION 5u
+#define SPINNC_REGIONS_VERSION 6u
 
 enum region_id {
     REGION_SYSTEM = 0,
@@ -18,6 +18,7 @@ enum region_id {
     REGION_VALUES = 5,
     REGION_WEIGHTS = 7,
     REGION_PLAYBACK = 8,
+    REGION_LEARNING = 9,
     REGION_POPULATION = 16,
 };
 
@@ -107,6 +108,46 @@ _Static_assert(offsetof(filter_t, order) == 20, "filter_t.order");
 _Static_assert(offsetof(filter_t, frac_bits) == 24, "filter_t.frac_bits");
 _Static_assert(offsetof(filter_t, coefficients) == 28, "filter_t.coefficients");
 
+typedef struct {
+    uint32_t member;
+    uint32_t kind;
+    uint32_t row;
+    uint32_t rows;
+    uint32_t decoded;
+    uint32_t error;
+    uint32_t trace;
+    uint32_t weights;
+    uint32_t n_neurons;
+    int32_t rate;
+    uint32_t rate_shift;
+    uint32_t delta_shift;
+    int32_t spike;
+    int32_t decay;
+    uint32_t weights_every;
+    uint32_t source;
+    uint32_t transform;
+    uint32_t spare;
+} learning_rule_t;
+_Static_assert(sizeof(learning_rule_t) == 72, "learning_rule_t is 72 bytes");
+_Static_assert(offsetof(learning_rule_t, member) == 0, "learning_rule_t.member");
+_Static_assert(offsetof(learning_rule_t, kind) == 4, "learning_rule_t.kind");
+_Static_assert(offsetof(learning_rule_t, row) == 8, "learning_rule_t.row");
+_Static_assert(offsetof(learning_rule_t, rows) == 12, "learning_rule_t.rows");
+_Static_assert(offsetof(learning_rule_t, decoded) == 16, "learning_rule_t.decoded");
+_Static_assert(offsetof(learning_rule_t, error) == 20, "learning_rule_t.error");
+_Static_assert(offsetof(learning_rule_t, trace) == 24, "learning_rule_t.trace");
+_Static_assert(offsetof(learning_rule_t, weights) == 28, "learning_rule_t.weights");
+_Static_assert(offsetof(learning_rule_t, n_neurons) == 32, "learning_rule_t.n_neurons");
+_Static_assert(offsetof(learning_rule_t, rate) == 36, "learning_rule_t.rate");
+_Static_assert(offsetof(learning_rule_t, rate_shift) == 40, "learning_rule_t.rate_shift");
+_Static_assert(offsetof(learning_rule_t, delta_shift) == 44, "learning_rule_t.delta_shift");
+_Static_assert(offsetof(learning_rule_t, spike) == 48, "learning_rule_t.spike");
+_Static_assert(offsetof(learning_rule_t, decay) == 52, "learning_rule_t.decay");
+_Static_assert(offsetof(learning_rule_t, weights_every) == 56, "learning_rule_t.weights_every");
+_Static_assert(offsetof(learning_rule_t, source) == 60, "learning_rule_t.source");
+_Static_assert(offsetof(learning_rule_t, transform) == 64, "learning_rule_t.transform");
+_Static_assert(offsetof(learning_rule_t, spare) == 68, "learning_rule_t.spare");
+
 /* region 0, system: no arrays */
 typedef struct {
     uint32_t application;
@@ -176,6 +217,19 @@ typedef struct {
 _Static_assert(sizeof(playback_header_t) == 8, "playback_header_t is 8 bytes");
 _Static_assert(offsetof(playback_header_t, rows) == 0, "playback_header_t.rows");
 _Static_assert(offsetof(playback_header_t, period) == 4, "playback_header_t.period");
+
+/* region 9, learning: then int64_t weights[n_weights]; learning_rule_t rules[n_rules]; int32_t traces[n_traces]; int32_t transforms[n_transforms] */
+typedef struct {
+    uint32_t n_rules;
+    uint32_t n_traces;
+    uint32_t n_weights;
+    uint32_t n_transforms;
+} learning_header_t;
+_Static_assert(sizeof(learning_header_t) == 16, "learning_header_t is 16 bytes");
+_Static_assert(offsetof(learning_header_t, n_rules) == 0, "learning_header_t.n_rules");
+_Static_assert(offsetof(learning_header_t, n_traces) == 4, "learning_header_t.n_traces");
+_Static_assert(offsetof(learning_header_t, n_weights) == 8, "learning_header_t.n_weights");
+_Static_assert(offsetof(learning_header_t, n_transforms) == 12, "learning_header_t.n_transforms");
 
 /* region 16+member, population (LIF): then int32_t encoders[n_neurons][input_dims]; int32_t bias[n_neurons]; int32_t gain[n_neurons]; int32_t voltage[n_neurons]; int32_t refractory[n_neurons]; int32_t decoders[output_dims][n_neurons]; int32_t probe_decoders[probe_dims][n_neurons] */
 typedef struct {

@@ -1,0 +1,180 @@
+"""Learning rules on the cores: one module per rule, a registry by nengo type.
+
+A rule module says which nengo learning rule it runs (:class:`LearningRule`):
+whether it runs on a given connection (:meth:`LearningRule.check`, one line
+naming what to change), its constants in fixed point (:meth:`LearningRule.quantise`)
+and its code in the LEARNING region.  The arithmetic of learned weights,
+shared by every rule that changes decoders and by both engines, is here.
+
+Learned weights
+---------------
+A learned connection's per-spike decoders (``weights * amplitude / dt``, as
+every connection's: :mod:`spinnc.fixed`, "Decoders") live on its ensemble's
+cores in **s24.39**: int64 words with :data:`WEIGHT_FRAC` fractional bits,
+kept within s16.15's range.  s16.15 would stall learning: with nengo's
+default rate of 1e-4 over 100 neurons, an error of 0.01 and a neuron firing
+at 10 Hz change its decoder by 1e-7 per tick, a thirtieth of s16.15's unit;
+39 fractional bits hold that change in 2**16 units, deterministically (no
+stochastic rounding, so no generator to keep in step between engines).
+
+Decoding a learned row adds the spiking neurons' weights shifted to 31
+fractional bits (exact in int64: a core has far fewer than 2**16 neurons)
+and rounds once to s16.15 (:func:`decode`).  A weight that starts as an
+s16.15 decoder ``d`` is ``d << 24``, so before any update a learned row
+decodes exactly as a fixed one does.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import fixed
+
+#: Fractional bits of learned weights (int64).
+WEIGHT_FRAC = 39
+#: Learned weights stay within s16.15's range (per spike).
+WEIGHT_MIN, WEIGHT_MAX = -(1 << 55), (1 << 55) - 1
+#: Decoding shifts the weights to 31 fractional bits before adding them.
+DECODE_SHIFT = 8
+#: The recorded weights (``Probe(conn, "weights")``) are s16.15: 24 bits fewer.
+RECORD_SHIFT = WEIGHT_FRAC - fixed.S16_15.frac_bits
+
+
+def shift_round(x, shift: int):
+    """``x`` (int64) divided by ``2**shift``, rounded to nearest (ties up):
+    ``(x + 2**(shift - 1)) >> shift``, the contract's rounding."""
+    x = np.asarray(x, dtype=np.int64)
+    return (x + (1 << (shift - 1))) >> shift if shift > 0 else x
+
+
+def from_decoders(raw: np.ndarray) -> np.ndarray:
+    """s16.15 per-spike decoders as learned weights (exact)."""
+    return np.asarray(raw, dtype=np.int64) << RECORD_SHIFT
+
+
+def decode(weights: np.ndarray, spikes: np.ndarray) -> np.ndarray:
+    """The s16.15 payloads of learned rows ``weights`` (rows, neurons) for
+    the neurons ``spikes``: their weights at 31 fractional bits added
+    exactly, rounded once, saturated."""
+    total = (weights[:, spikes] >> DECODE_SHIFT).sum(axis=1, dtype=np.int64)
+    return fixed.saturate(shift_round(total, WEIGHT_FRAC - DECODE_SHIFT - 15))
+
+
+def recorded(weights: np.ndarray) -> np.ndarray:
+    """Learned weights as the s16.15 words a weights probe records."""
+    return fixed.saturate(shift_round(weights, RECORD_SHIFT))
+
+
+def rate_words(k: float, out_frac: int, owner) -> tuple[int, int, int]:
+    """A rate ``k`` as the cores multiply by it: (rate, rate_shift,
+    delta_shift) such that, for a trace ``a`` and a signal ``s`` in s16.15,
+    ``round(round(a * rate >> rate_shift) * s >> delta_shift)`` is ``k a s``
+    with ``out_frac`` fractional bits.  ``rate`` is ``k`` as a 31-bit
+    mantissa; the first product (int32, ``ak``) keeps the most fractional
+    bits that hold it for any s16.15 trace, at least ``out_frac - 15`` (so
+    ``delta_shift >= 0``): the precision is that of the trace and the signal.
+
+    Raises
+    ------
+    QuantisationError
+        If ``k`` is too large for the format, naming ``owner``.
+    """
+    if k == 0:
+        return 0, 1, 0
+    least = out_frac - 15
+    ak_frac = max(least, 30 - math.ceil(math.log2(abs(k) * 2.0**16)))
+    k_frac = 30 - math.floor(math.log2(abs(k)))
+    rate = round(k * 2.0**k_frac)
+    if abs(rate) >= 2**31:  # rounded up to 2**31
+        k_frac -= 1
+        rate = round(k * 2.0**k_frac)
+    rate_shift = 15 + k_frac - ak_frac
+    if rate_shift < 1:
+        from ..errors import QuantisationError
+
+        raise QuantisationError(f"{owner}: learning rate {abs(k):g} (per tick and unit) is "
+                                "too large for the cores' learning arithmetic; use a "
+                                "smaller one")
+    return int(rate), int(rate_shift), int(ak_frac - least)
+
+
+def rate_value(rate: int, rate_shift: int, delta_shift: int, out_frac: int) -> float:
+    """The real rate ``k`` that :func:`rate_words` made these words of."""
+    return rate * 2.0**-(rate_shift + delta_shift + out_frac - 30)
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A low-pass trace of a population's spikes (nengo's filtered activities,
+    spikes as ``amplitude / dt``): ``a' = sat(spike + round(a * decay))`` per
+    neuron that spiked, ``a' = sat(round(a * decay))`` otherwise; ``spike`` in
+    s16.15, ``decay`` in s1.30."""
+
+    spike: int
+    decay: int
+
+
+def trace_of(synapse, amplitude: float, dt: float, obj) -> Trace:
+    """The trace of nengo synapse ``synapse`` (a Lowpass or None) on spikes of
+    ``amplitude``; UnsupportedFeature naming ``obj`` for other synapses."""
+    import nengo
+
+    from ..errors import UnsupportedFeature
+
+    if synapse is None:
+        decay = 0.0
+    elif type(synapse) is nengo.Lowpass:
+        decay = float(np.exp(-dt / synapse.tau)) if synapse.tau > 0 else 0.0
+    else:
+        raise UnsupportedFeature(obj, f"pre_synapse {synapse} on a learning rule",
+                                 "use a nengo.Lowpass or None as its pre_synapse")
+    spike = int(fixed.to_fixed([amplitude / dt * (1.0 - decay)])[0][0])
+    return Trace(spike, int(fixed.to_fixed([decay], fixed.S1_30)[0][0]))
+
+
+def step_trace(a: np.ndarray, spiked: np.ndarray, trace_spike, trace_decay) -> np.ndarray:
+    """One tick of traces ``a`` (int64 words) given which neurons spiked."""
+    a = shift_round(np.asarray(a, np.int64) * np.asarray(trace_decay, np.int64), 30)
+    return fixed.saturate(a + np.where(spiked, np.asarray(trace_spike, np.int64), 0))
+
+
+class LearningRule:
+    """What a rule module provides (one registered instance per rule).
+
+    Attributes
+    ----------
+    name : str
+        Its name in messages and reports.
+    code : int
+        Its ``kind`` in the LEARNING region (unique, never reused).
+    nengo_type : type
+        The nengo learning rule type it runs.
+    """
+
+    name = ""
+    code = 0
+    nengo_type: type = type(None)
+
+    def check(self, conn, rule) -> None:
+        """Raise UnsupportedFeature if this rule cannot run on ``conn``."""
+
+
+_BY_TYPE: dict = {}
+
+
+def register(rule: LearningRule) -> LearningRule:
+    _BY_TYPE[rule.nengo_type] = rule
+    return rule
+
+
+def rule_for(nengo_rule) -> LearningRule | None:
+    """The module that runs nengo learning rule (type instance) ``nengo_rule``."""
+    return _BY_TYPE.get(type(nengo_rule))
+
+
+def supported_names() -> list[str]:
+    return sorted(r.name for r in _BY_TYPE.values())
+
+
+from . import pes, voja  # noqa: E402,F401  (register the rules)

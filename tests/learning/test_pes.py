@@ -1,0 +1,139 @@
+"""PES on the cores against nengo's: learned outputs, weights, what is refused."""
+
+import nengo
+import numpy as np
+import pytest
+
+import spinnc
+from spinnc.errors import UnsupportedFeature
+
+
+def channel(learning_rate=1e-3, target=lambda t: np.sin(6 * t), seed=1):
+    """A communication channel learned from zero: b learns to output u."""
+    with nengo.Network(seed=seed) as net:
+        u = nengo.Node(target, label="u")
+        a = nengo.Ensemble(100, 1, label="a")
+        b = nengo.Ensemble(100, 1, label="b")
+        e = nengo.Ensemble(100, 1, label="e")
+        nengo.Connection(u, a)
+        conn = nengo.Connection(a, b, function=lambda x: 0,
+                                learning_rule_type=nengo.PES(learning_rate))
+        nengo.Connection(b, e)
+        nengo.Connection(u, e, transform=-1)
+        nengo.Connection(e, conn.learning_rule)
+        net.watch = dict(b=nengo.Probe(b, synapse=0.03), e=nengo.Probe(e, synapse=0.03),
+                          weights=nengo.Probe(conn, "weights", sample_every=0.05))
+    return net
+
+
+def rms(x):
+    return float(np.sqrt(np.mean(np.square(x))))
+
+
+@pytest.fixture(scope="module")
+def channel_runs():
+    net = channel()
+    with nengo.Simulator(net, progress_bar=False) as ref:
+        ref.run(1.5)
+    with spinnc.Simulator(net, progress_bar=False) as sim:
+        sim.run(1.5)
+    return net, ref, sim
+
+
+def test_a_learned_channel_reaches_nengos_error(channel_runs):
+    net, ref, sim = channel_runs
+    late = sim.trange() > 1.0
+    error = rms(sim.data[net.watch["e"]][late])
+    assert abs(error - rms(ref.data[net.watch["e"]][late])) < 0.05
+    # It learned: from an output of 0 (an error of u) to one that follows u.
+    assert error < 0.3 * rms(np.sin(6 * sim.trange()[late]))
+    assert rms(sim.data[net.watch["b"]][late]) > 0.5
+
+
+def test_the_weights_probe_shows_the_machines_weights(channel_runs):
+    net, ref, sim = channel_runs
+    ours, theirs = sim.data[net.watch["weights"]], ref.data[net.watch["weights"]]
+    assert ours.shape == theirs.shape == (30, 1, 100)
+    assert not np.allclose(ours[0], ours[-1])
+    assert np.abs(ours - theirs).max() < 0.1 * np.abs(theirs).max()
+
+
+def test_connections_with_equal_initial_decoders_learn_apart():
+    with nengo.Network(seed=2) as net:
+        a = nengo.Ensemble(80, 1)
+        nengo.Connection(nengo.Node(0.3), a)
+        outs = []
+        for goal in (0.5, -0.5):
+            b = nengo.Node(size_in=1)
+            conn = nengo.Connection(a, b, function=lambda x: 0,
+                                    learning_rule_type=nengo.PES(1e-3))
+            error = nengo.Node(size_in=1)
+            nengo.Connection(b, error, synapse=None)
+            nengo.Connection(nengo.Node(-goal), error, synapse=None)
+            nengo.Connection(error, conn.learning_rule)
+            outs.append(nengo.Probe(b, synapse=0.05))
+    with spinnc.Simulator(net, progress_bar=False) as sim:
+        sim.run(0.6)
+    late = sim.trange() > 0.45
+    assert np.allclose(sim.data[outs[0]][late], 0.5, atol=0.1)
+    assert np.allclose(sim.data[outs[1]][late], -0.5, atol=0.1)
+
+
+def test_a_transform_through_a_passthrough_node_learns_exactly():
+    """nengo's test_pes_transform: the learned connection reaches a probe
+    and the error through passthrough nodes."""
+    T = np.array([[0.5], [-0.5]])
+    with nengo.Network(seed=3) as net:
+        u = nengo.Node([1])
+        a = nengo.Ensemble(200, 1)
+        b = nengo.Node(size_in=2)
+        e = nengo.Node(size_in=1)
+        nengo.Connection(u, a)
+        conn = nengo.Connection(a, b, function=lambda x: [0], transform=T,
+                                learning_rule_type=nengo.PES(learning_rate=1e-3))
+        nengo.Connection(b[0], e, synapse=None)
+        nengo.Connection(nengo.Node(-1), e)
+        nengo.Connection(e, conn.learning_rule, transform=T, synapse=None)
+        probe = nengo.Probe(b, synapse=0.05)
+    with spinnc.Simulator(net, progress_bar=False) as sim:
+        sim.run(1.0)
+    assert np.allclose(sim.data[probe][sim.trange() > 0.7], [1, -1], atol=0.05)
+
+
+def test_float_emulation_learns_as_the_fixed_point_does(channel_runs):
+    net, _, sim = channel_runs
+    floating = sim.emulate("float")
+    name = sim._probe_names[net.watch["e"]]
+    late = sim.trange() > 1.0
+    assert abs(rms(floating.data[name][late]) - rms(sim.data[net.watch["e"]][late])) < 0.03
+
+
+@pytest.mark.parametrize("rule, message", [
+    (nengo.RLS(), "the learning rule RLS.*spinnc runs PES"),
+    (nengo.Oja(), "the learning rule Oja.*spinnc runs PES"),
+    ([nengo.PES(), nengo.PES()], "2 learning rules on one connection"),
+])
+def test_rules_spinnc_does_not_run_are_named(rule, message):
+    with nengo.Network() as net:
+        a, b = nengo.Ensemble(20, 1), nengo.Ensemble(20, 1)
+        nengo.Connection(a, b, learning_rule_type=rule, label="learned",
+                         solver=nengo.solvers.LstsqL2(weights=isinstance(rule, nengo.Oja)))
+    with pytest.raises(UnsupportedFeature, match=f"'learned'.*{message}"):
+        spinnc.Simulator(net)
+
+
+def test_pes_from_some_neurons_says_what_to_connect():
+    with nengo.Network() as net:
+        a, b = nengo.Ensemble(20, 1), nengo.Ensemble(20, 1)
+        nengo.Connection(a.neurons[:10], b, transform=np.ones((1, 10)),
+                         learning_rule_type=nengo.PES(), label="learned")
+    with pytest.raises(UnsupportedFeature, match="'learned'.*a slice of an ensemble's neurons"):
+        spinnc.Simulator(net)
+
+
+def test_a_rate_that_underflows_is_refused_with_the_smallest_that_works():
+    with nengo.Network() as net:
+        a, b = nengo.Ensemble(20, 1), nengo.Ensemble(20, 1)
+        nengo.Connection(a, b, learning_rule_type=nengo.PES(1e-14), label="learned")
+    with pytest.raises(spinnc.errors.QuantisationError, match="learned.*smallest rate"):
+        spinnc.Simulator(net)
