@@ -14,6 +14,7 @@ import numpy as np
 
 from .apps.ensemble import planned_rules, probe_edges, recording_period
 from .frontend import Graph, QuantisationReport, build, quantise
+from .frontend.graph import Probe
 from .frontend.timing import play_early
 from .image import CoreImage, Image, ProbeImage
 from .machine import Machine
@@ -140,36 +141,74 @@ def _value_probe(graph: Graph, parts: Partition, placements: Placements, name: s
 
 
 def _weights_probe(graph: Graph, parts: Partition, placements: Placements, name: str):
-    """A learned connection's weights: each core of its population records
-    its neurons' columns of every row (by the index of the learning rule that
-    holds them on the core, as the ensemble application numbers its rules);
-    ``neurons`` puts the cores' columns back in row-major (rows, neurons) order."""
+    """A probe of learned weights or encoders: where the rule it records is
+    (:func:`_learned_image`)."""
     probe = graph.probes[name]
+    return _learned_image(graph, parts, placements, probe,
+                          lambda rule: name in rule.probes)
+
+
+def _learned_image(graph: Graph, parts: Partition, placements: Placements, probe,
+                   which) -> ProbeImage:
+    """Where learned weights or encoders are (``probe``: a Graph Probe of kind
+    ``weights`` or ``encoders``): on each core of the population, the learning
+    rule ``which(rule)`` picks, as the ensemble application numbers its rules;
+    each holds its neurons' columns of every row (weights) or its neurons'
+    rows (encoders), and ``neurons`` puts them back in (rows, neurons) or
+    (neurons, dimensions) order."""
     pop = graph.populations[probe.target]
     rows = probe.size // pop.n_neurons
     cores, order = [], []
     for v in parts.vertices_of[probe.target]:
         slices = parts.vertices[v].slices
-        index = _weights_rule(graph, parts, v, name)
+        nets = [net for net in parts.nets if net.source == v]
+        index = next(i for i, r in enumerate(planned_rules(graph, parts.groups, nets, slices))
+                     if which(r))
         s = next(s for s in slices if s.obj == probe.target)
         cores.append((*placements.location(v), index, 0, rows * s.size))
         order.append((s.lo, s.size))
     if probe.kind == "encoders":  # by neuron: the cores' rows follow one another
         columns = np.concatenate([lo * rows + np.arange(rows * size) for lo, size in order])
-        at = np.argsort(columns)
-        return ProbeImage(name, "weights", probe.size, probe.sample_every, cores,
-                          at.tolist())
+        return ProbeImage(probe.name, "weights", probe.size, probe.sample_every, cores,
+                          np.argsort(columns).tolist())
     columns, at = np.zeros((rows, pop.n_neurons), dtype=np.int64), 0
     for lo, size in order:  # core by core: rows x size, row-major
         columns[:, lo:lo + size] = at + np.arange(rows * size).reshape(rows, size)
         at += rows * size
-    return ProbeImage(name, "weights", probe.size, probe.sample_every, cores,
+    return ProbeImage(probe.name, "weights", probe.size, probe.sample_every, cores,
                       columns.ravel().tolist())
 
 
-def _weights_rule(graph: Graph, parts: Partition, vertex: int, probe: str) -> int:
-    """The index, on vertex ``vertex``'s core, of the learning rule whose
-    weights probe ``probe`` records (the ensemble application's rule order)."""
-    nets = [net for net in parts.nets if net.source == vertex]
-    rules = planned_rules(graph, parts.groups, nets, parts.vertices[vertex].slices)
-    return next(i for i, r in enumerate(rules) if probe in r.probes)
+def learned_state(compilation: Compilation) -> dict:
+    """nengo object (a learned connection, an ensemble whose encoders are
+    learned) -> (Graph Probe describing it, ProbeImage of where the cores
+    hold it): what ``sim.data`` reads back after a run."""
+    graph, parts, places = compilation.fixed_graph, compilation.partition, compilation.placements
+    out = {}
+    for name, pop in graph.populations.items():
+        for rule in pop.encoder_learning:
+            probe = Probe(f"{name}.encoders", "encoders", pop.n_neurons * rule.dims, 1, name)
+            out[pop.obj] = (probe, _learned_image(graph, parts, places, probe,
+                                                  lambda r, rule=rule: r.learned is rule))
+    for c in graph.connections:
+        learned = c.learned
+        if learned is None or learned.rule.connection in out:
+            continue
+        conn = learned.rule.connection
+        pop = graph.populations[c.pre]
+        probe = Probe(f"{learned.rule_name}.weights", "weights", learned.weights.size, 1,
+                      c.pre, host_transform=_encoders_of(compilation, conn))
+        out[conn] = (probe, _learned_image(
+            graph, parts, places, probe,
+            lambda r, n=learned.rule_name: r.source is None
+            and getattr(r.learned, "rule_name", None) == n))
+    return out
+
+
+def _encoders_of(compilation: Compilation, conn) -> np.ndarray | None:
+    """A weight solver's post encoders (nengo's weights are ``E @ D``), else None."""
+    if not conn.solver.weights:
+        return None
+    post_indices = np.arange(conn.post_obj.size_in)[conn.post_slice]
+    return np.asarray(compilation.graph.model.params[conn.post_obj].scaled_encoders
+                      )[:, post_indices]

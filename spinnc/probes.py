@@ -130,18 +130,24 @@ class ProbeData:
         probe = self.compilation.graph.probes[name]
         if probe.kind == "spikes":  # nengo's spike output is amplitude / dt
             raw = raw * self.compilation.graph.populations[probe.target].amplitude
-        if probe.kind == "encoders":  # learned scaled encoders, by neuron
-            pop = self.compilation.graph.populations[probe.target]
-            return np.asarray(raw, dtype=float).reshape(len(raw), pop.n_neurons, -1)
-        if probe.kind == "weights":  # per spike on the cores: nengo's are * dt / amplitude
-            pop = self.compilation.graph.populations[probe.target]
-            rows = probe.size // pop.n_neurons
-            weights = (np.asarray(raw, dtype=float) * (self.dt / pop.amplitude)).reshape(
-                len(raw), rows, pop.n_neurons)
-            if probe.host_transform is not None:  # a weight solver's: E @ D
-                weights = np.einsum("ij,tjk->tik", probe.host_transform, weights)
-            return weights
+        if probe.kind in ("weights", "encoders"):
+            return learned_values(self.compilation.graph, probe, raw, self.dt)
         return synapse_filter(raw, probe.synapse, self.dt)
+
+
+def learned_values(graph, probe, raw: np.ndarray, dt: float) -> np.ndarray:
+    """Samples of learned weights or encoders (``raw``: one flat row each, in
+    real units) as nengo shows them: weights (samples, rows, neurons) in
+    nengo's units (the cores' are per spike: times ``dt / amplitude``; a
+    weight solver's are ``E @ D``), encoders (samples, neurons, dimensions)."""
+    pop = graph.populations[probe.target]
+    raw = np.asarray(raw, dtype=float)
+    if probe.kind == "encoders":
+        return raw.reshape(len(raw), pop.n_neurons, -1)
+    weights = (raw * (dt / pop.amplitude)).reshape(len(raw), -1, pop.n_neurons)
+    if probe.host_transform is not None:
+        weights = np.einsum("ij,tjk->tik", probe.host_transform, weights)
+    return weights
 
 
 def probe_data(compilation, recordings: dict, n_steps: int, host_outputs=None) -> dict:

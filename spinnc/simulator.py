@@ -65,7 +65,8 @@ from nengo.exceptions import ReadonlyError, SimulatorClosed, ValidationError
 from nengo.utils.progress import Progress, ProgressTracker
 
 from .comparison import rms, rms_error
-from .compiler import Compilation, compile_network
+from . import fixed
+from .compiler import Compilation, compile_network, learned_state
 from .errors import DoesNotFit, SpinncError, UnsupportedFeature
 from .firmware_sim import Emulator
 from .firmware_sim.engines import ENGINES, make_engine
@@ -74,7 +75,7 @@ from .frontend.builder import process_rng
 from .formats.scp import SCP_PORT
 from .host.target import BoardEmulator
 from .machine import Machine
-from .probes import ProbeData, synapse_filter
+from .probes import ProbeData, learned_values, synapse_filter
 
 #: Where a Simulator (and ``spinnc run``) runs the Image.
 TARGETS = ("emulator", "board")
@@ -144,7 +145,12 @@ class SimulationData(Mapping):
     def __getitem__(self, key: Any) -> Any:
         if isinstance(key, nengo.Probe) and key in self._sim._probe_names:
             return self._sim._probe_data()[self._sim._probe_names[key]]
-        return self._sim.model.params[key]
+        built = self._sim.model.params[key]
+        learned = self._sim._learned_now(key)  # what the cores have learned so far
+        if learned is None:
+            return built
+        field_name = "weights" if isinstance(key, nengo.Connection) else "scaled_encoders"
+        return built._replace(**{field_name: learned})
 
     def __iter__(self) -> Iterator:
         return iter(self._sim.model.params)
@@ -316,7 +322,8 @@ class Simulator:
         """Close the simulator: run, step and reset raise SimulatorClosed;
         ``data`` stays readable."""
         if not self.closed:
-            self._probe_data()  # keep the recordings; let the emulator go
+            self._probe_data()  # keep the recordings and what was learned; let the emulator go
+            self._kept = {obj: self._learned_now(obj) for obj in self._learned_objects()}
             self._emulator = None
         self.closed = True
 
@@ -552,6 +559,7 @@ class Simulator:
     def _use(self, compilation: Compilation) -> None:
         """Run ``compilation`` from now on; forget what was cached for the last."""
         self.compilation = compilation
+        self._learned = None  # learned_state(compilation), when sim.data asks
         model = getattr(self, "_model", compilation.graph.model)  # the first build's
         self._probes = ProbeData(compilation, model, self.dt, self._host_outputs)
         self._host_inputs = {}  # over the compilation's horizon
@@ -681,6 +689,33 @@ class Simulator:
                 data[name] = values
             self._cache = (self._n_steps, data)
         return self._cache[1]
+
+    def _learned_now(self, obj: Any) -> np.ndarray | None:
+        """A learned connection's weights or an ensemble's learned encoders as
+        the cores hold them now (None for anything a run does not change,
+        and before the first step)."""
+        if self._emulator is None:  # closed: what it had learned then
+            return getattr(self, "_kept", {}).get(obj)
+        if not self._n_steps or obj not in self._learned_objects():
+            return None
+        probe, image = self._learned_objects()[obj]
+        if not hasattr(self._emulator, "learned"):
+            raise SpinncError(f"sim.data[{obj}]: the {type(self._emulator).__name__} engine "
+                              "cannot read learned state back yet; probe it instead "
+                              "(nengo.Probe(conn, 'weights') or Probe(ens, "
+                              "'scaled_encoders'))")
+        row = np.concatenate([self._emulator.learned(x, y, core, rule)[first:first + count]
+                              for x, y, core, rule, first, count in image.cores])
+        real = fixed.to_float(row) if self.precision == "fixed" else row
+        values = learned_values(self.compilation.fixed_graph, probe,
+                                real[np.asarray(image.neurons)][None, :], self.dt)[0]
+        return values
+
+    def _learned_objects(self) -> dict:
+        """:func:`~spinnc.compiler.learned_state` of the compilation, made once."""
+        if self._learned is None:
+            self._learned = learned_state(self.compilation)
+        return self._learned
 
     def _host_outputs(self, name: str, n_steps: int) -> np.ndarray:
         """A host function's answers over the first ``n_steps`` steps (its log)."""

@@ -445,6 +445,14 @@ class Emulator:
                  for (x, y, link), n in sorted(self.link_counts.items())]
         return Provenance(ticks, self.machine.cycles_per_tick, cores, routers, links)
 
+    def learned(self, x: int, y: int, core: int, rule: int) -> np.ndarray:
+        """Learning rule ``rule``'s weights or encoders on a core now, as its
+        recordings hold them (s16.15 words, or reals in float mode)."""
+        where = (self._where[x, y, core].index, rule)
+        learner = next(r for r in (self.ensembles.learners if self.ensembles else [])
+                       if r.where == where)
+        return learner.recorded()
+
     def recording_buffer(self, x: int, y: int, core: int) -> bytes:
         """A core's recording buffer as its firmware would leave it
         (:func:`spinnc.recording.pack_recordings`)."""

@@ -91,11 +91,16 @@ class PES(LearningRule):
                 conn, f"PES on a connection from {type(pre).__name__}",
                 "spinnc learns the decoders of a connection out of an ensemble of "
                 "spiking neurons")
-        if neurons and isinstance(conn.pre, nengo.base.ObjView):
+        every = np.arange(ensemble.n_neurons)
+        if neurons and not np.array_equal(every[conn.pre_slice], every):
             raise UnsupportedFeature(
                 conn, "PES on a connection from a slice of an ensemble's neurons",
                 "connect from all of its neurons (zero the columns it should not use)")
         if isinstance(conn.post_obj, nengo.ensemble.Neurons):
+            if not isinstance(conn.post_slice, slice):  # nengo's own error first
+                raise nengo.exceptions.BuildError(
+                    "PES learning rule does not support advanced indexing on non-decoded "
+                    "connections")
             raise UnsupportedFeature(
                 conn, "PES on a connection into neurons",
                 "connect into the ensemble (decoded), so PES learns its decoders")

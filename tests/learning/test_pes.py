@@ -137,3 +137,15 @@ def test_a_rate_that_underflows_is_refused_with_the_smallest_that_works():
         nengo.Connection(a, b, learning_rule_type=nengo.PES(1e-14), label="learned")
     with pytest.raises(spinnc.errors.QuantisationError, match="learned.*smallest rate"):
         spinnc.Simulator(net)
+
+
+def test_sim_data_gives_the_weights_the_cores_learned(channel_runs):
+    net, ref, sim = channel_runs
+    conn = next(c for c in net.all_connections if c.learning_rule_type is not None)
+    # (nengo's sim.data keeps the built weights; its last probe sample is the learned ones)
+    ours, theirs = sim.data[conn].weights, ref.data[net.watch["weights"]][-1]
+    assert ours.shape == theirs.shape == (1, 100)
+    assert not np.allclose(ours, sim.model.params[conn].weights)  # not nengo's build
+    assert np.abs(ours - theirs).max() < 0.1 * np.abs(theirs).max()
+    # The last probe sample is the weights of its step.
+    assert np.allclose(sim.data[net.watch["weights"]][-1], ours, atol=1e-9)

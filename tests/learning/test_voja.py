@@ -60,3 +60,13 @@ def test_voja_into_a_slice_is_refused():
                          label="learned")
     with pytest.raises(UnsupportedFeature, match="'learned'.*slice of an ensemble"):
         spinnc.Simulator(net)
+
+
+def test_sim_data_gives_the_encoders_the_cores_learned():
+    net, x, vector = encoder_net()
+    with spinnc.Simulator(net, progress_bar=False) as sim:
+        assert np.array_equal(sim.data[x].scaled_encoders, sim.model.params[x].scaled_encoders)
+        sim.run(0.3)
+        learned = sim.data[x].scaled_encoders
+    assert np.array_equal(learned, sim.data[net.rule][-1])
+    assert not np.allclose(learned, sim.model.params[x].scaled_encoders)
