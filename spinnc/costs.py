@@ -70,12 +70,15 @@ DECODE_CYCLES_PER_DIM = 63
 #: a little high), so 0; the model then counts a 32-row core ~3% high.
 PROBE_CYCLES_PER_DIM = 0
 #: Learning (spinnc.learning), per rule on a member: per neuron, its trace
-#: and its rate-scaled activity (two rounded products) [E]; per learned
-#: weight, its update (a 64-bit product, rounding, clamp, a 64-bit store)
-#: [E]; per spike and learned row, decoding the 64-bit weight besides
-#: DECODE_CYCLES_PER_SPIKE_DIM [E].  [E]: estimates from the firmware's
-#: loops, to be measured with bench/cost_model.py on the ARM engine.
-LEARN_CYCLES_PER_NEURON = 40
+#: and its rate-scaled activity (two rounded products); per learned weight,
+#: its update (a 64-bit product, rounding, clamp, a 64-bit store); per spike
+#: and learned row, decoding the 64-bit weight besides
+#: DECODE_CYCLES_PER_SPIKE_DIM.  Estimated from the firmware's loops, then
+#: checked on the ARM engine (2026-12-02: a PES connection out of 100 or 200
+#: LIF neurons, 1 or 4 rows, against the same model unlearned): the model's
+#: extra cycles were up to 25% below the firmware's with a per-neuron term
+#: of 40; with 70, from 1% below to 7% above (the busiest core's tick).
+LEARN_CYCLES_PER_NEURON = 70
 LEARN_CYCLES_PER_WEIGHT = 30
 LEARN_DECODE_CYCLES_PER_SPIKE_ROW = 10
 LEARN_CYCLES_PER_RULE = 100

@@ -146,11 +146,11 @@ class SimulationData(Mapping):
         if isinstance(key, nengo.Probe) and key in self._sim._probe_names:
             return self._sim._probe_data()[self._sim._probe_names[key]]
         built = self._sim.model.params[key]
-        learned = self._sim._learned_now(key)  # what the cores have learned so far
-        if learned is None:
-            return built
-        field_name = "weights" if isinstance(key, nengo.Connection) else "scaled_encoders"
-        return built._replace(**{field_name: learned})
+        # A learned connection's weights as the cores hold them now.  (An
+        # ensemble keeps its built encoders, as nengo's: Voja's are probed.)
+        learned = (self._sim._learned_now(key) if isinstance(key, nengo.Connection)
+                   else None)
+        return built if learned is None else built._replace(weights=learned)
 
     def __iter__(self) -> Iterator:
         return iter(self._sim.model.params)

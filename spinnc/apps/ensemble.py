@@ -64,6 +64,17 @@ def _rule_weights(arrays: dict, rule) -> np.ndarray:
     return np.array(arrays["weights"][at:at + rows * n], dtype=np.int64).reshape(shape)
 
 
+def learned_words(arrays: dict, index: int) -> np.ndarray:
+    """Rule ``index``'s learned values in a LEARNING region's ``arrays``, as
+    its recording holds them (s16.15 words: weights by row, encoders by
+    neuron)."""
+    rule = arrays["rules"][index]
+    values = _rule_weights(arrays, rule)
+    if rule["kind"] == voja.Voja.code:
+        return voja.words(values).ravel()
+    return learning.recorded(values).ravel()
+
+
 def _rule_transform(arrays: dict, rule, rules) -> np.ndarray | None:
     """A derived rule's transform (rows x its source's rows, s16.15), else None."""
     if rule["kind"]:

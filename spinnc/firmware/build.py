@@ -38,6 +38,7 @@ APPLICATIONS = {
     "host_out": ("apps/receive.c", "kernels/filter.c", "kernels/fixed.c"),
     "interposer": ("apps/receive.c", "kernels/filter.c", "kernels/fixed.c"),
     "ensemble": ("apps/receive.c", "kernels/filter.c", "kernels/fixed.c", "kernels/ensemble.c",
+                 "kernels/learning.c",
                  "kernels/neurons/adaptive_lif.c", "kernels/neurons/izhikevich.c",
                  "kernels/neurons/lif.c", "kernels/neurons/neurons.c",
                  "kernels/neurons/regular_spiking.c", "kernels/neurons/spiking_relu.c"),

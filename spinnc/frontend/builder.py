@@ -264,7 +264,7 @@ def _learned_encoders(probe: nengo.Probe, learners: frozenset):
         return None
     obj = probe.obj
     if isinstance(obj, LearningRule):
-        return obj.connection.post_obj
+        return obj.connection.post_obj if obj.modifies == "encoders" else None
     return obj if obj in learners else None
 
 

@@ -7,6 +7,8 @@
                     input_dims, output_dims, cycles, dtcm, sdram, x, y, core}]
     nets:         [{net, source, pre, group, size, key, mask, sinks}]
     routing:      [{x, y, entries, default_routable, minimised}]
+    learning:     [{rule, type, learns, population, rows, values,
+                    cores [{vertex, neurons, cycles}]}]
     seconds:      {stage: seconds}
 
 ``mapping.txt`` shows the same as tables.  After a run, ``provenance.json``
@@ -16,6 +18,7 @@ and ``provenance.txt`` hold the emulator's per core and per router counters.
 import json
 from pathlib import Path
 
+from .. import costs, neurons
 from ..compiler import Compilation
 from ..mapper import placement_summary
 from ..router import is_default_routable
@@ -41,8 +44,44 @@ def mapping_report(compiled: Compilation) -> dict:
                 "minimised": len(compiled.image.tables[x, y])}
                for (x, y), table in sorted(compiled.tables.items())]
     return {"quantisation": compiled.quantisation.to_dict(), "vertices": vertices,
-            "nets": nets, "routing": routing,
+            "nets": nets, "routing": routing, "learning": learning_report(compiled),
             "seconds": {k: round(v, 4) for k, v in compiled.seconds.items()}}
+
+
+def learning_report(compiled: Compilation) -> list[dict]:
+    """Each learning rule: what it learns, on which cores, and the cycles a
+    tick its learning plans on each (costs.learning_cycles)."""
+    graph, partition = compiled.fixed_graph, compiled.partition
+    rules = {}
+    for c in graph.connections:
+        if c.learned is not None and c.learned.rule_name not in rules:
+            rules[c.learned.rule_name] = (c.pre, "weights", c.learned.weights.shape[0])
+    for name, pop in graph.populations.items():
+        for r in pop.encoder_learning:
+            rules[r.rule_name] = (name, "encoders", r.dims)
+    out = []
+    for name, (pop, learns, rows) in rules.items():
+        cores = []
+        for v in partition.vertices_of[pop]:
+            s = next(s for s in partition.vertices[v].slices if s.obj == pop)
+            model = neurons.model_named(graph.populations[pop].model)
+            cores.append({"vertex": v, "neurons": s.size,
+                          "cycles": int(costs.learning_cycles(s.size, rows, 1, model=model))})
+        rule = next((r for r in _rule_types(graph) if r[0] == name), None)
+        out.append({"rule": name, "type": rule[1] if rule else "", "learns": learns,
+                    "population": pop, "rows": rows,
+                    "values": rows * graph.populations[pop].n_neurons, "cores": cores})
+    return out
+
+
+def _rule_types(graph):
+    """(rule name, nengo rule type's name) of the Graph's learning rules."""
+    for c in graph.connections:
+        if c.learned is not None:
+            yield c.learned.rule_name, type(c.learned.rule.learning_rule_type).__name__
+    for pop in graph.populations.values():
+        for r in pop.encoder_learning:
+            yield r.rule_name, type(r.rule.learning_rule_type).__name__
 
 
 def mapping_text(compiled: Compilation, report: dict) -> str:
@@ -52,11 +91,16 @@ def mapping_text(compiled: Compilation, report: dict) -> str:
         [(n["net"], n["source"], n["pre"], n["group"], n["size"], f"{n['key']:#010x}",
           f"{n['mask']:#010x}", " ".join(map(str, n["sinks"]))) for n in report["nets"]],
         "Keys per net")
+    learning = format_table(
+        ("rule", "type", "learns", "of", "rows", "values", "cores (vertex: cycles a tick)"),
+        [(r["rule"], r["type"], r["learns"], r["population"], r["rows"], r["values"],
+          " ".join(f"{c['vertex']}: {c['cycles']:,}" for c in r["cores"]))
+         for r in report["learning"]], "Learning on the cores")
     return "\n\n".join([
         compiled.graph.summary(), "Quantisation\n" + str(compiled.quantisation),
         compiled.partition.summary(),
         placement_summary(compiled.partition.vertices, compiled.placements), nets,
-        routing_table(report["routing"])])
+        routing_table(report["routing"])] + ([learning] if report["learning"] else []))
 
 
 def routing_table(routing: list) -> str:

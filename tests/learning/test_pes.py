@@ -149,3 +149,16 @@ def test_sim_data_gives_the_weights_the_cores_learned(channel_runs):
     assert np.abs(ours - theirs).max() < 0.1 * np.abs(theirs).max()
     # The last probe sample is the weights of its step.
     assert np.allclose(sim.data[net.watch["weights"]][-1], ours, atol=1e-9)
+
+
+def test_the_mapping_report_shows_the_learning_on_each_core():
+    from spinnc.compiler import compile_network
+    from spinnc.report.mapping import mapping_report, mapping_text
+
+    compiled = compile_network(channel(), n_steps=10, seed=0)
+    report = mapping_report(compiled)
+    (rule,) = report["learning"]
+    assert (rule["type"], rule["learns"], rule["population"], rule["rows"]) == (
+        "PES", "weights", "a", 1)
+    assert rule["cores"] and all(c["cycles"] > 0 for c in rule["cores"])
+    assert "Learning on the cores" in mapping_text(compiled, report)

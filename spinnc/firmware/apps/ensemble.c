@@ -11,6 +11,7 @@
 #include "spinnc_regions.h"
 #include "receive.h"
 #include "ensemble.h"
+#include "learning.h"
 
 const char app_name[] = "ensemble";
 
@@ -59,6 +60,23 @@ typedef struct {
     uint32_t probe_variable[MAX_PROBES], n_probes;
 } member_t;
 
+/* A learning rule (the LEARNING region, spinnc/learning/; learning.h). */
+typedef struct {
+    const learning_rule_t *rule;
+    int64_t *values;           /* PES weights, Voja encoders */
+    int32_t *trace;            /* n_neurons words (Voja: then its scales) */
+    const int32_t *transform;  /* a derived rule's */
+    int32_t *sums;             /* a PES rule's decoded rows this tick */
+    int32_t recording;         /* of its values; -1: not recorded */
+} learner_t;
+
+static learner_t *learners;
+static uint32_t n_learners;
+static int64_t *learned_values;   /* every rule's values, in DTCM */
+static void *learning_sdram;      /* where the region holds them, for the host */
+static uint32_t n_learned_values;
+static int32_t *learned_words;  /* scratch: one recorded row of learned values */
+
 static member_t *members;
 static uint32_t n_members, n_steps;
 static uint32_t *keys;
@@ -81,6 +99,130 @@ static void record_spikes(const recording_t *r, uint32_t row, uint32_t n, uint32
     recording_row(r, row, spike_bits);
 }
 
+/* Member m's learned rows this tick, into its payloads (sent rows, then
+ * probe rows), before they are sent. */
+static void learned_rows(uint32_t m, uint32_t count) {
+    for (uint32_t k = 0; k < n_learners; k++) {
+        learner_t *l = &learners[k];
+        const learning_rule_t *r = l->rule;
+        if (r->member != m) continue;
+        if (r->kind == SPINNC_LEARN_PES) {
+            spinnc_pes_decode(l->values, r->rows, r->n_neurons, spikes, count, l->sums);
+            if (r->decoded)
+                for (uint32_t j = 0; j < r->rows; j++) payloads[r->row + j] = l->sums[j];
+        } else if (r->kind == SPINNC_LEARN_DERIVED) {
+            const learner_t *src = &learners[r->source];
+            spinnc_derived(l->transform, r->rows, src->rule->rows, src->sums,
+                           payloads + r->row);
+        }
+    }
+}
+
+/* Member m's learning after its tick: u its input, this tick's spikes. */
+static void learn(uint32_t m, const int32_t *u, uint32_t count) {
+    for (uint32_t k = 0; k < n_learners; k++) {
+        learner_t *l = &learners[k];
+        const learning_rule_t *r = l->rule;
+        if (r->member != m || r->kind == SPINNC_LEARN_DERIVED) continue;
+        if (r->kind == SPINNC_LEARN_PES) {
+            spinnc_pes_update(l->values, r->rows, r->n_neurons, l->trace, u + r->error,
+                              r->rate, r->rate_shift, r->delta_shift);
+        } else {
+            int32_t signal = spinnc_sat((int64_t) SPINNC_ONE_15 + u[r->row]);
+            spinnc_population_t *pop = &members[m].pop;
+            spinnc_voja_update(l->values, r->n_neurons, r->rows, l->trace,
+                               l->trace + r->n_neurons, u + r->error, signal, r->rate,
+                               r->rate_shift, r->delta_shift, (int32_t *) pop->encoders,
+                               pop->input_dims);
+        }
+        spinnc_trace_step(l->trace, r->n_neurons, spikes, count, r->spike, r->decay);
+    }
+}
+
+/* The learned values of the rules that record them, when due (after this
+ * tick's learning): s16.15 words, PES's weights by row, Voja's encoders by
+ * neuron. */
+static void record_learned(uint32_t t) {
+    for (uint32_t k = 0; k < n_learners; k++) {
+        const learner_t *l = &learners[k];
+        if (l->recording < 0) continue;
+        const recording_t *rec = &recordings[l->recording];
+        if ((t + 1) % rec->every) continue;
+        const learning_rule_t *r = l->rule;
+        spinnc_learned_words(l->values, r->rows * r->n_neurons,
+                             r->kind == SPINNC_LEARN_PES ? 24 : 16, learned_words);
+        recording_row(rec, (t + 1) / rec->every - 1, learned_words);
+    }
+}
+
+/* The LEARNING region (if any): its rules checked against the members, its
+ * values and traces copied into DTCM (8-byte aligned, writable), each rule's
+ * recording after every member's. */
+static void learning_init(void) {
+    uint32_t length;
+    const learning_header_t *h = region_or_null(REGION_LEARNING, &length);
+    if (h == 0) return;
+    uint64_t expected = sizeof(*h) + 8ull * h->n_weights + sizeof(learning_rule_t) * (uint64_t) h->n_rules
+                        + 4ull * h->n_traces + 4ull * h->n_transforms;
+    if (expected != length)
+        rt_error(RTE_SWERR, "learning region of %u bytes does not match its header", length);
+    const uint8_t *at = (const uint8_t *) (h + 1);
+    int64_t *values = take(8 * h->n_weights, "learned values", h->n_weights);
+    memcpy(values, at, 8 * h->n_weights);
+    learned_values = values;
+    learning_sdram = (void *) at;
+    n_learned_values = h->n_weights;
+    const learning_rule_t *rules = (const learning_rule_t *) (at + 8 * h->n_weights);
+    const int32_t *traces0 = (const int32_t *) (rules + h->n_rules);
+    int32_t *traces = take(4 * h->n_traces, "learning traces", h->n_traces);
+    memcpy(traces, traces0, 4 * h->n_traces);
+    const int32_t *transforms = traces0 + h->n_traces;
+    n_learners = h->n_rules;
+    learners = take(n_learners * sizeof(learner_t), "learning rules", n_learners);
+    uint32_t widest = 0;
+    for (uint32_t k = 0; k < n_learners; k++) {
+        const learning_rule_t *r = &rules[k];
+        learner_t *l = &learners[k];
+        l->rule = r;
+        l->recording = -1;
+        if (r->member >= n_members || r->n_neurons != members[r->member].pop.n_neurons)
+            rt_error(RTE_SWERR, "learning rule %u: member %u of %u neurons does not match", k,
+                     r->member, r->n_neurons);
+        const spinnc_population_t *pop = &members[r->member].pop;
+        uint64_t size = (uint64_t) r->rows * r->n_neurons;
+        uint32_t decoded_rows = pop->output_dims + pop->probe_dims;
+        if (r->kind == SPINNC_LEARN_DERIVED) {
+            if (r->source >= k || learners[r->source].rule->kind != SPINNC_LEARN_PES
+                || learners[r->source].rule->member != r->member || !r->decoded
+                || r->transform + (uint64_t) r->rows * learners[r->source].rule->rows
+                   > h->n_transforms || r->row + r->rows > decoded_rows)
+                rt_error(RTE_SWERR, "learning rule %u: a derived rule out of range", k);
+            l->transform = transforms + r->transform;
+            continue;
+        }
+        if (r->kind != SPINNC_LEARN_PES && r->kind != SPINNC_LEARN_VOJA)
+            rt_error(RTE_SWERR, "learning rule %u: kind %u is not a rule of this firmware", k,
+                     r->kind);
+        uint32_t trace_words = r->kind == SPINNC_LEARN_VOJA ? 2 * r->n_neurons : r->n_neurons;
+        if (r->weights + size > h->n_weights || r->trace + trace_words > h->n_traces
+            || r->error + (r->kind == SPINNC_LEARN_PES ? r->rows : r->rows) > pop->input_dims
+            || (r->kind == SPINNC_LEARN_PES && r->decoded && r->row + r->rows > decoded_rows)
+            || (r->kind == SPINNC_LEARN_VOJA && (r->row >= pop->input_dims
+                                                 || r->rows > pop->input_dims)))
+            rt_error(RTE_SWERR, "learning rule %u: its arrays or dimensions are out of range", k);
+        l->values = values + r->weights;
+        l->trace = traces + r->trace;
+        if (r->kind == SPINNC_LEARN_PES) l->sums = take(4 * r->rows, "learned rows", r->rows);
+        if (r->weights_every) {
+            recordings[n_recordings].row_bytes = 4 * (uint32_t) size;
+            recordings[n_recordings].every = r->weights_every;
+            l->recording = (int32_t) n_recordings++;
+            if (size > widest) widest = (uint32_t) size;
+        }
+    }
+    learned_words = take(4 * widest, "a learned row", widest);
+}
+
 static void tick(uint32_t t) {
     const int32_t *u = receive_tick();
     uint32_t n_filters;
@@ -101,6 +243,7 @@ static void tick(uint32_t t) {
         int32_t count = spinnc_ensemble_step(pop, u + receive_base(m), neuron_sums, current,
                                              spikes, payloads);
         if (count < 0) rt_error(RTE_SWERR, "member %u: no step for model %u", m, pop->model);
+        learned_rows(m, (uint32_t) count);
         for (uint32_t d = 0; d < pop->output_dims; d++)
             cc_send(keys[mb->first_key + d], (uint32_t) payloads[d]);
         /* The probe rows in the tick they are decoded: nengo's timing. */
@@ -125,7 +268,9 @@ static void tick(uint32_t t) {
             const recording_t *r = &recordings[mb->input_recording];
             if ((t + 1) % r->every == 0) recording_row(r, (t + 1) / r->every - 1, current);
         }
+        learn(m, u + receive_base(m), (uint32_t) count);
     }
+    record_learned(t);
     if (t + 1 >= n_steps) rt_stop();
 }
 
@@ -133,7 +278,12 @@ static uint32_t done_ticks(void);
 static uint32_t ticks_done;
 static void count_tick(uint32_t t) { tick(t); ticks_done = t + 1; }
 static uint32_t done_ticks(void) { return ticks_done; }
-static void pause(void) { recording_finish(done_ticks()); }
+/* The learned values back into the LEARNING region in SDRAM, where the
+ * host reads what the cores have learned (when they pause or stop). */
+static void learned_write_back(void) {
+    if (n_learned_values) memcpy(learning_sdram, learned_values, 8 * n_learned_values);
+}
+static void pause(void) { learned_write_back(); recording_finish(done_ticks()); }
 
 static const model_probes_t *model_of(uint32_t code) {
     for (uint32_t i = 0; i < sizeof(MODELS) / sizeof(MODELS[0]); i++)
@@ -153,8 +303,10 @@ void c_main(void) {
                                           MAX_MEMBERS);
     members = take(n_members * sizeof(member_t), "members", n_members);
     memset(members, 0, n_members * sizeof(member_t));
-    recordings = take(n_members * (3 + MAX_PROBES) * sizeof(recording_t), "recordings",
-                      n_members * (3 + MAX_PROBES));
+    uint32_t learning_bytes;  /* a recording at most per learning rule */
+    const learning_header_t *learning = region_or_null(REGION_LEARNING, &learning_bytes);
+    uint32_t most_recordings = n_members * (3 + MAX_PROBES) + (learning ? learning->n_rules : 0);
+    recordings = take(most_recordings * sizeof(recording_t), "recordings", most_recordings);
     const output_keys_header_t *out = region(REGION_OUTPUT_KEYS, 0);
     const output_key_t *nets = (const output_key_t *) (out + 1);
     static uint32_t member_dims[MAX_MEMBERS], lengths[MAX_MEMBERS], found[MAX_MEMBERS];
@@ -245,10 +397,12 @@ void c_main(void) {
         memcpy(copy, data[m], lengths[m]);
         spinnc_population_view(copy, lengths[m], &members[m].pop);
     }
+    learning_init();  /* after the populations' copies: Voja writes their encoders */
     recording_init(recordings, n_recordings, n_steps);
     rt_on_tick(count_tick);
     rt_on_packet(receive_packet);
     rt_on_pause(pause);
     rt_run(system->timestep_us);
+    learned_write_back();
     recording_finish(ticks_done);
 }

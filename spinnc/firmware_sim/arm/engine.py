@@ -57,6 +57,8 @@ from unicorn.arm_const import (UC_ARM_REG_CPSR, UC_ARM_REG_LR, UC_ARM_REG_PC, UC
 import numpy as np
 
 from ... import apps, fixed, recording
+from ...apps.ensemble import learned_words
+from ...regions import Region, read_regions
 from ...errors import CoreFailed, ImageError, SpinncError
 from ...formats.provenance import LinkProvenance, RouterProvenance
 from ...image import Image
@@ -723,6 +725,16 @@ class ArmEmulator:
     def cycles(self) -> int:
         """Cycles executed by every core so far."""
         return sum(c.cycles for c in self.cores)
+
+    def learned(self, x: int, y: int, core: int, rule: int) -> np.ndarray:
+        """Learning rule ``rule``'s weights or encoders on a core now, as its
+        recordings hold them (s16.15 words): the firmware writes them back
+        into its LEARNING region in SDRAM when it pauses or stops, where a
+        board's host reads them."""
+        self._pause()
+        c = self._where[x, y, core]
+        data = c.chip.memory.read(self._blocks[x, y, core][0], len(c.image_core.data))
+        return learned_words(read_regions(data)[Region.LEARNING][1], rule)
 
     def recording_buffer(self, x: int, y: int, core: int) -> bytes:
         """The recording buffer the firmware of a core wrote (b"" if it

@@ -1,0 +1,96 @@
+"""The firmware's learning rules (kernels/learning.c) against the Python
+engine's, word for word: PES's learned, derived and weights-only rows, a
+population split over cores, Voja's encoders."""
+
+import nengo
+import numpy as np
+import pytest
+
+from spinnc.compiler import compile_network
+from spinnc.firmware_sim import Emulator
+from spinnc.firmware_sim.arm import ArmEmulator
+from spinnc.machine import Machine
+
+STEPS = 120
+
+
+def run_both(network, steps=STEPS):
+    image = compile_network(network, Machine.spinn3(), n_steps=steps, seed=0,
+                            placer="hilbert").image
+    python, arm = Emulator(image), ArmEmulator(image)
+    python.run(steps)
+    arm.run(steps)
+    expected, found = python.recordings(), arm.recordings()
+    arm.close()
+    assert sorted(found) == sorted(expected)
+    for name in expected:
+        assert np.array_equal(found[name], expected[name]), name
+    return found, image
+
+
+def pes_channel(n=40, dims=1, pre_synapse=nengo.Lowpass(0.005), into_node=False, seed=1):
+    with nengo.Network(seed=seed) as net:
+        u = nengo.Node(lambda t: np.sin(8 * t + np.arange(dims)))
+        a = nengo.Ensemble(n, dims)
+        b = nengo.Node(size_in=dims) if into_node else nengo.Ensemble(40, dims)
+        nengo.Connection(u, a)
+        conn = nengo.Connection(a, b, function=lambda x: np.zeros(dims),
+                                learning_rule_type=nengo.PES(2e-3, pre_synapse=pre_synapse))
+        error = nengo.Node(size_in=dims)
+        nengo.Connection(b, error, synapse=None if into_node else 0.005)
+        nengo.Connection(u, error, transform=-1)
+        nengo.Connection(error, conn.learning_rule)
+        nengo.Probe(b, synapse=0.01)  # through the node: a derived probe row
+        nengo.Probe(conn, "weights", sample_every=0.01)
+    return net
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(),
+    dict(dims=2, pre_synapse=None),
+    dict(into_node=True),  # learned rows only through a passthrough node
+])
+def test_pes_agrees_with_the_python_engine(kwargs):
+    found, _ = run_both(pes_channel(**kwargs))
+    weights = next(v for k, v in found.items() if k.endswith(".weights"))
+    assert not np.array_equal(weights[0], weights[-1])  # it learned
+
+
+def test_pes_on_a_population_split_over_cores():
+    found, image = run_both(pes_channel(n=900))
+    assert sum(c.application == "ensemble" for c in image.cores) > 3
+
+
+def test_voja_agrees_with_the_python_engine():
+    with nengo.Network(seed=2) as net:
+        u = nengo.Node([0.6, -0.3])
+        x = nengo.Ensemble(40, 2, intercepts=nengo.dists.Uniform(-0.5, 0.5))
+        conn = nengo.Connection(u, x, synapse=None,
+                                learning_rule_type=nengo.Voja(learning_rate=0.05))
+        nengo.Connection(nengo.Node(lambda t: -float(t > 0.08)), conn.learning_rule,
+                         synapse=None)
+        nengo.Probe(conn.learning_rule, "scaled_encoders", sample_every=0.01)
+        nengo.Probe(x, synapse=0.01)
+    found, _ = run_both(net)
+    encoders = next(v for k, v in found.items() if "learning_rule" in k)
+    assert not np.array_equal(encoders[0], encoders[6])  # it learned, then stopped
+    assert np.array_equal(encoders[9], encoders[-1])
+
+
+def test_the_arm_engine_reads_back_what_the_cores_learned():
+    """The firmware writes its learned weights back into SDRAM when it
+    pauses: sim.data[conn].weights on the ARM engine equals the Python's."""
+    import spinnc
+
+    net = pes_channel()
+    conn = next(c for c in net.all_connections if c.learning_rule_type is not None)
+    weights = {}
+    for engine in ("python", "arm"):
+        with spinnc.Simulator(net, progress_bar=False, engine=engine) as sim:
+            sim.run_steps(60)
+            weights[engine] = sim.data[conn].weights
+            sim.run_steps(20)
+            weights[engine, "later"] = sim.data[conn].weights
+    assert np.array_equal(weights["arm"], weights["python"])
+    assert np.array_equal(weights["arm", "later"], weights["python", "later"])
+    assert not np.array_equal(weights["arm"], weights["arm", "later"])
