@@ -70,18 +70,25 @@ DECODE_CYCLES_PER_DIM = 63
 #: a little high), so 0; the model then counts a 32-row core ~3% high.
 PROBE_CYCLES_PER_DIM = 0
 #: Learning (spinnc.learning), per rule on a member: per neuron, its trace
-#: and its rate-scaled activity (two rounded products); per learned weight,
-#: its update (a 64-bit product, rounding, clamp, a 64-bit store); per spike
-#: and learned row, decoding the 64-bit weight besides
-#: DECODE_CYCLES_PER_SPIKE_DIM.  Estimated from the firmware's loops, then
-#: checked on the ARM engine (2026-12-02: a PES connection out of 100 or 200
-#: LIF neurons, 1 or 4 rows, against the same model unlearned): the model's
-#: extra cycles were up to 25% below the firmware's with a per-neuron term
-#: of 40; with 70, from 1% below to 7% above (the busiest core's tick).
-LEARN_CYCLES_PER_NEURON = 70
-LEARN_CYCLES_PER_WEIGHT = 30
+#: and its rate-scaled activity (two rounded products) [M]; per learned
+#: weight, its update (a 64-bit product, rounding, clamp, a 64-bit store)
+#: [M]; per spike and learned row, decoding the 64-bit weight besides
+#: DECODE_CYCLES_PER_SPIKE_DIM [M]; per rule, its calls and loops [M].
+#: [M] 2026-12-02 on the ARM engine (cycles counted per basic block): each
+#: core's cycles per tick with the shipped ensemble.aplx minus those with a
+#: build whose learned_rows/learn/record_learned return at once (the same
+#: spikes: the error dimensions have zero encoders), over PES models of 50
+#: to 400 LIF neurons (members of 50 to 133), 1 to 4 rows, pre_synapse
+#: Lowpass or None, 40 ticks each (840 core-ticks), fitted by least squares
+#: on (rules, neurons, weights updated, spikes x rows); 97% of core-ticks
+#: within 8% of the fit, 98% within 15%, the worst 31% below and 42% above
+#: (probably packets the receive interrupt took in another tick).
+#: The firmware skips a neuron whose rate-scaled activity rounds to 0, so
+#: the per-weight term counted per neuron x row here is an upper bound.
+LEARN_CYCLES_PER_NEURON = 67
+LEARN_CYCLES_PER_WEIGHT = 48
 LEARN_DECODE_CYCLES_PER_SPIKE_ROW = 10
-LEARN_CYCLES_PER_RULE = 100
+LEARN_CYCLES_PER_RULE = 839
 #: A multicast packet received: the interrupt [M]; and per step of the
 #: binary search of the core's key table (sorted by key) for its entry [M].
 PACKET_RECEIVE_CYCLES = 140
