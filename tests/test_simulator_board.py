@@ -55,3 +55,22 @@ def test_live_host_functions_are_refused_when_the_simulator_is_made(board):
 def test_bad_target_options_are_validation_errors(options, attr):
     with pytest.raises(ValidationError, match=attr):
         spinnc.Simulator(demo_model(0), progress_bar=False, **options)
+
+
+def test_a_board_gives_back_what_its_cores_learned(board):
+    from tests.learning.test_pes import channel
+
+    host, port = board.address
+    net = channel()
+    conn = next(c for c in net.all_connections if c.learning_rule_type is not None)
+    with spinnc.Simulator(net, seed=1, progress_bar=False, horizon=200) as emulated:
+        emulated.run_steps(200)
+    with spinnc.Simulator(net, seed=1, progress_bar=False, horizon=200, target="board",
+                          host=host, port=port) as on_board:
+        on_board.run_steps(100)
+        with pytest.raises(spinnc.errors.SpinncError, match="probe it instead"):
+            on_board.data[conn]
+        on_board.run_steps(100)
+        learned = on_board.data[conn].weights
+    assert np.array_equal(learned, emulated.data[conn].weights)
+    assert not np.allclose(learned, on_board.model.params[conn].weights)

@@ -42,7 +42,7 @@ import numpy as np
 from .. import apps, costs, recording
 from ..errors import ImageError, SpinncError
 from ..image import Image
-from ..regions import Region, read_regions
+from ..regions import Region, pack_regions, read_regions, unpack_regions
 from .kernels import (EnsembleKernel, FilterBank, Member, MemberInputs, PlaybackKernel,
                       Recorder, TransformKernel, arithmetic)
 from .engines import ticks_to_run
@@ -452,6 +452,26 @@ class Emulator:
         learner = next(r for r in (self.ensembles.learners if self.ensembles else [])
                        if r.where == where)
         return learner.recorded()
+
+    def region_data(self, x: int, y: int, core: int) -> bytes:
+        """A core's region data as its firmware leaves it in SDRAM when it
+        pauses or stops: the Image's, with what its learning rules have
+        learned written back into its LEARNING region (fixed point)."""
+        c = self._where[x, y, core]
+        data = self.image.cores[c.index].data
+        if Region.LEARNING not in c.regions or self.precision != "fixed":
+            return data
+        blobs = unpack_regions(data)
+        header, arrays = c.region(Region.LEARNING)
+        weights = np.array(arrays["weights"], dtype=np.int64)
+        for learner in self.ensembles.learners:
+            if learner.where[0] == c.index:
+                rule = arrays["rules"][learner.where[1]]
+                at = int(rule["weights"])
+                weights[at:at + learner.values.size] = learner.values.ravel()
+        blobs[Region.LEARNING] = Region.LAYOUTS[Region.LEARNING].pack(
+            header, **dict(arrays, weights=weights))
+        return pack_regions(blobs)
 
     def recording_buffer(self, x: int, y: int, core: int) -> bytes:
         """A core's recording buffer as its firmware would leave it

@@ -540,6 +540,11 @@ class LearnedRows:
             self.weights += self.k * np.multiply.outer(error, self.trace)
             self.trace = self.decay_real * self.trace + np.where(spiked, self.spike_real, 0.0)
 
+    @property
+    def values(self) -> np.ndarray:
+        """What it learns (its weights: int64 s24.39, or reals)."""
+        return self.weights
+
     def recorded(self) -> np.ndarray:
         """The weights as a weights probe records them (s16.15 words, or reals)."""
         if self.arith.name == "fixed":
@@ -591,6 +596,11 @@ class LearnedEncoders:
                                            - self.encoders)
             self.words[self.slots] = self.encoders
             self.trace = self.decay_real * self.trace + np.where(spiked, self.spike_real, 0.0)
+
+    @property
+    def values(self) -> np.ndarray:
+        """What it learns (its encoders: int64 s32.31, or reals)."""
+        return self.encoders
 
     def recorded(self) -> np.ndarray:
         """The encoders as an encoders probe records them (s16.15 words, or reals)."""

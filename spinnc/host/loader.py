@@ -38,7 +38,7 @@ Every step sends its packets pipelined (up to 8 in flight) across all chips.
 import dataclasses
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -47,7 +47,7 @@ from ..errors import (BoardInUse, CoreFailed, DoesNotFit, ImageError, ProtocolEr
                       ProtocolTimeout, SpinncError, UnsupportedFeature)
 from ..image import Image
 from ..machine import Machine
-from ..regions import TABLE_HEADER
+from ..regions import TABLE_HEADER, Region, unpack_regions
 from ..formats import scp
 from .claim import CLAIM_APP_ID, LEASE, BoardClaim
 from .connection import RETRIES, TIMEOUT, WINDOW, Request
@@ -95,6 +95,9 @@ class BoardRun:
     provenance: object  # spinnc.firmware_sim.Provenance
     stats: RunStats
     machine: Machine  # what discovery found on the board
+    #: (x, y, core) -> the region data of each core that learns, read back after
+    #: the run (its firmware writes what it learned into its LEARNING region)
+    learned: dict = field(default_factory=dict)
 
 
 def run_image(image: Image, host: str, port: int = scp.SCP_PORT, *,
@@ -215,7 +218,7 @@ def run_on_board(board: BoardController, image: Image, run_timeout: float | None
             loaded = time.monotonic()
             run.run(run_timeout)
             ran = time.monotonic()
-            recordings, provenance = run.read()
+            recordings, provenance, learned = run.read()
             run.verify()
             done = time.monotonic()
         finally:
@@ -231,7 +234,7 @@ def run_on_board(board: BoardController, image: Image, run_timeout: float | None
                      s.sent - before.sent, loaded - start, ran - loaded, done - ran,
                      s.retry_codes - before.retry_codes, s.ignored - before.ignored, run_max,
                      board.connection.retries + 1, run.cleared)
-    return BoardRun(recordings, provenance, stats, machine)
+    return BoardRun(recordings, provenance, stats, machine, learned)
 
 
 def check_app_ids(image: Image) -> None:
@@ -521,16 +524,22 @@ class _Run:
         chips = list(self.machine.working_chips)
         blocks += [(x, y, scp.ROUTER_DIAGNOSTICS, recording.ROUTER_COUNTER_BYTES)
                    for x, y in chips]
+        learners = [c for c in cores if Region.LEARNING in unpack_regions(c.data)]
+        blocks += [(c.x, c.y, self.addresses[c.x, c.y, c.core][0], len(c.data))
+                   for c in learners]
         data = self.board.read_many(b for b in blocks)
         n = len(keys)
         buffers = dict(zip(keys, data[:n]))
         provenance_blocks = dict(zip(keys, data[n:2 * n]))
         # Chips whose router counted nothing are left out, as the emulator does.
-        counters = {chip: words for chip, words in zip(chips, data[2 * n:]) if any(words)}
+        counters = {chip: words for chip, words in zip(chips, data[2 * n:2 * n + len(chips)])
+                    if any(words)}
+        learned = {(c.x, c.y, c.core): bytes(block)
+                   for c, block in zip(learners, data[2 * n + len(chips):])}
         recordings = recording.recordings_from_buffers(self.image, buffers)
         provenance = recording.provenance_from_buffers(self.image, provenance_blocks, counters,
                                                        self.image.n_steps)
-        return recordings, provenance
+        return recordings, provenance, learned
 
     def verify(self) -> None:
         """After the read-back: every core is still this run's, in EXIT with

@@ -10,7 +10,9 @@ same ticks, as the Image is deterministic.
 
 import numpy as np
 
+from ..apps.ensemble import learned_words
 from ..errors import SpinncError
+from ..regions import Region, read_regions
 from ..image import Image
 from ..formats import scp
 from .loader import BoardRun, check_host_functions, run_image
@@ -74,6 +76,17 @@ class BoardEmulator:
         recorded = self.board_run.recordings
         return {name: recorded[name][:self.t // p.sample_every]
                 for name, p in self.image.probes.items()}
+
+    def learned(self, x: int, y: int, core: int, rule: int) -> np.ndarray:
+        """A learning rule's values on a core (s16.15 words) at the end of the
+        Image's run, as its firmware wrote them back (a board runs the whole
+        horizon at once: earlier steps' values are the probes' to keep)."""
+        if self.t != self.image.n_steps:
+            raise SpinncError(f"a board runs the Image's {self.image.n_steps} ticks at once "
+                              f"and keeps what was learned at the end; at step {self.t} "
+                              "probe it instead (nengo.Probe(conn, 'weights'))")
+        data = self.board_run.learned[x, y, core]
+        return learned_words(read_regions(data)[Region.LEARNING][1], rule)
 
     def provenance(self):
         """What the board's cores and routers counted over the Image's whole run."""

@@ -597,7 +597,8 @@ class VirtualBoard:
             provenance = emulator.provenance()
             results = {(c.x, c.y, core): (
                 emulator.recording_buffer(c.x, c.y, core),
-                recording.pack_provenance(provenance.core(c.x, c.y, core))) for c, core in cores}
+                recording.pack_provenance(provenance.core(c.x, c.y, core)),
+                emulator.region_data(c.x, c.y, core)) for c, core in cores}
             counters = {(r.x, r.y): recording.pack_router_counters(r)
                         for r in provenance.routers}
             error = None
@@ -618,9 +619,11 @@ class VirtualBoard:
                 if error is not None:
                     c.fail(core, error)
                     continue
-                recorded, block = results[c.x, c.y, core]
+                recorded, block, data = results[c.x, c.y, core]
+                # (the region data: what the cores learned, written back as their firmware does)
                 if self._publish(c, core, 1, recorded, "recording buffer") and \
-                        self._publish(c, core, 2, block, "provenance block"):
+                        self._publish(c, core, 2, block, "provenance block") and \
+                        self._publish(c, core, 0, data, "region data"):
                     c.set_state(core, State.EXIT)
 
     @staticmethod

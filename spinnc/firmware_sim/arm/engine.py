@@ -731,10 +731,15 @@ class ArmEmulator:
         recordings hold them (s16.15 words): the firmware writes them back
         into its LEARNING region in SDRAM when it pauses or stops, where a
         board's host reads them."""
+        return learned_words(read_regions(self.region_data(x, y, core))[Region.LEARNING][1],
+                             rule)
+
+    def region_data(self, x: int, y: int, core: int) -> bytes:
+        """A core's region data in SDRAM now (what its learning rules have
+        learned written back: the firmware does so when it pauses or stops)."""
         self._pause()
         c = self._where[x, y, core]
-        data = c.chip.memory.read(self._blocks[x, y, core][0], len(c.image_core.data))
-        return learned_words(read_regions(data)[Region.LEARNING][1], rule)
+        return c.chip.memory.read(self._blocks[x, y, core][0], len(c.image_core.data))
 
     def recording_buffer(self, x: int, y: int, core: int) -> bytes:
         """The recording buffer the firmware of a core wrote (b"" if it
