@@ -18,11 +18,13 @@ from nengo.connection import LearningRule
 from nengo.ensemble import Neurons
 from nengo.transforms import Convolution, ConvolutionTranspose, Dense, NoTransform, Sparse
 
-from .. import learning, neurons
+from .. import neurons
 from ..errors import UnsupportedFeature, describe
 from . import synapses
-from .graph import Connection, Graph, Input, Learned, LearnedEncoders, Population, Probe
-from .learning import attach as attach_learning, rule_name
+from .graph import Connection, Graph, Input, Learned, Population, Probe
+from .learning import (attach as attach_learning, check_learning, decoders_of_weights,
+                       encoder_learners, encoders_probe, learn_encoders, learned_encoders,
+                       learning_rule, rule_name, weights_probe)
 from .nodes import direct_input, function_columns, is_direct, is_live, node_input
 from .interposers import fold_with_interposers
 
@@ -111,10 +113,10 @@ def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
 
     edges = [_connection(model, graph, conn, columns.get(conn))
              for conn in network.all_connections]
-    edges += [_learn_encoders(model, graph, conn, edge)
+    edges += [learn_encoders(model, graph, conn, edge)
               for conn, edge in zip(network.all_connections, list(edges))
               if conn.learning_rule_type is not None
-              and _learning_rule(conn).modifies == "encoders"]
+              and learning_rule(conn).modifies == "encoders"]
     for ens in network.all_ensembles:
         if ens.noise is not None and not is_direct(ens):
             edges.append(_noise(model, graph, ens, process_seed))
@@ -125,15 +127,17 @@ def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
     for probe in network.all_probes:
         if is_static(probe, learners):  # nothing to record: the host knows the value
             continue
-        if _learned_encoders(probe, learners) is not None:
-            graph.probes[graph.names[probe]] = _encoders_probe(graph, probe, learners)
+        if learned_encoders(probe, learners) is not None:
+            graph.probes[graph.names[probe]] = encoders_probe(
+                graph, probe, learners, _record_every(probe, graph.dt, False))
             continue
         if isinstance(probe.obj, nengo.Ensemble) and probe.attr == "input":
             graph.probes[graph.names[probe]], copies = _input_probe(graph, probe, into)
             edges.extend(copies)
             continue
         if isinstance(probe.obj, nengo.Connection) and probe.attr == "weights":
-            graph.probes[graph.names[probe]], edge = _weights_probe(model, graph, probe)
+            graph.probes[graph.names[probe]], edge = weights_probe(
+                model, graph, probe, _record_every(probe, graph.dt, False))
             edges.append(edge)
             continue
         if isinstance(probe.obj, nengo.Connection):  # its output: a node's, on the host
@@ -194,7 +198,7 @@ def _check_connection(conn: nengo.Connection) -> None:
             f"{conn} has NaN or infinite values in its transform; give finite numbers",
             attr="transform", obj=conn)
     if conn.learning_rule_type is not None:
-        _check_learning(conn)
+        check_learning(conn)
     if not isinstance(conn.post_obj, (nengo.Ensemble, Neurons, nengo.Node, LearningRule)):
         raise UnsupportedFeature(conn, f"a connection into {type(conn.post_obj).__name__}")
     if not isinstance(conn.transform, DENSE_EQUIVALENT):
@@ -202,36 +206,6 @@ def _check_connection(conn: nengo.Connection) -> None:
             conn, f"{type(conn.transform).__name__} transforms", "use a dense transform"
         )
     synapses.check(conn)
-
-
-def _learning_types(conn: nengo.Connection) -> list:
-    """The learning rule types of ``conn`` (nengo takes one, a list or a dict)."""
-    types = conn.learning_rule_type
-    if isinstance(types, dict):
-        return list(types.values())
-    return list(types) if isinstance(types, (list, tuple)) else [types]
-
-
-def _learning_rule(conn: nengo.Connection) -> LearningRule:
-    """The one LearningRule of a learned connection (``_check_learning``)."""
-    rules = conn.learning_rule
-    if isinstance(rules, dict):
-        return next(iter(rules.values()))
-    return rules[0] if isinstance(rules, (list, tuple)) else rules
-
-
-def _check_learning(conn: nengo.Connection) -> None:
-    """One rule that spinnc runs, on a connection it can learn."""
-    runs = ", ".join(learning.supported_names())
-    types = _learning_types(conn)
-    for rule_type in types:
-        if learning.rule_for(rule_type) is None:
-            raise UnsupportedFeature(conn, f"the learning rule {type(rule_type).__name__}",
-                                     f"spinnc runs {runs} on the cores")
-    if len(types) != 1:
-        raise UnsupportedFeature(conn, f"{len(types)} learning rules on one connection",
-                                 f"give it one ({runs})")
-    learning.rule_for(types[0]).check(conn, types[0])
 
 
 #: Probed attributes that stay constant during a run on spinnc (no learning):
@@ -245,27 +219,9 @@ def is_static(probe: nengo.Probe, learners: frozenset = frozenset()) -> bool:
     ensembles in ``learners``: :func:`encoder_learners`)."""
     if isinstance(probe.obj, nengo.Connection) and probe.obj.learning_rule_type is not None:
         return False
-    if _learned_encoders(probe, learners) is not None:
+    if learned_encoders(probe, learners) is not None:
         return False
     return probe.attr in STATIC_PROBES.get(type(probe.obj), ())
-
-
-def encoder_learners(network: nengo.Network) -> frozenset:
-    """The ensembles of ``network`` whose encoders a learning rule changes."""
-    return frozenset(c.post_obj for c in network.all_connections
-                     if c.learning_rule_type is not None
-                     and _learning_rule(c).modifies == "encoders")
-
-
-def _learned_encoders(probe: nengo.Probe, learners: frozenset):
-    """The ensemble whose learned encoders ``probe`` reads (an ensemble's or
-    a Voja rule's ``scaled_encoders``), else None."""
-    if probe.attr != "scaled_encoders":
-        return None
-    obj = probe.obj
-    if isinstance(obj, LearningRule):
-        return obj.connection.post_obj if obj.modifies == "encoders" else None
-    return obj if obj in learners else None
 
 
 def _model_probes(obj) -> str:
@@ -279,7 +235,7 @@ def _model_probes(obj) -> str:
 def _check_probe(probe: nengo.Probe, learners: frozenset = frozenset()) -> None:
     if is_static(probe, learners):
         return
-    if _learned_encoders(probe, learners) is not None:
+    if learned_encoders(probe, learners) is not None:
         if probe.synapse is not None:
             raise UnsupportedFeature(probe, "a synapse on a probe of learned encoders",
                                      "probe them with synapse=None")
@@ -497,10 +453,10 @@ def _connection(model: Model, graph: Graph, conn: nengo.Connection,
         return Connection("", graph.names[owner], rule_name(graph, post_obj), weights,
                           post_indices, synapses.of(conn.synapse), target="error",
                           obj=(conn,))
-    if conn.learning_rule_type is not None and _learning_rule(conn).modifies != "encoders":
+    if conn.learning_rule_type is not None and learning_rule(conn).modifies != "encoders":
         if conn.solver.weights:  # PES learns decoders, which the weights encode
-            weights = _decoders_of_weights(model, conn, post_indices, weights)
-        rule = _learning_rule(conn)
+            weights = decoders_of_weights(model, conn, post_indices, weights)
+        rule = learning_rule(conn)
         learned = Learned(rule, rule_name(graph, rule), np.eye(conn.size_out), weights)
     if isinstance(post_obj, Neurons):  # one row per neuron until _neuron_input
         target, post_obj = "neurons", post_obj.ensemble
@@ -521,80 +477,6 @@ def _connection(model: Model, graph: Graph, conn: nengo.Connection,
         obj=(conn,),
         learned=learned,
     )
-
-
-def _learn_encoders(model: Model, graph: Graph, conn: nengo.Connection,
-                    edge: Connection) -> Connection:
-    """A rule learning the post's encoders from ``conn`` (Voja): its input
-    dimensions (the connection's output, then the learning signal) and a
-    copy of ``conn``'s edge into them."""
-    post = graph.populations[graph.names[conn.post_obj]]
-    rule = _learning_rule(conn)
-    if post.encoder_learning:  # nengo adds both deltas into one signal
-        raise UnsupportedFeature(conn, f"a second rule learning the encoders of "
-                                 f"{describe(conn.post_obj)}", "learn them with one rule")
-    size = conn.size_out
-    first = post.dimensions
-    post.encoders = np.hstack([post.encoders, np.zeros((post.n_neurons, size + 1))])
-    post.dimensions += size + 1
-    built = model.params[conn.post_obj]
-    post.encoder_learning.append(LearnedEncoders(
-        rule, rule_name(graph, rule), conn.post_obj.dimensions, first, first + size,
-        scale=np.asarray(built.gain, dtype=np.float64) / conn.post_obj.radius))
-    return replace(edge, post_indices=first + np.arange(size), obj=edge.obj + (rule,))
-
-
-def _encoders_probe(graph: Graph, probe: nengo.Probe, learners: frozenset) -> Probe:
-    """A probe of learned encoders (Voja's): the encoders the cores of the
-    ensemble learn, recorded there (each core its neurons' rows)."""
-    ens = _learned_encoders(probe, learners)
-    return Probe(graph.names[probe], "encoders", ens.n_neurons * ens.dimensions,
-                 _record_every(probe, graph.dt, False), graph.names[ens], obj=probe)
-
-
-def _decoders_of_weights(model: Model, conn: nengo.Connection, post_indices: np.ndarray,
-                         weights: np.ndarray) -> np.ndarray:
-    """The decoders ``D`` of a weight solver's ``W = E D`` (``E`` the post's
-    scaled encoders of the dimensions it reaches): PES changes ``W`` by ``E``
-    times a decoder update (nengo's local error is ``E e``), so learning
-    ``D`` into the post's decoded input is the same learning.
-
-    Raises
-    ------
-    UnsupportedFeature
-        If ``W`` is not ``E D`` for any ``D`` (a solver that did not encode).
-    """
-    encoders = np.asarray(model.params[conn.post_obj].scaled_encoders)[:, post_indices]
-    decoders = np.linalg.lstsq(encoders, weights, rcond=None)[0]
-    if not np.allclose(encoders @ decoders, weights, rtol=1e-6,
-                       atol=1e-9 * max(np.abs(weights).max(), 1e-300)):
-        raise UnsupportedFeature(conn, "PES on weights that are not the post's encoders "
-                                 "times decoders", "use a decoder solver (weights=False)")
-    return decoders
-
-
-def _weights_probe(model: Model, graph: Graph, probe: nengo.Probe):
-    """A probe of a learned connection's weights: the weights the cores of
-    its ensemble learn, recorded there (each core its neurons' columns)."""
-    conn, name = probe.obj, graph.names[probe]
-    if probe.synapse is not None:
-        raise UnsupportedFeature(probe, "a synapse on a probe of learned weights",
-                                 "probe the weights with synapse=None")
-    pre = graph.names[getattr(conn.pre_obj, "ensemble", conn.pre_obj)]
-    weights = np.array(model.params[conn].weights, dtype=np.float64)
-    encoders = None
-    if conn.solver.weights:  # the cores learn D; nengo's weights are E D
-        post_indices = np.arange(conn.post_obj.size_in)[conn.post_slice]
-        encoders = np.asarray(model.params[conn.post_obj].scaled_encoders)[:, post_indices]
-        weights = _decoders_of_weights(model, conn, post_indices, weights)
-    edge = Connection("", pre, name, weights, np.arange(weights.shape[0]),
-                      None, target="weights", obj=(conn, probe),
-                      learned=Learned(_learning_rule(conn),
-                                      rule_name(graph, _learning_rule(conn)),
-                                      np.eye(conn.size_out), weights))
-    sample_every = _record_every(probe, graph.dt, False)
-    return Probe(name, "weights", weights.size, sample_every, pre, obj=probe,
-                 host_transform=encoders), edge
 
 
 def _sum_repeated_posts(conn: Connection) -> Connection:

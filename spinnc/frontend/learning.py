@@ -1,4 +1,7 @@
-"""Learned connections in the Graph: where a learning rule's error enters.
+"""Learning rules in the Graph: which connections learn (:func:`check_learning`),
+what a rule learns (:class:`~.graph.Learned` on an edge, a
+:class:`~.graph.LearnedEncoders` on a population), the probes of learned
+values, and where a rule's error enters (:func:`attach`).
 
 nengo sums the connections into ``conn.learning_rule`` into the rule's error.
 spinnc gives the population that learns (the connection's pre ensemble) one
@@ -15,8 +18,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..errors import UnsupportedFeature
-from .graph import Connection, Graph
+import nengo
+from nengo.connection import LearningRule
+
+from .. import learning
+from ..errors import UnsupportedFeature, describe
+from .graph import Connection, Graph, Learned, LearnedEncoders, Probe
 
 
 def rule_name(graph: Graph, rule) -> str:
@@ -66,3 +73,126 @@ def attach(graph: Graph, connections: list[Connection]) -> list[Connection]:
             c = replace(c, learned=replace(c.learned, error=first[c.learned.rule_name]))
         out.append(c)
     return out
+
+
+def learning_types(conn: nengo.Connection) -> list:
+    """The learning rule types of ``conn`` (nengo takes one, a list or a dict)."""
+    types = conn.learning_rule_type
+    if isinstance(types, dict):
+        return list(types.values())
+    return list(types) if isinstance(types, (list, tuple)) else [types]
+
+
+def learning_rule(conn: nengo.Connection) -> LearningRule:
+    """The one LearningRule of a learned connection (``_check_learning``)."""
+    rules = conn.learning_rule
+    if isinstance(rules, dict):
+        return next(iter(rules.values()))
+    return rules[0] if isinstance(rules, (list, tuple)) else rules
+
+
+def check_learning(conn: nengo.Connection) -> None:
+    """One rule that spinnc runs, on a connection it can learn."""
+    runs = ", ".join(learning.supported_names())
+    types = learning_types(conn)
+    for rule_type in types:
+        if learning.rule_for(rule_type) is None:
+            raise UnsupportedFeature(conn, f"the learning rule {type(rule_type).__name__}",
+                                     f"spinnc runs {runs} on the cores")
+    if len(types) != 1:
+        raise UnsupportedFeature(conn, f"{len(types)} learning rules on one connection",
+                                 f"give it one ({runs})")
+    learning.rule_for(types[0]).check(conn, types[0])
+
+
+
+def encoder_learners(network: nengo.Network) -> frozenset:
+    """The ensembles of ``network`` whose encoders a learning rule changes."""
+    return frozenset(c.post_obj for c in network.all_connections
+                     if c.learning_rule_type is not None
+                     and learning_rule(c).modifies == "encoders")
+
+
+def learned_encoders(probe: nengo.Probe, learners: frozenset):
+    """The ensemble whose learned encoders ``probe`` reads (an ensemble's or
+    a Voja rule's ``scaled_encoders``), else None."""
+    if probe.attr != "scaled_encoders":
+        return None
+    obj = probe.obj
+    if isinstance(obj, LearningRule):
+        return obj.connection.post_obj if obj.modifies == "encoders" else None
+    return obj if obj in learners else None
+
+
+def learn_encoders(model, graph: Graph, conn: nengo.Connection,
+                    edge: Connection) -> Connection:
+    """A rule learning the post's encoders from ``conn`` (Voja): its input
+    dimensions (the connection's output, then the learning signal) and a
+    copy of ``conn``'s edge into them."""
+    post = graph.populations[graph.names[conn.post_obj]]
+    rule = learning_rule(conn)
+    if post.encoder_learning:  # nengo adds both deltas into one signal
+        raise UnsupportedFeature(conn, f"a second rule learning the encoders of "
+                                 f"{describe(conn.post_obj)}", "learn them with one rule")
+    size = conn.size_out
+    first = post.dimensions
+    post.encoders = np.hstack([post.encoders, np.zeros((post.n_neurons, size + 1))])
+    post.dimensions += size + 1
+    built = model.params[conn.post_obj]
+    post.encoder_learning.append(LearnedEncoders(
+        rule, rule_name(graph, rule), conn.post_obj.dimensions, first, first + size,
+        scale=np.asarray(built.gain, dtype=np.float64) / conn.post_obj.radius))
+    return replace(edge, post_indices=first + np.arange(size), obj=edge.obj + (rule,))
+
+
+def encoders_probe(graph: Graph, probe: nengo.Probe, learners: frozenset,
+                   sample_every: int) -> Probe:
+    """A probe of learned encoders (Voja's): the encoders the cores of the
+    ensemble learn, recorded there (each core its neurons' rows)."""
+    ens = learned_encoders(probe, learners)
+    return Probe(graph.names[probe], "encoders", ens.n_neurons * ens.dimensions,
+                 sample_every, graph.names[ens], obj=probe)
+
+
+def decoders_of_weights(model, conn: nengo.Connection, post_indices: np.ndarray,
+                         weights: np.ndarray) -> np.ndarray:
+    """The decoders ``D`` of a weight solver's ``W = E D`` (``E`` the post's
+    scaled encoders of the dimensions it reaches): PES changes ``W`` by ``E``
+    times a decoder update (nengo's local error is ``E e``), so learning
+    ``D`` into the post's decoded input is the same learning.
+
+    Raises
+    ------
+    UnsupportedFeature
+        If ``W`` is not ``E D`` for any ``D`` (a solver that did not encode).
+    """
+    encoders = np.asarray(model.params[conn.post_obj].scaled_encoders)[:, post_indices]
+    decoders = np.linalg.lstsq(encoders, weights, rcond=None)[0]
+    if not np.allclose(encoders @ decoders, weights, rtol=1e-6,
+                       atol=1e-9 * max(np.abs(weights).max(), 1e-300)):
+        raise UnsupportedFeature(conn, "PES on weights that are not the post's encoders "
+                                 "times decoders", "use a decoder solver (weights=False)")
+    return decoders
+
+
+def weights_probe(model, graph: Graph, probe: nengo.Probe, sample_every: int):
+    """A probe of a learned connection's weights: the weights the cores of
+    its ensemble learn, recorded there (each core its neurons' columns)."""
+    conn, name = probe.obj, graph.names[probe]
+    if probe.synapse is not None:
+        raise UnsupportedFeature(probe, "a synapse on a probe of learned weights",
+                                 "probe the weights with synapse=None")
+    pre = graph.names[getattr(conn.pre_obj, "ensemble", conn.pre_obj)]
+    weights = np.array(model.params[conn].weights, dtype=np.float64)
+    encoders = None
+    if conn.solver.weights:  # the cores learn D; nengo's weights are E D
+        post_indices = np.arange(conn.post_obj.size_in)[conn.post_slice]
+        encoders = np.asarray(model.params[conn.post_obj].scaled_encoders)[:, post_indices]
+        weights = decoders_of_weights(model, conn, post_indices, weights)
+    edge = Connection("", pre, name, weights, np.arange(weights.shape[0]),
+                      None, target="weights", obj=(conn, probe),
+                      learned=Learned(learning_rule(conn),
+                                      rule_name(graph, learning_rule(conn)),
+                                      np.eye(conn.size_out), weights))
+    return Probe(name, "weights", weights.size, sample_every, pre, obj=probe,
+                 host_transform=encoders), edge
