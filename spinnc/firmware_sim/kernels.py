@@ -322,7 +322,8 @@ class Member:
     input_base: int  # its first member dimension (MemberInputs)
     slots: np.ndarray  # packet slots of its decoder rows, in row order
     neuron_inputs: list  # [(filter dimension, neuron indices in the slice)]
-    #: its learning rules: (index on the core, LEARNING_RULE record, weights, trace)
+    #: its learning rules: (index on the core, LEARNING_RULE record, learned values,
+    #: traces, transform), of the values and traces those a rule has (None otherwise)
     rules: list = ()
 
 
