@@ -180,7 +180,8 @@ def test_map_writes_the_mapping_report(tmp_path, capsys):
                      "--out", str(out)]) == 0
     assert "wrote" in capsys.readouterr().out
     report = json.loads((out / "mapping.json").read_text())
-    assert set(report) == {"quantisation", "vertices", "nets", "routing", "seconds"}
+    assert set(report) == {"quantisation", "vertices", "nets", "routing", "seconds", "learning"}
+    assert report["learning"] == []  # the channel learns nothing
     assert {v["application"] for v in report["vertices"]} == {"ensemble", "value_source"}
     for net in report["nets"]:
         assert net["key"] & ~net["mask"] & 0xFFFFFFFF == 0 and net["sinks"]
