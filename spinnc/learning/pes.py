@@ -17,8 +17,10 @@ and the trace themselves, whatever the rate.
 import nengo
 import numpy as np
 
+from .. import fixed
 from ..errors import QuantisationError, UnsupportedFeature
-from . import WEIGHT_FRAC, LearningRule, rate_value, rate_words, register
+from . import (WEIGHT_FRAC, WEIGHT_MAX, WEIGHT_MIN, LearningRule, rate_value, rate_words,
+               register, shift_round, trace_of)
 
 #: The update that must not underflow: an error of this size ...
 TYPICAL_ERROR = 0.01
@@ -55,9 +57,6 @@ def rate_of(rate: int, rate_shift: int, delta_shift: int) -> float:
 def step_fixed(weights, trace, error, rate: int, rate_shift: int, delta_shift: int):
     """One tick's update of ``weights`` (int64, rows x neurons) in place, from
     the traces (int64 words of s16.15) and errors (s16.15) of the tick."""
-    from . import WEIGHT_MAX, WEIGHT_MIN, shift_round
-    from .. import fixed
-
     ak = fixed.saturate(shift_round(np.asarray(trace, np.int64) * rate, rate_shift))
     delta = shift_round(np.multiply.outer(np.asarray(error, np.int64), ak.astype(np.int64)),
                         delta_shift)
@@ -72,8 +71,6 @@ class PES(LearningRule):
     def quantise(self, rule_type, population, dt: float, owner) -> dict:
         """The LEARNING region fields of PES ``rule_type`` learning from
         ``population`` (a float Graph Population)."""
-        from . import trace_of
-
         n, amplitude = population.n_neurons, population.amplitude
         k = -float(rule_type.learning_rate) * amplitude / n
         rate, rate_shift, delta_shift = quantise_rate(k, owner, n, amplitude)
