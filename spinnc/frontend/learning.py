@@ -97,13 +97,17 @@ def check_learning(conn: nengo.Connection) -> None:
     types = learning_types(conn)
     for rule_type in types:
         if learning.rule_for(rule_type) is None:
-            raise UnsupportedFeature(conn, f"the learning rule {type(rule_type).__name__}",
-                                     f"spinnc runs {runs} on the cores")
+            what = f"the learning rule {type(rule_type).__name__}"
+            if getattr(rule_type, "modifies", None) == "weights":  # BCM, Oja: a full matrix
+                size = [getattr(o, "n_neurons", None) or o.size_out
+                        for o in (conn.post_obj, conn.pre_obj)]
+                what += (f" (it learns the full {size[0]} x {size[1]} weight matrix; the "
+                         "cores learn decoders and encoders only)")
+            raise UnsupportedFeature(conn, what, f"spinnc runs {runs} on the cores")
     if len(types) != 1:
         raise UnsupportedFeature(conn, f"{len(types)} learning rules on one connection",
                                  f"give it one ({runs})")
     learning.rule_for(types[0]).check(conn, types[0])
-
 
 
 def encoder_learners(network: nengo.Network) -> frozenset:
