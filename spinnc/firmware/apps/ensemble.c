@@ -205,7 +205,7 @@ static void learning_init(void) {
                      r->kind);
         uint32_t trace_words = r->kind == SPINNC_LEARN_VOJA ? 2 * r->n_neurons : r->n_neurons;
         if (r->weights + size > h->n_weights || r->trace + trace_words > h->n_traces
-            || r->error + (r->kind == SPINNC_LEARN_PES ? r->rows : r->rows) > pop->input_dims
+            || r->error + r->rows > pop->input_dims
             || (r->kind == SPINNC_LEARN_PES && r->decoded && r->row + r->rows > decoded_rows)
             || (r->kind == SPINNC_LEARN_VOJA && (r->row >= pop->input_dims
                                                  || r->rows > pop->input_dims)))
