@@ -699,11 +699,6 @@ class Simulator:
         if not self._n_steps or obj not in self._learned_objects():
             return None
         probe, image = self._learned_objects()[obj]
-        if not hasattr(self._emulator, "learned"):
-            raise SpinncError(f"sim.data[{obj}]: the {type(self._emulator).__name__} engine "
-                              "cannot read learned state back yet; probe it instead "
-                              "(nengo.Probe(conn, 'weights') or Probe(ens, "
-                              "'scaled_encoders'))")
         row = np.concatenate([self._emulator.learned(x, y, core, rule)[first:first + count]
                               for x, y, core, rule, first, count in image.cores])
         real = fixed.to_float(row) if self.precision == "fixed" else row

@@ -490,6 +490,35 @@ class EnsembleKernel:
         return v
 
 
+class SpikeTrace:
+    """The activity trace a learning rule keeps of its member's neurons
+    ``lo .. lo + n`` (spinnc.learning.step_trace): the spikes of each tick
+    through the rule's Lowpass, as s16.15 words or reals."""
+
+    def __init__(self, lo: int, words: np.ndarray, record, arith):
+        self.lo, self.n, self.arith = lo, words.size, arith
+        self.spike, self.decay = int(record["spike"]), int(record["decay"])
+        if arith.name == "fixed":
+            self.a = words.copy()
+        else:
+            self.a = fixed.to_float(words)
+            self.spike_real, self.decay_real = fixed.to_float(self.spike), self.decay * 2.0**-30
+
+    def local(self, spikes: np.ndarray) -> np.ndarray:
+        """The tick's spikes (increasing global indices) of these neurons, as theirs."""
+        lo, hi = np.searchsorted(spikes, self.lo), np.searchsorted(spikes, self.lo + self.n)
+        return spikes[lo:hi] - self.lo
+
+    def step(self, spikes: np.ndarray) -> None:
+        """Add this tick's spikes."""
+        spiked = np.zeros(self.n, dtype=bool)
+        spiked[self.local(spikes)] = True
+        if self.arith.name == "fixed":
+            self.a = learning.step_trace(self.a, spiked, self.spike, self.decay)
+        else:
+            self.a = self.decay_real * self.a + np.where(spiked, self.spike_real, 0.0)
+
+
 class LearnedRows:
     """One learning rule's weights on one member (spinnc.learning), in the
     order the firmware runs it each tick: decode its rows with the weights
@@ -499,30 +528,21 @@ class LearnedRows:
 
     def __init__(self, where, first_neuron: int, first_row, error: np.ndarray, record,
                  weights: np.ndarray, trace: np.ndarray, arith):
-        self.where, self.lo, self.first_row, self.error = where, first_neuron, first_row, error
+        self.where, self.first_row, self.error = where, first_row, error
         self.arith = arith
-        self.n = weights.shape[1]
-        self.rows = weights.shape[0]
+        self.rows, self.n = weights.shape
+        self.trace = SpikeTrace(first_neuron, trace, record, arith)
         rate = (int(record["rate"]), int(record["rate_shift"]), int(record["delta_shift"]))
-        self.spike, self.decay = int(record["spike"]), int(record["decay"])
         if arith.name == "fixed":
-            self.weights, self.trace, self.rate = weights.copy(), trace.copy(), rate
-        else:  # reals: per-spike weights, activities, the rate they stand for
+            self.weights, self.rate = weights.copy(), rate
+        else:  # reals: per-spike weights and the rate they stand for
             self.weights = weights * 2.0**-learning.WEIGHT_FRAC
-            self.trace = fixed.to_float(trace)
             self.k = pes.rate_of(*rate)
-            self.spike_real = fixed.to_float(self.spike)
-            self.decay_real = self.decay * 2.0**-30
-
-    def _local(self, spikes: np.ndarray) -> np.ndarray:
-        lo = np.searchsorted(spikes, self.lo)
-        hi = np.searchsorted(spikes, self.lo + self.n)
-        return spikes[lo:hi] - self.lo
 
     def decode(self, spikes: np.ndarray, total: np.ndarray) -> None:
         """This tick's sums of the learned rows (``self.sums``, which derived
         rows read), into ``total`` when the rows are decoded."""
-        mine = self._local(spikes)
+        mine = self.trace.local(spikes)
         if self.arith.name == "fixed":
             self.sums = learning.decode(self.weights, mine)
         else:
@@ -532,14 +552,11 @@ class LearnedRows:
 
     def learn(self, u: np.ndarray, spikes: np.ndarray) -> None:
         error = u[self.error]
-        spiked = np.zeros(self.n, dtype=bool)
-        spiked[self._local(spikes)] = True
         if self.arith.name == "fixed":
-            pes.step_fixed(self.weights, self.trace, error, *self.rate)
-            self.trace = learning.step_trace(self.trace, spiked, self.spike, self.decay)
+            pes.step_fixed(self.weights, self.trace.a, error, *self.rate)
         else:
-            self.weights += self.k * np.multiply.outer(error, self.trace)
-            self.trace = self.decay_real * self.trace + np.where(spiked, self.spike_real, 0.0)
+            self.weights += self.k * np.multiply.outer(error, self.trace.a)
+        self.trace.step(spikes)
 
     @property
     def values(self) -> np.ndarray:
@@ -562,41 +579,36 @@ class LearnedEncoders:
 
     def __init__(self, where, first_neuron: int, input_base: int, record, encoders: np.ndarray,
                  traces: np.ndarray, slots: np.ndarray, words: np.ndarray, arith):
-        self.where, self.lo, self.arith = where, first_neuron, arith
+        self.where, self.arith = where, arith
         self.n, self.rows = encoders.shape
         self.x = input_base + int(record["error"]) + np.arange(self.rows)
         self.signal = input_base + int(record["row"])
         self.slots, self.words = slots, words
         self.rate = (int(record["rate"]), int(record["rate_shift"]), int(record["delta_shift"]))
-        self.spike, self.decay = int(record["spike"]), int(record["decay"])
-        trace, scale = traces[:self.n], traces[self.n:]
+        self.trace = SpikeTrace(first_neuron, traces[:self.n], record, arith)
+        scale = traces[self.n:]  # Voja's traces: then each neuron's gain / radius
         if arith.name == "fixed":
-            self.encoders, self.trace, self.scale = encoders.copy(), trace.copy(), scale
+            self.encoders, self.scale = encoders.copy(), scale
         else:
             self.encoders = encoders * 2.0**-voja.ENCODER_FRAC
-            self.trace, self.scale = fixed.to_float(trace), fixed.to_float(scale)
+            self.scale = fixed.to_float(scale)
             self.alpha = voja.rate_of(*self.rate)
-            self.spike_real, self.decay_real = fixed.to_float(self.spike), self.decay * 2.0**-30
 
     def decode(self, spikes, total) -> None:
         """Nothing decoded: Voja changes what the neurons encode."""
 
     def learn(self, u: np.ndarray, spikes: np.ndarray) -> None:
-        lo = np.searchsorted(spikes, self.lo)
-        spiked = np.zeros(self.n, dtype=bool)
-        spiked[spikes[lo:np.searchsorted(spikes, self.lo + self.n)] - self.lo] = True
         if self.arith.name == "fixed":
             signal = int(fixed.saturate(np.int64(1 << 15) + int(u[self.signal])))
-            voja.step_fixed(self.encoders, self.trace, self.scale, u[self.x], signal,
+            voja.step_fixed(self.encoders, self.trace.a, self.scale, u[self.x], signal,
                             *self.rate)
             self.words[self.slots] = voja.words(self.encoders)
-            self.trace = learning.step_trace(self.trace, spiked, self.spike, self.decay)
         else:
-            c = self.alpha * (1.0 + u[self.signal]) * self.trace
+            c = self.alpha * (1.0 + u[self.signal]) * self.trace.a
             self.encoders += c[:, None] * (np.multiply.outer(self.scale, u[self.x])
                                            - self.encoders)
             self.words[self.slots] = self.encoders
-            self.trace = self.decay_real * self.trace + np.where(spiked, self.spike_real, 0.0)
+        self.trace.step(spikes)
 
     @property
     def values(self) -> np.ndarray:
