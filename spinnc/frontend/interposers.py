@@ -36,7 +36,7 @@ import numpy as np
 
 from ..errors import UnsupportedFeature
 from .graph import Connection, Input
-from .passthrough import _into_probe, fold_passthroughs
+from .passthrough import ends_at_probe, fold_passthroughs
 
 #: Where the timing would differ from nengo's, a node is kept only when the
 #: interposer divides the packets a tick by this much.
@@ -92,7 +92,7 @@ def _rows(weights: np.ndarray) -> int:
 
 
 def _keep(name: str, node, connections: list[Connection]) -> bool:
-    into = [c for c in connections if c.post == name and not _into_probe(c)]
+    into = [c for c in connections if c.post == name and not ends_at_probe(c)]
     out_of = [c for c in connections if c.pre == name and _may_leave(c)]
     if not into or not out_of or any(c.pre == name for c in into):
         return False  # nothing to save, or a loop the fold reports
@@ -116,7 +116,7 @@ def _in_feeding_order(connections: list[Connection], passthroughs: dict) -> list
     in their order: the fold refuses what it cannot do)."""
     feeds = {name: set() for name in passthroughs}
     for c in connections:
-        if c.pre in feeds and c.post in feeds and c.pre != c.post and not _into_probe(c):
+        if c.pre in feeds and c.post in feeds and c.pre != c.post and not ends_at_probe(c):
             feeds[c.post].add(c.pre)
     order, done = [], set()
     while len(order) < len(feeds):
@@ -141,11 +141,11 @@ def _fold_what_leaves(connections, inputs, passthroughs, populations):
                 or c.target == "value" and _interposer(inputs, c.post))]
             if not elsewhere and out_of:
                 continue
-            into = [c for c in connections if c.post == name and not _into_probe(c)]
+            into = [c for c in connections if c.post == name and not ends_at_probe(c)]
             kept = [c for c in connections if not any(c is e for e in elsewhere)]
             if len(elsewhere) == len(out_of):  # nothing stays: fold it all
                 del inputs[name]
-                kept = [c for c in kept if c.post != name or _into_probe(c)]
+                kept = [c for c in kept if c.post != name or ends_at_probe(c)]
             connections = kept + fold_passthroughs(into + elsewhere, {name: passthroughs[name]})
             break
         else:

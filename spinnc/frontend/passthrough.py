@@ -37,7 +37,7 @@ def fold_passthroughs(connections: list[Connection], passthroughs: dict) -> list
     """
     for name, node in passthroughs.items():
         # (probes have names of their own: one may share the node's)
-        into = [c for c in connections if c.post == name and not _into_probe(c)]
+        into = [c for c in connections if c.post == name and not ends_at_probe(c)]
         out_of = [c for c in connections if c.pre == name]
         if any(c.pre == name for c in into):
             raise UnsupportedFeature(
@@ -72,11 +72,11 @@ def fold_passthroughs(connections: list[Connection], passthroughs: dict) -> list
                     )
                 )
         connections = [c for c in connections
-                       if c.pre != name and (c.post != name or _into_probe(c))] + folded
+                       if c.pre != name and (c.post != name or ends_at_probe(c))] + folded
     return connections
 
 
-def _into_probe(conn: Connection) -> bool:
+def ends_at_probe(conn: Connection) -> bool:
     """Whether ``conn`` ends at a probe (whose name is in the probes' namespace)."""
     return conn.target in ("probe", "weights")
 
