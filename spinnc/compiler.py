@@ -1,7 +1,7 @@
 """nengo.Network -> Image: every stage of the pipeline, in order, timed.
 
 build -> play early -> quantise -> partition (interposers first split into blocks
-that fit a core) -> place -> allocate keys -> route -> tables -> minimise -> check
+that fit a core, wide ensembles' inputs into blocks their cores share) -> place -> allocate keys -> route -> tables -> minimise -> check
 -> region data -> Image.
 """
 
@@ -20,6 +20,7 @@ from .image import CoreImage, Image, ProbeImage
 from .machine import Machine
 from .mapper import (KeyAllocation, Partition, Placements, allocate_keys, check_keys,
                      partition, place, region_data)
+from .mapper.input_share import share_inputs
 from .mapper.interposers import split_interposers
 from .router import check, minimise_chip, route, routing_tables
 
@@ -72,6 +73,7 @@ def compile_network(network: nengo.Network, machine: Machine | None = None, dt: 
 
     def split_and_partition(graph):
         graph = split_interposers(graph, machine)  # interposers as blocks that fit a core
+        graph = share_inputs(graph, machine)  # wide ensembles' cores share their input
         return graph, partition(graph, machine, n_steps=n_steps)
 
     fixed_graph, parts = timed("partition", split_and_partition, fixed_graph)
@@ -84,7 +86,7 @@ def compile_network(network: nengo.Network, machine: Machine | None = None, dt: 
     minimised = timed("minimise", lambda: {chip: minimise_chip(t, chip, machine.router_entries)
                                            for chip, t in tables.items()})
     timed("check", check, parts.nets, placements, keys, minimised, machine)
-    data = timed("regions", region_data, fixed_graph, parts, keys, n_steps)
+    data = timed("regions", region_data, fixed_graph, parts, keys, n_steps, placements)
 
     cores = [CoreImage(*placements.location(i), v.application, v.name, data[i])
              for i, v in enumerate(parts.vertices)]

@@ -89,6 +89,19 @@ LEARN_CYCLES_PER_NEURON = 67
 LEARN_CYCLES_PER_WEIGHT = 48
 LEARN_DECODE_CYCLES_PER_SPIKE_ROW = 10
 LEARN_CYCLES_PER_RULE = 839
+#: A cluster's shared input (spinnc.mapper.input_share): per tick its
+#: bookkeeping [E]; per dimension of the shared input, a word copied from
+#: SDRAM to DTCM (memcpy: a load with its SDRAM penalty and a store) [M];
+#: per dimension of its own block, a word copied to SDRAM [E].  [M]
+#: 2026-12-02 on the ARM engine: cores of 24- to 256-dimensional ensembles,
+#: shared and not, each core's most cycles in a tick (ticks 5-30) less the
+#: model's, fitted on (1, filtered dimensions, shared dimensions).  The same
+#: fit finds ~108 cycles a filtered (and received) dimension and ~2,400 a
+#: core that the model does not count, shared or not: wide inputs cost
+#: more than on the grid the other constants were fitted on.
+SHARE_CYCLES = 60
+SHARE_CYCLES_PER_DIM = 32
+SHARE_CYCLES_PER_OWN_DIM = 10
 #: A multicast packet received: the interrupt [M]; and per step of the
 #: binary search of the core's key table (sorted by key) for its entry [M].
 PACKET_RECEIVE_CYCLES = 140
@@ -220,6 +233,14 @@ def ensemble_cycles(neurons, input_dims: int, output_dims: int, filters: list[in
             + model.cycles_per_spike_later * later_spikes
             + DECODE_CYCLES_PER_DIM * output_dims + PROBE_CYCLES_PER_DIM * probe_dims
             + RECORD_CYCLES_PER_WORD * recorded_words)
+
+
+def share_cycles(shared_dims: int, own_dims: int):
+    """Cycles per tick of a core of a cluster that shares one filtered input
+    of ``shared_dims`` dimensions, writing its own block of ``own_dims``."""
+    if not shared_dims:
+        return 0
+    return SHARE_CYCLES + SHARE_CYCLES_PER_DIM * shared_dims + SHARE_CYCLES_PER_OWN_DIM * own_dims
 
 
 def learning_cycles(neurons, rows: int, rules: int, spikes=None, model=None,

@@ -21,14 +21,15 @@ import numpy as np
 from . import neurons
 
 MAGIC = 0x434E5053  # 'SPNC' little-endian
-VERSION = 6  # 2: population regions start with a neuron model code; 3: a recording
+VERSION = 7  # 2: population regions start with a neuron model code; 3: a recording
 #             period per probeable state variable of the model; 4: value sources'
 #             PLAYBACK region (their packets, computed by the mapper); 5: populations
 #             record their probes' decoded values (probe_dims, probe_decoders,
 #             decoded_every) and their neurons' input currents (input_every); no
 #             recorder cores (no PROBES region); FILTERS: filters of any order (order,
 #             coefficient format, the coefficients after the filters); 6: the LEARNING
-#             region (learned decoders, spinnc.learning)
+#             region (learned decoders, spinnc.learning); 7: the INPUT_SHARE region (a
+#             cluster of cores sharing one filtered input, spinnc.mapper.input_share)
 U32, I32, I64 = "<u4", "<i4", "<i8"
 
 
@@ -125,6 +126,10 @@ class Region:
     WEIGHTS = 7
     PLAYBACK = 8  # a value source's packets of every tick of its period
     LEARNING = 9  # an ensemble core's learning rules, traces and learned weights
+    #: an ensemble core of a cluster sharing one filtered input: the core of
+    #: its chip whose region holds the input (two ticks' of ``dims`` words),
+    #: the block ``first:first + width`` it filters, and (on that core) the input
+    INPUT_SHARE = 10
     POPULATION = 16  # + member index
 
     LAYOUTS = {
@@ -151,6 +156,9 @@ class Region:
                           ("rules", LEARNING_RULE, ("n_rules",)),
                           ("traces", I32, ("n_traces",)),
                           ("transforms", I32, ("n_transforms",)))),
+        INPUT_SHARE: Layout("input share", _header("lead_core", "dims", "first", "width",
+                                                   "n_buffer"),
+                            (("buffer", I32, ("n_buffer",)),)),
         POPULATION: None,  # LIF's; see population_layout
     }
 

@@ -76,6 +76,10 @@ class MemberLoad:
     learned_rows: int = 0  # rows of weights its learning rules change (spinnc.learning)
     learning_rules: int = 0
     derived_products: int = 0  # multiplies of the rows derived from learned ones
+    #: the width of the input it encodes from a cluster's shared input (its
+    #: own filtered block is its filters'); 0 when it filters all its input
+    shared_dims: int = 0
+    own_dims: int = 0  # the block of the shared input it filters and writes
 
 
 @dataclass

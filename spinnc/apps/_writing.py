@@ -30,7 +30,8 @@ def output_keys(context, index: int, member_of) -> bytes:
 def inputs(context, index: int, vertex, member_dims, probes: bool = False) -> dict[int, bytes]:
     """Input keys, filters and the index map of a receiving core.
 
-    ``member_dims(slice)`` is a member's input width; ``probes`` says the
+    ``member_dims(slice)`` is a member's input width (a core sharing its
+    input, :mod:`spinnc.mapper.input_share`: its block's); ``probes`` says the
     members are probes (fed by probe edges).  Each member's filters are its
     distinct synapses (value inputs) and its distinct (synapse, neurons)
     pairs (neuron inputs), as the partitioner costed them.  An entry maps a
@@ -39,6 +40,8 @@ def inputs(context, index: int, vertex, member_dims, probes: bool = False) -> di
     """
     graph = context.graph
     members = [s.obj for s in vertex.slices]
+    # A core of a cluster sharing its input filters its block of it.
+    first_dim = vertex.input_block[0] if vertex.input_block is not None else 0
     filters, filter_index, index_map, coefficients = [], {}, [], []
     for m, s in enumerate(vertex.slices):
         dims = member_dims(s)
@@ -66,7 +69,8 @@ def inputs(context, index: int, vertex, member_dims, probes: bool = False) -> di
             m = members.index(conn.post)
             if conn.target == "neurons" and not filters[filter_index[m, filter_key(conn)]][4]:
                 continue  # global inhibition of neurons on other slices
-            dims_map = [0] if conn.target == "neurons" else conn.post_indices.tolist()
+            dims_map = ([0] if conn.target == "neurons"
+                        else (conn.post_indices - first_dim).tolist())
             entries.append((context.keys.keys[i], context.keys.masks[i], net.size, m,
                             filter_index[m, filter_key(conn)], len(index_map)))
             index_map.extend(dims_map)

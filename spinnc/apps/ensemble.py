@@ -50,6 +50,11 @@ def _populations(regions: dict):
             if rid >= Region.POPULATION]
 
 
+def input_share(regions: dict) -> dict:
+    """A core's INPUT_SHARE header ({} when it filters all of its input)."""
+    return dict(regions.get(Region.INPUT_SHARE, ({}, {}))[0])
+
+
 def _rules(regions: dict) -> list:
     """The records of a core's learning rules (none without a LEARNING region)."""
     return list(regions.get(Region.LEARNING, ({}, {}))[1].get("rules", []))
@@ -219,6 +224,25 @@ def _learning_region(rules: list) -> bytes:
         traces=cat(traces, np.int32), transforms=cat(transforms, np.int32))
 
 
+def _input_share(context, index: int, vertex) -> bytes:
+    """The INPUT_SHARE region of a core of a cluster sharing its input
+    (:mod:`spinnc.mapper.input_share`): its cluster's first core holds the
+    input, two ticks' of words (zero when loaded)."""
+    partition, placements = context.partition, context.placements
+    (s,) = vertex.slices
+    cluster = [v for v in partition.vertices_of[s.obj]
+               if partition.vertices[v].cluster == vertex.cluster]
+    if placements is None or len({placements.chip(v) for v in cluster}) != 1:
+        raise ValueError(f"the cores of '{s.obj}' that share its input are not placed on one "
+                         "chip (place them with spinnc.mapper.place)")
+    lead, dims = cluster[0], context.graph.populations[s.obj].dimensions
+    lo, hi = vertex.input_block
+    n_buffer = 2 * dims if index == lead else 0
+    return Region.LAYOUTS[Region.INPUT_SHARE].pack(
+        dict(lead_core=int(placements.core[lead]), dims=dims, first=lo, width=hi - lo,
+             n_buffer=n_buffer), buffer=np.zeros(n_buffer, dtype=np.int32))
+
+
 class Ensemble(Application):
     name = "ensemble"
     code = 1
@@ -228,12 +252,14 @@ class Ensemble(Application):
                                       m.recorded_words, m.model, m.spikes,
                                       m.later_spikes, m.probe_dims)
                 + costs.learning_cycles(m.neurons, m.learned_rows, m.learning_rules,
-                                        m.spikes, m.model, m.derived_products))
+                                        m.spikes, m.model, m.derived_products)
+                + costs.share_cycles(m.shared_dims, m.own_dims))
 
     def member_dtcm(self, m: MemberLoad):
         return (costs.ensemble_dtcm(m.neurons, m.input_dims, m.output_dims, m.filters,
                                     m.recorded_words, m.model, m.probe_dims)
-                + costs.learning_dtcm(m.neurons, m.learned_rows, m.learning_rules))
+                + costs.learning_dtcm(m.neurons, m.learned_rows, m.learning_rules)
+                + costs.WORD * m.shared_dims)  # the shared input, copied
 
     def cycles(self, load: CoreLoad):
         """Its members (nengo_spinnaker's ensemble model, which includes
@@ -248,6 +274,7 @@ class Ensemble(Application):
     def load(self, regions, host_spec=None) -> CoreLoad:
         filters = filter_dims(regions)
         rules = _rules(regions)
+        share = input_share(regions)
         return CoreLoad([MemberLoad(int(h["n_neurons"]), int(h["input_dims"]),
                                     int(h["output_dims"]), int(h["probe_dims"]),
                                     filters.get(m, []), model=neurons.model_by_code(h["model"]),
@@ -257,12 +284,17 @@ class Ensemble(Application):
                                                        if r["member"] == m and r["kind"]),
                                     derived_products=sum(
                                         int(r["rows"]) * int(rules[r["source"]]["rows"])
-                                        for r in rules if r["member"] == m and not r["kind"]))
+                                        for r in rules if r["member"] == m and not r["kind"]),
+                                    shared_dims=int(share.get("dims", 0)),
+                                    own_dims=int(share.get("width", 0)))
                          for m, h, _ in _populations(regions)],
                         key_entries=key_entries(regions))
 
     def input_members(self, regions, host_spec=None):
-        return [(m, int(h["input_dims"])) for m, h, _ in _populations(regions)]
+        """Each member's filtered input: all of it, or its block of a shared one."""
+        share = input_share(regions)
+        return [(m, int(share.get("width", h["input_dims"])))
+                for m, h, _ in _populations(regions)]
 
     def recordings(self, regions):
         """Per member, when recorded: spikes, each of its model's probes, its
@@ -295,8 +327,12 @@ class Ensemble(Application):
         regions = {Region.SYSTEM: system(context, vertex, len(vertex.slices), self.code)}
         members = {s.obj: m for m, s in enumerate(vertex.slices)}
         regions[Region.OUTPUT_KEYS] = output_keys(context, index, lambda net: members[net.pre])
+        block = vertex.input_block
         regions.update(inputs(context, index, vertex,
-                              lambda s: graph.populations[s.obj].dimensions))
+                              lambda s: (graph.populations[s.obj].dimensions if block is None
+                                         else block[1] - block[0])))
+        if block is not None:
+            regions[Region.INPUT_SHARE] = _input_share(context, index, vertex)
         nets = context.nets_from(index)
         decoders, probe_rows = [], []
         for s in vertex.slices:

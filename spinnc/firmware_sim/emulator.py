@@ -11,6 +11,9 @@ A tick:
    every receiving filter dimension (:class:`~.packets.Fabric` traced each
    key once, hop by hop through the Image's tables);
 2. filters update; each member's value filters are summed into its input;
+   the cores of a cluster sharing an input write their blocks of it and
+   encode from the whole input their cluster wrote in the tick before
+   (:class:`~.kernels.InputShare`, :mod:`spinnc.mapper.input_share`);
 3. ensembles encode, update their LIF neurons and decode their spikes into
    this tick's payloads; value sources play back this tick's row;
    interposers send their weights times this tick's filtered input;
@@ -43,8 +46,8 @@ from .. import apps, costs, recording
 from ..errors import ImageError, SpinncError
 from ..image import Image
 from ..regions import Region, pack_regions, read_regions, unpack_regions
-from .kernels import (EnsembleKernel, FilterBank, Member, MemberInputs, PlaybackKernel,
-                      Recorder, TransformKernel, arithmetic)
+from .kernels import (EnsembleKernel, FilterBank, InputShare, Member, MemberInputs,
+                      PlaybackKernel, Recorder, TransformKernel, arithmetic)
 from .engines import ticks_to_run
 from .packets import Fabric, RouterCounts
 from ..formats.provenance import CoreProvenance, LinkProvenance, Provenance, RouterProvenance
@@ -188,7 +191,43 @@ class Emulator:
         widths = np.asarray(widths, dtype=np.int64)  # then a row per filter dimension
         self.filters = FilterBank(num.repeat(widths, axis=0), den.repeat(widths, axis=0),
                                   frac_bits.repeat(widths), self.arith)
+        n_inputs = self._share_inputs(n_inputs)
         self.inputs = MemberInputs(np.asarray(source), np.asarray(target), n_inputs, self.arith)
+
+    def _share_inputs(self, n_inputs: int) -> int:
+        """The inputs clusters of cores share (INPUT_SHARE regions), after
+        the ``n_inputs`` member dimensions: one block of each cluster's width
+        that its cores encode from; returns the member dimensions in all."""
+        clusters: dict = {}  # (x, y, lead core) -> [(core, header)]
+        for c in self.cores:
+            header = c.region(Region.INPUT_SHARE)[0]
+            if header:
+                clusters.setdefault((c.x, c.y, int(header["lead_core"])), []).append((c, header))
+        self.encode_base: dict = {}  # (core index, member) -> its encoders' first dimension
+        own, into, shared = [], [], []
+        for (x, y, lead), cores in clusters.items():
+            dims = int(cores[0][1]["dims"])
+            covered = np.zeros(dims, dtype=np.int64)
+            leads = [c for c, h in cores if c.core == lead and int(h["n_buffer"]) == 2 * dims]
+            for c, h in cores:
+                lo, width = int(h["first"]), int(h["width"])
+                if (int(h["dims"]) != dims or lo + width > dims
+                        or c.region(Region.SYSTEM)[0].get("n_members") != 1):
+                    raise ImageError(f"'{c.name}': its INPUT_SHARE region does not match its "
+                                     f"cluster's input of {dims} dimensions")
+                covered[lo:lo + width] += 1
+                self.encode_base[c.index, 0] = n_inputs
+                own.extend(self.member_base[c.index, 0] + np.arange(width))
+                into.extend(len(shared) + lo + np.arange(width))
+            if not leads or not np.all(covered == 1):
+                raise ImageError(f"the cores on chip ({x}, {y}) sharing the input held by core "
+                                 f"{lead} do not hold it or do not cover each of its {dims} "
+                                 "dimensions once")
+            shared.extend(n_inputs + np.arange(dims))
+            n_inputs += dims
+        self.share = InputShare(np.asarray(own, np.int64), np.asarray(into, np.int64),
+                                np.asarray(shared, np.int64))
+        return n_inputs
 
     def _member_dims(self, c: Core):
         """(member, input dimensions) of a receiving core's members."""
@@ -270,7 +309,7 @@ class Emulator:
         self._members.append(Member(core.index, member, header, arrays,
                                     self.member_base[core.index, member], slots,
                                     self.neuron_inputs.get((core.index, member), []),
-                                    list(rules)))
+                                    list(rules), self.encode_base.get((core.index, member))))
 
     def add_playback(self, slots: np.ndarray, values: np.ndarray, weights: np.ndarray,
                      payloads: np.ndarray) -> None:
@@ -357,7 +396,7 @@ class Emulator:
         x = self.arith.scatter(self.deliver_to, self.deliver_from, self.payloads,
                                self.filters.size)
         y = self.filters.step(x)
-        u = self.inputs.sum(y)
+        u = self.share.exchange(self.inputs.sum(y))
         payloads = np.zeros(self.n_slots, dtype=self.arith.dtype)
         if self.ensembles is not None:
             spikes = self.ensembles.step(y, u, payloads)

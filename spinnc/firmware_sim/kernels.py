@@ -311,6 +311,28 @@ class MemberInputs:
         return self.arith.saturate(total)
 
 
+class InputShare:
+    """The inputs that clusters of cores share (:mod:`spinnc.mapper.input_share`):
+    each tick every core writes its own filtered block (member dimensions
+    ``own``) at ``into`` of the shared inputs, and the cores encode from the
+    shared inputs (member dimensions ``shared``) as written in the tick
+    before, as the firmware reads its cluster's input from SDRAM."""
+
+    def __init__(self, own: np.ndarray, into: np.ndarray, shared: np.ndarray):
+        self.own, self.into, self.shared = own, into, shared
+        self.last = None  # the shared inputs written last tick (zero before the first)
+
+    def exchange(self, u: np.ndarray) -> np.ndarray:
+        """Member inputs ``u`` with the shared inputs of the tick before (in place)."""
+        if not self.shared.size:
+            return u
+        written = np.zeros(self.shared.size, dtype=u.dtype)
+        written[self.into] = u[self.own]
+        u[self.shared] = 0 if self.last is None else self.last
+        self.last = written
+        return u
+
+
 @dataclass
 class Member:
     """An ensemble core's population slice, from its POPULATION region."""
@@ -325,6 +347,9 @@ class Member:
     #: its learning rules: (index on the core, LEARNING_RULE record, learned values,
     #: traces, transform), of the values and traces those a rule has (None otherwise)
     rules: list = ()
+    #: the first member dimension it encodes from when that is not its own
+    #: input (a cluster's shared input, InputShare), else None
+    encode_base: int | None = None
 
 
 class EnsembleKernel:
@@ -355,7 +380,8 @@ class EnsembleKernel:
         for i, m in enumerate(members):
             lo, hi, dims = self.start[i], self.start[i + 1], m.header["input_dims"]
             encoders[lo:hi, :dims] = m.arrays["encoders"]
-            input_index[lo:hi, :dims] = m.input_base + np.arange(dims)
+            base = m.input_base if m.encode_base is None else m.encode_base
+            input_index[lo:hi, :dims] = base + np.arange(dims)
             self.bias[lo:hi] = m.arrays["bias"]
             self.gain[lo:hi] = m.arrays["gain"]
             decoders = m.arrays["decoders"]

@@ -55,6 +55,10 @@ class Population:
     obj: Any = field(default=None, repr=False, compare=False)
     #: rules that learn its encoders (:class:`LearnedEncoders`)
     encoder_learning: list = field(default_factory=list)
+    #: its input dimensions' blocks, one a core of each chip's cluster of its
+    #: cores, when they share one filtered input (spinnc.mapper.input_share);
+    #: () when every core filters all of its input
+    input_slices: tuple = ()
     tau_rc: InitVar[float | None] = None
     tau_ref: InitVar[float | None] = None
     min_voltage: InitVar[float | None] = None

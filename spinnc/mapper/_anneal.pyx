@@ -37,7 +37,8 @@ cdef struct State:
     double *net_cost       # cached cost of each net
     int64_t *vertex_ptr    # vertex -> its first net (CSR)
     int64_t *vertex_nets
-    int64_t *movable       # vertices on at least one net
+    int64_t *movable       # vertices on at least one net, not pinned
+    int64_t *pinned        # vertex -> 1 if it stays where it is (a cluster's cores)
     int64_t n_movable
     int64_t *stamp         # net -> the move that last re-costed it
     int64_t epoch
@@ -182,6 +183,8 @@ cdef void _steps(State *s, int64_t steps, int64_t radius, double temperature,
         slot = first + _below(&s.rng, n_slots)
         u = s.slot_vertex[slot]
         c = vx * s.height + vy
+        if u >= 0 and s.pinned[u]:
+            continue
         if u < 0:
             if s.free_sdram[tc] < s.sdram[v]:
                 continue
@@ -252,7 +255,7 @@ cdef class Annealer:
 
     def __init__(self, int64_t width, int64_t height, bint wrap, x, y, slot, chip_ptr,
                  sdram, free_sdram, net_ptr, net_members, weight, vertex_ptr,
-                 vertex_nets, uint64_t seed):
+                 vertex_nets, uint64_t seed, pinned=None):
         keep = self._arrays = []
         self.n_vertices, self.n_nets = len(x), len(weight)
         s = &self.s
@@ -269,8 +272,12 @@ cdef class Annealer:
         s.weight = _doubles(keep, weight)
         s.net_cost = _doubles(keep, np.zeros(len(weight)))
         s.vertex_ptr, s.vertex_nets = _int64s(keep, vertex_ptr), _int64s(keep, vertex_nets)
-        # Only vertices on some net are worth picking; the others move by swaps.
-        movable = np.flatnonzero(np.diff(vertex_ptr) > 0)
+        # Only vertices on some net are worth picking; the others move by
+        # swaps.  Pinned ones never move.
+        pinned = (np.zeros(len(x), dtype=np.int64) if pinned is None
+                  else np.asarray(pinned, dtype=np.int64))
+        s.pinned = _int64s(keep, pinned)
+        movable = np.flatnonzero((np.diff(vertex_ptr) > 0) & (pinned == 0))
         s.movable, s.n_movable = _int64s(keep, movable), len(movable)
         s.stamp, s.epoch = _int64s(keep, np.zeros(len(weight))), 0
         most = 2 * int(np.diff(vertex_ptr).max(initial=0))  # nets one move can touch

@@ -91,11 +91,19 @@ class _Demand:
     probe_dims: int = 0  # rows decoded and recorded for value probes
     learned_rows: int = 0  # rows its learning rules change (at most)
     learning_rules: int = 0
+    blocks: tuple = ()  # its input blocks when its cores share their input (input_share)
+
+    @property
+    def cluster(self) -> int:
+        """Cores a cluster of it has: one per input block (1: not shared)."""
+        return max(1, len(self.blocks))
 
     def load(self, n) -> MemberLoad:
+        own = max((hi - lo for lo, hi in self.blocks), default=0)
         return MemberLoad(n, self.input_dims, self.output_dims, self.probe_dims, self.filters,
                           self.recorded_words(n), self.model,
-                          learned_rows=self.learned_rows, learning_rules=self.learning_rules)
+                          learned_rows=self.learned_rows, learning_rules=self.learning_rules,
+                          shared_dims=self.input_dims if self.blocks else 0, own_dims=own)
 
     def cycles(self, n):
         """The ensemble application's cost function (vectorised over ``n``)."""
@@ -141,12 +149,14 @@ def _population_demands(graph: Graph, groups) -> dict[str, _Demand]:
         # Learning: a rule per learned edge (a weights probe may have its own).
         learned = {c.learned.rule_name: c.learned for c in graph.outgoing(name)
                    if c.learned is not None}.values()
+        # A core filters all of its input, or its block of a shared input.
+        filtered = max((hi - lo for lo, hi in pop.input_slices), default=pop.dimensions)
         demands[name] = _Demand(
             name, pop.n_neurons, pop.dimensions,
             sum(g.size for g in groups.get(name, [])),
-            _filters(graph.incoming(name), pop.dimensions), words, sdram_per_step,
+            _filters(graph.incoming(name), filtered), words, sdram_per_step,
             neurons.model_named(pop.model), probe_dims,
-            sum(c.weights.shape[0] for c in learned), len(learned))
+            sum(c.weights.shape[0] for c in learned), len(learned), pop.input_slices)
     return demands
 
 
@@ -157,7 +167,13 @@ class _Budget:
 
 
 def _split(demand: _Demand, budget: _Budget, rx_packets: int, key_entries: int) -> int:
-    """The fewest slices whose cores all fit, given the packets every slice receives."""
+    """The fewest slices whose cores all fit, given the packets every slice
+    receives (whole clusters when its cores share their input)."""
+    k = _fewest_slices(demand, budget, rx_packets, key_entries)
+    return demand.cluster * -(-k // demand.cluster)
+
+
+def _fewest_slices(demand: _Demand, budget: _Budget, rx_packets: int, key_entries: int) -> int:
     n = demand.neurons
     k = np.arange(1, n + 1)
     size = -(-n // k)  # the largest slice of a split into k
@@ -172,7 +188,7 @@ def _split(demand: _Demand, budget: _Budget, rx_packets: int, key_entries: int) 
     if one_cycles > budget.cycles:
         limit = (f"cycles: one neuron's core needs {one_cycles:,} per tick "
                  f"(receiving {rx_packets} packets, decoding {demand.output_dims} and "
-                 f"filtering {demand.input_dims} dimensions) of a budget of {budget.cycles:,}")
+                 f"filtering {_filtered(demand)}) of a budget of {budget.cycles:,}")
     else:
         limit = f"DTCM: one neuron's core needs {one_dtcm:,} bytes of a budget of {budget.dtcm:,}"
     raise DoesNotFit(
@@ -180,6 +196,14 @@ def _split(demand: _Demand, budget: _Budget, rx_packets: int, key_entries: int) 
         f"binding limit is {limit}. Reduce its dimensions or the connections out of it "
         "and into it"
     )
+
+
+def _filtered(demand: _Demand) -> str:
+    """The input dimensions a core of it filters, in words."""
+    if not demand.blocks:
+        return f"{demand.input_dims} dimensions"
+    own = max(hi - lo for lo, hi in demand.blocks)
+    return f"its block of {own} of {demand.input_dims} dimensions"
 
 
 def partition(graph: Graph, machine: Machine, n_steps: int = 1000,
@@ -209,31 +233,86 @@ def partition(graph: Graph, machine: Machine, n_steps: int = 1000,
     budget = _Budget(machine, cycle_fraction)
     groups = connection_groups(graph)
     demands = _population_demands(graph, groups)
-    # Splitting a source multiplies the packets its receivers get, which may
-    # split them in turn: grow the splits to a fixed point (they only grow).
-    splits = {name: 1 for name in demands}
-    while True:
-        rx, entries = _incoming(graph, groups, splits)
-        grown = {name: max(splits[name], _split(d, budget, rx[name], entries[name]))
-                 for name, d in demands.items()}
-        if grown == splits:
-            break
-        splits = grown
+    splits, rx, entries = _grow_splits(graph, groups, demands, budget)
     return _build(graph, groups, demands, splits, rx, entries, budget, n_steps)
 
 
+def planned_splits(graph: Graph, machine: Machine,
+                   cycle_fraction: float = costs.CYCLE_BUDGET_FRACTION) -> dict[str, int]:
+    """The cores :func:`partition` would split each population into (one
+    that fits no split keeps the most it reached before), for the passes
+    that run before it: a split source sends every row from each core."""
+    budget = _Budget(machine, cycle_fraction)
+    groups = connection_groups(graph)
+    return _grow_splits(graph, groups, _population_demands(graph, groups), budget,
+                        strict=False)[0]
+
+
+def _grow_splits(graph, groups, demands, budget, strict=True):
+    """Splitting a source multiplies the packets its receivers get, which may
+    split them in turn: the splits grown to a fixed point (they only grow),
+    with the packets and nets into each population's cores.  ``strict``:
+    a population that fits no split raises DoesNotFit (else it stays)."""
+    splits = {name: 1 for name in demands}
+    while True:
+        rx, entries = _incoming(graph, groups, splits)
+        grown = {}
+        for name, d in demands.items():
+            try:
+                grown[name] = max(splits[name], _split(d, budget, rx[name], entries[name]))
+            except DoesNotFit as error:
+                if strict:
+                    raise DoesNotFit(str(error) + _senders(groups, splits, name)) from None
+                grown[name] = splits[name]
+        if grown == splits:
+            return splits, rx, entries
+        splits = grown
+
+
+def _senders(groups, splits, post: str) -> str:
+    """What most of the packets into ``post`` are, when they are a split
+    source's partial sums (each of its cores sends every row)."""
+    rows = {pre: sum(g.size for g in pre_groups if any(c.post == post for c in g.connections))
+            for pre, pre_groups in groups.items()}
+    total, pre = max(((n * splits.get(pre, 1), pre) for pre, n in rows.items() if n),
+                     default=(0, None))
+    if pre is None or splits.get(pre, 1) == 1:
+        return ""
+    return (f"; most of its packets are partial sums, {rows[pre]} rows from each of the "
+            f"{splits[pre]} cores of '{pre}' ({total:,} a tick): fewer neurons or dimensions "
+            f"in '{pre}' reduce them")
+
+
 def _incoming(graph, groups, splits):
-    """Packets per tick and nets arriving at each slice of each population."""
-    rx = {name: 0 for name in graph.populations}
-    entries = dict(rx)
+    """Packets per tick and nets arriving at each slice of each population
+    (at its busiest input block's slices when its cores share their input)."""
+    blocks = {name: pop.input_slices or ((0, pop.dimensions),)
+              for name, pop in graph.populations.items()}
+    rx = {name: np.zeros(len(b), dtype=np.int64) for name, b in blocks.items()}
+    entries = {name: np.zeros(len(b), dtype=np.int64) for name, b in blocks.items()}
     for pre, pre_groups in groups.items():
         sources = splits.get(pre, 1)
         for group in pre_groups:
-            for post in {c.post for c in group.connections if c.target != "probe"}:
-                if post in rx:
-                    rx[post] += group.size * sources
-                    entries[post] += sources
-    return rx, entries
+            reached: dict = {}
+            for c in group.connections:
+                if c.target != "probe" and c.post in rx:
+                    reached.setdefault(c.post, set()).update(_blocks_reached(c, blocks[c.post]))
+            for post, where in reached.items():
+                where = sorted(where)
+                rx[post][where] += group.size * sources
+                entries[post][where] += sources
+    return ({name: int(r.max()) for name, r in rx.items()},
+            {name: int(e.max()) for name, e in entries.items()})
+
+
+def _blocks_reached(conn: Connection, blocks) -> range | list:
+    """Indices of the input blocks of ``conn.post`` whose cores receive it:
+    every block's for neuron inputs, else the block of its dimensions
+    (input_share splits connections by block)."""
+    if conn.target == "neurons" or len(blocks) == 1:
+        return range(len(blocks))
+    first = int(conn.post_indices[0])
+    return [next(j for j, (lo, hi) in enumerate(blocks) if lo <= first < hi)]
 
 
 def _build(graph, groups, demands, splits, rx, entries, budget, n_steps) -> Partition:
@@ -247,6 +326,7 @@ def _build(graph, groups, demands, splits, rx, entries, budget, n_steps) -> Part
 
     # Ensembles: split populations get their own cores; whole small ones share.
     shared: list[tuple[str, int, int]] = []  # (population, cycles, dtcm) on the open core
+    clusters = 0
     for name, demand in demands.items():
         n = demand.neurons
         if splits[name] == 1:
@@ -268,10 +348,16 @@ def _build(graph, groups, demands, splits, rx, entries, budget, n_steps) -> Part
             shared.append((name, cycles, dtcm, receive_cycles, receive_dtcm))
             continue
         bounds = np.linspace(0, n, splits[name] + 1).round().astype(int)
-        for lo, hi in zip(bounds[:-1], bounds[1:]):
+        for i, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
             size = int(hi - lo)
             member = (name, int(demand.cycles(size)), int(demand.dtcm(size)), 0, 0)
-            add(*_ensemble_vertex([member], demands, n_steps, (lo, hi)))
+            vertex, objs = _ensemble_vertex([member], demands, n_steps, (lo, hi))
+            if demand.blocks:  # clusters of consecutive vertices, one per chip
+                if i % demand.cluster == 0:
+                    clusters += 1
+                vertex.input_block = demand.blocks[i % demand.cluster]
+                vertex.cluster = clusters - 1
+            add(vertex, objs)
     if shared:
         add(*_ensemble_vertex(shared, demands, n_steps))
 
@@ -380,6 +466,10 @@ def _sink_vertices(conn: Connection, vertices, vertices_of):
         vertex = vertices[v]
         if not apps.application(vertex.application).receives:
             continue  # e.g. a host node's output side
+        if vertex.input_block is not None and conn.target != "neurons":
+            lo, hi = vertex.input_block
+            if not lo <= int(conn.post_indices[0]) < hi:
+                continue  # another block of a shared input (input_share)
         if conn.target == "neurons":
             s = next(s for s in vertex.slices if s.obj == conn.post)
             if not np.any((conn.post_indices >= s.lo) & (conn.post_indices < s.hi)):

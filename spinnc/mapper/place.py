@@ -171,6 +171,16 @@ def _check_fits(vertices: Sequence[Vertex], sdram: np.ndarray, machine: Machine)
         )
 
 
+def _clusters(vertices: Sequence[Vertex]) -> tuple[np.ndarray, np.ndarray]:
+    """Per vertex, its cluster (-1: none) and the index of its cluster's
+    first vertex (its own when none); a cluster's vertices are consecutive
+    and no more than a chip's cores (the partitioner's)."""
+    cluster = np.fromiter((v.cluster for v in vertices), dtype=np.int64, count=len(vertices))
+    index = np.arange(len(vertices))
+    first = (cluster < 0) | (cluster != np.concatenate(([-2], cluster[:-1])))
+    return cluster, np.maximum.accumulate(np.where(first, index, 0))
+
+
 def _placements(machine: Machine, chip: np.ndarray, core: np.ndarray, placer: str,
                 **stats) -> Placements:
     x, y = np.divmod(chip, machine.height)
@@ -195,6 +205,7 @@ def hilbert(vertices: Sequence[Vertex], nets: Sequence[Net], machine: Machine,
     sdram = _sdram(vertices)
     _check_fits(vertices, sdram, machine)
     counts, table = _core_table(machine)
+    cluster, start = _clusters(vertices)
     hx, hy = hilbert_order(machine.width, machine.height)
     order = hx * machine.height + hy
     order = order[counts[order] > 0]
@@ -209,6 +220,9 @@ def hilbert(vertices: Sequence[Vertex], nets: Sequence[Net], machine: Machine,
             break
         last = np.searchsorted(used, used[first] + machine.sdram_bytes, side="right") - 1
         last = min(last, first + counts[c], len(vertices))
+        cut = first < last < len(vertices) and cluster[last] >= 0
+        if cut and cluster[last - 1] == cluster[last]:
+            last = max(start[last], first)  # a cluster shares a chip: it starts the next
         taken[i] = last - first
         first = last
     if first < len(vertices):
@@ -230,7 +244,8 @@ def anneal(vertices: Sequence[Vertex], nets: Sequence[Net], machine: Machine,
 
     A move picks a random vertex and a random core on a chip within a window
     around it: a free core takes the vertex, an occupied one swaps the two
-    (either only if cores and SDRAM allow).  The schedule follows VPR (Betz
+    (either only if cores and SDRAM allow; the cores of a cluster sharing an
+    input stay where the Hilbert placement put them, on one chip).  The schedule follows VPR (Betz
     and Rose 1997): the starting temperature comes from the spread of move
     costs, the cooling factor from the acceptance rate, and the window shrinks
     to keep acceptance near 0.44 (Lam and Delosme 1988).  As the start is
@@ -287,7 +302,8 @@ def anneal(vertices: Sequence[Vertex], nets: Sequence[Net], machine: Machine,
     kernel = _anneal.Annealer(
         machine.width, machine.height, bool(machine.wrap), start.x, start.y, slot, chip_ptr,
         sdram, free_sdram, net_ptr, members, weights, vertex_ptr, net_of[by_vertex],
-        int(rng.integers(1, 2**63)))
+        int(rng.integers(1, 2**63)),
+        pinned=_clusters(vertices)[0] >= 0)  # a cluster stays on its chip
     initial_cost = kernel.cost
     temperatures, moves = _schedule(kernel, n, max(1, len(weights)),
                                     max(machine.width, machine.height), effort)

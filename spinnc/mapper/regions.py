@@ -7,12 +7,14 @@ from ..frontend.graph import Graph
 from ..regions import pack_regions
 from .keys import KeyAllocation
 from .partition import Partition
+from .vertices import Placements
 
 
 def region_data(graph: Graph, partition: Partition, keys: KeyAllocation,
-                n_steps: int) -> list[bytes]:
-    """The region data of every vertex, by vertex index."""
-    context = Context(graph, partition, keys, n_steps)
+                n_steps: int, placements: Placements | None = None) -> list[bytes]:
+    """The region data of every vertex, by vertex index (``placements``: where
+    each is, for cores that find each other on their chip)."""
+    context = Context(graph, partition, keys, n_steps, placements)
     return [pack_regions(apps.application(v.application).write(context, i, v))
             for i, v in enumerate(partition.vertices)]
 
@@ -20,8 +22,10 @@ def region_data(graph: Graph, partition: Partition, keys: KeyAllocation,
 class Context:
     """What the applications' writers read, with the nets indexed by source and by sink."""
 
-    def __init__(self, graph: Graph, partition: Partition, keys: KeyAllocation, n_steps: int):
+    def __init__(self, graph: Graph, partition: Partition, keys: KeyAllocation, n_steps: int,
+                 placements: Placements | None = None):
         self.graph, self.partition, self.keys, self.n_steps = graph, partition, keys, n_steps
+        self.placements = placements
         self.connections = {c.name: c for c in graph.connections}
         self._from = [[] for _ in partition.vertices]
         self._into = [[] for _ in partition.vertices]

@@ -163,6 +163,14 @@ def _plots(plots) -> str:
     return "\n".join(parts)
 
 
+def _input_dims(vertex: dict) -> str:
+    """Its input dimensions, and the block it filters of a shared input."""
+    block = vertex.get("input_block")
+    if block is None:
+        return str(vertex["input_dims"])
+    return f"{vertex['input_dims']} (filters {block[0]}:{block[1]}, cluster {vertex['cluster']})"
+
+
 def _mapping_tables(compiled, provenance=None) -> str:
     report = mapping_report(compiled)
     vertices = report["vertices"]
@@ -171,7 +179,7 @@ def _mapping_tables(compiled, provenance=None) -> str:
          "DTCM", "SDRAM"),
         [(v["vertex"], v["name"], v["application"],
           " ".join(f"{o}[{lo}:{hi}]" for o, lo, hi in v["slices"]), v["neurons"],
-          v["input_dims"], v["output_dims"], f"{v['cycles']:,}", f"{v['dtcm']:,}",
+          _input_dims(v), v["output_dims"], f"{v['cycles']:,}", f"{v['dtcm']:,}",
           f"{v['sdram']:,}") for v in vertices], "Partition: vertices and their resources",
         "partition")
     by_chip = {}

@@ -4,7 +4,8 @@
 
     quantisation: [{owner, parameter, format, count, max_error, rms_error, saturated}]
     vertices:     [{vertex, name, application, slices [[object, lo, hi]], neurons,
-                    input_dims, output_dims, cycles, dtcm, sdram, x, y, core}]
+                    input_dims, input_block ([lo, hi] of a shared input, or null),
+                    cluster (-1: none), output_dims, cycles, dtcm, sdram, x, y, core}]
     nets:         [{net, source, pre, group, size, key, mask, sinks}]
     routing:      [{x, y, entries, default_routable, minimised}]
     learning:     [{rule, type, learns, population, rows, values,
@@ -30,7 +31,9 @@ def mapping_report(compiled: Compilation) -> dict:
     placements, keys = compiled.placements, compiled.keys
     vertices = [{"vertex": i, "name": v.name, "application": v.application,
                  "slices": [[s.obj, s.lo, s.hi] for s in v.slices], "neurons": v.neurons,
-                 "input_dims": v.input_dims, "output_dims": v.output_dims,
+                 "input_dims": v.input_dims,
+                 "input_block": list(v.input_block) if v.input_block is not None else None,
+                 "cluster": v.cluster, "output_dims": v.output_dims,
                  "cycles": v.resources.cycles, "dtcm": v.resources.dtcm,
                  "sdram": v.resources.sdram,
                  **dict(zip(("x", "y", "core"), placements.location(i)))}

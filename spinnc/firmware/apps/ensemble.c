@@ -93,6 +93,54 @@ static void *take(uint32_t bytes, const char *what, uint32_t count) {
     return p;
 }
 
+/* A cluster's shared input (INPUT_SHARE; spinnc/mapper/input_share.py):
+ * this core filters block first:first+width of it, writes that into the
+ * cluster's input in SDRAM (two ticks' of dims words in the region of the
+ * cluster's lead core) and encodes from the whole input as written in the
+ * tick before: the cores of a chip are not in lock step within a tick. */
+static const input_share_header_t *share;
+static int32_t *shared_input;           /* DTCM: the input of the tick before */
+static int32_t *share_buffer;  /* SDRAM: the lead's two ticks' */
+
+static void share_init(void) {
+    uint32_t length;
+    share = region_or_null(REGION_INPUT_SHARE, &length);
+    if (share == 0) return;
+    if (length != sizeof(*share) + 4ull * share->n_buffer || n_members != 1
+            || members[0].pop.input_dims != share->dims
+            || share->first + (uint64_t) share->width > share->dims
+            || (share->n_buffer != 0 && share->n_buffer != 2 * share->dims)
+            || region_or_null(REGION_LEARNING, 0) != 0)
+        rt_error(RTE_SWERR, "input share region (block %u+%u of %u) does not match the core's "
+                 "one member of %u input dimensions without learning", share->first,
+                 share->width, share->dims, members[0].pop.input_dims);
+    shared_input = take(4 * share->dims, "shared input dimensions", share->dims);
+}
+
+/* The lead's two ticks' of input: found in the first tick, when every core
+ * of the chip has its region data. */
+static int32_t *share_find(void) {
+    if (share->n_buffer) return (int32_t *) (share + 1);
+    uint32_t length;
+    const input_share_header_t *lead = core_region_or_null(share->lead_core,
+                                                           REGION_INPUT_SHARE, &length);
+    if (lead == 0 || lead->dims != share->dims || lead->n_buffer != 2 * share->dims
+            || length != sizeof(*lead) + 8 * share->dims)
+        rt_error(RTE_SWERR, "core %u holds no shared input of %u dimensions",
+                 share->lead_core, share->dims);
+    return (int32_t *) (lead + 1);
+}
+
+/* This tick's own block out, the input of the tick before in. */
+static const int32_t *share_exchange(uint32_t t, const int32_t *own) {
+    if (share_buffer == 0) share_buffer = share_find();
+    int32_t *now = share_buffer + (t & 1) * share->dims;
+    const int32_t *before = share_buffer + ((t + 1) & 1) * share->dims;
+    memcpy(now + share->first, own, 4 * share->width);
+    memcpy(shared_input, before, 4 * share->dims);
+    return shared_input;
+}
+
 static void record_spikes(const recording_t *r, uint32_t row, uint32_t n, uint32_t count) {
     for (uint32_t w = 0; w < (n + 31) / 32; w++) spike_bits[w] = 0;
     for (uint32_t i = 0; i < count; i++) spike_bits[spikes[i] >> 5] |= 1u << (spikes[i] & 31);
@@ -240,8 +288,9 @@ static void tick(uint32_t t) {
                                         indices + filters[f].map_offset, filters[f].map_size);
             neuron_sums = summed;
         }
-        int32_t count = spinnc_ensemble_step(pop, u + receive_base(m), neuron_sums, current,
-                                             spikes, payloads);
+        const int32_t *encoded = share ? share_exchange(t, u) : u + receive_base(m);
+        int32_t count = spinnc_ensemble_step(pop, encoded, neuron_sums, current, spikes,
+                                             payloads);
         if (count < 0) rt_error(RTE_SWERR, "member %u: no step for model %u", m, pop->model);
         learned_rows(m, (uint32_t) count);
         for (uint32_t d = 0; d < pop->output_dims; d++)
@@ -383,6 +432,8 @@ void c_main(void) {
     summed = take(8 * most, "neurons", most);
     spike_bits = take(4 * ((most + 31) / 32), "neurons", most);
     payloads = take(4 * widest, "decoder rows", widest);
+    share_init();
+    if (share) member_dims[0] = share->width;  /* it filters its block */
     receive_init(member_dims, n_members);
     uint32_t n_filters;
     const filter_t *filters = receive_filters(&n_filters);

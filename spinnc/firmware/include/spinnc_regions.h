@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define SPINNC_REGIONS_MAGIC 0x434e5053u  /* 'SPNC' */
-#define SPINNC_REGIONS_VERSION 6u
+#define SPINNC_REGIONS_VERSION 7u
 
 enum region_id {
     REGION_SYSTEM = 0,
@@ -19,6 +19,7 @@ enum region_id {
     REGION_WEIGHTS = 7,
     REGION_PLAYBACK = 8,
     REGION_LEARNING = 9,
+    REGION_INPUT_SHARE = 10,
     REGION_POPULATION = 16,
 };
 
@@ -230,6 +231,21 @@ _Static_assert(offsetof(learning_header_t, n_rules) == 0, "learning_header_t.n_r
 _Static_assert(offsetof(learning_header_t, n_traces) == 4, "learning_header_t.n_traces");
 _Static_assert(offsetof(learning_header_t, n_weights) == 8, "learning_header_t.n_weights");
 _Static_assert(offsetof(learning_header_t, n_transforms) == 12, "learning_header_t.n_transforms");
+
+/* region 10, input share: then int32_t buffer[n_buffer] */
+typedef struct {
+    uint32_t lead_core;
+    uint32_t dims;
+    uint32_t first;
+    uint32_t width;
+    uint32_t n_buffer;
+} input_share_header_t;
+_Static_assert(sizeof(input_share_header_t) == 20, "input_share_header_t is 20 bytes");
+_Static_assert(offsetof(input_share_header_t, lead_core) == 0, "input_share_header_t.lead_core");
+_Static_assert(offsetof(input_share_header_t, dims) == 4, "input_share_header_t.dims");
+_Static_assert(offsetof(input_share_header_t, first) == 8, "input_share_header_t.first");
+_Static_assert(offsetof(input_share_header_t, width) == 12, "input_share_header_t.width");
+_Static_assert(offsetof(input_share_header_t, n_buffer) == 16, "input_share_header_t.n_buffer");
 
 /* region 16+member, population (LIF): then int32_t encoders[n_neurons][input_dims]; int32_t bias[n_neurons]; int32_t gain[n_neurons]; int32_t voltage[n_neurons]; int32_t refractory[n_neurons]; int32_t decoders[output_dims][n_neurons]; int32_t probe_decoders[probe_dims][n_neurons] */
 typedef struct {

@@ -16,15 +16,27 @@ void regions_init(void) {
                  table->magic, table->version, SPINNC_REGIONS_MAGIC, SPINNC_REGIONS_VERSION);
 }
 
-const void *region_or_null(uint32_t id, uint32_t *length) {
-    const region_table_entry_t *entry = (const region_table_entry_t *) (table + 1);
-    for (uint32_t i = 0; i < table->count; i++) {
+static const void *find(const region_table_header_t *in, uint32_t id, uint32_t *length) {
+    const region_table_entry_t *entry = (const region_table_entry_t *) (in + 1);
+    for (uint32_t i = 0; i < in->count; i++) {
         if (entry[i].id == id) {
             if (length) *length = entry[i].length;
-            return (const uint8_t *) table + entry[i].offset;
+            return (const uint8_t *) in + entry[i].offset;
         }
     }
     return 0;
+}
+
+const void *region_or_null(uint32_t id, uint32_t *length) { return find(table, id, length); }
+
+const void *core_region_or_null(uint32_t core, uint32_t id, uint32_t *length) {
+    if (core >= CORES_PER_CHIP) return 0;
+    const volatile vcpu_t *other = (const volatile vcpu_t *) (VCPU_BASE + sizeof(vcpu_t) * core);
+    const region_table_header_t *in = (const region_table_header_t *) other->user0;
+    if (in == 0 || ((uint32_t) in & 3u) || in->magic != SPINNC_REGIONS_MAGIC
+            || in->version != SPINNC_REGIONS_VERSION)
+        return 0;
+    return find(in, id, length);
 }
 
 const void *region(uint32_t id, uint32_t *length) {

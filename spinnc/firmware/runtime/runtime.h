@@ -80,6 +80,9 @@ void provenance_write(void);
 void regions_init(void);
 const void *region(uint32_t id, uint32_t *length);  /* RTE_SWERR if absent */
 const void *region_or_null(uint32_t id, uint32_t *length);
+/* Region ``id`` of another core of this chip (virtual core ``core``): 0 if
+ * that core has no region data of this version or no such region. */
+const void *core_region_or_null(uint32_t core, uint32_t id, uint32_t *length);
 
 /* The recording buffer at vcpu user1 (spinnc/recording.py's layout). */
 typedef struct {

@@ -99,6 +99,7 @@
 /* The vcpu block of each virtual core, 128 bytes from 0xE5007000
  * (FIRMWARE.md 4). */
 #define VCPU_BASE        0xE5007000u
+#define CORES_PER_CHIP   18u
 typedef struct {
     uint32_t r[8];          /* 0: r0-r7 dump on RTE */
     uint32_t psr;           /* 32 */
