@@ -20,7 +20,7 @@ from .image import CoreImage, Image, ProbeImage
 from .machine import Machine
 from .mapper import (KeyAllocation, Partition, Placements, allocate_keys, check_keys,
                      partition, place, region_data)
-from .mapper.input_share import share_inputs
+from .mapper.clusters import form_clusters
 from .mapper.interposers import split_interposers
 from .router import check, minimise_chip, route, routing_tables
 
@@ -73,7 +73,7 @@ def compile_network(network: nengo.Network, machine: Machine | None = None, dt: 
 
     def split_and_partition(graph):
         graph = split_interposers(graph, machine)  # interposers as blocks that fit a core
-        graph = share_inputs(graph, machine)  # wide ensembles' cores share their input
+        graph = form_clusters(graph, machine)  # cores sharing wide inputs, adding their sums
         return graph, partition(graph, machine, n_steps=n_steps)
 
     fixed_graph, parts = timed("partition", split_and_partition, fixed_graph)

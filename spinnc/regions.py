@@ -29,7 +29,8 @@ VERSION = 7  # 2: population regions start with a neuron model code; 3: a record
 #             recorder cores (no PROBES region); FILTERS: filters of any order (order,
 #             coefficient format, the coefficients after the filters); 6: the LEARNING
 #             region (learned decoders, spinnc.learning); 7: the INPUT_SHARE region (a
-#             cluster of cores sharing one filtered input, spinnc.mapper.input_share)
+#             cluster of cores sharing one filtered input, spinnc.mapper.clusters) and
+#             the OUTPUT_SHARE region (a cluster adding its partial sums)
 U32, I32, I64 = "<u4", "<i4", "<i8"
 
 
@@ -130,6 +131,10 @@ class Region:
     #: its chip whose region holds the input (two ticks' of ``dims`` words),
     #: the block ``first:first + width`` it filters, and (on that core) the input
     INPUT_SHARE = 10
+    #: an ensemble core of a cluster adding its partial sums: the core whose
+    #: region holds them (two ticks' of ``cores`` x ``rows`` words), which of
+    #: the ``cores`` it is, and the rows ``first:first + width`` it adds and sends
+    OUTPUT_SHARE = 11
     POPULATION = 16  # + member index
 
     LAYOUTS = {
@@ -159,6 +164,9 @@ class Region:
         INPUT_SHARE: Layout("input share", _header("lead_core", "dims", "first", "width",
                                                    "n_buffer"),
                             (("buffer", I32, ("n_buffer",)),)),
+        OUTPUT_SHARE: Layout("output share", _header("lead_core", "rows", "first", "width",
+                                                     "cores", "index", "n_buffer"),
+                             (("buffer", I32, ("n_buffer",)),)),
         POPULATION: None,  # LIF's; see population_layout
     }
 

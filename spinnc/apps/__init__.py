@@ -80,6 +80,10 @@ class MemberLoad:
     #: own filtered block is its filters'); 0 when it filters all its input
     shared_dims: int = 0
     own_dims: int = 0  # the block of the shared input it filters and writes
+    #: when a cluster of ``sum_cores`` cores adds its partial sums: the rows
+    #: it adds and sends (else every one of its ``output_dims`` is sent)
+    sum_cores: int = 0
+    sent_rows: int = 0
 
 
 @dataclass

@@ -31,7 +31,7 @@ def inputs(context, index: int, vertex, member_dims, probes: bool = False) -> di
     """Input keys, filters and the index map of a receiving core.
 
     ``member_dims(slice)`` is a member's input width (a core sharing its
-    input, :mod:`spinnc.mapper.input_share`: its block's); ``probes`` says the
+    input, :mod:`spinnc.mapper.clusters`: its block's); ``probes`` says the
     members are probes (fed by probe edges).  Each member's filters are its
     distinct synapses (value inputs) and its distinct (synapse, neurons)
     pairs (neuron inputs), as the partitioner costed them.  An entry maps a

@@ -224,23 +224,53 @@ def _learning_region(rules: list) -> bytes:
         traces=cat(traces, np.int32), transforms=cat(transforms, np.int32))
 
 
-def _input_share(context, index: int, vertex) -> bytes:
-    """The INPUT_SHARE region of a core of a cluster sharing its input
-    (:mod:`spinnc.mapper.input_share`): its cluster's first core holds the
-    input, two ticks' of words (zero when loaded)."""
+def _cluster_lead(context, vertex) -> int:
+    """The first vertex of ``vertex``'s cluster (:mod:`spinnc.mapper.clusters`),
+    whose region holds what the cluster shares, checked to be on one chip."""
     partition, placements = context.partition, context.placements
     (s,) = vertex.slices
     cluster = [v for v in partition.vertices_of[s.obj]
                if partition.vertices[v].cluster == vertex.cluster]
     if placements is None or len({placements.chip(v) for v in cluster}) != 1:
-        raise ValueError(f"the cores of '{s.obj}' that share its input are not placed on one "
-                         "chip (place them with spinnc.mapper.place)")
-    lead, dims = cluster[0], context.graph.populations[s.obj].dimensions
+        raise ValueError(f"the cores of a cluster of '{s.obj}' are not placed on one chip "
+                         "(place them with spinnc.mapper.place)")
+    return cluster[0]
+
+
+def _input_share(context, index: int, vertex) -> bytes:
+    """The INPUT_SHARE region of a core of a cluster sharing its input: its
+    cluster's first core holds the input, two ticks' of words (zero when
+    loaded)."""
+    lead = _cluster_lead(context, vertex)
+    dims = context.graph.populations[vertex.slices[0].obj].dimensions
     lo, hi = vertex.input_block
     n_buffer = 2 * dims if index == lead else 0
     return Region.LAYOUTS[Region.INPUT_SHARE].pack(
-        dict(lead_core=int(placements.core[lead]), dims=dims, first=lo, width=hi - lo,
-             n_buffer=n_buffer), buffer=np.zeros(n_buffer, dtype=np.int32))
+        dict(lead_core=int(context.placements.core[lead]), dims=dims, first=lo,
+             width=hi - lo, n_buffer=n_buffer), buffer=np.zeros(n_buffer, dtype=np.int32))
+
+
+def _cluster_rows(groups) -> list:
+    """A population's connection groups in the order its cluster adds their
+    sums: by the core that sends them, then in order (each core's a run)."""
+    return sorted(groups, key=lambda g: g.sent_by)  # stable: in order within a core's
+
+
+def _output_share(context, index: int, vertex, decoded) -> bytes:
+    """The OUTPUT_SHARE region of a core of a cluster adding its partial
+    sums (``decoded``: its groups in the cluster's order): the cluster's
+    first core holds two ticks' of every core's sums (zero when loaded)."""
+    lead = _cluster_lead(context, vertex)
+    cores = context.graph.populations[vertex.slices[0].obj].cluster
+    j = vertex.cluster_index
+    rows = sum(g.size for g in decoded)
+    first = sum(g.size for g in decoded if g.sent_by < j)
+    width = sum(g.size for g in decoded if g.sent_by == j)
+    n_buffer = 2 * cores * rows if index == lead else 0
+    return Region.LAYOUTS[Region.OUTPUT_SHARE].pack(
+        dict(lead_core=int(context.placements.core[lead]), rows=rows, first=first,
+             width=width, cores=cores, index=j, n_buffer=n_buffer),
+        buffer=np.zeros(n_buffer, dtype=np.int32))
 
 
 class Ensemble(Application):
@@ -253,7 +283,8 @@ class Ensemble(Application):
                                       m.later_spikes, m.probe_dims)
                 + costs.learning_cycles(m.neurons, m.learned_rows, m.learning_rules,
                                         m.spikes, m.model, m.derived_products)
-                + costs.share_cycles(m.shared_dims, m.own_dims))
+                + costs.share_cycles(m.shared_dims, m.own_dims)
+                + costs.sums_cycles(m.output_dims, m.sum_cores, m.sent_rows))
 
     def member_dtcm(self, m: MemberLoad):
         return (costs.ensemble_dtcm(m.neurons, m.input_dims, m.output_dims, m.filters,
@@ -275,6 +306,7 @@ class Ensemble(Application):
         filters = filter_dims(regions)
         rules = _rules(regions)
         share = input_share(regions)
+        sums = dict(regions.get(Region.OUTPUT_SHARE, ({}, {}))[0])
         return CoreLoad([MemberLoad(int(h["n_neurons"]), int(h["input_dims"]),
                                     int(h["output_dims"]), int(h["probe_dims"]),
                                     filters.get(m, []), model=neurons.model_by_code(h["model"]),
@@ -286,7 +318,9 @@ class Ensemble(Application):
                                         int(r["rows"]) * int(rules[r["source"]]["rows"])
                                         for r in rules if r["member"] == m and not r["kind"]),
                                     shared_dims=int(share.get("dims", 0)),
-                                    own_dims=int(share.get("width", 0)))
+                                    own_dims=int(share.get("width", 0)),
+                                    sum_cores=int(sums.get("cores", 0)),
+                                    sent_rows=int(sums.get("width", 0)))
                          for m, h, _ in _populations(regions)],
                         key_entries=key_entries(regions))
 
@@ -336,8 +370,12 @@ class Ensemble(Application):
         nets = context.nets_from(index)
         decoders, probe_rows = [], []
         for s in vertex.slices:
-            rows = [groups[s.obj][net.group].connections[0].weights[:, s.lo:s.hi]
-                    for _, net in nets if net.pre == s.obj]
+            if graph.populations[s.obj].shares_output:  # every row, in its cluster's order
+                decoded = _cluster_rows(groups[s.obj])
+                regions[Region.OUTPUT_SHARE] = _output_share(context, index, vertex, decoded)
+            else:
+                decoded = [groups[s.obj][net.group] for _, net in nets if net.pre == s.obj]
+            rows = [g.connections[0].weights[:, s.lo:s.hi] for g in decoded]
             decoders.append(np.concatenate(rows) if rows
                             else np.zeros((0, s.size), dtype=np.int32))
             probed = probe_edges(graph, s.obj)
@@ -379,6 +417,8 @@ class Ensemble(Application):
         rules = _rules(core.regions)
         for m, header, arrays in _populations(core.regions):
             slots = [s for net, s in zip(nets, core.net_slots) if int(net["member"]) == m]
+            if core.index in engine.partial_slots:  # it decodes into them; its cluster sends
+                slots = [engine.partial_slots[core.index]]
             own = [(i, r, _rule_weights(learned, r), _rule_trace(learned, r),
                     _rule_transform(learned, r, rules))
                    for i, r in enumerate(rules) if r["member"] == m]

@@ -13,9 +13,10 @@ A tick:
 2. filters update; each member's value filters are summed into its input;
    the cores of a cluster sharing an input write their blocks of it and
    encode from the whole input their cluster wrote in the tick before
-   (:class:`~.kernels.InputShare`, :mod:`spinnc.mapper.input_share`);
+   (:class:`~.kernels.InputShare`, :mod:`spinnc.mapper.clusters`);
 3. ensembles encode, update their LIF neurons and decode their spikes into
-   this tick's payloads; value sources play back this tick's row;
+   this tick's payloads (a core of a cluster adding its sums sends its
+   cluster's sums of the tick before, :class:`~.kernels.OutputShare`); value sources play back this tick's row;
    interposers send their weights times this tick's filtered input;
 4. ensembles record what is due this tick (spikes, state, input currents
    and the decoded rows of the value probes they feed, in the tick they
@@ -47,7 +48,7 @@ from ..errors import ImageError, SpinncError
 from ..image import Image
 from ..regions import Region, pack_regions, read_regions, unpack_regions
 from .kernels import (EnsembleKernel, FilterBank, InputShare, Member, MemberInputs,
-                      PlaybackKernel, Recorder, TransformKernel, arithmetic)
+                      OutputShare, PlaybackKernel, Recorder, TransformKernel, arithmetic)
 from .engines import ticks_to_run
 from .packets import Fabric, RouterCounts
 from ..formats.provenance import CoreProvenance, LinkProvenance, Provenance, RouterProvenance
@@ -117,6 +118,7 @@ class Emulator:
         self.cores = [self._load(i, c) for i, c in enumerate(image.cores)]
         self._where = {(c.x, c.y, c.core): c for c in self.cores}
         self._allocate_slots()
+        self._share_sums()
         self._build_filters()
         self.fabric = Fabric(self.machine, image.tables, set(self._where))
         self._connect()
@@ -155,6 +157,45 @@ class Emulator:
         self.slot_key = np.asarray(keys, dtype=np.int64)
         self.slot_core = np.asarray(owner, dtype=np.int64)
         self.n_slots = len(keys)
+
+    def _share_sums(self) -> None:
+        """Slots of their own (no key) for the partial sums of the cores of
+        clusters that add them (OUTPUT_SHARE regions), after the packets'
+        slots; each tick such a core sends, in its packets' slots, its
+        cluster's sums of the tick before of the rows it sends."""
+        clusters: dict = {}  # (x, y, lead core) -> [(core, header)]
+        for c in self.cores:
+            header = c.region(Region.OUTPUT_SHARE)[0]
+            if header:
+                clusters.setdefault((c.x, c.y, int(header["lead_core"])), []).append((c, header))
+        self.partial_slots: dict = {}  # core index -> the slots of its partial sums
+        first, sent, source, target = self.n_slots, [], [], []
+        for (x, y, lead), cores in clusters.items():
+            rows, k = int(cores[0][1]["rows"]), int(cores[0][1]["cores"])
+            by_index, covered = {}, np.zeros(rows, dtype=np.int64)
+            for c, h in cores:
+                lo, width = int(h["first"]), int(h["width"])
+                if (int(h["rows"]) != rows or int(h["cores"]) != k or lo + width > rows
+                        or c.slots.size != width or int(h["index"]) in by_index):
+                    raise ImageError(f"'{c.name}': its OUTPUT_SHARE region does not match its "
+                                     f"cluster's {k} cores of {rows} sums or its output keys")
+                covered[lo:lo + width] += 1
+                self.partial_slots[c.index] = self.n_slots + np.arange(rows)
+                self.n_slots += rows
+                by_index[int(h["index"])] = (c, lo, width)
+            holds = any(c.core == lead and int(h["n_buffer"]) == 2 * k * rows for c, h in cores)
+            if sorted(by_index) != list(range(k)) or not holds or not np.all(covered == 1):
+                raise ImageError(f"the {len(cores)} cores on chip ({x}, {y}) adding their sums "
+                                 f"in core {lead}'s region are not its {k} cores, or do not "
+                                 f"send each of its {rows} rows once")
+            for c, lo, width in by_index.values():
+                for other, _, _ in by_index.values():
+                    source.extend(self.partial_slots[other.index][lo:lo + width] - first)
+                    target.extend(len(sent) + np.arange(width))
+                sent.extend(c.slots.tolist())
+        self.sums = OutputShare(first, self.n_slots - first, np.asarray(source, np.int64),
+                                np.asarray(target, np.int64), np.asarray(sent, np.int64),
+                                self.arith)
 
     def _build_filters(self) -> None:
         """Every filter dimension, each member's input dimensions, and which
@@ -400,6 +441,7 @@ class Emulator:
         payloads = np.zeros(self.n_slots, dtype=self.arith.dtype)
         if self.ensembles is not None:
             spikes = self.ensembles.step(y, u, payloads)
+            self.sums.exchange(payloads)
             self._count_spikes(spikes)
             for source, recorders in self._recorders_of.items():
                 if not any(r.due(t) for r in recorders):

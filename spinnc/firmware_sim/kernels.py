@@ -312,7 +312,7 @@ class MemberInputs:
 
 
 class InputShare:
-    """The inputs that clusters of cores share (:mod:`spinnc.mapper.input_share`):
+    """The inputs that clusters of cores share (:mod:`spinnc.mapper.clusters`):
     each tick every core writes its own filtered block (member dimensions
     ``own``) at ``into`` of the shared inputs, and the cores encode from the
     shared inputs (member dimensions ``shared``) as written in the tick
@@ -331,6 +331,34 @@ class InputShare:
         u[self.shared] = 0 if self.last is None else self.last
         self.last = written
         return u
+
+
+class OutputShare:
+    """The partial sums that clusters of cores add (:mod:`spinnc.mapper.clusters`):
+    each tick the cores decode into ``count`` slots of their own from
+    ``first``; each sent slot ``sent[i]`` then carries the saturated sum of
+    the partial sums at ``source`` (positions from ``first``) whose
+    ``target`` is ``i``, as written in the tick before, as the firmware adds
+    its cluster's sums from SDRAM."""
+
+    def __init__(self, first: int, count: int, source: np.ndarray, target: np.ndarray,
+                 sent: np.ndarray, arith):
+        self.first, self.count, self.arith = first, count, arith
+        self.source, self.target, self.sent = source, target, sent
+        self.last = None  # the partial sums of the tick before (zero before the first)
+
+    def exchange(self, payloads: np.ndarray) -> None:
+        """This tick's sent sums into ``payloads`` (in place)."""
+        if not self.sent.size:
+            return
+        now = payloads[self.first:self.first + self.count].copy()
+        if self.last is None:
+            payloads[self.sent] = 0
+        else:
+            ar = self.arith
+            payloads[self.sent] = ar.saturate(ar.accumulate(self.target, self.last[self.source],
+                                                            self.sent.size))
+        self.last = now
 
 
 @dataclass

@@ -55,10 +55,16 @@ class Population:
     obj: Any = field(default=None, repr=False, compare=False)
     #: rules that learn its encoders (:class:`LearnedEncoders`)
     encoder_learning: list = field(default_factory=list)
-    #: its input dimensions' blocks, one a core of each chip's cluster of its
-    #: cores, when they share one filtered input (spinnc.mapper.input_share);
-    #: () when every core filters all of its input
+    #: cores a cluster of its cores has, on one chip, when they share their
+    #: input or their output (spinnc.mapper.clusters); 0: no clusters
+    cluster: int = 0
+    #: its input dimensions' blocks, one a core of a cluster, when they share
+    #: one filtered input; () when every core filters all of its input
     input_slices: tuple = ()
+    #: whether a cluster's cores add their partial sums before sending them
+    #: (core j sending the rows of the connections out of it whose
+    #: ``sent_by`` is j)
+    shares_output: bool = False
     tau_rc: InitVar[float | None] = None
     tau_ref: InitVar[float | None] = None
     min_voltage: InitVar[float | None] = None
@@ -174,6 +180,10 @@ class Connection:
     obj: Any = field(default=None, repr=False, compare=False)
     #: the learning rule that changes these weights on the machine (or None)
     learned: "Learned | None" = None
+    #: the core of each cluster of its pre population that sends it, when
+    #: the cluster adds its partial sums (spinnc.mapper.clusters); -1:
+    #: every core sends its own
+    sent_by: int = -1
 
     @property
     def size_out(self) -> int:

@@ -39,6 +39,11 @@ class Group:
     size: int
     connections: list[Connection] = field(default_factory=list)
 
+    @property
+    def sent_by(self) -> int:
+        """The core of each cluster that sends it (-1: every core of its pre)."""
+        return self.connections[0].sent_by
+
 
 @dataclass
 class Partition:
@@ -68,8 +73,8 @@ def connection_groups(graph: Graph) -> dict[str, list[Group]]:
         if conn.target in ("probe", "weights"):
             continue
         # A learned connection's weights change on its own: in no shared group.
-        key = ((conn.weights.shape, conn.weights.tobytes()) if conn.learned is None
-               else ("learned", conn.name))
+        key = ((conn.weights.shape, conn.weights.tobytes(), conn.sent_by)
+               if conn.learned is None else ("learned", conn.name))
         by_weights = groups.setdefault(conn.pre, {})
         group = by_weights.setdefault(key, Group(conn.pre, conn.weights.shape[0]))
         group.connections.append(conn)
@@ -91,19 +96,23 @@ class _Demand:
     probe_dims: int = 0  # rows decoded and recorded for value probes
     learned_rows: int = 0  # rows its learning rules change (at most)
     learning_rules: int = 0
-    blocks: tuple = ()  # its input blocks when its cores share their input (input_share)
+    cores: int = 0  # cores a cluster of it has (0: no clusters; mapper.clusters)
+    blocks: tuple = ()  # its input blocks when its cores share their input
+    sent_rows: int = 0  # rows a core sends when its cluster adds their sums (0: all)
 
     @property
     def cluster(self) -> int:
-        """Cores a cluster of it has: one per input block (1: not shared)."""
-        return max(1, len(self.blocks))
+        """Cores a cluster of it has (1: no clusters)."""
+        return max(1, self.cores)
 
     def load(self, n) -> MemberLoad:
         own = max((hi - lo for lo, hi in self.blocks), default=0)
         return MemberLoad(n, self.input_dims, self.output_dims, self.probe_dims, self.filters,
                           self.recorded_words(n), self.model,
                           learned_rows=self.learned_rows, learning_rules=self.learning_rules,
-                          shared_dims=self.input_dims if self.blocks else 0, own_dims=own)
+                          shared_dims=self.input_dims if self.blocks else 0, own_dims=own,
+                          sum_cores=self.cores if self.sent_rows else 0,
+                          sent_rows=self.sent_rows)
 
     def cycles(self, n):
         """The ensemble application's cost function (vectorised over ``n``)."""
@@ -151,12 +160,17 @@ def _population_demands(graph: Graph, groups) -> dict[str, _Demand]:
                    if c.learned is not None}.values()
         # A core filters all of its input, or its block of a shared input.
         filtered = max((hi - lo for lo, hi in pop.input_slices), default=pop.dimensions)
+        sent = {}  # a cluster's core: the rows it sends, when they add their sums
+        for g in groups.get(name, []):
+            if g.sent_by >= 0:
+                sent[g.sent_by] = sent.get(g.sent_by, 0) + g.size
         demands[name] = _Demand(
             name, pop.n_neurons, pop.dimensions,
             sum(g.size for g in groups.get(name, [])),
             _filters(graph.incoming(name), filtered), words, sdram_per_step,
             neurons.model_named(pop.model), probe_dims,
-            sum(c.weights.shape[0] for c in learned), len(learned), pop.input_slices)
+            sum(c.weights.shape[0] for c in learned), len(learned), pop.cluster,
+            pop.input_slices, max(sent.values(), default=0))
     return demands
 
 
@@ -262,25 +276,36 @@ def _grow_splits(graph, groups, demands, budget, strict=True):
                 grown[name] = max(splits[name], _split(d, budget, rx[name], entries[name]))
             except DoesNotFit as error:
                 if strict:
-                    raise DoesNotFit(str(error) + _senders(groups, splits, name)) from None
+                    raise DoesNotFit(str(error) + _senders(graph, groups, splits, name)) from None
                 grown[name] = splits[name]
         if grown == splits:
             return splits, rx, entries
         splits = grown
 
 
-def _senders(groups, splits, post: str) -> str:
+def _senders(graph, groups, splits, post: str) -> str:
     """What most of the packets into ``post`` are, when they are a split
-    source's partial sums (each of its cores sends every row)."""
-    rows = {pre: sum(g.size for g in pre_groups if any(c.post == post for c in g.connections))
-            for pre, pre_groups in groups.items()}
-    total, pre = max(((n * splits.get(pre, 1), pre) for pre, n in rows.items() if n),
-                     default=(0, None))
-    if pre is None or splits.get(pre, 1) == 1:
+    source's partial sums (each of its cores, or clusters, sends every row)."""
+    sent: dict = {}  # pre -> [packets, rows, senders, what sends]
+    for pre, pre_groups in groups.items():
+        for g in pre_groups:
+            if not any(c.post == post for c in g.connections):
+                continue
+            n, what = splits.get(pre, 1), "cores"
+            if g.sent_by >= 0:  # a sum from each cluster
+                n, what = -(-n // graph.populations[pre].cluster), "clusters of cores"
+            entry = sent.setdefault(pre, [0, 0, n, what])
+            entry[0] += g.size * n
+            entry[1] += g.size
+    if not sent:
         return ""
-    return (f"; most of its packets are partial sums, {rows[pre]} rows from each of the "
-            f"{splits[pre]} cores of '{pre}' ({total:,} a tick): fewer neurons or dimensions "
-            f"in '{pre}' reduce them")
+    pre, (total, rows, n, what) = max(sent.items(), key=lambda item: item[1][0])
+    if n == 1:
+        return ""
+    return (f"; most of its packets are partial sums, {rows} row{'s' * (rows != 1)} from "
+            f"each of the {n} "
+            f"{what} of '{pre}' ({total:,} a tick): fewer neurons or dimensions in "
+            f"'{pre}' reduce them")
 
 
 def _incoming(graph, groups, splits):
@@ -291,8 +316,10 @@ def _incoming(graph, groups, splits):
     rx = {name: np.zeros(len(b), dtype=np.int64) for name, b in blocks.items()}
     entries = {name: np.zeros(len(b), dtype=np.int64) for name, b in blocks.items()}
     for pre, pre_groups in groups.items():
-        sources = splits.get(pre, 1)
         for group in pre_groups:
+            sources = splits.get(pre, 1)
+            if group.sent_by >= 0:  # a sum from each cluster
+                sources = -(-sources // graph.populations[pre].cluster)
             reached: dict = {}
             for c in group.connections:
                 if c.target != "probe" and c.post in rx:
@@ -352,11 +379,12 @@ def _build(graph, groups, demands, splits, rx, entries, budget, n_steps) -> Part
             size = int(hi - lo)
             member = (name, int(demand.cycles(size)), int(demand.dtcm(size)), 0, 0)
             vertex, objs = _ensemble_vertex([member], demands, n_steps, (lo, hi))
-            if demand.blocks:  # clusters of consecutive vertices, one per chip
+            if demand.cores:  # clusters of consecutive vertices, one per chip
                 if i % demand.cluster == 0:
                     clusters += 1
-                vertex.input_block = demand.blocks[i % demand.cluster]
-                vertex.cluster = clusters - 1
+                vertex.cluster, vertex.cluster_index = clusters - 1, i % demand.cluster
+                if demand.blocks:
+                    vertex.input_block = demand.blocks[vertex.cluster_index]
             add(vertex, objs)
     if shared:
         add(*_ensemble_vertex(shared, demands, n_steps))
@@ -455,6 +483,8 @@ def _nets(groups, vertices, vertices_of) -> list[Net]:
             for source in vertices_of.get(pre, []):
                 if not apps.application(vertices[source].application).sends:
                     continue  # e.g. a host node's input side
+                if group.sent_by >= 0 and vertices[source].cluster_index != group.sent_by:
+                    continue  # another core of its cluster adds and sends these rows
                 nets.append(Net(source, sinks, index, group.size, names, pre))
     return nets
 

@@ -39,9 +39,10 @@ class Vertex:
     input_dims: int = 0
     output_dims: int = 0
     #: the block (lo, hi) of its population's input it filters, when the
-    #: cores of a cluster share their input (spinnc.mapper.input_share)
+    #: cores of a cluster share their input (spinnc.mapper.clusters)
     input_block: tuple[int, int] | None = None
     cluster: int = -1  # which cluster: its cores are placed on one chip
+    cluster_index: int = -1  # which core of its cluster
 
 
 @dataclass

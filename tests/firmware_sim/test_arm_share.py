@@ -69,3 +69,26 @@ def test_a_core_whose_lead_holds_no_input_stops_with_an_error():
     with pytest.raises(CoreFailed, match="core 17 holds no shared input of 48 dimensions"):
         arm.run(2)
     arm.close()
+
+
+def test_clusters_adding_their_sums_agree_with_the_python_engine():
+    """800 neurons on 64 cores send 8 partial sums each, more than a core of
+    the receiver takes at this budget: the cores add them in clusters."""
+    with nengo.Network(seed=3) as net:
+        u = nengo.Node(lambda t: np.sin(8 * t + np.arange(8)) * 0.3)
+        a, b = nengo.Ensemble(800, 8), nengo.Ensemble(800, 8)
+        nengo.Connection(u, a)
+        nengo.Connection(a, b)
+        nengo.Probe(b, synapse=0.01)
+        nengo.Probe(b.neurons)
+    image = compile_network(net, Machine.spinn5(cycles_per_tick=30000), n_steps=30, seed=0,
+                            placer="hilbert").image
+    assert sum(Region.OUTPUT_SHARE in read_regions(c.data) for c in image.cores) >= 32
+    python, arm = Emulator(image), ArmEmulator(image)
+    python.run(30)
+    arm.run(30)
+    expected, found = python.recordings(), arm.recordings()
+    arm.close()
+    for name in expected:
+        assert np.array_equal(found[name], expected[name]), name
+    assert next(v for k, v in found.items() if k.endswith(".spikes"))[10:].any()

@@ -93,7 +93,7 @@ static void *take(uint32_t bytes, const char *what, uint32_t count) {
     return p;
 }
 
-/* A cluster's shared input (INPUT_SHARE; spinnc/mapper/input_share.py):
+/* A cluster's shared input (INPUT_SHARE; spinnc/mapper/clusters.py):
  * this core filters block first:first+width of it, writes that into the
  * cluster's input in SDRAM (two ticks' of dims words in the region of the
  * cluster's lead core) and encodes from the whole input as written in the
@@ -139,6 +139,68 @@ static const int32_t *share_exchange(uint32_t t, const int32_t *own) {
     memcpy(now + share->first, own, 4 * share->width);
     memcpy(shared_input, before, 4 * share->dims);
     return shared_input;
+}
+
+/* A cluster adding its partial sums (OUTPUT_SHARE): every core writes its
+ * sums of every row into the cluster's SDRAM (two ticks' of cores x rows
+ * words in the region of the cluster's lead core); this one adds the
+ * cluster's sums of the tick before of rows first:first+width and sends
+ * them. */
+static const output_share_header_t *sums_share;
+static int32_t *sums_buffer;  /* SDRAM: the lead's two ticks' */
+static int32_t *sums_sent;    /* DTCM: the rows it sends this tick */
+
+static void sums_init(void) {
+    uint32_t length;
+    const output_share_header_t *h = region_or_null(REGION_OUTPUT_SHARE, &length);
+    if (h == 0) return;
+    uint64_t expected = 2ull * h->cores * h->rows;
+    if (length != sizeof(*h) + 4ull * h->n_buffer || n_members != 1
+            || members[0].pop.output_dims != h->rows || h->first + (uint64_t) h->width > h->rows
+            || h->index >= h->cores || (h->n_buffer != 0 && h->n_buffer != expected)
+            || region_or_null(REGION_LEARNING, 0) != 0)
+        rt_error(RTE_SWERR, "output share region (rows %u+%u of %u, core %u of %u) does not "
+                 "match the core's one member of %u rows without learning", h->first,
+                 h->width, h->rows, h->index, h->cores, members[0].pop.output_dims);
+    sums_share = h;
+    sums_sent = take(4 * h->width, "rows sent", h->width);
+}
+
+/* The lead's two ticks' of sums: found in the first tick, when every core
+ * of the chip has its region data. */
+static int32_t *sums_find(void) {
+    const output_share_header_t *h = sums_share;
+    if (h->n_buffer) return (int32_t *) (h + 1);
+    uint32_t length;
+    const output_share_header_t *lead = core_region_or_null(h->lead_core, REGION_OUTPUT_SHARE,
+                                                            &length);
+    if (lead == 0 || lead->rows != h->rows || lead->cores != h->cores
+            || lead->n_buffer != 2 * h->cores * h->rows
+            || length != sizeof(*lead) + 4ull * lead->n_buffer)
+        rt_error(RTE_SWERR, "core %u holds no sums of %u cores of %u rows", h->lead_core,
+                 h->cores, h->rows);
+    return (int32_t *) (lead + 1);
+}
+
+/* This tick's sums out, the cluster's of the tick before added and sent. */
+static void send_sums(uint32_t t, const member_t *mb) {
+    const output_share_header_t *h = sums_share;
+    if (sums_buffer == 0) sums_buffer = sums_find();
+    uint32_t tick_words = h->cores * h->rows;
+    memcpy(sums_buffer + (t & 1) * tick_words + h->index * h->rows, payloads, 4 * h->rows);
+    const int32_t *before = sums_buffer + ((t + 1) & 1) * tick_words + h->first;
+    for (uint32_t d = 0; d < h->width; d++) {
+        int64_t sum = 0;
+        for (uint32_t i = 0; i < h->cores; i++) sum += before[i * h->rows + d];
+        sums_sent[d] = spinnc_sat(sum);
+    }
+    for (uint32_t d = 0; d < h->width; d++)
+        cc_send(keys[mb->first_key + d], (uint32_t) sums_sent[d]);
+}
+
+/* The rows member m sends: all it decodes, or its block of its cluster's. */
+static uint32_t sent_rows(uint32_t m) {
+    return sums_share ? sums_share->width : members[m].pop.output_dims;
 }
 
 static void record_spikes(const recording_t *r, uint32_t row, uint32_t n, uint32_t count) {
@@ -293,8 +355,12 @@ static void tick(uint32_t t) {
                                              payloads);
         if (count < 0) rt_error(RTE_SWERR, "member %u: no step for model %u", m, pop->model);
         learned_rows(m, (uint32_t) count);
-        for (uint32_t d = 0; d < pop->output_dims; d++)
-            cc_send(keys[mb->first_key + d], (uint32_t) payloads[d]);
+        if (sums_share) {
+            send_sums(t, mb);
+        } else {
+            for (uint32_t d = 0; d < pop->output_dims; d++)
+                cc_send(keys[mb->first_key + d], (uint32_t) payloads[d]);
+        }
         /* The probe rows in the tick they are decoded: nengo's timing. */
         if (mb->decoded_recording >= 0) {
             const recording_t *r = &recordings[mb->decoded_recording];
@@ -374,8 +440,6 @@ void c_main(void) {
         if (pop->output_dims + pop->probe_dims > widest)
             widest = pop->output_dims + pop->probe_dims;
         member_dims[m] = pop->input_dims;
-        mb->first_key = n_keys;
-        n_keys += pop->output_dims;
         /* What it records: spikes, then each of its model's probes. */
         const model_probes_t *model = model_of(pop->model);
         if (model == 0) rt_error(RTE_SWERR, "member %u: unknown neuron model %u", m, pop->model);
@@ -414,19 +478,24 @@ void c_main(void) {
             mb->input_recording = (int32_t) n_recordings++;
         }
     }
-    /* Each member's decoder rows are the keys of its nets, in net order. */
+    /* Each member's sent rows are the keys of its nets, in net order. */
+    sums_init();
+    for (uint32_t m = 0; m < n_members; m++) {
+        members[m].first_key = n_keys;
+        n_keys += sent_rows(m);
+    }
     keys = take(4 * n_keys, "output keys", n_keys);
     for (uint32_t i = 0; i < out->n_nets; i++) {
         uint32_t m = nets[i].member;
-        if (m >= n_members || found[m] + nets[i].size > members[m].pop.output_dims)
+        if (m >= n_members || found[m] + nets[i].size > sent_rows(m))
             rt_error(RTE_SWERR, "output net %u of member %u does not match the decoders", i, m);
         for (uint32_t d = 0; d < nets[i].size; d++)
             keys[members[m].first_key + found[m]++] = nets[i].key + d;
     }
     for (uint32_t m = 0; m < n_members; m++)
-        if (found[m] != members[m].pop.output_dims)
+        if (found[m] != sent_rows(m))
             rt_error(RTE_SWERR, "member %u: %u decoder rows but %u output keys", m,
-                     members[m].pop.output_dims, found[m]);
+                     sent_rows(m), found[m]);
     current = take(4 * most, "neurons", most);
     spikes = take(4 * most, "neurons", most);
     summed = take(8 * most, "neurons", most);

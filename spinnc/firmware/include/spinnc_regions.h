@@ -20,6 +20,7 @@ enum region_id {
     REGION_PLAYBACK = 8,
     REGION_LEARNING = 9,
     REGION_INPUT_SHARE = 10,
+    REGION_OUTPUT_SHARE = 11,
     REGION_POPULATION = 16,
 };
 
@@ -246,6 +247,25 @@ _Static_assert(offsetof(input_share_header_t, dims) == 4, "input_share_header_t.
 _Static_assert(offsetof(input_share_header_t, first) == 8, "input_share_header_t.first");
 _Static_assert(offsetof(input_share_header_t, width) == 12, "input_share_header_t.width");
 _Static_assert(offsetof(input_share_header_t, n_buffer) == 16, "input_share_header_t.n_buffer");
+
+/* region 11, output share: then int32_t buffer[n_buffer] */
+typedef struct {
+    uint32_t lead_core;
+    uint32_t rows;
+    uint32_t first;
+    uint32_t width;
+    uint32_t cores;
+    uint32_t index;
+    uint32_t n_buffer;
+} output_share_header_t;
+_Static_assert(sizeof(output_share_header_t) == 28, "output_share_header_t is 28 bytes");
+_Static_assert(offsetof(output_share_header_t, lead_core) == 0, "output_share_header_t.lead_core");
+_Static_assert(offsetof(output_share_header_t, rows) == 4, "output_share_header_t.rows");
+_Static_assert(offsetof(output_share_header_t, first) == 8, "output_share_header_t.first");
+_Static_assert(offsetof(output_share_header_t, width) == 12, "output_share_header_t.width");
+_Static_assert(offsetof(output_share_header_t, cores) == 16, "output_share_header_t.cores");
+_Static_assert(offsetof(output_share_header_t, index) == 20, "output_share_header_t.index");
+_Static_assert(offsetof(output_share_header_t, n_buffer) == 24, "output_share_header_t.n_buffer");
 
 /* region 16+member, population (LIF): then int32_t encoders[n_neurons][input_dims]; int32_t bias[n_neurons]; int32_t gain[n_neurons]; int32_t voltage[n_neurons]; int32_t refractory[n_neurons]; int32_t decoders[output_dims][n_neurons]; int32_t probe_decoders[probe_dims][n_neurons] */
 typedef struct {

@@ -1,4 +1,4 @@
-"""Clusters of cores sharing one filtered input (spinnc.mapper.input_share):
+"""Clusters of cores sharing one filtered input (spinnc.mapper.clusters):
 which populations share, how their connections split, where their cores go,
 and what the Python engine computes with them (the firmware's agreement is
 tests/firmware_sim/test_arm_share.py)."""
@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from spinnc.compiler import compile_network
-from spinnc.errors import DoesNotFit, ImageError
+from spinnc.errors import ImageError
 from spinnc.firmware_sim import Emulator
 from spinnc.frontend import build, quantise
 from spinnc.machine import Machine
-from spinnc.mapper.input_share import share_inputs
+from spinnc.mapper.clusters import form_clusters
 from spinnc.mapper.place import place
 from spinnc.mapper.vertices import Resources, Slice, Vertex
 from spinnc.regions import Region, pack_regions, read_regions, unpack_regions
@@ -41,7 +41,7 @@ def fixed_graph(net):
 def test_a_513_dimensional_ensemble_shares_its_input_in_blocks():
     net, _, _ = wide(513, 1000)
     graph = fixed_graph(net)
-    shared = share_inputs(graph, Machine.spinn5())
+    shared = form_clusters(graph, Machine.spinn5())
     (pop,) = shared.populations.values()
     blocks = pop.input_slices
     assert 2 <= len(blocks) <= Machine.spinn5().app_cores
@@ -61,7 +61,7 @@ def test_a_513_dimensional_ensemble_shares_its_input_in_blocks():
 def test_narrow_and_learning_ensembles_keep_their_own_inputs():
     net, _, _ = wide(16, 200)
     graph = fixed_graph(net)
-    assert share_inputs(graph, Machine.spinn5()) is graph
+    assert form_clusters(graph, Machine.spinn5()) is graph
     with nengo.Network(seed=1) as net:
         a = nengo.Ensemble(200, 400)
         nengo.Connection(nengo.Node(np.zeros(400)), a)
@@ -70,7 +70,7 @@ def test_narrow_and_learning_ensembles_keep_their_own_inputs():
                                 learning_rule_type=nengo.PES(1e-4))
         nengo.Connection(b, conn.learning_rule)
     graph = fixed_graph(net)
-    shared = share_inputs(graph, Machine.spinn5())
+    shared = form_clusters(graph, Machine.spinn5())
     assert all(not p.input_slices for p in shared.populations.values())
 
 
@@ -125,7 +125,7 @@ def test_a_shared_input_decodes_as_nengo_does():
 def test_the_python_engine_encodes_what_the_cluster_wrote_the_tick_before():
     """A shared core's neurons see each input one tick later than an
     unshared core's: the same model with sharing turned off, shifted."""
-    import spinnc.mapper.input_share as input_share
+    import spinnc.mapper.clusters as input_share
     with nengo.Network(seed=2) as net:
         a = nengo.Ensemble(40, 48)
         nengo.Connection(nengo.Node(lambda t: 0.4 * np.sin(20 * t + np.arange(48))), a,
@@ -211,7 +211,58 @@ def test_the_receiver_of_a_split_ensembles_partial_sums_shares_its_input():
 
 
 def test_too_many_partial_sums_are_named_with_their_source():
-    net, _, _ = chain(256, 2000)
-    with pytest.raises(DoesNotFit, match=r"partial sums, 256 rows from each of the \d+ cores "
-                                         r"of 'ensemble0'.*fewer neurons or dimensions"):
-        compile_network(net, Machine.spinn5(), n_steps=10, seed=0)
+    from spinnc.frontend.graph import Connection
+    from spinnc.mapper.partition import Group, _senders
+
+    conn = Connection("a->b", "a", "b", np.zeros((64, 10), np.int32), np.arange(64), None)
+    groups = {"a": [Group("a", 64, [conn])]}
+    assert _senders(None, groups, {"a": 44}, "b") == (
+        "; most of its packets are partial sums, 64 rows from each of the 44 cores of 'a' "
+        "(2,816 a tick): fewer neurons or dimensions in 'a' reduce them")
+    assert _senders(None, groups, {"a": 1}, "b") == ""  # one core: no partial sums
+
+
+def test_clusters_add_the_sums_no_receiver_could_take():
+    import spinnc
+    from spinnc.mapper.clusters import _row_blocks
+
+    rng = np.random.RandomState(0)
+    x = rng.randn(8)
+    x *= 0.5 / np.linalg.norm(x)
+    with nengo.Network(seed=1) as net:
+        a, b = nengo.Ensemble(800, 8), nengo.Ensemble(800, 8)
+        nengo.Connection(nengo.Node(x), a)
+        nengo.Connection(a, b)
+        probe = nengo.Probe(b, synapse=0.02)
+    machine = Machine.spinn5(cycles_per_tick=30000)  # a small budget: 64 cores of a
+    with spinnc.Simulator(net, progress_bar=False, machine=machine) as sim:
+        sim.run(0.2)
+        compiled = sim.compilation
+    pop = compiled.fixed_graph.populations["ensemble0"]
+    assert pop.shares_output and pop.cluster >= 2
+    # Each row out of it is sent by one core of each cluster.
+    pieces = [c for c in compiled.fixed_graph.outgoing("ensemble0") if c.target == "value"]
+    assert sorted(np.concatenate([c.post_indices for c in pieces]).tolist()) == list(range(8))
+    assert all(0 <= c.sent_by < pop.cluster for c in pieces)
+    senders = [v for v in compiled.partition.vertices if v.slices[0].obj == "ensemble0"]
+    for net_ in compiled.partition.nets:
+        if net_.pre == "ensemble0":
+            sender = compiled.partition.vertices[net_.source]
+            group = compiled.partition.groups["ensemble0"][net_.group]
+            assert sender.cluster_index == group.sent_by
+    assert len({v.cluster for v in senders}) == len(senders) // pop.cluster
+    with nengo.Simulator(net, progress_bar=False) as ref:
+        ref.run(0.2)
+    ours, theirs = sim.data[probe][-50:].mean(axis=0), ref.data[probe][-50:].mean(axis=0)
+    assert np.sqrt(np.mean((ours - theirs) ** 2)) < 0.02 * np.sqrt(np.mean(x ** 2))
+    # Row blocks: even over all the rows out, cut at the blocks' bounds.
+    cut = _row_blocks(pieces[:1] * 3, 4)
+    assert [c.size_out for c in cut] == [c.size_out for c in cut] and sum(
+        c.size_out for c in cut) == 3 * pieces[0].size_out
+
+
+def test_a_256_dimensional_chain_fits_three_boards():
+    net, probe, x = chain(256, 2000)
+    compiled = compile_network(net, Machine.boards(3), n_steps=10, seed=0)
+    pops = compiled.fixed_graph.populations
+    assert pops["ensemble0"].shares_output and pops["ensemble1"].input_slices
