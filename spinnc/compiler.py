@@ -15,6 +15,7 @@ import numpy as np
 from .apps.ensemble import planned_rules, probe_edges, recording_period
 from .frontend import Graph, QuantisationReport, build, quantise
 from .frontend.graph import Probe
+from .frontend.learning import solver_encoders
 from .frontend.timing import play_early
 from .image import CoreImage, Image, ProbeImage
 from .machine import Machine
@@ -199,18 +200,9 @@ def learned_state(compilation: Compilation) -> dict:
         conn = learned.rule.connection
         pop = graph.populations[c.pre]
         probe = Probe(f"{learned.rule_name}.weights", "weights", learned.weights.size, 1,
-                      c.pre, host_transform=_encoders_of(compilation, conn))
+                      c.pre, host_transform=solver_encoders(graph.model, conn))
         out[conn] = (probe, _learned_image(
             graph, parts, places, probe,
             lambda r, n=learned.rule_name: r.source is None
             and getattr(r.learned, "rule_name", None) == n))
     return out
-
-
-def _encoders_of(compilation: Compilation, conn) -> np.ndarray | None:
-    """A weight solver's post encoders (nengo's weights are ``E @ D``), else None."""
-    if not conn.solver.weights:
-        return None
-    post_indices = np.arange(conn.post_obj.size_in)[conn.post_slice]
-    return np.asarray(compilation.graph.model.params[conn.post_obj].scaled_encoders
-                      )[:, post_indices]

@@ -265,17 +265,18 @@ def sums_cycles(rows: int, cores: int, sent: int):
 
 
 def learning_cycles(neurons, rows: int, rules: int, spikes=None, model=None,
-                    derived_products: int = 0):
+                    derived_products: int = 0, updates: int | None = None):
     """Cycles per tick of ``rules`` learning rules learning ``rows`` rows in
     all over ``neurons`` neurons that spike ``spikes`` times (planned as
-    :func:`planned_spikes` when None), and of the rows derived from them
-    (``derived_products`` multiply-accumulates, as encoding's)."""
+    :func:`planned_spikes` when None), passing over ``updates`` rows of
+    weights (``rows`` when None; Oja passes twice), and of the rows derived
+    from them (``derived_products`` multiply-accumulates, as encoding's)."""
     if not rules:
         return 0
     if spikes is None:
         spikes = planned_spikes(neurons, model)
     return (LEARN_CYCLES_PER_RULE * rules + LEARN_CYCLES_PER_NEURON * neurons * rules
-            + LEARN_CYCLES_PER_WEIGHT * neurons * rows
+            + LEARN_CYCLES_PER_WEIGHT * neurons * (rows if updates is None else updates)
             + LEARN_DECODE_CYCLES_PER_SPIKE_ROW * spikes * rows
             + NEURON_CYCLES_PER_NEURON_DIM * derived_products)
 

@@ -21,7 +21,7 @@ import numpy as np
 from . import neurons
 
 MAGIC = 0x434E5053  # 'SPNC' little-endian
-VERSION = 7  # 2: population regions start with a neuron model code; 3: a recording
+VERSION = 8  # 2: population regions start with a neuron model code; 3: a recording
 #             period per probeable state variable of the model; 4: value sources'
 #             PLAYBACK region (their packets, computed by the mapper); 5: populations
 #             record their probes' decoded values (probe_dims, probe_decoders,
@@ -30,7 +30,8 @@ VERSION = 7  # 2: population regions start with a neuron model code; 3: a record
 #             coefficient format, the coefficients after the filters); 6: the LEARNING
 #             region (learned decoders, spinnc.learning); 7: the INPUT_SHARE region (a
 #             cluster of cores sharing one filtered input, spinnc.mapper.clusters) and
-#             the OUTPUT_SHARE region (a cluster adding its partial sums)
+#             the OUTPUT_SHARE region (a cluster adding its partial sums); 8: BCM and
+#             Oja rules (LEARNING_RULE's forget and forget_shift)
 U32, I32, I64 = "<u4", "<i4", "<i8"
 
 
@@ -106,13 +107,16 @@ FILTER = np.dtype([("member", U32), ("neurons", U32), ("dims", U32), ("map_offse
 #: the same member: ``transform`` (rows x the source's rows, s16.15, from word
 #: ``transform`` of the transforms) times the source's decoded sums.  Either
 #: kind with ``decoded`` 1 writes its rows into the member's decoded rows from
-#: ``row`` (the sent rows, then the probe rows).
+#: ``row`` (the sent rows, then the probe rows).  BCM (3) and Oja (4) learn
+#: weights as PES does, from the post's activities in the member input
+#: dimensions ``error ..`` (BCM: then theta); Oja forgets by ``forget`` (a
+#: mantissa) and ``forget_shift`` (spinnc.learning.oja).
 LEARNING_RULE = np.dtype([("member", U32), ("kind", U32), ("row", U32), ("rows", U32),
                           ("decoded", U32), ("error", U32), ("trace", U32), ("weights", U32),
                           ("n_neurons", U32), ("rate", I32), ("rate_shift", U32),
                           ("delta_shift", U32), ("spike", I32), ("decay", I32),
                           ("weights_every", U32), ("source", U32), ("transform", U32),
-                          ("spare", U32)])
+                          ("forget", I32), ("forget_shift", U32)])
 
 
 class Region:

@@ -74,6 +74,7 @@ class MemberLoad:
     spikes: object = None
     later_spikes: object = None  # spikes model.spike_later_ticks ticks before
     learned_rows: int = 0  # rows of weights its learning rules change (spinnc.learning)
+    learned_updates: int = 0  # rows its rules pass over per tick (Oja twice)
     learning_rules: int = 0
     derived_products: int = 0  # multiplies of the rows derived from learned ones
     #: the width of the input it encodes from a cluster's shared input (its

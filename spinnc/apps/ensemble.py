@@ -282,7 +282,8 @@ class Ensemble(Application):
                                       m.recorded_words, m.model, m.spikes,
                                       m.later_spikes, m.probe_dims)
                 + costs.learning_cycles(m.neurons, m.learned_rows, m.learning_rules,
-                                        m.spikes, m.model, m.derived_products)
+                                        m.spikes, m.model, m.derived_products,
+                                        m.learned_updates)
                 + costs.share_cycles(m.shared_dims, m.own_dims)
                 + costs.sums_cycles(m.output_dims, m.sum_cores, m.sent_rows))
 
@@ -312,6 +313,10 @@ class Ensemble(Application):
                                     filters.get(m, []), model=neurons.model_by_code(h["model"]),
                                     learned_rows=sum(int(r["rows"]) for r in rules
                                                      if r["member"] == m and r["kind"]),
+                                    learned_updates=sum(
+                                        int(r["rows"]) * learning.rule_of_code(r["kind"])
+                                        .weight_passes
+                                        for r in rules if r["member"] == m and r["kind"]),
                                     learning_rules=sum(1 for r in rules
                                                        if r["member"] == m and r["kind"]),
                                     derived_products=sum(

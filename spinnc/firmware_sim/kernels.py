@@ -31,7 +31,7 @@ import scipy.sparse
 
 from .. import fixed, learning
 from .. import neurons as models
-from ..learning import pes, voja
+from ..learning import voja
 from ..fixed import S16_15, Format
 from ._kernels import decode, encode
 from .packets import scatter
@@ -481,8 +481,7 @@ class EnsembleKernel:
                                            trace, slots, self.encoder_words(), ar)
                 elif record["kind"]:
                     rule = LearnedRows((m.core, index), int(self.start[i]), first,
-                                       m.input_base + int(record["error"]) + np.arange(rows),
-                                       record, weights, trace, ar)
+                                       m.input_base, record, weights, trace, ar)
                 else:
                     rule = DerivedRows(by_index[m.core, int(record["source"])], first,
                                        transform, ar)
@@ -576,22 +575,25 @@ class SpikeTrace:
 class LearnedRows:
     """One learning rule's weights on one member (spinnc.learning), in the
     order the firmware runs it each tick: decode its rows with the weights
-    before this tick's update (:meth:`decode`), then update them from the
-    member's error dimensions and the trace of the spikes before this tick,
+    before this tick's update (:meth:`decode`), then update them by the
+    rule's module from its member input dimensions (PES's error, BCM's and
+    Oja's post activities) and the trace of the spikes before this tick,
     then add this tick's spikes to the trace (:meth:`learn`)."""
 
-    def __init__(self, where, first_neuron: int, first_row, error: np.ndarray, record,
+    def __init__(self, where, first_neuron: int, first_row, input_base: int, record,
                  weights: np.ndarray, trace: np.ndarray, arith):
-        self.where, self.first_row, self.error = where, first_row, error
-        self.arith = arith
+        self.where, self.first_row = where, first_row
+        self.arith, self.record = arith, record
+        self.rule = learning.rule_of_code(record["kind"])
         self.rows, self.n = weights.shape
+        self.inputs = (input_base + int(record["error"])
+                       + np.arange(self.rule.inputs_per_row * self.rows))
         self.trace = SpikeTrace(first_neuron, trace, record, arith)
-        rate = (int(record["rate"]), int(record["rate_shift"]), int(record["delta_shift"]))
         if arith.name == "fixed":
-            self.weights, self.rate = weights.copy(), rate
-        else:  # reals: per-spike weights and the rate they stand for
+            self.weights = weights.copy()
+        else:  # reals: per-spike weights and the constants they stand for
             self.weights = weights * 2.0**-learning.WEIGHT_FRAC
-            self.k = pes.rate_of(*rate)
+            self.constants = self.rule.real_constants(record)
 
     def decode(self, spikes: np.ndarray, total: np.ndarray) -> None:
         """This tick's sums of the learned rows (``self.sums``, which derived
@@ -605,11 +607,10 @@ class LearnedRows:
             total[self.first_row:self.first_row + self.rows] = self.sums
 
     def learn(self, u: np.ndarray, spikes: np.ndarray) -> None:
-        error = u[self.error]
         if self.arith.name == "fixed":
-            pes.step_fixed(self.weights, self.trace.a, error, *self.rate)
+            self.rule.step_fixed(self.weights, self.trace.a, u[self.inputs], self.record)
         else:
-            self.weights += self.k * np.multiply.outer(error, self.trace.a)
+            self.rule.step_float(self.weights, self.trace.a, u[self.inputs], self.constants)
         self.trace.step(spikes)
 
     @property

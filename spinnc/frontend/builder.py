@@ -23,8 +23,9 @@ from ..errors import UnsupportedFeature, describe
 from . import synapses
 from .graph import Connection, Graph, Input, Learned, Population, Probe
 from .learning import (attach as attach_learning, check_learning, decoders_of_weights,
-                       encoder_learners, encoders_probe, learn_encoders, learned_encoders,
-                       learning_rule, rule_name, weights_probe)
+                       encoder_learners, encoders_probe, learn_encoders, learn_weights,
+                       learned_encoders, learning_rule, learns_matrix, rule_name,
+                       weights_probe)
 from .nodes import direct_input, function_columns, is_direct, is_live, node_input
 from .interposers import fold_with_interposers
 
@@ -453,6 +454,8 @@ def _connection(model: Model, graph: Graph, conn: nengo.Connection,
         return Connection("", graph.names[owner], rule_name(graph, post_obj), weights,
                           post_indices, synapses.of(conn.synapse), target="error",
                           obj=(conn,))
+    if conn.learning_rule_type is not None and learns_matrix(conn):
+        return learn_weights(model, graph, conn, weights)  # a full matrix
     if conn.learning_rule_type is not None and learning_rule(conn).modifies != "encoders":
         if conn.solver.weights:  # PES learns decoders, which the weights encode
             weights = decoders_of_weights(model, conn, post_indices, weights)

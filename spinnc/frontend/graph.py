@@ -204,7 +204,11 @@ class Learned:
     product of the transforms of the passthrough nodes it was folded through
     otherwise (s16.15 in a fixed Graph); the cores decode them from the
     learned rows, so every edge follows the learning exactly.  ``constants``
-    are the rule's fixed-point constants in a fixed Graph.
+    are the rule's fixed-point constants in a fixed Graph.  ``matrix``: the
+    weights are a full matrix into the post's neurons, a row per neuron
+    (:func:`spinnc.frontend.learning.learn_weights`); ``error_transform``
+    multiplies the errors into the rule (PES into neurons: the post's scaled
+    encoders, nengo's local error), None for none.
     """
 
     rule: Any = field(repr=False, compare=False)  # the nengo LearningRule
@@ -213,6 +217,8 @@ class Learned:
     weights: np.ndarray = field(repr=False, default=None)
     error: int = -1
     constants: Any = None
+    matrix: bool = False
+    error_transform: np.ndarray | None = field(repr=False, default=None)
 
 
 @dataclass

@@ -8,7 +8,11 @@ spinnc gives the population that learns (the connection's pre ensemble) one
 input dimension per row of the learned connection, with zero encoders (they
 change no current): the error connections are routed there like any decoded
 input, filtered by their synapses on the learning cores, and the rule reads
-them from the member's input.  Every edge that carries the learned weights
+them from the member's input.  A rule learning a full weight matrix (BCM,
+Oja) has a row per post neuron, decoded into an input dimension of that
+neuron alone (:func:`learn_weights`), and reads the post neurons' activities
+the same way: connections from the post's neurons through the rule's
+synapses into its input dimensions.  Every edge that carries the learned weights
 (the connection, and what folding passthrough nodes made of it, an error
 connection included) is decoded by the cores from the one set of learned
 weights (:class:`~.graph.Learned`), so nothing needs an error of its own.
@@ -23,6 +27,7 @@ from nengo.connection import LearningRule
 
 from .. import learning
 from ..errors import UnsupportedFeature, describe
+from . import synapses
 from .graph import Connection, Graph, Learned, LearnedEncoders, Probe
 
 
@@ -44,6 +49,9 @@ def attach(graph: Graph, connections: list[Connection]) -> list[Connection]:
         If a learned connection reaches neurons through a passthrough node.
     """
     first: dict = {}  # rule name -> its first error dimension
+    extra = []  # the post activities rules read
+    local = {c.learned.rule_name: c.learned.error_transform for c in connections
+             if c.learned is not None and c.learned.error_transform is not None}
     for c in connections:
         if c.learned is None:
             continue
@@ -54,9 +62,17 @@ def attach(graph: Graph, connections: list[Connection]) -> list[Connection]:
         if c.learned.rule_name not in first:
             pop = graph.populations[c.pre]
             rows = c.learned.transform.shape[1]
-            first[c.learned.rule_name] = pop.dimensions
-            pop.encoders = np.hstack([pop.encoders, np.zeros((pop.n_neurons, rows))])
-            pop.dimensions += rows
+            rule_type = c.learned.rule.learning_rule_type
+            module = learning.rule_for(rule_type)
+            first[c.learned.rule_name] = at = pop.dimensions
+            width = rows * module.inputs_per_row
+            pop.encoders = np.hstack([pop.encoders, np.zeros((pop.n_neurons, width))])
+            pop.dimensions += width
+            post = graph.names[_ensemble(c.learned.rule.connection.post_obj)]
+            for block, synapse in enumerate(module.activities(rule_type)):
+                extra.append(Connection("", post, c.pre, np.eye(rows),
+                                        at + block * rows + np.arange(rows),
+                                        synapses.of(synapse), obj=(c.learned.rule.connection,)))
     into = {name: learner.pre for name in first for learner in connections
             if learner.learned is not None and learner.learned.rule_name == name}
     for pop in graph.populations.values():  # rules that learn encoders: their signal
@@ -67,12 +83,21 @@ def attach(graph: Graph, connections: list[Connection]) -> list[Connection]:
         if c.target == "error":
             if c.post not in into:  # nothing learns: the error goes nowhere
                 continue
+            if c.post in local:  # a local error per post neuron
+                encoders = local[c.post][:, c.post_indices]
+                c = replace(c, weights=encoders @ c.weights,
+                            post_indices=np.arange(len(encoders)))
             c = replace(c, post=into[c.post], target="value",
                         post_indices=first[c.post] + c.post_indices)
         if c.learned is not None:  # (an error may carry learned weights too)
             c = replace(c, learned=replace(c.learned, error=first[c.learned.rule_name]))
         out.append(c)
-    return out
+    return out + extra
+
+
+def _ensemble(obj):
+    """The ensemble of ``obj`` (an ensemble or its neurons)."""
+    return getattr(obj, "ensemble", obj)
 
 
 def learning_types(conn: nengo.Connection) -> list:
@@ -97,13 +122,8 @@ def check_learning(conn: nengo.Connection) -> None:
     types = learning_types(conn)
     for rule_type in types:
         if learning.rule_for(rule_type) is None:
-            what = f"the learning rule {type(rule_type).__name__}"
-            if getattr(rule_type, "modifies", None) == "weights":  # BCM, Oja: a full matrix
-                size = [getattr(o, "n_neurons", None) or o.size_out
-                        for o in (conn.post_obj, conn.pre_obj)]
-                what += (f" (it learns the full {size[0]} x {size[1]} weight matrix; the "
-                         "cores learn decoders and encoders only)")
-            raise UnsupportedFeature(conn, what, f"spinnc runs {runs} on the cores")
+            raise UnsupportedFeature(conn, f"the learning rule {type(rule_type).__name__}",
+                                     f"spinnc runs {runs} on the cores")
     if len(types) != 1:
         raise UnsupportedFeature(conn, f"{len(types)} learning rules on one connection",
                                  f"give it one ({runs})")
@@ -158,6 +178,51 @@ def encoders_probe(graph: Graph, probe: nengo.Probe, learners: frozenset,
                  sample_every, graph.names[ens], obj=probe)
 
 
+def learns_matrix(conn: nengo.Connection) -> bool:
+    """Whether the rule of learned ``conn`` learns its full weight matrix:
+    BCM's and Oja's, PES's between two ensembles' neurons (else decoders)."""
+    return learning_rule(conn).modifies == "weights" or (
+        isinstance(conn.pre_obj, nengo.ensemble.Neurons)
+        and isinstance(conn.post_obj, nengo.ensemble.Neurons))
+
+
+def learn_weights(model, graph: Graph, conn: nengo.Connection,
+                  weights: np.ndarray) -> Connection:
+    """A rule learning the full weight matrix ``weights`` of ``conn`` (post
+    neurons x pre neurons; :func:`learns_matrix`): the learned rows of the pre ensemble,
+    one per post neuron, each decoded into an input dimension of the post
+    whose encoders reach that neuron alone, with the current as nengo adds
+    it: times the neuron's gain into neurons (the scaled encoder is the
+    gain), as is from a weight solver, whose weights hold the gains (the
+    scaled encoder is 1: ``radius / gain`` before scaling).
+
+    Raises
+    ------
+    UnsupportedFeature
+        If a weight solver's post neuron has no gain to divide by.
+    """
+    post_ens = _ensemble(conn.post_obj)
+    post = graph.populations[graph.names[post_ens]]
+    gain = np.asarray(model.params[post_ens].gain, dtype=np.float64)
+    into_neurons = isinstance(conn.post_obj, nengo.ensemble.Neurons)
+    if not into_neurons and not np.all(gain != 0):
+        raise UnsupportedFeature(conn, f"{type(learning_rule(conn).learning_rule_type).__name__} "
+                                 f"into neurons of zero gain in {describe(post_ens)}",
+                                 "give every post neuron a gain (max_rates, intercepts)")
+    n, first = post.n_neurons, post.dimensions
+    scale = np.ones(n) if into_neurons else 1.0 / gain
+    post.encoders = np.hstack([post.encoders, np.diag(post.radius * scale)])
+    post.dimensions += n
+    rule = learning_rule(conn)
+    local_error = None  # PES: nengo's error times the post's scaled encoders
+    if rule.modifies != "weights":
+        local_error = np.asarray(model.params[post_ens].scaled_encoders, dtype=np.float64)
+    return Connection("", graph.names[_ensemble(conn.pre_obj)], graph.names[post_ens],
+                      weights, first + np.arange(n), synapses.of(conn.synapse), obj=(conn,),
+                      learned=Learned(rule, rule_name(graph, rule), np.eye(n), weights,
+                                      matrix=True, error_transform=local_error))
+
+
 def decoders_of_weights(model, conn: nengo.Connection, post_indices: np.ndarray,
                          weights: np.ndarray) -> np.ndarray:
     """The decoders ``D`` of a weight solver's ``W = E D`` (``E`` the post's
@@ -179,6 +244,16 @@ def decoders_of_weights(model, conn: nengo.Connection, post_indices: np.ndarray,
     return decoders
 
 
+def solver_encoders(model, conn: nengo.Connection) -> np.ndarray | None:
+    """The post's scaled encoders ``E`` when the cores learn the decoders
+    ``D`` of a weight solver's ``W = E D`` (PES), else None (decoders, or a
+    full matrix that BCM and Oja learn as it is)."""
+    if not conn.solver.weights or learns_matrix(conn):
+        return None
+    post_indices = np.arange(conn.post_obj.size_in)[conn.post_slice]
+    return np.asarray(model.params[conn.post_obj].scaled_encoders)[:, post_indices]
+
+
 def weights_probe(model, graph: Graph, probe: nengo.Probe, sample_every: int):
     """A probe of a learned connection's weights: the weights the cores of
     its ensemble learn, recorded there (each core its neurons' columns)."""
@@ -188,15 +263,14 @@ def weights_probe(model, graph: Graph, probe: nengo.Probe, sample_every: int):
                                  "probe the weights with synapse=None")
     pre = graph.names[getattr(conn.pre_obj, "ensemble", conn.pre_obj)]
     weights = np.array(model.params[conn].weights, dtype=np.float64)
-    encoders = None
-    if conn.solver.weights:  # the cores learn D; nengo's weights are E D
+    encoders = solver_encoders(model, conn)
+    if encoders is not None:
         post_indices = np.arange(conn.post_obj.size_in)[conn.post_slice]
-        encoders = np.asarray(model.params[conn.post_obj].scaled_encoders)[:, post_indices]
         weights = decoders_of_weights(model, conn, post_indices, weights)
     edge = Connection("", pre, name, weights, np.arange(weights.shape[0]),
                       None, target="weights", obj=(conn, probe),
                       learned=Learned(learning_rule(conn),
                                       rule_name(graph, learning_rule(conn)),
-                                      np.eye(conn.size_out), weights))
+                                      np.eye(weights.shape[0]), weights))
     return Probe(name, "weights", weights.size, sample_every, pre, obj=probe,
                  host_transform=encoders), edge

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .. import fixed, learning, neurons
-from ..errors import QuantisationError, UnsupportedFeature
+from ..errors import QuantisationError, UnsupportedFeature, describe
 from ..fixed import S1_30, S16_15, Format
 from ..table import format_table
 from . import synapses
@@ -144,7 +144,8 @@ def _population(q, pop: Population, dt: float) -> Population:
 def _encoder_learning(q, pop: Population, rule, dt: float):
     """A rule learning ``pop``'s encoders with its fixed-point constants."""
     rule_type = rule.rule.learning_rule_type
-    constants = learning.rule_for(rule_type).quantise(rule_type, pop, dt, rule.rule.connection)
+    constants = learning.rule_for(rule_type).quantise(rule_type, pop, dt,
+                                                      describe(rule.rule.connection))
     return replace(rule, constants=constants,
                    scale=q(pop.name, "encoder scale (gain / radius)", rule.scale, hint=GAIN_HINT))
 
@@ -216,7 +217,7 @@ def _connection(q, conn: Connection, graph: Graph, dt: float) -> Connection:
     if learned is not None:  # the rule's constants, from the population that learns
         rule_type = learned.rule.learning_rule_type
         constants = learning.rule_for(rule_type).quantise(rule_type, source, dt,
-                                                          learned.rule.connection)
+                                                          describe(learned.rule.connection))
         learned = replace(
             learned, constants=constants,
             weights=q(learned.rule_name, "learned weights per spike",

@@ -4,7 +4,16 @@ A rule module says which nengo learning rule it runs (:class:`LearningRule`):
 whether it runs on a given connection (:meth:`LearningRule.check`, one line
 naming what to change), its constants in fixed point (:meth:`LearningRule.quantise`)
 and its code in the LEARNING region.  The arithmetic of learned weights,
-shared by every rule that changes decoders and by both engines, is here.
+shared by every rule that changes them (PES its decoders, BCM and Oja a full
+weight matrix) and by both engines, is here.
+
+A rule that learns weights learns *rows*: each tick it updates every weight
+``w[j, i]`` of its rows from the trace of neuron ``i``'s spikes and a signal
+of row ``j`` that it computes from its member's input dimensions
+(:attr:`LearningRule.inputs_per_row` of them per row, from its ``error``
+dimension on): PES's error, or the post neurons' filtered activities that
+BCM and Oja read, which reach the learning cores as packets like any decoded
+value (:meth:`LearningRule.activities`).
 
 Learned weights
 ---------------
@@ -99,6 +108,17 @@ def rate_words(k: float, out_frac: int, owner) -> tuple[int, int, int]:
     return int(rate), int(rate_shift), int(ak_frac - least)
 
 
+def outer_update(weights, trace, signal, rate: int, rate_shift: int, delta_shift: int) -> None:
+    """``weights[j, i] += k * signal[j] * trace[i]`` in place (int64, rows x
+    neurons), ``k`` as :func:`rate_words` holds it: ``ak[i] = sat(round(trace[i]
+    * rate >> rate_shift))``, then ``round(ak[i] * signal[j] >> delta_shift)``,
+    clamped to s16.15's range.  The update of every rule learning weights."""
+    ak = fixed.saturate(shift_round(np.asarray(trace, np.int64) * rate, rate_shift))
+    delta = shift_round(np.multiply.outer(np.asarray(signal, np.int64), ak.astype(np.int64)),
+                        delta_shift)
+    np.clip(weights + delta, WEIGHT_MIN, WEIGHT_MAX, out=weights)
+
+
 def rate_value(rate: int, rate_shift: int, delta_shift: int, out_frac: int) -> float:
     """The real rate ``k`` that :func:`rate_words` made these words of."""
     return rate * 2.0**-(rate_shift + delta_shift + out_frac - 30)
@@ -155,17 +175,49 @@ class LearningRule:
     name = ""
     code = 0
     nengo_type: type = type(None)
+    #: a rule learning weights: input dimensions it reads per learned row
+    inputs_per_row = 1
+    #: passes over its weights per tick (the cost model's)
+    weight_passes = 1
 
     def check(self, conn, rule) -> None:
         """Raise UnsupportedFeature if this rule cannot run on ``conn``."""
 
+    def activities(self, rule_type) -> list:
+        """The nengo synapses through which the post neurons' activities
+        reach the rule's input dimensions, one block of rows each (none for
+        a rule whose input comes from connections into it)."""
+        return []
+
+    def step_fixed(self, weights, trace, inputs, record) -> None:
+        """One tick's update of ``weights`` (int64, rows x neurons, in place)
+        from the traces (s16.15 words), its input dimensions ``inputs``
+        (s16.15, :attr:`inputs_per_row` blocks of rows) and its LEARNING
+        record's constants."""
+        raise NotImplementedError
+
+    def real_constants(self, record) -> tuple:
+        """The real constants of :meth:`step_float` that ``record`` holds."""
+        raise NotImplementedError
+
+    def step_float(self, weights, trace, inputs, constants) -> None:
+        """:meth:`step_fixed` in reals (per-spike weights, activities in Hz)."""
+        raise NotImplementedError
+
 
 _BY_TYPE: dict = {}
+_BY_CODE: dict = {}
 
 
 def register(rule: LearningRule) -> LearningRule:
     _BY_TYPE[rule.nengo_type] = rule
+    _BY_CODE[rule.code] = rule
     return rule
+
+
+def rule_of_code(code: int) -> LearningRule:
+    """The module whose LEARNING ``kind`` is ``code``."""
+    return _BY_CODE[int(code)]
 
 
 def rule_for(nengo_rule) -> LearningRule | None:
@@ -177,4 +229,58 @@ def supported_names() -> list[str]:
     return sorted(r.name for r in _BY_TYPE.values())
 
 
-from . import pes, voja  # noqa: E402,F401  (register the rules)
+def check_full_matrix(conn, name: str) -> None:
+    """That ``conn`` has a full weight matrix for rule ``name`` to learn:
+    all of an ensemble's spiking neurons to all of another's (UnsupportedFeature
+    naming ``conn`` otherwise; nengo refuses decoded connections itself)."""
+    import nengo
+
+    from ..errors import UnsupportedFeature
+
+    for obj, cut in ((conn.pre_obj, conn.pre_slice), (conn.post_obj, conn.post_slice)):
+        ens = getattr(obj, "ensemble", obj)
+        if not isinstance(ens, nengo.Ensemble) or isinstance(ens.neuron_type, nengo.Direct):
+            raise UnsupportedFeature(conn, f"{name} on a connection between "
+                                     f"{type(conn.pre_obj).__name__} and "
+                                     f"{type(conn.post_obj).__name__}",
+                                     "connect two ensembles of spiking neurons")
+        every = np.arange(obj.size_out if obj is conn.pre_obj else obj.size_in)
+        if not np.array_equal(every[cut], every):
+            raise UnsupportedFeature(conn, f"{name} on a slice of an ensemble",
+                                     "connect all of its neurons (zero the weights it "
+                                     "should not use)")
+
+
+def mantissa(k: float, frac: int, owner) -> tuple[int, int]:
+    """``k`` as (m, shift): ``round(x * m >> shift)`` is ``k x`` with
+    ``frac`` more fractional bits than ``x``, ``m`` a 31-bit mantissa.
+
+    Raises
+    ------
+    QuantisationError
+        If ``k 2**frac`` is too large for one (``shift`` < 1), naming ``owner``.
+    """
+    if k == 0:
+        return 0, 1
+    scaled = k * 2.0**frac
+    shift = 30 - math.floor(math.log2(abs(scaled)))
+    m = round(scaled * 2.0**shift)
+    if abs(m) >= 2**31:
+        shift -= 1
+        m = round(scaled * 2.0**shift)
+    if shift < 1:
+        from ..errors import QuantisationError
+
+        raise QuantisationError(f"{owner}: the constant {k:g} is too large for the cores' "
+                                "learning arithmetic; use a smaller learning rate")
+    return int(m), int(shift)
+
+
+def squared(p) -> np.ndarray:
+    """``p**2 / 2**10`` in s16.15 of activities ``p`` (s16.15, Hz): room for
+    activities to 1,000 Hz and beyond, 2**-5 Hz**2 apart."""
+    p = np.asarray(p, np.int64)
+    return fixed.saturate(shift_round(p * p, 25))
+
+
+from . import bcm, oja, pes, voja  # noqa: E402,F401  (register the rules)

@@ -1,7 +1,10 @@
 """PES (Prescribed Error Sensitivity, MacNeil & Eliasmith 2011), as nengo runs it:
 each tick ``decoders -= learning_rate * dt / n * outer(error, activities)``,
 ``activities`` the pre population's spikes (``amplitude / dt``) through the
-rule's ``pre_synapse``, ``n`` its neurons.
+rule's ``pre_synapse``, ``n`` its neurons.  Between two ensembles' neurons it
+learns the full weight matrix alike, from the local error: the error times
+the post's scaled encoders, a row per post neuron
+(:func:`spinnc.frontend.learning.learn_weights`).
 
 On the cores, per spike (``weights * amplitude / dt``), the change of
 weight ``w[j, i]`` is ``k * e[j] * a[i]`` with ``k = -learning_rate *
@@ -17,10 +20,9 @@ and the trace themselves, whatever the rate.
 import nengo
 import numpy as np
 
-from .. import fixed
 from ..errors import QuantisationError, UnsupportedFeature
-from . import (WEIGHT_FRAC, WEIGHT_MAX, WEIGHT_MIN, LearningRule, rate_value, rate_words,
-               register, shift_round, trace_of)
+from . import (WEIGHT_FRAC, LearningRule, check_full_matrix, outer_update, rate_value,
+               rate_words, register, trace_of)
 
 #: The update that must not underflow: an error of this size ...
 TYPICAL_ERROR = 0.01
@@ -49,18 +51,14 @@ def quantise_rate(k: float, owner, n_neurons: int, amplitude: float) -> tuple[in
     return rate_words(k, WEIGHT_FRAC, owner)
 
 
+def rate_fields(record) -> tuple[int, int, int]:
+    """(rate, rate_shift, delta_shift) of a LEARNING record."""
+    return int(record["rate"]), int(record["rate_shift"]), int(record["delta_shift"])
+
+
 def rate_of(rate: int, rate_shift: int, delta_shift: int) -> float:
     """The real per-spike rate ``k`` that (rate, rate_shift, delta_shift) hold."""
     return rate_value(rate, rate_shift, delta_shift, WEIGHT_FRAC)
-
-
-def step_fixed(weights, trace, error, rate: int, rate_shift: int, delta_shift: int):
-    """One tick's update of ``weights`` (int64, rows x neurons) in place, from
-    the traces (int64 words of s16.15) and errors (s16.15) of the tick."""
-    ak = fixed.saturate(shift_round(np.asarray(trace, np.int64) * rate, rate_shift))
-    delta = shift_round(np.multiply.outer(np.asarray(error, np.int64), ak.astype(np.int64)),
-                        delta_shift)
-    np.clip(weights + delta, WEIGHT_MIN, WEIGHT_MAX, out=weights)
 
 
 class PES(LearningRule):
@@ -77,6 +75,15 @@ class PES(LearningRule):
         trace = trace_of(rule_type.pre_synapse, amplitude, dt, owner)
         return dict(kind=self.code, rate=rate, rate_shift=rate_shift, delta_shift=delta_shift,
                     spike=trace.spike, decay=trace.decay)
+
+    def step_fixed(self, weights, trace, error, record) -> None:
+        outer_update(weights, trace, error, *rate_fields(record))
+
+    def real_constants(self, record) -> tuple:
+        return (rate_of(*rate_fields(record)),)
+
+    def step_float(self, weights, trace, error, constants) -> None:
+        weights += constants[0] * np.multiply.outer(error, trace)
 
     def check(self, conn, rule) -> None:
         pre = conn.pre_obj
@@ -98,9 +105,12 @@ class PES(LearningRule):
                 raise nengo.exceptions.BuildError(
                     "PES learning rule does not support advanced indexing on non-decoded "
                     "connections")
-            raise UnsupportedFeature(
-                conn, "PES on a connection into neurons",
-                "connect into the ensemble (decoded), so PES learns its decoders")
+            if not neurons:
+                raise UnsupportedFeature(
+                    conn, "PES from an ensemble's decoders into neurons",
+                    "connect its neurons to the neurons (PES learns the full matrix) or "
+                    "the ensemble to the ensemble (PES learns its decoders)")
+            check_full_matrix(conn, "PES into neurons")
 
 
 register(PES())

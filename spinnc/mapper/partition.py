@@ -22,10 +22,10 @@ from math import ceil
 
 import numpy as np
 
-from ..errors import DoesNotFit
+from ..errors import DoesNotFit, describe
 from ..frontend.graph import Connection, Graph
 from ..machine import Machine
-from .. import apps, costs, neurons
+from .. import apps, costs, learning, neurons
 from ..apps import CoreLoad, MemberLoad
 from ..apps.ensemble import probe_edges, recording_period
 from .vertices import Net, Resources, Slice, Vertex
@@ -96,6 +96,7 @@ class _Demand:
     probe_dims: int = 0  # rows decoded and recorded for value probes
     learned_rows: int = 0  # rows its learning rules change (at most)
     learning_rules: int = 0
+    learned_updates: int = 0  # rows its rules pass over per tick (Oja twice)
     cores: int = 0  # cores a cluster of it has (0: no clusters; mapper.clusters)
     blocks: tuple = ()  # its input blocks when its cores share their input
     sent_rows: int = 0  # rows a core sends when its cluster adds their sums (0: all)
@@ -110,6 +111,7 @@ class _Demand:
         return MemberLoad(n, self.input_dims, self.output_dims, self.probe_dims, self.filters,
                           self.recorded_words(n), self.model,
                           learned_rows=self.learned_rows, learning_rules=self.learning_rules,
+                          learned_updates=self.learned_updates,
                           shared_dims=self.input_dims if self.blocks else 0, own_dims=own,
                           sum_cores=self.cores if self.sent_rows else 0,
                           sent_rows=self.sent_rows)
@@ -169,9 +171,16 @@ def _population_demands(graph: Graph, groups) -> dict[str, _Demand]:
             sum(g.size for g in groups.get(name, [])),
             _filters(graph.incoming(name), filtered), words, sdram_per_step,
             neurons.model_named(pop.model), probe_dims,
-            sum(c.weights.shape[0] for c in learned), len(learned), pop.cluster,
-            pop.input_slices, max(sent.values(), default=0))
+            learned_rows=sum(c.weights.shape[0] for c in learned),
+            learning_rules=len(learned),
+            learned_updates=sum(c.weights.shape[0] * _rule(c).weight_passes for c in learned),
+            cores=pop.cluster, blocks=pop.input_slices, sent_rows=max(sent.values(), default=0))
     return demands
+
+
+def _rule(learned):
+    """The spinnc.learning module of a Graph Learned."""
+    return learning.rule_for(learned.rule.learning_rule_type)
 
 
 class _Budget:
@@ -276,7 +285,8 @@ def _grow_splits(graph, groups, demands, budget, strict=True):
                 grown[name] = max(splits[name], _split(d, budget, rx[name], entries[name]))
             except DoesNotFit as error:
                 if strict:
-                    raise DoesNotFit(str(error) + _senders(graph, groups, splits, name)) from None
+                    raise DoesNotFit(str(error) + _senders(graph, groups, splits, name)
+                                     + _learned_matrices(graph, name)) from None
                 grown[name] = splits[name]
         if grown == splits:
             return splits, rx, entries
@@ -308,6 +318,29 @@ def _senders(graph, groups, splits, post: str) -> str:
             f"'{pre}' reduce them")
 
 
+#: Post neurons of the largest full weight matrices that fit (BCM, Oja;
+#: measured with 2-D ensembles of n pre and n + 1 post neurons on a
+#: spinn5 board, neurons to neurons).
+LEARNED_MATRIX_ROWS = 44  # BCM and Oja: 44 fit, 48 do not
+
+
+def _learned_matrices(graph, name: str) -> str:
+    """The full weight matrices learned out of or into ``name`` (BCM, Oja),
+    which cost a learning core every row (spinnc.frontend.learning)."""
+    found = {}
+    for c in graph.outgoing(name) + graph.incoming(name):
+        if c.learned is not None and c.learned.matrix and c.target == "value":
+            found[c.learned.rule_name] = c
+    return "".join(
+        f"; {describe(c.learned.rule.connection)} learns its full {c.weights.shape[0]} x "
+        f"{c.weights.shape[1]} weight matrix ({_rule(c.learned).name}) on the cores of "
+        f"'{c.pre}': each of them updates all {c.weights.shape[0]} rows of its neurons, "
+        f"receives and filters the {c.weights.shape[0]} post neurons' activities and sends "
+        f"{c.weights.shape[0]} partial sums, so spinnc runs matrices of up to about "
+        f"{LEARNED_MATRIX_ROWS} post neurons: learn into fewer"
+        for c in found.values())
+
+
 def _incoming(graph, groups, splits):
     """Packets per tick and nets arriving at each slice of each population
     (at its busiest input block's slices when its cores share their input)."""
@@ -321,13 +354,15 @@ def _incoming(graph, groups, splits):
             if group.sent_by >= 0:  # a sum from each cluster
                 sources = -(-sources // graph.populations[pre].cluster)
             reached: dict = {}
+            into = {}  # a key entry per connection into a post (_charge_receiving)
             for c in group.connections:
                 if c.target != "probe" and c.post in rx:
                     reached.setdefault(c.post, set()).update(_blocks_reached(c, blocks[c.post]))
+                    into[c.post] = into.get(c.post, 0) + 1
             for post, where in reached.items():
                 where = sorted(where)
                 rx[post][where] += group.size * sources
-                entries[post][where] += sources
+                entries[post][where] += sources * into[post]
     return ({name: int(r.max()) for name, r in rx.items()},
             {name: int(e.max()) for name, e in entries.items()})
 

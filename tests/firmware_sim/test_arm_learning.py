@@ -1,6 +1,7 @@
 """The firmware's learning rules (kernels/learning.c) against the Python
 engine's, word for word: PES's learned, derived and weights-only rows, a
-population split over cores, Voja's encoders."""
+population split over cores, Voja's encoders, BCM's, Oja's and PES's full
+matrices."""
 
 import nengo
 import numpy as np
@@ -94,3 +95,35 @@ def test_the_arm_engine_reads_back_what_the_cores_learned():
     assert np.array_equal(weights["arm"], weights["python"])
     assert np.array_equal(weights["arm", "later"], weights["python", "later"])
     assert not np.array_equal(weights["arm"], weights["arm", "later"])
+
+
+@pytest.mark.parametrize("rule", [nengo.BCM(learning_rate=1e-7),
+                                  nengo.Oja(learning_rate=1e-4, beta=2.0)], ids=str)
+def test_weight_matrix_rules_agree_with_the_python_engine(rule):
+    rng = np.random.RandomState(4)
+    with nengo.Network(seed=4) as net:
+        u = nengo.Node(lambda t: [np.sin(9 * t), np.cos(5 * t)])
+        a = nengo.Ensemble(20, 2)
+        b = nengo.Ensemble(12, 2)
+        nengo.Connection(u, a)
+        conn = nengo.Connection(a.neurons, b.neurons, learning_rule_type=rule,
+                                transform=rng.uniform(high=2e-3, size=(12, 20)))
+        nengo.Probe(conn, "weights", sample_every=0.01)
+        nengo.Probe(b, synapse=0.01)
+    found, _ = run_both(net)
+    weights = next(v for k, v in found.items() if k.endswith(".weights"))
+    assert not np.array_equal(weights[0], weights[-1])  # it learned
+
+
+def test_pes_into_neurons_agrees_with_the_python_engine():
+    rng = np.random.RandomState(5)
+    with nengo.Network(seed=5) as net:
+        a, b = nengo.Ensemble(20, 1), nengo.Ensemble(12, 1)
+        nengo.Connection(nengo.Node(lambda t: np.sin(7 * t)), a)
+        conn = nengo.Connection(a.neurons, b.neurons, learning_rule_type=nengo.PES(1e-3),
+                                transform=rng.uniform(high=1e-3, size=(12, 20)))
+        nengo.Connection(b, conn.learning_rule)
+        nengo.Probe(conn, "weights", sample_every=0.01)
+    found, _ = run_both(net)
+    weights = next(v for k, v in found.items() if k.endswith(".weights"))
+    assert not np.array_equal(weights[0], weights[-1])  # it learned

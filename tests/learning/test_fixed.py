@@ -33,7 +33,7 @@ def test_an_update_matches_the_real_product():
     trace = fixed.to_fixed(np.array([0.0, 12.5, 300.0, 999.0]))[0].astype(np.int64)
     error = fixed.to_fixed(np.array([0.25, -0.01]))[0].astype(np.int64)
     weights = np.zeros((2, 4), dtype=np.int64)
-    pes.step_fixed(weights, trace, error, *rate)
+    learning.outer_update(weights, trace, error, *rate)
     real = k * np.outer(fixed.to_float(error), fixed.to_float(trace))
     bound = 0.5 * np.abs(error)[:, None] / 2**rate[2] + 0.5 + 1e-6 * np.abs(real) * 2**39
     assert np.all(np.abs(weights - real * 2.0**learning.WEIGHT_FRAC) <= bound)
@@ -49,7 +49,7 @@ def test_small_rates_do_not_stall():
     error = fixed.to_fixed(np.array([0.01]))[0].astype(np.int64)
     weights = np.zeros((1, 1), dtype=np.int64)
     for _ in range(1000):
-        pes.step_fixed(weights, trace, error, *rate)
+        learning.outer_update(weights, trace, error, *rate)
     total = weights[0, 0] * 2.0**-learning.WEIGHT_FRAC
     assert total < 0 and abs(total / (1000 * k * 0.01 * 10) - 1) < 0.01
     assert abs(total) < 2**-15  # below one unit of s16.15
@@ -63,7 +63,7 @@ def test_a_rate_that_underflows_names_the_smallest_that_works():
 def test_weights_saturate_within_s16_15():
     weights = np.array([[learning.WEIGHT_MAX - 5]], dtype=np.int64)
     rate = pes.quantise_rate(0.5, "conn", 1, 1.0)
-    pes.step_fixed(weights, np.array([2**25], np.int64), np.array([2**20], np.int64), *rate)
+    learning.outer_update(weights, np.array([2**25], np.int64), np.array([2**20], np.int64), *rate)
     assert weights[0, 0] == learning.WEIGHT_MAX
 
 

@@ -63,10 +63,11 @@ typedef struct {
 /* A learning rule (the LEARNING region, spinnc/learning/; learning.h). */
 typedef struct {
     const learning_rule_t *rule;
-    int64_t *values;           /* PES weights, Voja encoders */
+    int64_t *values;           /* learned weights (PES, BCM, Oja), Voja's encoders */
     int32_t *trace;            /* n_neurons words (Voja: then its scales) */
     const int32_t *transform;  /* a derived rule's */
-    int32_t *sums;             /* a PES rule's decoded rows this tick */
+    int32_t *sums;             /* a rule's decoded rows this tick */
+    int32_t *signals;          /* BCM's row signals this tick */
     int32_t recording;         /* of its values; -1: not recorded */
 } learner_t;
 
@@ -216,7 +217,7 @@ static void learned_rows(uint32_t m, uint32_t count) {
         learner_t *l = &learners[k];
         const learning_rule_t *r = l->rule;
         if (r->member != m) continue;
-        if (r->kind == SPINNC_LEARN_PES) {
+        if (spinnc_learns_rows(r->kind)) {
             spinnc_pes_decode(l->values, r->rows, r->n_neurons, spikes, count, l->sums);
             if (r->decoded)
                 for (uint32_t j = 0; j < r->rows; j++) payloads[r->row + j] = l->sums[j];
@@ -237,6 +238,15 @@ static void learn(uint32_t m, const int32_t *u, uint32_t count) {
         if (r->kind == SPINNC_LEARN_PES) {
             spinnc_pes_update(l->values, r->rows, r->n_neurons, l->trace, u + r->error,
                               r->rate, r->rate_shift, r->delta_shift);
+        } else if (r->kind == SPINNC_LEARN_BCM) {  /* p, then theta */
+            spinnc_bcm_signals(u + r->error, u + r->error + r->rows, r->rows, l->signals);
+            spinnc_pes_update(l->values, r->rows, r->n_neurons, l->trace, l->signals,
+                              r->rate, r->rate_shift, r->delta_shift);
+        } else if (r->kind == SPINNC_LEARN_OJA) {  /* forgetting first: nengo's order */
+            spinnc_oja_forget(l->values, r->rows, r->n_neurons, u + r->error, r->forget,
+                              r->forget_shift);
+            spinnc_pes_update(l->values, r->rows, r->n_neurons, l->trace, u + r->error,
+                              r->rate, r->rate_shift, r->delta_shift);
         } else {
             int32_t signal = spinnc_sat((int64_t) SPINNC_ONE_15 + u[r->row]);
             spinnc_population_t *pop = &members[m].pop;
@@ -250,7 +260,7 @@ static void learn(uint32_t m, const int32_t *u, uint32_t count) {
 }
 
 /* The learned values of the rules that record them, when due (after this
- * tick's learning): s16.15 words, PES's weights by row, Voja's encoders by
+ * tick's learning): s16.15 words, learned weights by row, Voja's encoders by
  * neuron. */
 static void record_learned(uint32_t t) {
     for (uint32_t k = 0; k < n_learners; k++) {
@@ -260,7 +270,7 @@ static void record_learned(uint32_t t) {
         if ((t + 1) % rec->every) continue;
         const learning_rule_t *r = l->rule;
         spinnc_learned_words(l->values, r->rows * r->n_neurons,
-                             r->kind == SPINNC_LEARN_PES ? 24 : 16, learned_words);
+                             spinnc_learns_rows(r->kind) ? 24 : 16, learned_words);
         recording_row(rec, (t + 1) / rec->every - 1, learned_words);
     }
 }
@@ -302,7 +312,7 @@ static void learning_init(void) {
         uint64_t size = (uint64_t) r->rows * r->n_neurons;
         uint32_t decoded_rows = pop->output_dims + pop->probe_dims;
         if (r->kind == SPINNC_LEARN_DERIVED) {
-            if (r->source >= k || learners[r->source].rule->kind != SPINNC_LEARN_PES
+            if (r->source >= k || !spinnc_learns_rows(learners[r->source].rule->kind)
                 || learners[r->source].rule->member != r->member || !r->decoded
                 || r->transform + (uint64_t) r->rows * learners[r->source].rule->rows
                    > h->n_transforms || r->row + r->rows > decoded_rows)
@@ -310,19 +320,22 @@ static void learning_init(void) {
             l->transform = transforms + r->transform;
             continue;
         }
-        if (r->kind != SPINNC_LEARN_PES && r->kind != SPINNC_LEARN_VOJA)
+        if (!spinnc_learns_rows(r->kind) && r->kind != SPINNC_LEARN_VOJA)
             rt_error(RTE_SWERR, "learning rule %u: kind %u is not a rule of this firmware", k,
                      r->kind);
         uint32_t trace_words = r->kind == SPINNC_LEARN_VOJA ? 2 * r->n_neurons : r->n_neurons;
+        uint32_t inputs = r->kind == SPINNC_LEARN_BCM ? 2 * r->rows : r->rows;
         if (r->weights + size > h->n_weights || r->trace + trace_words > h->n_traces
-            || r->error + r->rows > pop->input_dims
-            || (r->kind == SPINNC_LEARN_PES && r->decoded && r->row + r->rows > decoded_rows)
+            || r->error + (uint64_t) inputs > pop->input_dims
+            || (spinnc_learns_rows(r->kind) && r->decoded && r->row + r->rows > decoded_rows)
             || (r->kind == SPINNC_LEARN_VOJA && (r->row >= pop->input_dims
                                                  || r->rows > pop->input_dims)))
             rt_error(RTE_SWERR, "learning rule %u: its arrays or dimensions are out of range", k);
         l->values = values + r->weights;
         l->trace = traces + r->trace;
-        if (r->kind == SPINNC_LEARN_PES) l->sums = take(4 * r->rows, "learned rows", r->rows);
+        if (spinnc_learns_rows(r->kind)) l->sums = take(4 * r->rows, "learned rows", r->rows);
+        if (r->kind == SPINNC_LEARN_BCM)
+            l->signals = take(4 * r->rows, "BCM row signals", r->rows);
         if (r->weights_every) {
             recordings[n_recordings].row_bytes = 4 * (uint32_t) size;
             recordings[n_recordings].every = r->weights_every;

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define SPINNC_REGIONS_MAGIC 0x434e5053u  /* 'SPNC' */
-#define SPINNC_REGIONS_VERSION 7u
+#define SPINNC_REGIONS_VERSION 8u
 
 enum region_id {
     REGION_SYSTEM = 0,
@@ -128,9 +128,10 @@ typedef struct {
     uint32_t weights_every;
     uint32_t source;
     uint32_t transform;
-    uint32_t spare;
+    int32_t forget;
+    uint32_t forget_shift;
 } learning_rule_t;
-_Static_assert(sizeof(learning_rule_t) == 72, "learning_rule_t is 72 bytes");
+_Static_assert(sizeof(learning_rule_t) == 76, "learning_rule_t is 76 bytes");
 _Static_assert(offsetof(learning_rule_t, member) == 0, "learning_rule_t.member");
 _Static_assert(offsetof(learning_rule_t, kind) == 4, "learning_rule_t.kind");
 _Static_assert(offsetof(learning_rule_t, row) == 8, "learning_rule_t.row");
@@ -148,7 +149,8 @@ _Static_assert(offsetof(learning_rule_t, decay) == 52, "learning_rule_t.decay");
 _Static_assert(offsetof(learning_rule_t, weights_every) == 56, "learning_rule_t.weights_every");
 _Static_assert(offsetof(learning_rule_t, source) == 60, "learning_rule_t.source");
 _Static_assert(offsetof(learning_rule_t, transform) == 64, "learning_rule_t.transform");
-_Static_assert(offsetof(learning_rule_t, spare) == 68, "learning_rule_t.spare");
+_Static_assert(offsetof(learning_rule_t, forget) == 68, "learning_rule_t.forget");
+_Static_assert(offsetof(learning_rule_t, forget_shift) == 72, "learning_rule_t.forget_shift");
 
 /* region 0, system: no arrays */
 typedef struct {

@@ -53,6 +53,34 @@ void spinnc_pes_update(int64_t *weights, uint32_t rows, uint32_t n, const int32_
     }
 }
 
+void spinnc_bcm_signals(const int32_t *p, const int32_t *theta, uint32_t rows, int32_t *s)
+{
+    uint32_t j;
+    for (j = 0; j < rows; j++) {
+        int32_t diff = spinnc_sat((int64_t)p[j] - theta[j]);
+        s[j] = spinnc_sat(spinnc_shift_round((int64_t)p[j] * diff, 25));
+    }
+}
+
+void spinnc_oja_forget(int64_t *weights, uint32_t rows, uint32_t n, const int32_t *p,
+                       int32_t forget, uint32_t forget_shift)
+{
+    uint32_t i, j;
+    for (j = 0; j < rows; j++) {
+        int32_t q = spinnc_sat(spinnc_shift_round((int64_t)p[j] * p[j], 25));
+        int32_t c = spinnc_sat(spinnc_shift_round((int64_t)q * forget, forget_shift));
+        int64_t *row = weights + (uint64_t)j * n;
+        if (c == 0) {
+            continue;  /* nothing forgotten (round(0) is 0) */
+        }
+        for (i = 0; i < n; i++) {
+            int32_t w = spinnc_sat(spinnc_shift_round(row[i], 24));
+            row[i] = clamp(row[i] - spinnc_shift_round((int64_t)w * c, 7), WEIGHT_MIN,
+                           WEIGHT_MAX);
+        }
+    }
+}
+
 void spinnc_voja_update(int64_t *encoders, uint32_t n, uint32_t dims, const int32_t *trace,
                         const int32_t *scale, const int32_t *x, int32_t signal, int32_t rate,
                         uint32_t rate_shift, uint32_t delta_shift, int32_t *words,

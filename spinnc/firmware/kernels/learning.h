@@ -1,16 +1,19 @@
 /* Learning rules on an ensemble member (spinnc/learning/): bit-exact with
  * spinnc.firmware_sim.kernels' LearnedRows, DerivedRows and LearnedEncoders
- * (and spinnc.learning, spinnc.learning.pes, spinnc.learning.voja).
+ * (and spinnc.learning, spinnc.learning.pes, .bcm, .oja, .voja).
  *
  * Per tick, after the member's decode and before its packets are sent: each
  * PES rule decodes its learned rows (spinnc_pes_decode), each derived rule
  * its transform of them (spinnc_derived).  After sending: each PES rule
  * updates its weights from the member's error dimensions and the trace of
- * the spikes before this tick (spinnc_pes_update), each Voja rule its
+ * the spikes before this tick (spinnc_pes_update), each BCM rule its
+ * weights from the post's activities (spinnc_bcm_signals, then
+ * spinnc_pes_update), each Oja rule likewise after forgetting
+ * (spinnc_oja_forget), each Voja rule its
  * encoders (spinnc_voja_update), then this tick's spikes enter the traces
  * (spinnc_trace_step).
  *
- * Formats: PES weights s24.39 in int64 (rows x neurons, per spike), Voja's
+ * Formats: learned weights s24.39 in int64 (rows x neurons, per spike), Voja's
  * encoders s32.31 in int64 (neurons x dimensions); traces, errors, scales and
  * signals s16.15; rates a mantissa with two shifts (spinnc.learning.rate_words).
  */
@@ -23,7 +26,15 @@
 
 #define SPINNC_LEARN_PES 1
 #define SPINNC_LEARN_VOJA 2
+#define SPINNC_LEARN_BCM 3
+#define SPINNC_LEARN_OJA 4
 #define SPINNC_LEARN_DERIVED 0
+
+/* The rules that learn rows of weights (PES, BCM, Oja). */
+static inline int spinnc_learns_rows(uint32_t kind)
+{
+    return kind == SPINNC_LEARN_PES || kind == SPINNC_LEARN_BCM || kind == SPINNC_LEARN_OJA;
+}
 
 /* spinnc.learning.shift_round: (x + 2**(s - 1)) >> s, or x for s = 0. */
 static inline int64_t spinnc_shift_round(int64_t x, uint32_t s)
@@ -44,6 +55,14 @@ void spinnc_derived(const int32_t *transform, uint32_t rows, uint32_t cols,
 void spinnc_pes_update(int64_t *weights, uint32_t rows, uint32_t n, const int32_t *trace,
                        const int32_t *error, int32_t rate, uint32_t rate_shift,
                        uint32_t delta_shift);
+
+/* BCM's row signals: s[j] = sat(round(p[j] * sat(p[j] - theta[j]), 25)). */
+void spinnc_bcm_signals(const int32_t *p, const int32_t *theta, uint32_t rows, int32_t *s);
+
+/* Oja's forgetting: c = sat(round(sat(round(p[j] * p[j], 25)) * forget, forget_shift));
+ * w[j][i] -= round(sat(round(w[j][i], 24)) * c, 7), clamped as PES's. */
+void spinnc_oja_forget(int64_t *weights, uint32_t rows, uint32_t n, const int32_t *p,
+                       int32_t forget, uint32_t forget_shift);
 
 /* Voja: c = sat(round(sat(round(trace * rate, rate_shift)) * signal, delta_shift));
  * e[i][j] += round(sat(sat(round(scale[i] * x[j], 15)) - round(e[i][j], 16)) * c, 15),
