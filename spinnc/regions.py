@@ -21,7 +21,7 @@ import numpy as np
 from . import neurons
 
 MAGIC = 0x434E5053  # 'SPNC' little-endian
-VERSION = 8  # 2: population regions start with a neuron model code; 3: a recording
+VERSION = 9  # 2: population regions start with a neuron model code; 3: a recording
 #             period per probeable state variable of the model; 4: value sources'
 #             PLAYBACK region (their packets, computed by the mapper); 5: populations
 #             record their probes' decoded values (probe_dims, probe_decoders,
@@ -31,7 +31,8 @@ VERSION = 8  # 2: population regions start with a neuron model code; 3: a record
 #             region (learned decoders, spinnc.learning); 7: the INPUT_SHARE region (a
 #             cluster of cores sharing one filtered input, spinnc.mapper.clusters) and
 #             the OUTPUT_SHARE region (a cluster adding its partial sums); 8: BCM and
-#             Oja rules (LEARNING_RULE's forget and forget_shift)
+#             Oja rules (LEARNING_RULE's forget and forget_shift); 9: a value filter
+#             covers the member input dimensions its connections reach (FILTER's first)
 U32, I32, I64 = "<u4", "<i4", "<i8"
 
 
@@ -91,10 +92,13 @@ INPUT_KEY = np.dtype([("key", U32), ("mask", U32), ("size", U32), ("member", U32
                       ("filter", U32), ("map_offset", U32)])
 #: A filter of ``order`` (its coefficients' format: ``frac_bits``; its 2 x order
 #: words, numerator then feedback, from word ``coefficients`` of the region's
-#: coefficient array; spinnc.frontend.synapses.Filter).
+#: coefficient array; spinnc.frontend.synapses.Filter).  A value filter (``neurons``
+#: 0) filters ``dims`` dimensions into its member's input dimensions ``first ..``
+#: (those its connections reach); a neuron filter one, into the neurons
+#: ``map_size`` words of the index map from ``map_offset`` name.
 FILTER = np.dtype([("member", U32), ("neurons", U32), ("dims", U32), ("map_offset", U32),
                    ("map_size", U32), ("order", U32), ("frac_bits", U32),
-                   ("coefficients", U32)])
+                   ("coefficients", U32), ("first", U32)])
 
 #: One learning rule on a core (spinnc.learning), of two kinds.  A rule that
 #: learns (``kind`` a rule's code, PES 1) holds a learned connection's weights

@@ -34,21 +34,23 @@ def inputs(context, index: int, vertex, member_dims, probes: bool = False) -> di
     input, :mod:`spinnc.mapper.clusters`: its block's); ``probes`` says the
     members are probes (fed by probe edges).  Each member's filters are its
     distinct synapses (value inputs) and its distinct (synapse, neurons)
-    pairs (neuron inputs), as the partitioner costed them.  An entry maps a
-    net's packets to a filter; the index map says which filter dimension
-    each packet dimension adds into.
+    pairs (neuron inputs), as the partitioner costed them; a value filter
+    covers the member dimensions its connections reach (:func:`filter_spans`).
+    An entry maps a net's packets to a filter; the index map says which
+    filter dimension each packet dimension adds into.
     """
     graph = context.graph
     members = [s.obj for s in vertex.slices]
     # A core of a cluster sharing its input filters its block of it.
     first_dim = vertex.input_block[0] if vertex.input_block is not None else 0
-    filters, filter_index, index_map, coefficients = [], {}, [], []
+    filters, filter_index, index_map, coefficients, span = [], {}, [], [], {}
     for m, s in enumerate(vertex.slices):
-        dims = member_dims(s)
-        for conn in graph.incoming(s.obj, probe=probes):
+        into = graph.incoming(s.obj, probe=probes)
+        spans = filter_spans(into, first_dim, member_dims(s))
+        for conn in into:
             key = (m, filter_key(conn))
-            if key in filter_index:
-                continue
+            if key in filter_index or key[1] not in spans and conn.target != "neurons":
+                continue  # (a connection into another block of a shared input)
             filter_index[key] = len(filters)
             f = conn.filter  # order, format and coefficients (frontend.synapses.Filter)
             shape = (f.order, f.frac_bits, len(coefficients))
@@ -56,10 +58,11 @@ def inputs(context, index: int, vertex, member_dims, probes: bool = False) -> di
             if conn.target == "neurons":
                 reached = conn.post_indices[(conn.post_indices >= s.lo)
                                             & (conn.post_indices < s.hi)] - s.lo
-                filters.append((m, 1, 1, len(index_map), len(reached)) + shape)
+                filters.append((m, 1, 1, len(index_map), len(reached)) + shape + (0,))
                 index_map.extend(reached.tolist())
             else:
-                filters.append((m, 0, dims, 0, 0) + shape)
+                lo, hi = span[key] = spans[key[1]]
+                filters.append((m, 0, hi - lo, 0, 0) + shape + (lo,))
     entries = []
     for i, net in context.nets_into(index):
         for conn_name in net.connections:
@@ -69,8 +72,12 @@ def inputs(context, index: int, vertex, member_dims, probes: bool = False) -> di
             m = members.index(conn.post)
             if conn.target == "neurons" and not filters[filter_index[m, filter_key(conn)]][4]:
                 continue  # global inhibition of neurons on other slices
-            dims_map = ([0] if conn.target == "neurons"
-                        else (conn.post_indices - first_dim).tolist())
+            if conn.target != "neurons" and not 0 <= int(conn.post_indices[0]) - first_dim \
+                    < member_dims(vertex.slices[m]):
+                continue  # into another block of a shared input
+            dims_map = ([0] if conn.target == "neurons" else
+                        (net.rows_of(conn.post_indices) - first_dim
+                         - span[m, filter_key(conn)][0]).tolist())
             entries.append((context.keys.keys[i], context.keys.masks[i], net.size, m,
                             filter_index[m, filter_key(conn)], len(index_map)))
             index_map.extend(dims_map)
@@ -85,6 +92,25 @@ def inputs(context, index: int, vertex, member_dims, probes: bool = False) -> di
         Region.INDEX_MAP: layouts[Region.INDEX_MAP].pack(
             dict(length=len(index_map)), indices=np.array(index_map, dtype=np.uint32)),
     }
+
+
+def filter_spans(connections, first_dim: int, dims: int) -> dict:
+    """The member input dimensions ``(lo, hi)`` that each value filter (by
+    :func:`filter_key`) of ``connections`` covers: from the first to the
+    last its connections reach, within the block ``first_dim ..
+    first_dim + dims`` a core filters."""
+    spans: dict = {}
+    for conn in connections:
+        if conn.target == "neurons":
+            continue
+        at = np.asarray(conn.post_indices) - first_dim
+        at = at[(at >= 0) & (at < dims)]
+        if not at.size:
+            continue
+        key = filter_key(conn)
+        lo, hi = spans.get(key, (int(at.min()), int(at.max()) + 1))
+        spans[key] = (min(lo, int(at.min())), max(hi, int(at.max()) + 1))
+    return spans
 
 
 def filter_key(conn):

@@ -123,8 +123,11 @@ def planned_rules(graph, groups, nets, slices) -> list[PlannedRule]:
     not the connection's own rows."""
     rules = []
     for m, s in enumerate(slices):
-        decoded = ([groups[s.obj][net.group].connections[0] for net in nets
-                    if net.pre == s.obj] + probe_edges(graph, s.obj))
+        # (edge, its rows here, whether they continue its rows in the net before)
+        decoded = ([(groups[s.obj][net.group].connections[0], net.size,
+                     net.rows is not None and net.rows[0] > 0) for net in nets
+                    if net.pre == s.obj]
+                   + [(c, c.size_out, False) for c in probe_edges(graph, s.obj)])
         probes = [c for c in graph.outgoing(s.obj) if c.target == "weights"]
         learning, derived, row = {}, [], 0
 
@@ -133,14 +136,14 @@ def planned_rules(graph, groups, nets, slices) -> list[PlannedRule]:
                 learning[learned.rule_name] = PlannedRule(m, learned)
             return learning[learned.rule_name]
 
-        for edge in decoded:
-            if edge.learned is not None:
+        for edge, rows, continues in decoded:
+            if edge.learned is not None and not continues:  # (its rows in one run)
                 own = learner(edge.learned)
                 if own.row is None and _is_identity(edge.learned.transform):
                     own.row = row
                 else:
                     derived.append(PlannedRule(m, edge.learned, row, own, edge))
-            row += edge.size_out
+            row += rows
         for probe in probes:
             learner(probe.learned).probes.append(probe.post)
         for rule in graph.populations[s.obj].encoder_learning:  # one at most (builder)
@@ -378,9 +381,10 @@ class Ensemble(Application):
             if graph.populations[s.obj].shares_output:  # every row, in its cluster's order
                 decoded = _cluster_rows(groups[s.obj])
                 regions[Region.OUTPUT_SHARE] = _output_share(context, index, vertex, decoded)
-            else:
-                decoded = [groups[s.obj][net.group] for _, net in nets if net.pre == s.obj]
-            rows = [g.connections[0].weights[:, s.lo:s.hi] for g in decoded]
+                rows = [g.connections[0].weights[:, s.lo:s.hi] for g in decoded]
+            else:  # each net its rows (a core sends the rows its neurons reach)
+                rows = [net.rows_of(groups[s.obj][net.group].connections[0].weights)[:, s.lo:s.hi]
+                        for _, net in nets if net.pre == s.obj]
             decoders.append(np.concatenate(rows) if rows
                             else np.zeros((0, s.size), dtype=np.int32))
             probed = probe_edges(graph, s.obj)

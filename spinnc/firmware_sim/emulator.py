@@ -203,14 +203,22 @@ class Emulator:
         rows, widths, source, target = [], [], [], []  # rows: (order, frac_bits, words) a filter
         self.member_base: dict = {}  # (core index, member) -> first member dimension
         self.neuron_inputs: dict = {}  # (core index, member) -> [(filter dim, neurons)]
+        widths_of: dict = {}  # (core index, member) -> its input dimensions
         n_inputs = 0
         for c in self.cores:
             for m, dims in self._member_dims(c):
                 self.member_base[c.index, m] = n_inputs
+                widths_of[c.index, m] = dims
                 n_inputs += dims
             arrays = c.region(Region.FILTERS)[1]
             filters, words = arrays.get("filters", []), arrays.get("coefficients")
             index_map = c.region(Region.INDEX_MAP)[1].get("indices", np.zeros(0, np.uint32))
+            for e in c.region(Region.INPUT_KEYS)[1].get("entries", []):
+                at, size = int(e["map_offset"]), int(e["size"])
+                if int(e["filter"]) >= len(filters) or at + size > len(index_map) or (
+                        size and index_map[at:at + size].max() >= filters[int(e["filter"])]["dims"]):
+                    raise ImageError(f"core {c.index}: input key entry {e} maps packets past "
+                                     "its filter's dimensions")
             for f in filters:
                 first, dims, m = sum(widths), int(f["dims"]), int(f["member"])
                 order, at = int(f["order"]), int(f["coefficients"])
@@ -222,8 +230,13 @@ class Emulator:
                     neurons = index_map[lo:lo + int(f["map_size"])].astype(np.int64)
                     self.neuron_inputs.setdefault((c.index, m), []).append((first, neurons))
                 elif (c.index, m) in self.member_base:
+                    at = int(f["first"])
+                    if at + dims > widths_of[c.index, m]:
+                        raise ImageError(f"core {c.index}: filter of member {m} covers "
+                                         f"dimensions {at}+{dims} of its "
+                                         f"{widths_of[c.index, m]}")
                     source.extend(range(first, first + dims))
-                    target.extend(self.member_base[c.index, m] + np.arange(dims))
+                    target.extend(self.member_base[c.index, m] + at + np.arange(dims))
         order = max((r[0] for r in rows), default=1)
         num, den = np.zeros((len(rows), order), np.int64), np.zeros((len(rows), order), np.int64)
         for i, (n, _, w) in enumerate(rows):  # zero-padded to the highest order

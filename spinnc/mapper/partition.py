@@ -27,6 +27,7 @@ from ..frontend.graph import Connection, Graph
 from ..machine import Machine
 from .. import apps, costs, learning, neurons
 from ..apps import CoreLoad, MemberLoad
+from ..apps._writing import filter_spans
 from ..apps.ensemble import probe_edges, recording_period
 from .vertices import Net, Resources, Slice, Vertex
 
@@ -127,12 +128,16 @@ class _Demand:
 _ENSEMBLE = apps.application("ensemble")
 
 
-def _filters(incoming: list[Connection], dims: int) -> list[int]:
-    """One filter per distinct synapse on value inputs (``dims`` wide), and
-    one 1-wide filter per distinct (synapse, neurons) of neuron inputs."""
-    value = {c.filter for c in incoming if c.target != "neurons"}
+def _filters(incoming: list[Connection], dims: int, width: int | None = None) -> list[int]:
+    """One filter per distinct synapse on value inputs, as wide as the
+    dimensions it reaches of ``dims`` (at most ``width``, the block a core
+    of a cluster sharing its input filters), and one 1-wide filter per
+    distinct (synapse, neurons) of neuron inputs."""
+    spans = filter_spans(incoming, 0, dims)
+    width = dims if width is None else width
     neuron = {(c.filter, c.post_indices.tobytes()) for c in incoming if c.target == "neurons"}
-    return ([costs.FilterLoad(dims, f.order, f.frac_bits) for f in value]
+    return ([costs.FilterLoad(min(hi - lo, width), key[1].order, key[1].frac_bits)
+             for key, (lo, hi) in spans.items()]
             + [costs.FilterLoad(1, f.order, f.frac_bits) for f, _ in neuron])
 
 
@@ -169,7 +174,7 @@ def _population_demands(graph: Graph, groups) -> dict[str, _Demand]:
         demands[name] = _Demand(
             name, pop.n_neurons, pop.dimensions,
             sum(g.size for g in groups.get(name, [])),
-            _filters(graph.incoming(name), filtered), words, sdram_per_step,
+            _filters(graph.incoming(name), pop.dimensions, filtered), words, sdram_per_step,
             neurons.model_named(pop.model), probe_dims,
             learned_rows=sum(c.weights.shape[0] for c in learned),
             learning_rules=len(learned),
@@ -284,6 +289,10 @@ def _grow_splits(graph, groups, demands, budget, strict=True):
             try:
                 grown[name] = max(splits[name], _split(d, budget, rx[name], entries[name]))
             except DoesNotFit as error:
+                more = _fewer_packets(graph, groups, splits, name, rx[name], d.neurons)
+                if more:  # its cores need fewer rows when there are more of them
+                    grown[name] = more
+                    continue
                 if strict:
                     raise DoesNotFit(str(error) + _senders(graph, groups, splits, name)
                                      + _learned_matrices(graph, name)) from None
@@ -291,6 +300,17 @@ def _grow_splits(graph, groups, demands, budget, strict=True):
         if grown == splits:
             return splits, rx, entries
         splits = grown
+
+
+def _fewer_packets(graph, groups, splits, name: str, packets: int, neurons: int) -> int:
+    """Twice ``name``'s cores, if then its busiest core receives fewer than
+    ``packets`` a tick (its cores need only the rows into the dimensions
+    their neurons encode: :func:`_needed_rows`), else 0."""
+    more = min(neurons, 2 * splits[name])
+    if more == splits[name]:
+        return 0
+    rx, _ = _incoming(graph, groups, {**splits, name: more})
+    return more if rx[name] < packets else 0
 
 
 def _senders(graph, groups, splits, post: str) -> str:
@@ -321,7 +341,7 @@ def _senders(graph, groups, splits, post: str) -> str:
 #: Post neurons of the largest full weight matrices that fit (BCM, Oja;
 #: measured with 2-D ensembles of n pre and n + 1 post neurons on a
 #: spinn5 board, neurons to neurons).
-LEARNED_MATRIX_ROWS = 44  # BCM and Oja: 44 fit, 48 do not
+LEARNED_MATRIX_ROWS = 100  # BCM: 100 fit, 110 do not; Oja: 115 fit, 120 do not
 
 
 def _learned_matrices(graph, name: str) -> str:
@@ -350,21 +370,69 @@ def _incoming(graph, groups, splits):
     entries = {name: np.zeros(len(b), dtype=np.int64) for name, b in blocks.items()}
     for pre, pre_groups in groups.items():
         for group in pre_groups:
-            sources = splits.get(pre, 1)
-            if group.sent_by >= 0:  # a sum from each cluster
-                sources = -(-sources // graph.populations[pre].cluster)
+            sent = _sent_rows(graph, group, pre, splits.get(pre, 1))
             reached: dict = {}
             into = {}  # a key entry per connection into a post (_charge_receiving)
+            need: dict = {}  # the rows each core of a post needs (_needed_rows)
             for c in group.connections:
                 if c.target != "probe" and c.post in rx:
                     reached.setdefault(c.post, set()).update(_blocks_reached(c, blocks[c.post]))
                     into[c.post] = into.get(c.post, 0) + 1
+                    need[c.post] = need.get(c.post, False) | _planned_need(
+                        graph, c, splits.get(c.post, 1))
             for post, where in reached.items():
                 where = sorted(where)
-                rx[post][where] += group.size * sources
+                packets, sources = _busiest(sent, need[post], group.size)
+                rx[post][where] += packets
                 entries[post][where] += sources * into[post]
     return ({name: int(r.max()) for name, r in rx.items()},
             {name: int(e.max()) for name, e in entries.items()})
+
+
+def _sent_rows(graph, group: Group, pre: str, k: int) -> list:
+    """The rows of ``group`` that each sending core of ``pre`` (split over
+    ``k`` cores, as :func:`_build` slices it) sends (:func:`_core_rows`;
+    None: every row); a cluster's sums, one per cluster."""
+    if group.sent_by >= 0:
+        return [None] * -(-k // graph.populations[pre].cluster)
+    if k == 1 or pre not in graph.populations:
+        return [None] * k
+    bounds = _bounds(graph.populations[pre].n_neurons, k)
+    return [_slice_rows(group, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])]
+
+
+def _planned_need(graph, conn: Connection, k: int):
+    """Which rows of ``conn`` each of the ``k`` cores of its post needs, as
+    a (rows, k) array (:func:`_needed_rows`), True when all do."""
+    pop = graph.populations.get(conn.post)
+    if conn.target != "value" or pop is None or pop.input_slices or _learns(graph, pop):
+        return True
+    bounds = _bounds(pop.n_neurons, k)
+    encoders = np.asarray(pop.encoders)[:, conn.post_indices] != 0
+    return np.stack([encoders[lo:hi].any(axis=0) for lo, hi in zip(bounds[:-1], bounds[1:])],
+                    axis=1)
+
+
+def _busiest(sent: list, need, size: int) -> tuple[int, int]:
+    """(packets a tick, cores sending some) into the busiest core of a post
+    that needs rows ``need`` (:func:`_planned_need`) of the rows ``sent``
+    by each source core (:func:`_sent_rows`)."""
+    rows = np.ones((len(sent), size), dtype=bool)  # which rows each source sends
+    for i, r in enumerate(sent):
+        if r is not None:
+            rows[i] = False
+            rows[i, r] = True
+    if need is True:
+        counts = rows.sum(axis=1)[:, None]
+    else:
+        counts = rows.astype(np.int64) @ need.astype(np.int64)  # (sources, post cores)
+    busiest = int(np.argmax(counts.sum(axis=0)))
+    return int(counts[:, busiest].sum()), int(np.count_nonzero(counts[:, busiest]))
+
+
+def _bounds(n: int, k: int) -> np.ndarray:
+    """Where a population of ``n`` neurons split over ``k`` cores is cut."""
+    return np.linspace(0, n, k + 1).round().astype(int)
 
 
 def _blocks_reached(conn: Connection, blocks) -> range | list:
@@ -409,7 +477,7 @@ def _build(graph, groups, demands, splits, rx, entries, budget, n_steps) -> Part
                 shared = []
             shared.append((name, cycles, dtcm, receive_cycles, receive_dtcm))
             continue
-        bounds = np.linspace(0, n, splits[name] + 1).round().astype(int)
+        bounds = _bounds(n, splits[name])
         for i, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
             size = int(hi - lo)
             member = (name, int(demand.cycles(size)), int(demand.dtcm(size)), 0, 0)
@@ -439,7 +507,7 @@ def _build(graph, groups, demands, splits, rx, entries, budget, n_steps) -> Part
             filters = _filters(graph.incoming(name), inp.size_in)
             add(_sink_vertex(name, "host_out", [(name, inp.size_in, filters, 0, 0)]), [name])
 
-    nets = _nets(groups, vertices, vertices_of)
+    nets = _nets(graph, groups, vertices, vertices_of)
     _charge_receiving(vertices, nets, {c.name: c.post for c in graph.connections})
     for vertex in vertices:  # splits and packing planned for this; check it held
         if vertex.resources.cycles > budget.cycles or vertex.resources.dtcm > budget.dtcm:
@@ -506,22 +574,98 @@ def _sink_vertex(name, application, members):
                   input_dims=sum(m[1] for m in members))
 
 
-def _nets(groups, vertices, vertices_of) -> list[Net]:
+def _nets(graph, groups, vertices, vertices_of) -> list[Net]:
+    """A net per source core and group, or per block of the group's rows
+    that the same sink cores need (:func:`_row_sinks`); each with the rows
+    of the group its source core sends (:func:`_core_rows`)."""
     nets = []
     for pre, pre_groups in groups.items():
         for index, group in enumerate(pre_groups):
-            sinks = set()
-            for conn in group.connections:
-                sinks.update(_sink_vertices(conn, vertices, vertices_of))
-            sinks = np.array(sorted(sinks), dtype=np.int64)
+            sinks, need = _row_sinks(graph, group, vertices, vertices_of)
             names = tuple(c.name for c in group.connections)
             for source in vertices_of.get(pre, []):
                 if not apps.application(vertices[source].application).sends:
                     continue  # e.g. a host node's input side
                 if group.sent_by >= 0 and vertices[source].cluster_index != group.sent_by:
                     continue  # another core of its cluster adds and sends these rows
-                nets.append(Net(source, sinks, index, group.size, names, pre))
+                sent = _core_rows(group, vertices[source], pre)
+                for block_rows, block_sinks in need:
+                    rows = _intersect(block_rows, sent)
+                    if rows is not None and not rows.size:
+                        continue  # none of its neurons reaches these rows
+                    size = group.size if rows is None else int(rows.size)
+                    nets.append(Net(source, sinks[block_sinks], index, size, names, pre, rows))
     return nets
+
+
+def _intersect(a, b):
+    """Rows in both (None: every row)."""
+    if a is None or b is None:
+        return b if a is None else a
+    return np.intersect1d(a, b)
+
+
+def _row_sinks(graph, group: Group, vertices, vertices_of):
+    """The sink cores of ``group`` and its rows in blocks by the sinks that
+    need them: [(rows, which sinks)], rows None for all of them.  A core of
+    a population needs the rows into the dimensions its neurons encode
+    (:func:`_needed_rows`); a block is a run of consecutive rows, so a
+    learned group's rows stay in order (its rule decodes them in one run)."""
+    sink_lists = [_sink_vertices(c, vertices, vertices_of) for c in group.connections]
+    sinks = np.array(sorted(set().union(*sink_lists)), dtype=np.int64)
+    need = np.zeros((group.size, len(sinks)), dtype=bool)
+    column = {int(v): j for j, v in enumerate(sinks)}
+    for conn, found in zip(group.connections, sink_lists):
+        for v in found:
+            need[:, column[v]] |= _needed_rows(graph, conn, vertices[v])
+    every = np.ones(len(sinks), dtype=bool)
+    if need.all():
+        return sinks, [(None, every)]
+    cuts = np.flatnonzero((need[1:] != need[:-1]).any(axis=1)) + 1
+    blocks = [(rows, need[rows[0]]) for rows in np.split(np.arange(group.size), cuts)
+              if need[rows[0]].any()]
+    if group.connections[0].learned is not None and sum(r.size for r, _ in blocks) < group.size:
+        return sinks, [(None, every)]  # learned rows are sent all, in one run
+    return sinks, blocks
+
+
+def _needed_rows(graph, conn: Connection, vertex: Vertex) -> np.ndarray:
+    """Which rows of ``conn`` sink core ``vertex`` needs: those into the
+    dimensions its neurons encode (the learned rows of a full matrix reach
+    one neuron each), or every row (into a population that learns, whose
+    rules read dimensions of zero encoders, or into anything else)."""
+    pop = graph.populations.get(conn.post)
+    if (conn.target != "value" or pop is None or pop.input_slices or _learns(graph, pop)):
+        return np.ones(conn.size_out, dtype=bool)
+    s = next(s for s in vertex.slices if s.obj == conn.post)
+    return np.asarray(pop.encoders)[s.lo:s.hi][:, conn.post_indices].any(axis=0)
+
+
+def _learns(graph, pop) -> bool:
+    """Whether a learning rule of ``pop`` reads its input."""
+    return bool(pop.encoder_learning) or any(c.learned is not None
+                                             for c in graph.outgoing(pop.name))
+
+
+def _core_rows(group: Group, vertex: Vertex, pre: str) -> np.ndarray | None:
+    """The rows of ``group`` (out of population ``pre``) that ensemble core
+    ``vertex`` sends: those its neurons decode into (a connection out of
+    neurons sends each neuron's rows from its own core alone); None for all
+    of them.  Learned rows and a cluster's sums are every core's."""
+    if vertex.application != "ensemble":
+        return None
+    s = next(s for s in vertex.slices if s.obj == pre)
+    return _slice_rows(group, s.lo, s.hi)
+
+
+def _slice_rows(group: Group, lo: int, hi: int) -> np.ndarray | None:
+    """The rows of ``group`` that neurons ``lo:hi`` of its population decode
+    into (:func:`_core_rows`), None for all."""
+    conn = group.connections[0]
+    if conn.learned is not None or group.sent_by >= 0 or hi - lo == conn.weights.shape[1]:
+        return None
+    rows = np.flatnonzero(np.asarray(conn.weights)[:, lo:hi].any(axis=1))
+    return None if rows.size == group.size else rows
 
 
 def _sink_vertices(conn: Connection, vertices, vertices_of):

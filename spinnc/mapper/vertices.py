@@ -53,6 +53,9 @@ class Net:
     them per source, ``size`` is the packets per tick (dimensions) it sends.
     ``pre`` is the Graph object whose group it is (a shared core holds
     several) and ``connections`` names the Graph connections it carries.
+    ``rows`` are the group's rows it sends, when its source core holds
+    neurons of only some of them (the rows of another core's neurons, a
+    connection out of a population's neurons); None: every row.
     """
 
     source: int
@@ -61,6 +64,11 @@ class Net:
     size: int
     connections: tuple[str, ...] = ()
     pre: str = ""
+    rows: np.ndarray | None = None
+
+    def rows_of(self, indices: np.ndarray) -> np.ndarray:
+        """``indices`` (one per row of its group) of the rows it sends."""
+        return indices if self.rows is None else indices[self.rows]
 
     @property
     def weight(self) -> float:

@@ -86,7 +86,7 @@ def recorder_core(x, y, core, dims, key=KEY, sample_every=1, n_steps=10) -> Core
                                                 dtype=INPUT_KEY)),
         Region.FILTERS: layouts[Region.FILTERS].pack(
             dict(n_filters=1, n_coefficients=2),  # synapse=None: g0 = 1, p1 = 0
-            filters=np.array([(0, 0, dims, 0, 0, 1, 30, 0)], dtype=FILTER),
+            filters=np.array([(0, 0, dims, 0, 0, 1, 30, 0, 0)], dtype=FILTER),
             coefficients=np.array([fixed.S1_30.one, 0], dtype=np.int32)),
         Region.INDEX_MAP: layouts[Region.INDEX_MAP].pack(
             dict(length=dims), indices=np.arange(dims, dtype=np.uint32)),

@@ -15,7 +15,8 @@ A tick of the reference (tick ``t``):
    key maps to (input keys + index map) on every core whose table matches;
 2. each filter dimension, of order n: ``y' = round(g0 x) + round(p1 y) + s1``,
    ``s_k' = round(g_k x) + round(p_k+1 y) + s_k+1`` (a Lowpass: n = 1, s1.30);
-3. each member's input: the saturated sum of its value filters' outputs;
+3. each member's input: the saturated sum of its value filters' outputs, each
+   into the member dimensions ``first ..`` it covers;
 4. each neuron: ``J = round_once(encoders . input) + bias +
    round(gain * neuron input)``, saturated; then the LIF update;
 5. each output dimension (and each probe row, recorded not sent): the
@@ -142,7 +143,8 @@ class RefCore:
                              frac=int(f["frac_bits"]),
                              g=words[int(f["coefficients"]):][:int(f["order"])],
                              p=words[int(f["coefficients"]) + int(f["order"]):][:int(f["order"])],
-                             map_offset=int(f["map_offset"]), map_size=int(f["map_size"]))
+                             map_offset=int(f["map_offset"]), map_size=int(f["map_size"]),
+                             first=int(f["first"]))
                         for f in filters["filters"]]
         self.index_map = ints(regions.get(Region.INDEX_MAP, ({}, {"indices": []}))[1]
                               ["indices"])
@@ -207,8 +209,8 @@ class RefCore:
             total = [0] * dims
             for f, filt in enumerate(self.filters):
                 if filt["member"] == m and not filt["neurons"]:
-                    for d in range(dims):
-                        total[d] += self.y[f][d]
+                    for d in range(filt["dims"]):
+                        total[filt["first"] + d] += self.y[f][d]
             inputs[m] = [sat(value) for value in total]
 
         sent = {}

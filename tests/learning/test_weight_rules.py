@@ -103,9 +103,9 @@ def test_a_rate_that_underflows_names_the_smallest_that_works():
 
 
 def test_a_matrix_too_large_names_the_connection_and_its_size():
-    net = unsupervised(nengo.Oja(), n=100)
-    with pytest.raises(DoesNotFit, match=r"'learned'.* learns its full 101 x 100 weight matrix "
-                                         r"\(Oja\).*up to about \d+ post neurons"):
+    net = unsupervised(nengo.BCM(), n=150)
+    with pytest.raises(DoesNotFit, match=r"'learned'.* learns its full 151 x 150 weight matrix "
+                                         r"\(BCM\).*up to about \d+ post neurons"):
         compile_network(net, Machine.spinn5(), n_steps=10)
 
 

@@ -23,7 +23,7 @@ static uint32_t n_dims;
 static int64_t *banks[2];
 static int64_t *volatile live;
 static int32_t *y;
-static uint32_t *base, *has_base, n_members;
+static uint32_t *base, *has_base, *widths, n_members;
 static int64_t *input_sum;
 static int32_t *input;
 static uint32_t n_inputs;
@@ -39,9 +39,11 @@ void receive_init(const uint32_t *member_dims, uint32_t members) {
     n_members = members;
     base = take(4 * members + 4, "members", members);
     has_base = take(4 * members + 4, "members", members);
+    widths = take(4 * members + 4, "members", members);
     n_inputs = 0;
     for (uint32_t m = 0; m < members; m++) {
         has_base[m] = member_dims[m] != 0;
+        widths[m] = member_dims[m];
         base[m] = n_inputs;
         n_inputs += member_dims[m];
     }
@@ -72,6 +74,11 @@ void receive_init(const uint32_t *member_dims, uint32_t members) {
             rt_error(RTE_SWERR, "filter %u: order %u, %u fractional bits, coefficients "
                      "%u+%u of %u", f, filters[f].order, filters[f].frac_bits,
                      filters[f].coefficients, 2 * filters[f].order, fh->n_coefficients);
+        const filter_t *fl = &filters[f];
+        if (!fl->neurons && fl->member < members && has_base[fl->member]
+                && fl->first + (uint64_t) fl->dims > widths[fl->member])
+            rt_error(RTE_SWERR, "filter %u: dims %u+%u of %u", f, fl->first, fl->dims,
+                     widths[fl->member]);
         filter_start[f] = n_dims;
         state_start[f] = n_state;
         n_dims += filters[f].dims;
@@ -159,9 +166,8 @@ const int32_t *receive_tick(void) {
     for (uint32_t f = 0; f < n_filters; f++) {
         uint32_t m = filters[f].member;
         if (filters[f].neurons || m >= n_members || !has_base[m]) continue;
-        uint32_t dims = filters[f].dims;
-        if (base[m] + dims > n_inputs) dims = n_inputs - base[m];
-        spinnc_member_add(input_sum + base[m], y + filter_start[f], dims);
+        spinnc_member_add(input_sum + base[m] + filters[f].first, y + filter_start[f],
+                          filters[f].dims);
     }
     spinnc_member_finish(input_sum, input, n_inputs);
     return input;

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define SPINNC_REGIONS_MAGIC 0x434e5053u  /* 'SPNC' */
-#define SPINNC_REGIONS_VERSION 8u
+#define SPINNC_REGIONS_VERSION 9u
 
 enum region_id {
     REGION_SYSTEM = 0,
@@ -99,8 +99,9 @@ typedef struct {
     uint32_t order;
     uint32_t frac_bits;
     uint32_t coefficients;
+    uint32_t first;
 } filter_t;
-_Static_assert(sizeof(filter_t) == 32, "filter_t is 32 bytes");
+_Static_assert(sizeof(filter_t) == 36, "filter_t is 36 bytes");
 _Static_assert(offsetof(filter_t, member) == 0, "filter_t.member");
 _Static_assert(offsetof(filter_t, neurons) == 4, "filter_t.neurons");
 _Static_assert(offsetof(filter_t, dims) == 8, "filter_t.dims");
@@ -109,6 +110,7 @@ _Static_assert(offsetof(filter_t, map_size) == 16, "filter_t.map_size");
 _Static_assert(offsetof(filter_t, order) == 20, "filter_t.order");
 _Static_assert(offsetof(filter_t, frac_bits) == 24, "filter_t.frac_bits");
 _Static_assert(offsetof(filter_t, coefficients) == 28, "filter_t.coefficients");
+_Static_assert(offsetof(filter_t, first) == 32, "filter_t.first");
 
 typedef struct {
     uint32_t member;
