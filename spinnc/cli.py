@@ -13,6 +13,7 @@ from .firmware_sim.engines import ENGINES
 from .formats.scp import BOOT_PORT, SCP_PORT
 from .outputs import (IMAGE_MARKER, REPORT_MARKER, check_output_file, check_outputs,
                       prepare_directory)
+from .pacing import PacingReport
 from .table import format_table
 
 
@@ -78,6 +79,8 @@ def run_summary(result) -> str:
         lines.append("no cores: everything in the model ran on the host")
     lines.append(f"overruns: {run['overruns']}; packets sent: {run['packets_sent']:,}; "
                  f"dropped: {run['packets_dropped']}")
+    if "realtime" in run:
+        lines.append(PacingReport.from_summary(run["realtime"]).describe())
     return "\n".join(lines)
 
 
@@ -176,7 +179,7 @@ def run_command(args) -> None:
     progress = _progress(args)
     result = run_model(network, machine, args.duration, args.dt, args.seed, args.placer,
                        args.precision, progress=progress, target=target, host=host, port=port,
-                       engine=args.engine)
+                       engine=args.engine, realtime=args.realtime)
     html = _write_run_report(result, out, args.json, progress, f"spinnc run {args.model}")
     print(f"{args.model}: {_mapped(result.compilation)}")
     print(run_summary(result))
@@ -366,6 +369,10 @@ def main(argv=None) -> int:
                             "instruction by instruction as a board runs it; fixed point)")
     run_parser.add_argument("--out", metavar="DIR", help="report directory (MODEL_report)")
     run_parser.add_argument("--json", metavar="FILE", help="also write the run summary here")
+    run_parser.add_argument("--realtime", action="store_true",
+                            help="pace the emulator's ticks to the wall clock (one every dt) "
+                            "and report how often and how far it fell behind; a board runs "
+                            "in real time anyway")
     run_parser.add_argument("--target", nargs="+", default=["emulator"],
                             metavar="TARGET [HOST[:PORT]]",
                             help="'emulator' (default) or 'board HOST[:PORT]': run over the "

@@ -73,7 +73,7 @@ def run_model(network: nengo.Network, machine: Machine | None = None, duration: 
               dt: float = 0.001, seed: int | None = None, placer: str = "anneal",
               precision: str = "fixed", progress=None, target: str = "emulator",
               host: str | None = None, port: int = SCP_PORT,
-              engine: str = "python") -> RunResult:
+              engine: str = "python", realtime: bool = False) -> RunResult:
     """Compile ``network`` for ``machine``, run it for ``duration`` seconds in
     fixed and in float point, and compare both with nengo.
 
@@ -85,7 +85,10 @@ def run_model(network: nengo.Network, machine: Machine | None = None, duration: 
 
     ``engine`` chooses what runs the emulator target's fixed-point run
     (:mod:`spinnc.firmware_sim.engines`: the Python kernels or the ARM
-    firmware); the float run is always the Python kernels'.
+    firmware); the float run is always the Python kernels'.  ``realtime``
+    paces the emulator target's run to the wall clock (:mod:`spinnc.pacing`;
+    the summary's ``run.realtime`` says how it kept to it); the float run and
+    nengo's are not paced.
 
     ``progress``, if given (a :class:`spinnc.progress.Progress`), hears each
     stage's name and time as it finishes and shows a bar for long runs.
@@ -110,7 +113,8 @@ def run_model(network: nengo.Network, machine: Machine | None = None, duration: 
     other = {"fixed": "float", "float": "fixed"}[precision]
     with Simulator(network, dt=dt, seed=seed, machine=machine, progress_bar=False,
                    precision=precision, placer=placer, target=target, host=host, port=port,
-                   horizon=n_steps, on_stage=progress, engine=engine) as sim:
+                   horizon=n_steps, on_stage=progress, engine=engine,
+                   realtime=realtime) as sim:
         compiled, graph = sim.compilation, sim.compilation.graph
         names = {probe: graph.name_of(probe) for probe in network.all_probes}
         start = time.perf_counter()
@@ -121,6 +125,7 @@ def run_model(network: nengo.Network, machine: Machine | None = None, duration: 
         recorded = {precision: {names[p]: np.array(sim.data[p]) for p in names}}
         wall = time.perf_counter() - start  # on a board: load, run and read back
         provenance = sim.provenance()
+        pacing = sim.pacing
         board = sim.board_run()
         if board is not None:
             wall = board.stats.run_seconds
@@ -167,6 +172,8 @@ def run_model(network: nengo.Network, machine: Machine | None = None, duration: 
                     if probe.kind == "value" and name in recorded[precision]},
         "reference": {"wall_seconds": round(reference_seconds, 4)},
     }
+    if pacing is not None:
+        summary["run"]["realtime"] = pacing.summary()
     if board is not None:
         summary["board"] = {"host": host, "port": port, **board.stats.summary()}
     return RunResult(compiled, recorded[precision], trange, summary, provenance, expected,

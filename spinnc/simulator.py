@@ -56,6 +56,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +66,7 @@ from nengo.exceptions import ReadonlyError, SimulatorClosed, ValidationError
 from nengo.utils.progress import Progress, ProgressTracker
 
 from .comparison import rms, rms_error
+from .pacing import Pacer, PacingReport
 from . import fixed
 from .compiler import Compilation, compile_network, learned_state
 from .errors import DoesNotFit, SpinncError, UnsupportedFeature
@@ -159,6 +161,16 @@ class SimulationData(Mapping):
         return len(self._sim.model.params)
 
 
+@contextmanager
+def _paused_after(pacer: Pacer | None):
+    """Pause ``pacer`` when the run ends, however it ends."""
+    try:
+        yield
+    finally:
+        if pacer is not None:
+            pacer.pause()
+
+
 class Simulator:
     """Runs a nengo network on the emulated SpiNNaker, as ``nengo.Simulator`` runs it.
 
@@ -213,6 +225,11 @@ class Simulator:
         (fixed point; bit-exact with the Python kernels, far slower).  The
         float emulation that :meth:`compare` adds always runs on the Python
         kernels.
+    realtime : bool
+        Pace the emulator's ticks to the wall clock, one every ``dt``, with
+        its live nodes called in time (:mod:`spinnc.pacing`); :attr:`pacing`
+        says how often and how far it fell behind.  A board runs in real time
+        by construction; there it changes nothing.
 
     Raises
     ------
@@ -226,7 +243,7 @@ class Simulator:
                  precision: str = "fixed", placer: str = "anneal", strict: bool = False,
                  target: str = "emulator", host: str | None = None, port: int = SCP_PORT,
                  horizon: int | None = None, on_stage: Callable | None = None,
-                 engine: str = "python"):
+                 engine: str = "python", realtime: bool = False):
         self.closed = True  # until constructed, as nengo's
         if engine not in ENGINES:
             raise ValidationError(f"must be one of {ENGINES} (got {engine!r})",
@@ -252,6 +269,7 @@ class Simulator:
             if machine is None:
                 machine = board_machine(host, port)
         self.target, self.host, self.port = target, host, port
+        self._pacer = Pacer(dt) if realtime and target == "emulator" else None
         if precision not in PRECISIONS:
             raise ValidationError(f"must be one of {PRECISIONS} (got {precision!r})",
                                   attr="precision", obj=self)
@@ -379,10 +397,15 @@ class Simulator:
             self._extend(self._n_steps + steps)
         bad = self._bad_sample(self._n_steps + steps)  # nengo raises at that step
         progress_bar = self.progress_bar if progress_bar is None else progress_bar
-        with ProgressTracker(progress_bar, Progress("Simulating", "Simulation", steps)) as pt:
+        if self._pacer is not None:
+            self._pacer.resume()  # the time between runs is the caller's, not lateness
+        with (ProgressTracker(progress_bar, Progress("Simulating", "Simulation", steps)) as pt,
+              _paused_after(self._pacer)):
             for _ in range(steps):
                 if bad is not None and self._n_steps == bad[0]:
                     raise bad[1]
+                if self._pacer is not None:
+                    self._pacer.wait()
                 self._check_constants()
                 self._call_live(self._n_steps)  # may raise: before the tick, none lost
                 try:
@@ -393,6 +416,12 @@ class Simulator:
                     failed, self._failed = self._failed, None
                     raise failed
                 pt.total_progress.step()
+
+    @property
+    def pacing(self) -> PacingReport | None:
+        """How the real-time runs so far kept to the clock (None unless
+        ``realtime=True`` on the emulator)."""
+        return None if self._pacer is None else self._pacer.report
 
     def step(self) -> None:
         """Advance one step (``dt`` seconds)."""

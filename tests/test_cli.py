@@ -172,6 +172,20 @@ def test_run_writes_probes_and_the_documented_summary(tmp_path, capsys):
     np.testing.assert_array_equal(probes["t:b"], probes["t"])
 
 
+def test_run_realtime_paces_and_reports_the_clock(tmp_path, capsys):
+    import json
+
+    out = tmp_path / "report"
+    assert cli.main(["run", CHANNEL, "--duration", "0.2", "--placer", "hilbert",
+                     "--realtime", "--out", str(out)]) == 0
+    assert "real time: " in capsys.readouterr().out
+    run = json.loads((out / "summary.json").read_text())["run"]
+    assert run["realtime"]["ticks"] == 200
+    assert run["wall_seconds"] >= 0.199  # never ahead of the clock
+    assert set(run["realtime"]) == {"ticks", "behind", "fraction_behind", "max_lag_seconds",
+                                    "mean_lag_seconds_when_behind"}
+
+
 def test_map_writes_the_mapping_report(tmp_path, capsys):
     import json
 
