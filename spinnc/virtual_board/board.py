@@ -21,7 +21,8 @@ Boot
     seconds after a complete image's end packet.  It sends no HELLO packets.
 
 Memory of each chip
-    SDRAM 0x60000000-0x68000000, stored sparsely (:mod:`.board_memory`: a
+    SDRAM 0x60000000-0x68000000 (and the same bytes at 0x70000000-0x78000000,
+    as a chip's unbuffered alias), stored sparsely (:mod:`.board_memory`: a
     WRITE costs the bytes it writes, a FILL one extent whatever its length):
     ALLOC op 0 hands out 0x60000000 up to ``sdram_sys`` (0x67800000); binaries
     are staged from ``sdram_sys``; the board's own blocks (IOBUF) come from
@@ -472,7 +473,8 @@ class VirtualBoard:
     def _as(self, chip, a1, a2, a3, data, client):
         if not chip.sdram.contains(a1, 16):
             raise Reject(ReturnCode.ARG, f"binary address {a1:#010x} is not in SDRAM")
-        binary = self._staged(lambda at, n: chip.sdram.read(a1 + at, n), chip.sdram.end - a1)
+        binary = self._staged(lambda at, n: chip.sdram.read(a1 + at, n),
+                              chip.sdram.end - chip.sdram.canonical(a1))
         self._run_binary(chip, binary, a2)
         return (), b""
 

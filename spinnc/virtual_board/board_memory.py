@@ -1,7 +1,9 @@
 """A virtual chip's memory: sparse SDRAM, the blocks SC&MP allocates in it,
 and the router's entry allocator.
 
-SDRAM is 128 MiB per chip at 0x60000000.  It is stored as *extents*: runs of
+SDRAM is 128 MiB per chip at 0x60000000, and answers at 0x70000000 too (the
+same bytes: on a chip that alias bypasses the write buffer; HARDWARE.md; SpiNNMan
+reads and writes there).  It is stored as *extents*: runs of
 written bytes and runs of one repeated word (what FILL writes), kept sorted by
 address; memory nobody wrote reads as zeros.  So a WRITE costs the bytes it
 writes, and a FILL costs one extent whatever its length.  Every extent also
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 
 SDRAM_BASE = 0x60000000
 SDRAM_END = 0x68000000
+SDRAM_ALIAS = 0x70000000  # the same SDRAM, unbuffered
 CHUNK = 1 << 16  # granularity of :meth:`SparseMemory.snapshot` (for tests)
 EXTENT_COST = 64  # bytes of bookkeeping charged per extent
 MEMORY_LIMIT = 1 << 30  # default budget of a whole board: 1 GiB
@@ -74,17 +77,26 @@ class SparseMemory:
         The address range.
     budget : MemoryBudget, optional
         Shared with the board's other memories (an unlimited one by default).
+    alias : int, optional
+        A second base at which the same bytes answer (None: none).
     """
 
     def __init__(self, base: int = SDRAM_BASE, end: int = SDRAM_END,
-                 budget: MemoryBudget | None = None):
-        self.base, self.end = base, end
+                 budget: MemoryBudget | None = None, alias: int | None = None):
+        self.base, self.end, self.alias = base, end, alias
         self.budget = budget if budget is not None else MemoryBudget(1 << 62)
         self._starts: list[int] = []  # sorted starts of the extents
         self._extents: dict[int, _Extent] = {}
         self.stored = 0  # bytes this memory holds (its share of the budget)
 
+    def canonical(self, address: int) -> int:
+        """``address``, moved from the alias range to the base range."""
+        if self.alias is not None and self.alias <= address < self.alias + self.end - self.base:
+            return address - self.alias + self.base
+        return address
+
     def contains(self, address: int, length: int) -> bool:
+        address = self.canonical(address)
         return self.base <= address and address + length <= self.end
 
     @property
@@ -152,6 +164,7 @@ class SparseMemory:
     # -- access -----------------------------------------------------------------
 
     def read(self, address: int, length: int) -> bytes:
+        address = self.canonical(address)
         out = bytearray(length)
         hi = address + length
         for start in self._overlapping(address, hi):
@@ -172,6 +185,7 @@ class SparseMemory:
             If it would take the board past its budget (nothing is changed).
         """
         data = bytes(data)
+        address = self.canonical(address)
         lo, hi = address, address + len(data)
         if not data:
             return
@@ -214,6 +228,7 @@ class SparseMemory:
         MemoryFull
             If even that would take the board past its budget.
         """
+        address = self.canonical(address)
         lo, hi = address, address + length
         if not length:
             return

@@ -20,8 +20,8 @@ from ..formats.scp import (IOBUF_HEADER, ROUTER_CONTROL, SDRAM_SYS, SV_BASE, SV_
                         VCPU_BASE, VCPU_IOBUF, VCPU_SIZE, VCPU_STATE, VCPU_USER, State)
 from .. import apps
 from ..regions import TABLE_ENTRY, TABLE_HEADER, Region, read_regions
-from .board_memory import (SDRAM_BASE, SDRAM_END, Allocator, MemoryBudget, MemoryFull,
-                           SparseMemory)
+from .board_memory import (SDRAM_ALIAS, SDRAM_BASE, SDRAM_END, Allocator, MemoryBudget,
+                           MemoryFull, SparseMemory)
 
 N_CORES = SPINN1.cores_per_chip  # physical cores per chip; core 0 runs SC&MP
 ROUTER_REGISTERS = 0x400  # bytes of router registers modelled from ROUTER_CONTROL
@@ -51,7 +51,7 @@ class Chip:
                  budget: MemoryBudget | None = None, clock: Callable[[], float] = time.time):
         self.x, self.y, self.ethernet = x, y, ethernet
         self.clock = clock
-        self.sdram = SparseMemory(budget=budget)
+        self.sdram = SparseMemory(budget=budget, alias=SDRAM_ALIAS)
         self.sv = bytearray(SV_SIZE)
         self.vcpu = bytearray(VCPU_SIZE * N_CORES)
         self.router_registers = bytearray(ROUTER_REGISTERS)

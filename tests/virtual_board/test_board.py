@@ -72,6 +72,21 @@ def test_write_units_lengths_and_ranges(raw):
     assert raw.rc(Command.READ, SDRAM, 4, 2, dest=(20, 20)) == "ROUTE"
 
 
+def test_sdram_answers_at_its_unbuffered_alias_too(raw):
+    """A chip's SDRAM is at 0x60000000 and again at 0x70000000 (SpiNNMan
+    reads and writes there)."""
+    raw.ok(Command.WRITE, 0x70000010, 4, 2, b"\1\2\3\4")
+    assert raw.ok(Command.READ, SDRAM + 0x10, 4, 2).data == b"\1\2\3\4"
+    raw.ok(Command.WRITE, SDRAM + 0x20, 3, 0, b"xyz")
+    assert raw.ok(Command.READ, 0x70000020, 3, 0).data == b"xyz"
+    raw.ok(Command.FILL, 0x70000040, 0xCAFEF00D, 8)
+    assert raw.ok(Command.READ, SDRAM + 0x40, 8, 0).data == struct.pack("<I", 0xCAFEF00D) * 2
+    raw.ok(Command.WRITE, 0x77FFFFFF, 1, 0, b"q")  # the alias's last byte is SDRAM's
+    assert raw.ok(Command.READ, 0x67FFFFFF, 1, 0).data == b"q"
+    assert raw.rc(Command.READ, 0x77FFFFFF, 2, 0) == "ARG"  # runs past it
+    assert raw.rc(Command.READ, 0x78000000, 4, 2) == "ARG"
+
+
 def test_dead_chips_are_unreachable():
     raw = Raw(VirtualBoard(Machine.spinn5().with_dead(chips=[(1, 1)]), booted=True))
     assert raw.rc(Command.VER, dest=(1, 1)) == "ROUTE"

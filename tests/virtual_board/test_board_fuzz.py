@@ -7,7 +7,7 @@ import struct
 import numpy as np
 
 from spinnc.virtual_board.board import VirtualBoard
-from spinnc.virtual_board.board_memory import CHUNK, SDRAM_BASE
+from spinnc.virtual_board.board_memory import CHUNK, SDRAM_ALIAS, SDRAM_BASE
 from spinnc.virtual_board.board_state import SYSTEM_HEAP
 from spinnc.formats.scp import (SCP_MIN, SDP_HEADER, SDRAM_SYS, SV_BASE, VERSION_TEXT, Command, Signal,
                              parse_scp, request)
@@ -15,6 +15,7 @@ from spinnc.machine import Machine
 
 N = 110_000
 WINDOW = 0x60100000  # where the valid requests write
+ALIAS_OFFSET = SDRAM_ALIAS - SDRAM_BASE
 WINDOW_SIZE = 1 << 16
 PATTERN = 0x60000400  # below the window, written before the fuzz: must survive it
 CHIPS = [(255, 255), (0, 0), (1, 0), (0, 1), (1, 1), (5, 5)]
@@ -118,8 +119,11 @@ def fuzz_datagrams(seed=0):
 
 def permitted(datagram: bytes, machine) -> list:
     """(chip, start, end) ranges a datagram may write: what it names itself,
-    if that lies wholly in SDRAM or the system variables."""
-    return [(c, s, e) for c, s, e in _named(datagram, machine)
+    if that lies wholly in SDRAM (at 0x60000000 or its alias 0x70000000) or
+    the system variables."""
+    named = [(c, s - ALIAS_OFFSET, e - ALIAS_OFFSET) if SDRAM_ALIAS <= s else (c, s, e)
+             for c, s, e in _named(datagram, machine)]
+    return [(c, s, e) for c, s, e in named
             if SDRAM_BASE <= s < e <= 0x68000000 or SV_BASE <= s < e <= SV_BASE + 256]
 
 
