@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import energy
 from .errors import SpinncError
 from .firmware_sim.engines import ENGINES
 from .formats.scp import BOOT_PORT, SCP_PORT
@@ -81,6 +82,9 @@ def run_summary(result) -> str:
                  f"dropped: {run['packets_dropped']}")
     if "realtime" in run:
         lines.append(PacingReport.from_summary(run["realtime"]).describe())
+    if "energy" in result.summary:
+        seconds = run["steps"] * result.compilation.image.dt
+        lines.append(energy.from_summary(result.summary["energy"], seconds).describe())
     return "\n".join(lines)
 
 

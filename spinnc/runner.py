@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import nengo
 import numpy as np
 
+from . import energy
 from .comparison import rms, rms_error
 from .compiler import Compilation
 from .errors import SpinncError
@@ -171,6 +172,7 @@ def run_model(network: nengo.Network, machine: Machine | None = None, duration: 
                     for name, probe in graph.probes.items()
                     if probe.kind == "value" and name in recorded[precision]},
         "reference": {"wall_seconds": round(reference_seconds, 4)},
+        "energy": energy.estimate(provenance, len(machine.working_chips), simulated).summary(),
     }
     if pacing is not None:
         summary["run"]["realtime"] = pacing.summary()

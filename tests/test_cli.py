@@ -244,6 +244,9 @@ def test_console_run_json_follows_the_documented_schema(tmp_path):
                 "wall_seconds_per_simulated_second": float, "max_cycles_per_tick": int,
                 "overruns": int, "packets_sent": int, "packets_dropped": int},
         "compare": dict, "reference": {"wall_seconds": float},
+        "energy": {"joules": float, "chips_joules": float, "cores_joules": float,
+                   "packets_joules": float, "mean_watts": float, "chips": int,
+                   "active_cores": int, "packet_hops": int},
     }
     assert set(data) == set(schema)
     for part, fields in schema.items():

@@ -128,6 +128,17 @@ def _run_summary(summary: dict) -> str:
         ("nengo reference", f"{summary['reference']['wall_seconds']:.2f} s"),
         ("seconds per stage", ", ".join(f"{k} {v:.2f}" for k, v in mapping["seconds"].items())),
     ]
+    if "realtime" in run:
+        realtime = run["realtime"]
+        rows.append(("real time", f"{realtime['behind']:,} of {realtime['ticks']:,} ticks "
+                                  f"behind the clock, at most "
+                                  f"{1000 * realtime['max_lag_seconds']:.1f} ms late"))
+    if "energy" in summary:
+        e = summary["energy"]
+        rows.append(("energy (official tools' model)",
+                     f"{e['joules']:.3f} J, {e['mean_watts']:.2f} W: chips "
+                     f"{e['chips_joules']:.3f} J, cores {e['cores_joules']:.3f} J, "
+                     f"{e['packet_hops']:,} packet hops {1000 * e['packets_joules']:.3f} mJ"))
     return table(("", ""), rows, "Run summary", "summary")
 
 

@@ -41,6 +41,9 @@ def test_report_shows_the_summary_first_then_map_plots_and_mapping(report, run_r
         assert f"<td>{name}</td><td>{c['rms_error_fixed']:.4f}</td>" in comparison
     for name in ("sine", "x squared", "x spikes", "y voltage"):
         assert f"<figcaption>{name}</figcaption>" in text
+    summary = text[text.index('id="summary"'):]
+    summary = summary[:summary.index("</table>")]
+    assert f"{run_result.summary['energy']['joules']:.3f} J" in summary
     for directory_file in ("mapping.json", "mapping.txt", "provenance.json"):
         assert (report.parent / directory_file).is_file()
 
