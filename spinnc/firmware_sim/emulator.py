@@ -214,9 +214,9 @@ class Emulator:
             filters, words = arrays.get("filters", []), arrays.get("coefficients")
             index_map = c.region(Region.INDEX_MAP)[1].get("indices", np.zeros(0, np.uint32))
             for e in c.region(Region.INPUT_KEYS)[1].get("entries", []):
-                at, size = int(e["map_offset"]), int(e["size"])
-                if int(e["filter"]) >= len(filters) or at + size > len(index_map) or (
-                        size and index_map[at:at + size].max() >= filters[int(e["filter"])]["dims"]):
+                at, size, f = int(e["map_offset"]), int(e["size"]), int(e["filter"])
+                if f >= len(filters) or at + size > len(index_map) or (
+                        size and index_map[at:at + size].max() >= filters[f]["dims"]):
                     raise ImageError(f"core {c.index}: input key entry {e} maps packets past "
                                      "its filter's dimensions")
             for f in filters:
