@@ -639,7 +639,7 @@ class LearnedEncoders:
         self.x = input_base + int(record["error"]) + np.arange(self.rows)
         self.signal = input_base + int(record["row"])
         self.slots, self.words = slots, words
-        self.rate = (int(record["rate"]), int(record["rate_shift"]), int(record["delta_shift"]))
+        self.rate = learning.rate_fields(record)
         self.trace = SpikeTrace(first_neuron, traces[:self.n], record, arith)
         scale = traces[self.n:]  # Voja's traces: then each neuron's gain / radius
         if arith.name == "fixed":

@@ -48,6 +48,9 @@ WEIGHT_MIN, WEIGHT_MAX = -(1 << 55), (1 << 55) - 1
 DECODE_SHIFT = 8
 #: The recorded weights (``Probe(conn, "weights")``) are s16.15: 24 bits fewer.
 RECORD_SHIFT = WEIGHT_FRAC - fixed.S16_15.frac_bits
+#: A rate that does not learn from activities of this (Hz) is refused as
+#: underflowing (each rule: with its typical signal).
+TYPICAL_RATE = 10.0
 
 
 def shift_round(x, shift: int):
@@ -117,6 +120,11 @@ def outer_update(weights, trace, signal, rate: int, rate_shift: int, delta_shift
     delta = shift_round(np.multiply.outer(np.asarray(signal, np.int64), ak.astype(np.int64)),
                         delta_shift)
     np.clip(weights + delta, WEIGHT_MIN, WEIGHT_MAX, out=weights)
+
+
+def rate_fields(record) -> tuple[int, int, int]:
+    """(rate, rate_shift, delta_shift) of a LEARNING record (:func:`rate_words`)."""
+    return int(record["rate"]), int(record["rate_shift"]), int(record["delta_shift"])
 
 
 def rate_value(rate: int, rate_shift: int, delta_shift: int, out_frac: int) -> float:

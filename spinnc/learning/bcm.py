@@ -20,16 +20,14 @@ import numpy as np
 
 from .. import fixed
 from ..errors import QuantisationError
-from . import (WEIGHT_FRAC, LearningRule, check_full_matrix, outer_update, rate_value,
-               rate_words, register, shift_round, trace_of)
-from .pes import rate_fields
+from . import (TYPICAL_RATE, WEIGHT_FRAC, LearningRule, check_full_matrix, outer_update,
+               rate_fields, rate_value, rate_words, register, shift_round, trace_of)
 
 #: s = p (p - theta) / 2**SIGNAL_BITS
 SIGNAL_BITS = 10
-#: The update that must not underflow: p (p - theta) of this (Hz**2) ...
+#: The update that must not underflow: p (p - theta) of this (Hz**2) times
+#: a pre activity of TYPICAL_RATE must change a weight by one unit.
 TYPICAL_SIGNAL = 10.0
-#: ... times a pre activity of this (Hz) must change a weight by one unit.
-TYPICAL_RATE = 10.0
 
 
 def signals(p, theta) -> np.ndarray:

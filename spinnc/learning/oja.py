@@ -18,11 +18,9 @@ import numpy as np
 
 from .. import fixed
 from ..errors import QuantisationError
-from . import (RECORD_SHIFT, WEIGHT_FRAC, WEIGHT_MAX, WEIGHT_MIN, LearningRule,
-               check_full_matrix, mantissa, outer_update, rate_value, rate_words, register,
-               shift_round, squared, trace_of)
-from .bcm import TYPICAL_RATE
-from .pes import rate_fields
+from . import (RECORD_SHIFT, TYPICAL_RATE, WEIGHT_FRAC, WEIGHT_MAX, WEIGHT_MIN, LearningRule,
+               check_full_matrix, mantissa, outer_update, rate_fields, rate_value, rate_words,
+               register, shift_round, squared, trace_of)
 
 #: c in s0.31
 FORGET_FRAC = 31

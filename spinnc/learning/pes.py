@@ -21,13 +21,12 @@ import nengo
 import numpy as np
 
 from ..errors import QuantisationError, UnsupportedFeature
-from . import (WEIGHT_FRAC, LearningRule, check_full_matrix, outer_update, rate_value,
-               rate_words, register, trace_of)
+from . import (TYPICAL_RATE, WEIGHT_FRAC, LearningRule, check_full_matrix, outer_update,
+               rate_fields, rate_value, rate_words, register, trace_of)
 
-#: The update that must not underflow: an error of this size ...
+#: The update that must not underflow: an error of this size times an
+#: activity of TYPICAL_RATE must change a weight by at least one unit.
 TYPICAL_ERROR = 0.01
-#: ... times an activity of this (Hz) must change a weight by at least one unit.
-TYPICAL_RATE = 10.0
 
 
 def quantise_rate(k: float, owner, n_neurons: int, amplitude: float) -> tuple[int, int, int]:
@@ -49,11 +48,6 @@ def quantise_rate(k: float, owner, n_neurons: int, amplitude: float) -> tuple[in
             f"{TYPICAL_RATE:g} Hz would change no weight; the smallest rate that "
             f"learns is {smallest:.3g}")
     return rate_words(k, WEIGHT_FRAC, owner)
-
-
-def rate_fields(record) -> tuple[int, int, int]:
-    """(rate, rate_shift, delta_shift) of a LEARNING record."""
-    return int(record["rate"]), int(record["rate_shift"]), int(record["delta_shift"])
 
 
 def rate_of(rate: int, rate_shift: int, delta_shift: int) -> float:

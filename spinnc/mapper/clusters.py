@@ -48,7 +48,7 @@ from ..apps import MemberLoad
 from ..apps.ensemble import probe_edges
 from ..frontend.graph import Graph
 from ..machine import Machine
-from .partition import planned_splits
+from .partition import even_bounds, planned_splits
 
 #: Sharing the input (one tick later) is worth it when it saves at least
 #: this share of the population's cores, or when nothing else fits.
@@ -98,7 +98,7 @@ def _share_inputs(graph, senders, most, cycles, dtcm):
         if len(blocks) == 1:
             continue
         if pop.cluster and len(blocks) != pop.cluster:  # its sums' clusters: their size
-            bounds = np.linspace(0, pop.dimensions, pop.cluster + 1).round().astype(int)
+            bounds = even_bounds(pop.dimensions, pop.cluster)
             blocks = list(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
         populations[name] = replace(pop, cluster=len(blocks), input_slices=tuple(blocks))
         shared = True
@@ -164,7 +164,7 @@ def _row_blocks(out, k):
     of all their rows (in order) meet; each piece sent by its block's core."""
     sizes = np.array([c.size_out for c in out])
     first = np.concatenate(([0], np.cumsum(sizes)))
-    bounds = np.linspace(0, first[-1], k + 1).round().astype(int)
+    bounds = even_bounds(first[-1], k)
     pieces = []
     for c, lo in zip(out, first[:-1]):
         for j in range(k):
@@ -207,7 +207,7 @@ def _blocks(graph, name, into, sources, most, cycles, dtcm) -> list[tuple[int, i
 
     def cores(k):
         """Cores for ``k`` blocks (None if they do not fit)."""
-        bounds = np.linspace(0, d, k + 1).round().astype(int)
+        bounds = even_bounds(d, k)
         width = int(np.diff(bounds).max())
         packets = int((below[bounds[1:]] - below[bounds[:-1]]).max())
         entries = np.zeros(k, dtype=np.int64)  # nets into a block's core: a key entry each

@@ -397,17 +397,17 @@ def _sent_rows(graph, group: Group, pre: str, k: int) -> list:
         return [None] * -(-k // graph.populations[pre].cluster)
     if k == 1 or pre not in graph.populations:
         return [None] * k
-    bounds = _bounds(graph.populations[pre].n_neurons, k)
+    bounds = even_bounds(graph.populations[pre].n_neurons, k)
     return [_slice_rows(group, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])]
 
 
 def _planned_need(graph, conn: Connection, k: int):
     """Which rows of ``conn`` each of the ``k`` cores of its post needs, as
     a (rows, k) array (:func:`_needed_rows`), True when all do."""
-    pop = graph.populations.get(conn.post)
-    if conn.target != "value" or pop is None or pop.input_slices or _learns(graph, pop):
+    pop = _pruning_post(graph, conn)
+    if pop is None:
         return True
-    bounds = _bounds(pop.n_neurons, k)
+    bounds = even_bounds(pop.n_neurons, k)
     encoders = np.asarray(pop.encoders)[:, conn.post_indices] != 0
     return np.stack([encoders[lo:hi].any(axis=0) for lo, hi in zip(bounds[:-1], bounds[1:])],
                     axis=1)
@@ -417,21 +417,22 @@ def _busiest(sent: list, need, size: int) -> tuple[int, int]:
     """(packets a tick, cores sending some) into the busiest core of a post
     that needs rows ``need`` (:func:`_planned_need`) of the rows ``sent``
     by each source core (:func:`_sent_rows`)."""
-    rows = np.ones((len(sent), size), dtype=bool)  # which rows each source sends
-    for i, r in enumerate(sent):
-        if r is not None:
-            rows[i] = False
-            rows[i, r] = True
-    if need is True:
-        counts = rows.sum(axis=1)[:, None]
+    if need is True:  # every core of the post needs every row it is sent
+        counts = np.array([[size if r is None else r.size] for r in sent], dtype=np.int64)
     else:
-        counts = rows.astype(np.int64) @ need.astype(np.int64)  # (sources, post cores)
+        rows = np.ones((len(sent), size), dtype=np.int64)  # which rows each source sends
+        for i, r in enumerate(sent):
+            if r is not None:
+                rows[i] = 0
+                rows[i, r] = 1
+        counts = rows @ need.astype(np.int64)  # (sources, post cores)
     busiest = int(np.argmax(counts.sum(axis=0)))
     return int(counts[:, busiest].sum()), int(np.count_nonzero(counts[:, busiest]))
 
 
-def _bounds(n: int, k: int) -> np.ndarray:
-    """Where a population of ``n`` neurons split over ``k`` cores is cut."""
+def even_bounds(n: int, k: int) -> np.ndarray:
+    """Where ``n`` things (a population's neurons over its cores, dimensions
+    or rows over blocks) cut into ``k`` even runs are cut: ``k + 1`` bounds."""
     return np.linspace(0, n, k + 1).round().astype(int)
 
 
@@ -477,7 +478,7 @@ def _build(graph, groups, demands, splits, rx, entries, budget, n_steps) -> Part
                 shared = []
             shared.append((name, cycles, dtcm, receive_cycles, receive_dtcm))
             continue
-        bounds = _bounds(n, splits[name])
+        bounds = even_bounds(n, splits[name])
         for i, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
             size = int(hi - lo)
             member = (name, int(demand.cycles(size)), int(demand.dtcm(size)), 0, 0)
@@ -634,17 +635,24 @@ def _needed_rows(graph, conn: Connection, vertex: Vertex) -> np.ndarray:
     dimensions its neurons encode (the learned rows of a full matrix reach
     one neuron each), or every row (into a population that learns, whose
     rules read dimensions of zero encoders, or into anything else)."""
-    pop = graph.populations.get(conn.post)
-    if (conn.target != "value" or pop is None or pop.input_slices or _learns(graph, pop)):
+    pop = _pruning_post(graph, conn)
+    if pop is None:
         return np.ones(conn.size_out, dtype=bool)
     s = next(s for s in vertex.slices if s.obj == conn.post)
     return np.asarray(pop.encoders)[s.lo:s.hi][:, conn.post_indices].any(axis=0)
 
 
-def _learns(graph, pop) -> bool:
-    """Whether a learning rule of ``pop`` reads its input."""
-    return bool(pop.encoder_learning) or any(c.learned is not None
-                                             for c in graph.outgoing(pop.name))
+def _pruning_post(graph, conn: Connection):
+    """The population ``conn`` feeds, if its cores may get only the rows
+    their neurons encode (:func:`_needed_rows`), else None: not into
+    neurons, a shared input, or a population whose learning rules read its
+    input (dimensions of zero encoders)."""
+    pop = graph.populations.get(conn.post)
+    if conn.target != "value" or pop is None or pop.input_slices:
+        return None
+    if pop.encoder_learning or any(c.learned is not None for c in graph.outgoing(pop.name)):
+        return None
+    return pop
 
 
 def _core_rows(group: Group, vertex: Vertex, pre: str) -> np.ndarray | None:
