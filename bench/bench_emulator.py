@@ -10,8 +10,10 @@ Prints JSON with two parts:
     excluded) in the same process.  Target: fixed emulator / nengo <= 1.0.
 ``board``
     A full SpiNN-5 board of NEF ensembles (>= 100,000 neurons in rings of
-    decoded connections; by default 660 ensembles of 300 neurons in 16
-    dimensions, which fill 735 of the board's 768 cores) compiled once and
+    decoded connections; by default 680 ensembles of 150 neurons in 4
+    dimensions in rings of 20, which fill 714 of the board's 768 cores: the
+    partitioner keeps each core within 40% of its tick's cycles, so about
+    150 neurons fit one core) compiled once and
     run: wall seconds per simulated second (target <= 10) and the process's
     peak resident memory (target < 2 GB), with the partition, compile
     seconds and the provenance highlights.
@@ -181,10 +183,10 @@ def main(argv=None) -> None:
                         help="timed runs of the channel (best is kept)")
     parser.add_argument("--skip-board", action="store_true")
     parser.add_argument("--board", default=None, metavar="ENSEMBLES,NEURONS,STEPS",
-                        help="the board's size (default 660,300,1000: 198,000 neurons "
-                             "on 735 cores)")
+                        help="the board's size (default 680,150,1000: 102,000 neurons "
+                             "on 714 cores)")
     parser.add_argument("--dims", default=None,
-                        help="the board's ensemble dimensions, cycled (default 16; "
+                        help="the board's ensemble dimensions, cycled (default 4; "
                              "1,2,3,4 with --quick)")
     parser.add_argument("--skip-channel", action="store_true")
     args = parser.parse_args(argv)
@@ -193,8 +195,8 @@ def main(argv=None) -> None:
         board = {"n_ensembles": 40, "neurons": 100, "steps": 50}
     else:
         channel = {"neurons": 1000, "steps": 1000, "repeats": args.repeats or 3}
-        # 735 of the 768 cores of 46 of the 48 chips: 198,000 neurons, 16-D.
-        board = {"n_ensembles": 660, "neurons": 300, "steps": 1000, "dims": (16,)}
+        # 714 of the 768 cores (680 ensemble cores, 34 ring inputs): 102,000 neurons.
+        board = {"n_ensembles": 680, "neurons": 150, "steps": 1000, "dims": (4,), "ring": 20}
     if args.board:
         board.update(zip(("n_ensembles", "neurons", "steps"), map(int, args.board.split(","))))
     if args.dims:
