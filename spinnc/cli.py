@@ -194,7 +194,7 @@ def run_command(args) -> None:
               f"{board['run_seconds']:.2f} s, read back {board['read_seconds']:.2f} s; "
               f"{board['datagrams']:,} datagrams, {board['retries']} retries")
     print(f"wrote {out}/: probes.npz, summary.json, mapping.txt/json, provenance.txt/json, "
-          "plots/")
+          "plots/; machine.json, placements.json, routing_tables.json (PACMAN's schemas)")
     print(f"report: {html}")
 
 
@@ -211,7 +211,8 @@ def map_command(args) -> None:
         html = write_mapping_html(compiled, out, f"spinnc map {args.model}")
     out = html.parent
     print(f"{args.model}: {_mapped(compiled)}; mapped in {sum(compiled.seconds.values()):.2f} s")
-    print(f"wrote {out}/mapping.txt, {out}/mapping.json and {out}/plots/machine_map.png")
+    print(f"wrote {out}/mapping.txt, {out}/mapping.json and {out}/plots/machine_map.png; "
+          "machine.json, placements.json, routing_tables.json (PACMAN's schemas)")
     print(f"report: {html}")
 
 

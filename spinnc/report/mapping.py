@@ -12,8 +12,11 @@
                     cores [{vertex, neurons, cycles}]}]
     seconds:      {stage: seconds}
 
-``mapping.txt`` shows the same as tables.  After a run, ``provenance.json``
-and ``provenance.txt`` hold the emulator's per core and per router counters.
+``mapping.txt`` shows the same as tables; machine.json, placements.json and
+routing_tables.json hold the machine, placements and tables in the official
+tools' (PACMAN's) schemas (:mod:`spinnc.report.pacman`).  After a run,
+``provenance.json`` and ``provenance.txt`` hold the emulator's per core and
+per router counters.
 """
 
 import json
@@ -24,6 +27,7 @@ from ..compiler import Compilation
 from ..mapper import placement_summary
 from ..router import is_default_routable
 from ..table import format_table
+from .pacman import write_pacman_files
 
 
 def mapping_report(compiled: Compilation) -> dict:
@@ -139,10 +143,12 @@ def write_provenance_report(provenance, directory) -> Path:
 
 
 def write_mapping_report(compiled: Compilation, directory) -> Path:
-    """Write mapping.json and mapping.txt into ``directory`` (created if needed)."""
+    """Write mapping.json, mapping.txt and the PACMAN files into ``directory``
+    (created if needed)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     report = mapping_report(compiled)
     (directory / "mapping.json").write_text(json.dumps(report, indent=1))
     (directory / "mapping.txt").write_text(mapping_text(compiled, report) + "\n")
+    write_pacman_files(compiled, directory)
     return directory

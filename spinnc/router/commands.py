@@ -3,7 +3,8 @@
 ``spinnc tables minimise IN.bin --out OUT.bin [--target N | --full] [--json FILE]``
 ``spinnc tables check ORIGINAL.bin MINIMISED.bin``
 
-Files are in the HPSR 2016 benchmark format (:mod:`spinnc.router.files`).
+Files are in the HPSR 2016 benchmark format or, ending in .json, in PACMAN's
+routing_tables.json schema (:mod:`spinnc.router.files`).
 """
 
 import json
@@ -38,7 +39,10 @@ def _read(path):
     try:
         return read_tables(path)
     except ValueError as error:  # parse_tables names the file and the byte offset
-        raise TableFileError(f"{error} (an HPSR 2016 routing-table file)") from None
+        kind = ("PACMAN's routing_tables.json schema" if os.fspath(path).lower().endswith(".json")
+                else "an HPSR 2016 routing-table file; a name ending in .json is read as "
+                "PACMAN's routing_tables.json")
+        raise TableFileError(f"{error} ({kind})") from None
     except OSError as error:
         raise TableFileError(f"{os.fspath(path)}: cannot read it ({error.strerror})") from None
 
@@ -53,7 +57,7 @@ def tables_minimise(in_path, out_path, target: int = ROUTER_ENTRIES, full: bool 
     Parameters
     ----------
     in_path, out_path : path
-        HPSR-format files to read and write.
+        Table files to read and write (HPSR, or PACMAN's JSON if ending in .json).
     target : int
         Stop minimising a table once it has at most this many entries.
     full : bool
@@ -168,13 +172,16 @@ def add_commands(subparsers) -> None:
     """Add ``tables minimise`` and ``tables check`` to an argparse subparsers
     object; each sets ``run`` to a function taking the parsed ``args``."""
     tables = subparsers.add_parser(
-        "tables", help="minimise and check routing-table files (HPSR 2016 format)")
+        "tables", help="minimise and check routing-table files (HPSR 2016 format, or "
+        "PACMAN's routing_tables.json)")
     commands = tables.add_subparsers(dest="tables_command", required=True)
 
     minimise_parser = commands.add_parser(
         "minimise", help="minimise every table of a file",
         description="Minimise every routing table of IN (default-route removal, then "
-                    "ordered covering) and write them to OUT.")
+                    "ordered covering) and write them to OUT.  Files are in the HPSR 2016 "
+                    "format, or in PACMAN's routing_tables.json schema when named *.json "
+                    "(spinnc run and spinnc map write one).")
     minimise_parser.add_argument("input", metavar="IN.bin")
     minimise_parser.add_argument("--out", required=True, metavar="OUT.bin")
     how_far = minimise_parser.add_mutually_exclusive_group()

@@ -1,17 +1,28 @@
-"""Routing-table files in the HPSR 2016 benchmark format, and rig's entries.
+"""Routing-table files: the HPSR 2016 benchmark format, PACMAN's JSON, rig's entries.
 
-The format (Mundy, Heathcote and Garside, HPSR 2016, benchmark tables): a
-file is a sequence of tables, each a header ``u8 x, u8 y, u16 n`` followed by
-``n`` entries of four ``u32`` -- key, mask, source, route (note: source before
-route) -- all little-endian.
+The HPSR format (Mundy, Heathcote and Garside, HPSR 2016, benchmark tables):
+a file is a sequence of tables, each a header ``u8 x, u8 y, u16 n`` followed
+by ``n`` entries of four ``u32`` -- key, mask, source, route (note: source
+before route) -- all little-endian.
+
+PACMAN's routing_tables.json (the official tools' schema,
+``pacman/utilities/file_format_schemas/routing_tables.json``): a list of
+``{x, y, entries: [{key, mask, defaultable, spinnaker_route}]}``, the route
+numbered as ours (links 0-5, then cores).  It has no sources: an entry
+marked ``defaultable`` with a one-link route reads as arriving from the
+opposite link, any other as from unknown inputs (kept by minimisation).
+
+:func:`read_tables` and :func:`write_tables` take a file ending in
+``.json`` as PACMAN's, any other as HPSR.
 """
 
+import json
 import os
 from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from .table import ENTRY, ROUTE_BITS
+from .table import ENTRY, LINK_BITS, N_LINKS, ROUTE_BITS, is_default_routable
 
 HEADER = np.dtype([("x", "u1"), ("y", "u1"), ("n", "<u2")])
 FILE_ENTRY = np.dtype([("key", "<u4"), ("mask", "<u4"), ("source", "<u4"), ("route", "<u4")])
@@ -87,15 +98,116 @@ def encode_tables(tables: Mapping[tuple[int, int], np.ndarray]) -> bytes:
     return b"".join(parts)
 
 
+def pacman_tables(tables: Mapping[tuple[int, int], np.ndarray]) -> list:
+    """``{(x, y): ENTRY array}`` in PACMAN's routing_tables.json schema."""
+    out = []
+    for (x, y), table in tables.items():
+        defaultable = is_default_routable(table).tolist()
+        out.append({"x": int(x), "y": int(y), "entries": [
+            {"key": key, "mask": mask, "defaultable": default, "spinnaker_route": route}
+            for key, mask, route, default in zip(table["key"].tolist(), table["mask"].tolist(),
+                                                 table["route"].tolist(), defaultable)]})
+    return out
+
+
+_PACMAN_TABLE_KEYS = ("x", "y", "entries")
+_PACMAN_ENTRY_KEYS = ("key", "mask", "defaultable", "spinnaker_route")
+
+
+def parse_pacman_tables(data, name: str = "<json>") -> Tables:
+    """Tables from PACMAN's routing_tables.json (parsed JSON).
+
+    Raises
+    ------
+    ValueError
+        Naming the file, the table and the entry, on anything the schema
+        does not allow: a missing or unknown field, a value of the wrong type
+        or out of range (keys and masks are u32, routes 24 bits), or a chip
+        that appears twice.
+    """
+    if not isinstance(data, list):
+        raise ValueError(f"{name}: routing_tables.json holds a list of tables, not "
+                         f"{type(data).__name__}")
+    tables: Tables = {}
+    for t, item in enumerate(data):
+        where = f"{name}: table {t}"
+        _check_fields(item, _PACMAN_TABLE_KEYS, where)
+        x, y = (_integer(item[k], 0, 255, f"{where} {k}") for k in ("x", "y"))
+        if (x, y) in tables:
+            raise ValueError(f"{where}: chip ({x}, {y}) has a second table")
+        entries = item["entries"]
+        if not isinstance(entries, list):
+            raise ValueError(f"{where} (chip ({x}, {y})): entries is a list, not "
+                             f"{type(entries).__name__}")
+        table = np.empty(len(entries), dtype=ENTRY)
+        for e, entry in enumerate(entries):
+            at = f"{where} (chip ({x}, {y})) entry {e}"
+            _check_fields(entry, _PACMAN_ENTRY_KEYS, at)
+            key = _integer(entry["key"], 0, 0xFFFFFFFF, f"{at} key")
+            mask = _integer(entry["mask"], 0, 0xFFFFFFFF, f"{at} mask")
+            route = _integer(entry["spinnaker_route"], 0, ROUTE_BITS, f"{at} spinnaker_route")
+            if not isinstance(entry["defaultable"], bool):
+                raise ValueError(f"{at}: defaultable is true or false, not "
+                                 f"{entry['defaultable']!r}")
+            source = 0
+            links = route & LINK_BITS
+            if entry["defaultable"] and route == links and links & (links - 1) == 0 and links:
+                link = links.bit_length() - 1
+                source = 1 << (link + N_LINKS // 2) % N_LINKS
+            table[e] = (key, mask, route, source)
+        tables[(x, y)] = table
+    return tables
+
+
+def _check_fields(item, names: tuple, where: str) -> None:
+    if not isinstance(item, dict):
+        raise ValueError(f"{where}: an object with {', '.join(names)}, not "
+                         f"{type(item).__name__}")
+    missing = [k for k in names if k not in item]
+    unknown = sorted(set(item) - set(names))
+    if missing or unknown:
+        raise ValueError(f"{where}: " + "; ".join(
+            ([f"missing {', '.join(missing)}"] if missing else [])
+            + ([f"unknown field {', '.join(map(repr, unknown))}"] if unknown else []))
+            + f" (the schema has {', '.join(names)})")
+
+
+def _integer(value, low: int, high: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{what}: an integer, not {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{what}: {value} is outside {low} to {high:#x}")
+    return value
+
+
+def _is_json(path) -> bool:
+    return os.fspath(path).lower().endswith(".json")
+
+
 def read_tables(path: str | os.PathLike) -> Tables:
-    """Read an HPSR table file: ``{(x, y): ENTRY array}`` in file order."""
+    """Read a table file (PACMAN's JSON if it ends in .json, else HPSR):
+    ``{(x, y): ENTRY array}`` in file order."""
     with open(path, "rb") as file:
-        return parse_tables(file.read(), name=os.fspath(path))
+        data = file.read()
+    name = os.fspath(path)
+    if not _is_json(path):
+        return parse_tables(data, name=name)
+    try:
+        parsed = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        where = (f": {error.msg} at line {error.lineno} column {error.colno}"
+                 if isinstance(error, json.JSONDecodeError) else " (not UTF-8 text)")
+        raise ValueError(f"{name}: not valid JSON{where}") from None
+    return parse_pacman_tables(parsed, name=name)
 
 
 def write_tables(path: str | os.PathLike, tables: Mapping[tuple[int, int], np.ndarray]) -> None:
-    """Write ``{(x, y): ENTRY array}`` as an HPSR table file."""
-    data = encode_tables(tables)
+    """Write ``{(x, y): ENTRY array}`` as a table file (PACMAN's JSON if the
+    path ends in .json, else HPSR)."""
+    if _is_json(path):
+        data = json.dumps(pacman_tables(tables), indent=1).encode()
+    else:
+        data = encode_tables(tables)
     with open(path, "wb") as file:
         file.write(data)
 
