@@ -25,9 +25,8 @@ from ..compiler import Compilation
 from ..machine import Link, Machine
 from ..router.files import pacman_tables
 
-#: IP tags of an Ethernet chip a mapping may use: SC&MP's tag table has 8,
-#: and tag 0 answers the host's own requests ([C] SpiNNMachine's default tags
-#: are 1 to 7; other chips have none).
+#: IP tags of an Ethernet chip that a mapping may use: [C] the official tools
+#: offer tags 1 to 7 (SpiNNMachine, spinn_machine/chip.py); other chips have none.
 ETHERNET_TAGS = list(range(1, 8))
 
 

@@ -17,7 +17,7 @@ from ..arch import SPINN1
 from ..errors import SpinncError
 from ..outputs import check_output_file, check_outputs
 from .equivalence import TablesDiffer, check_equivalent
-from .files import read_tables, write_tables
+from .files import is_json_path, read_tables, write_tables
 from .ordered_covering import minimise
 
 #: Entries a SpiNNaker router table holds for applications (spinnc.arch: one kept by SC&MP).
@@ -39,7 +39,7 @@ def _read(path):
     try:
         return read_tables(path)
     except ValueError as error:  # parse_tables names the file and the byte offset
-        kind = ("PACMAN's routing_tables.json schema" if os.fspath(path).lower().endswith(".json")
+        kind = ("PACMAN's routing_tables.json schema" if is_json_path(path)
                 else "an HPSR 2016 routing-table file; a name ending in .json is read as "
                 "PACMAN's routing_tables.json")
         raise TableFileError(f"{error} ({kind})") from None

@@ -180,7 +180,8 @@ def _integer(value, low: int, high: int, what: str) -> int:
     return value
 
 
-def _is_json(path) -> bool:
+def is_json_path(path) -> bool:
+    """Whether a table file is read and written as PACMAN's JSON (its name ends in .json)."""
     return os.fspath(path).lower().endswith(".json")
 
 
@@ -190,7 +191,7 @@ def read_tables(path: str | os.PathLike) -> Tables:
     with open(path, "rb") as file:
         data = file.read()
     name = os.fspath(path)
-    if not _is_json(path):
+    if not is_json_path(path):
         return parse_tables(data, name=name)
     try:
         parsed = json.loads(data)
@@ -204,7 +205,7 @@ def read_tables(path: str | os.PathLike) -> Tables:
 def write_tables(path: str | os.PathLike, tables: Mapping[tuple[int, int], np.ndarray]) -> None:
     """Write ``{(x, y): ENTRY array}`` as a table file (PACMAN's JSON if the
     path ends in .json, else HPSR)."""
-    if _is_json(path):
+    if is_json_path(path):
         data = json.dumps(pacman_tables(tables), indent=1).encode()
     else:
         data = encode_tables(tables)
