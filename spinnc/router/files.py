@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from .table import ENTRY, LINK_BITS, N_LINKS, ROUTE_BITS, is_default_routable
+from .table import ENTRY, ROUTE_BITS, arrival_link, default_route, is_default_routable
 
 HEADER = np.dtype([("x", "u1"), ("y", "u1"), ("n", "<u2")])
 FILE_ENTRY = np.dtype([("key", "<u4"), ("mask", "<u4"), ("source", "<u4"), ("route", "<u4")])
@@ -149,12 +149,9 @@ def parse_pacman_tables(data, name: str = "<json>") -> Tables:
             if not isinstance(entry["defaultable"], bool):
                 raise ValueError(f"{at}: defaultable is true or false, not "
                                  f"{entry['defaultable']!r}")
-            source = 0
-            links = route & LINK_BITS
-            if entry["defaultable"] and route == links and links & (links - 1) == 0 and links:
-                link = links.bit_length() - 1
-                source = 1 << (link + N_LINKS // 2) % N_LINKS
-            table[e] = (key, mask, route, source)
+            # A defaultable entry's one link out is opposite the link its packets came in by.
+            link = arrival_link(route) if entry["defaultable"] else None
+            table[e] = (key, mask, route, 0 if link is None else default_route(link))
         tables[(x, y)] = table
     return tables
 
