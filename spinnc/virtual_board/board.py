@@ -218,8 +218,11 @@ class VirtualBoard:
         self.faults = faults or Faults()
         self.boot_delay = boot_delay
         self.counts = BoardCounts()
+        self.memory_limit = memory_limit
         self.budget = MemoryBudget(memory_limit)
         self.clock = clock
+        self.unpowered: frozenset = frozenset()  # boards a BMP switched off (.bmp)
+        self._power_cycles = 0
         self.root = self.machine.ethernet_chips[0]
         if not self.machine.is_alive(*self.root):
             raise ValueError(f"the machine's Ethernet chip {self.root} is dead: "
@@ -250,11 +253,49 @@ class VirtualBoard:
         """Chip (x, y)'s state, made on first use (KeyError if it is missing or dead)."""
         chip = self.chips.get((x, y))
         if chip is None:
-            if not self.machine.is_alive(x, y):
+            if not self.machine.is_alive(x, y) or self.board_of(x, y) in self.unpowered:
                 raise KeyError((x, y))
             chip = self.chips[x, y] = Chip(self.machine, x, y, (x, y) in self._ethernet,
                                            self.budget, self.clock)
         return chip
+
+    def board_of(self, x: int, y: int) -> int:
+        """The board chip (x, y) is on: its Ethernet chip's place in
+        ``machine.ethernet_chips``."""
+        return self.machine.ethernet_chips.index(self.machine.ethernet_chip(x, y))
+
+    # -- power ------------------------------------------------------------------------
+
+    @property
+    def powered(self) -> bool:
+        """Whether the board of the Ethernet chip the datagrams reach has power
+        (without it nothing answers, as on a frame whose BMP switched it off)."""
+        return 0 not in self.unpowered
+
+    def set_power(self, boards, on: bool) -> None:
+        """Switch boards (numbers into ``machine.ethernet_chips``) on or off, as
+        a frame's BMP does (:mod:`.bmp`).  A board that loses power loses what it
+        held, and one that gains it comes up from reset: either way the machine
+        is unbooted again, its memories empty and its runs ended, as on real
+        boards after a power cycle (which SpiNNaker's tools follow with a boot).
+        The chips of boards without power do not answer (RC_ROUTE from the
+        others, nothing at all when it is the first board)."""
+        boards = frozenset(int(b) for b in boards)
+        if not boards <= set(range(len(self.machine.ethernet_chips))):
+            raise ValueError(f"boards {sorted(boards)}: the machine has boards 0 to "
+                             f"{len(self.machine.ethernet_chips) - 1}")
+        with self._lock:
+            unpowered = self.unpowered - boards if on else self.unpowered | boards
+            if unpowered == self.unpowered and not on:
+                return  # already off: nothing changes
+            self.unpowered = unpowered
+            self._power_cycles += 1
+            for run in self._runs:
+                run.cancel.set()
+            self.chips.clear()
+            self._cache.clear()
+            self.budget = MemoryBudget(self.memory_limit)
+            self.booted, self._boot = False, None
 
     @property
     def stored_bytes(self) -> int:
@@ -274,6 +315,8 @@ class VirtualBoard:
         """Answer one SCP datagram from ``client``: the replies to send (none
         when the request asks for no reply or cannot be answered at all)."""
         with self._lock:
+            if not self.powered:
+                return []
             self.counts.requests += 1
             datagram = bytes(datagram)
             try:
@@ -788,6 +831,8 @@ class VirtualBoard:
     def handle_boot(self, datagram: bytes) -> None:
         """Take one boot packet (a bad one is counted and restarts the boot)."""
         with self._lock:
+            if not self.powered:
+                return
             self.counts.boot_packets += 1
             try:
                 self._boot_packet(BootPacket.unpack(bytes(datagram)))
@@ -816,12 +861,14 @@ class VirtualBoard:
             if self._boot is None or len(self._boot["received"]) != self._boot["blocks"]:
                 raise ValueError("boot end before every block arrived")
             self._boot = None
-            self._timers.later(self.boot_delay, self._become_booted)
+            cycle = self._power_cycles
+            self._timers.later(self.boot_delay, lambda: self._become_booted(cycle))
         # other opcodes (HELLO from another board) are ignored
 
-    def _become_booted(self) -> None:
+    def _become_booted(self, cycle: int) -> None:
         with self._lock:
-            self.booted = True
+            if cycle == self._power_cycles:  # not a boot from before a power cycle
+                self.booted = True
 
     # -- UDP and faults ------------------------------------------------------------------
 
