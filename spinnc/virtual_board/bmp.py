@@ -28,20 +28,10 @@ import threading
 from ..errors import SpinncError
 from ..formats.bmp import (FPGA_FLAG, N_FPGAS, POWER_OFF, POWER_ON, STOP_REGISTERS,
                            VERSION_TEXT, BMPCommand)
-from ..formats.scp import (FLAG_NO_REPLY, SCP_HEADER, SCP_MIN, SCP_PORT, SDP_HEADER,
-                           ReturnCode, SDPHeader)
-from .board import VirtualBoard, check_port
+from ..formats.scp import SCP_HEADER, SCP_MIN, SCP_PORT, SDP_HEADER, ReturnCode, SDPHeader
+from .board import BUILD_DATE, Reject, VirtualBoard, check_port
 
 log = logging.getLogger(__name__)
-
-BUILD_DATE = 1_700_000_000  # VER arg3
-
-
-class _Refused(Exception):
-    def __init__(self, rc: ReturnCode, reason: str):
-        super().__init__(reason)
-        self.rc = rc
-
 
 class VirtualBMP:
     """The BMP of the frame of ``board``'s boards, serving on ``host:port``.
@@ -83,18 +73,16 @@ class VirtualBMP:
         try:
             args, data = self._answer(cmd, board, a1, a2, a3, datagram[SCP_MIN:])
             rc = ReturnCode.OK
-        except _Refused as refused:
+        except Reject as refused:
             log.debug("virtual BMP: command %d to board %d: %s", cmd, board, refused)
             args, data, rc = (), b"", refused.rc
         if not sdp.flags & 0x80:
             return []
-        head = SDPHeader(FLAG_NO_REPLY, sdp.tag, sdp.src_port_cpu, sdp.dest_port_cpu,
-                         sdp.src, sdp.dest).pack()
-        return [head + struct.pack(f"<HH{len(args)}I", rc, seq, *args) + data]
+        return [sdp.reply().pack() + struct.pack(f"<HH{len(args)}I", rc, seq, *args) + data]
 
     def _answer(self, cmd, board, a1, a2, a3, data):
         if board >= self.n_boards:
-            raise _Refused(ReturnCode.CPU, f"board {board}: the frame has boards 0 to "
+            raise Reject(ReturnCode.CPU, f"board {board}: the frame has boards 0 to "
                            f"{self.n_boards - 1}")
         if cmd == BMPCommand.VER:
             return (board, 0xFFFF0000 | 256, BUILD_DATE), VERSION_TEXT
@@ -102,13 +90,13 @@ class VirtualBMP:
             return self._power(a1, a2)
         if cmd in (BMPCommand.FPGA_READ, BMPCommand.FPGA_WRITE):
             return self._fpga(cmd, board, a1, a2, a3, data)
-        raise _Refused(ReturnCode.CMD, f"command {cmd}")
+        raise Reject(ReturnCode.CMD, f"command {cmd}")
 
     def _power(self, a1, mask):
         op = a1 & 0xFFFF
         boards = [b for b in range(32) if mask >> b & 1]
         if op not in (POWER_ON, POWER_OFF) or not boards or max(boards) >= self.n_boards:
-            raise _Refused(ReturnCode.ARG, f"power op {op} on boards {boards}")
+            raise Reject(ReturnCode.ARG, f"power op {op} on boards {boards}")
         self.board.set_power(boards, op == POWER_ON)
         if op == POWER_OFF:  # an FPGA loses its registers with its board's power
             for key in [k for k in self.stop_registers if k[0] in boards]:
@@ -118,9 +106,9 @@ class VirtualBMP:
 
     def _fpga(self, cmd, board, address, length, fpga, data):
         if length != 4 or fpga >= N_FPGAS or address % 4:
-            raise _Refused(ReturnCode.ARG, f"FPGA {fpga} register {address:#x}, {length} bytes")
+            raise Reject(ReturnCode.ARG, f"FPGA {fpga} register {address:#x}, {length} bytes")
         if board in self.board.unpowered:
-            raise _Refused(ReturnCode.DEAD, f"board {board} has no power")
+            raise Reject(ReturnCode.DEAD, f"board {board} has no power")
         stop = (fpga, address) in STOP_REGISTERS.values()
         if cmd == BMPCommand.FPGA_READ:
             if address == FPGA_FLAG:
@@ -130,7 +118,7 @@ class VirtualBMP:
         elif stop and len(data) == 4:
             self.stop_registers[board, fpga, address] = struct.unpack("<I", data)[0] & 1
             return (), b""
-        raise _Refused(ReturnCode.ARG, f"FPGA {fpga} register {address:#x}")
+        raise Reject(ReturnCode.ARG, f"FPGA {fpga} register {address:#x}")
 
     def stopped_links(self) -> set[tuple[int, int]]:
         """(board, link) of every link whose STOP register is set."""
