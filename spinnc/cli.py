@@ -12,6 +12,7 @@ from . import energy
 from .errors import SpinncError
 from .firmware_sim.engines import ENGINES
 from .formats.scp import BOOT_PORT, SCP_PORT
+from .host.spalloc import SPALLOC_PORT
 from .outputs import (IMAGE_MARKER, REPORT_MARKER, check_output_file, check_outputs,
                       prepare_directory)
 from .pacing import PacingReport
@@ -173,24 +174,40 @@ def run_command(args) -> None:
     from .runner import run_model
 
     target, host, port = _target(args.target)
+    if args.spalloc is not None:
+        if target != "emulator":
+            raise SpinncError("give either --target board HOST or --spalloc HOST, not both")
+        address = _host_port(args.spalloc, SPALLOC_PORT)
+        if address is None:
+            raise SpinncError(f"--spalloc {args.spalloc}: give the spalloc server as HOST or "
+                              f"HOST:PORT (port {SPALLOC_PORT} by default)")
+        target, (host, port) = "spalloc", address
+    elif args.boards != 1 or args.boot_image is not None:
+        raise SpinncError("--boards and --boot-image are for --spalloc HOST[:PORT]")
     out = Path(args.out or f"{Path(args.model).stem}_report")
     check_outputs({"--out": out, "--json": args.json}, [args.model])
     check_output_file("--json", args.json)
     _steps(args)  # a bad --duration or --dt before anything runs
-    machine = None if target == "board" and args.machine is None else _machine(args.machine)
+    machine = (None if target != "emulator" and args.machine is None
+               else _machine(args.machine))
     network = load_model(args.model)
     prepare_directory(out, force=args.force)
     progress = _progress(args)
     result = run_model(network, machine, args.duration, args.dt, args.seed, args.placer,
                        args.precision, progress=progress, target=target, host=host, port=port,
-                       engine=args.engine, realtime=args.realtime)
+                       engine=args.engine, realtime=args.realtime, boards=args.boards,
+                       boot_image=args.boot_image)
     html = _write_run_report(result, out, args.json, progress, f"spinnc run {args.model}")
     print(f"{args.model}: {_mapped(result.compilation)}")
     print(run_summary(result))
     print(comparison_table(result.summary["compare"]))
-    if target == "board":
+    if target != "emulator":
         board = result.summary["board"]
-        print(f"on the board at {host}:{port}: load {board['load_seconds']:.2f} s, run "
+        if "spalloc" in board:
+            job = board["spalloc"]
+            print(f"spalloc job {job['job']} on {job['server']}: {job['boards']} board(s), "
+                  "freed")
+        print(f"on the board at {board['host']}:{board['port']}: load {board['load_seconds']:.2f} s, run "
               f"{board['run_seconds']:.2f} s, read back {board['read_seconds']:.2f} s; "
               f"{board['datagrams']:,} datagrams, {board['retries']} retries")
     print(f"wrote {out}/: probes.npz, summary.json, mapping.txt/json, provenance.txt/json, "
@@ -245,12 +262,19 @@ def _target(words: list[str]) -> tuple[str, str | None, int]:
                       "`spinnc board serve`)")
 
 
-def _host_port(text: str) -> tuple[str, int] | None:
+def _host_port(text: str, default: int = SCP_PORT) -> tuple[str, int] | None:
     """``HOST[:PORT]`` -> (host, port), SC&MP's port by default; None if malformed."""
     host, _, port = text.partition(":")
     if host and (not port or port.isdigit() and 0 < int(port) < 65536):
-        return host, int(port or SCP_PORT)
+        return host, int(port or default)
     return None
+
+
+def boards(text: str) -> int:
+    """A ``--boards`` count: 1 or more."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of boards, 1 or more")
+    return int(text)
 
 
 def board_command(args) -> int:
@@ -382,6 +406,15 @@ def main(argv=None) -> int:
                             metavar="TARGET [HOST[:PORT]]",
                             help="'emulator' (default) or 'board HOST[:PORT]': run over the "
                             "SpiNNaker host protocol on a board or a virtual board")
+    run_parser.add_argument("--spalloc", metavar="HOST[:PORT]",
+                            help="run on boards that the spalloc server at HOST grants (port "
+                            f"{SPALLOC_PORT}): the job is kept alive while it runs and freed "
+                            "afterwards")
+    run_parser.add_argument("--boards", type=boards, default=1,
+                            help="boards to ask spalloc for (1)")
+    run_parser.add_argument("--boot-image", metavar="scamp.boot",
+                            help="SC&MP's boot image, to boot the boards spalloc grants (a "
+                            "real machine needs it; a virtual board does not)")
     run_parser.set_defaults(run=run_command)
 
     map_parser = commands.add_parser(

@@ -93,6 +93,12 @@ class RecordingError(SpinncError):
     The message names the core."""
 
 
+class SpallocError(SpinncError):
+    """A spalloc server refused a request, did not answer, or destroyed the
+    job; or the job's boards did not boot: the message names the server and
+    the job."""
+
+
 class BoardInUse(ProtocolError):
     """The board's cores, app id or router entries belong to another
     application: the message names them and the app id."""

@@ -38,7 +38,7 @@ from .errors import SpinncError
 from .firmware_sim.engines import check_engine
 from .formats.scp import SCP_PORT
 from .machine import Machine
-from .simulator import TARGETS, Simulator, board_machine
+from .simulator import BOARD_TARGETS, TARGETS, Simulator, board_machine
 
 @dataclass
 class RunResult:
@@ -73,8 +73,9 @@ def run_steps(duration: float, dt: float) -> int:
 def run_model(network: nengo.Network, machine: Machine | None = None, duration: float = 1.0,
               dt: float = 0.001, seed: int | None = None, placer: str = "anneal",
               precision: str = "fixed", progress=None, target: str = "emulator",
-              host: str | None = None, port: int = SCP_PORT,
-              engine: str = "python", realtime: bool = False) -> RunResult:
+              host: str | None = None, port: int | None = None,
+              engine: str = "python", realtime: bool = False, boards: int = 1,
+              boot_image=None) -> RunResult:
     """Compile ``network`` for ``machine``, run it for ``duration`` seconds in
     fixed and in float point, and compare both with nengo.
 
@@ -82,7 +83,11 @@ def run_model(network: nengo.Network, machine: Machine | None = None, duration: 
     ``target="board"`` the fixed-point run goes over the host protocol to the
     board (or virtual board) at ``host:port`` (the float run, which no board
     computes, stays on the emulator); ``machine`` defaults to what the board
-    reports, and the summary's ``board`` section counts the retries.
+    reports, and the summary's ``board`` section counts the retries.  With
+    ``target="spalloc"`` the run goes to ``boards`` boards that the spalloc
+    server at ``host:port`` grants, booted with ``boot_image``
+    (:class:`spinnc.host.spalloc.SpallocJob`; the job is freed when the run
+    ends, also on errors and Ctrl-C), and the ``board`` section names the job.
 
     ``engine`` chooses what runs the emulator target's fixed-point run
     (:mod:`spinnc.firmware_sim.engines`: the Python kernels or the ARM
@@ -96,26 +101,28 @@ def run_model(network: nengo.Network, machine: Machine | None = None, duration: 
     """
     n_steps = run_steps(duration, dt)
     if target not in TARGETS:
-        raise ValueError(f"target {target!r}: spinnc runs on {' or '.join(TARGETS)}")
+        raise ValueError(f"target {target!r}: spinnc runs on {', '.join(TARGETS)}")
     check_engine(engine, precision)
-    if target == "board":
+    if target in BOARD_TARGETS:
         if engine != "python":
             raise SpinncError(f"engine {engine!r} runs the emulator target; a board runs its "
                               "own firmware (a virtual board's engine is spinnc board serve "
                               "--engine)")
         if host is None:
-            raise ValueError("target 'board' needs the board's host name or IP address")
+            raise ValueError(f"target {target!r} needs the host name or IP address of the "
+                             f"{'board' if target == 'board' else 'spalloc server'}")
         if precision != "fixed":
             raise SpinncError("a board computes in fixed point: run with precision 'fixed' "
                               "(the float run is always emulated for the comparison)")
-        if machine is None:
-            machine = board_machine(host, port)
-    machine = Machine.spinn5() if machine is None else machine
+    if machine is None and target == "board":
+        machine = board_machine(host, port or SCP_PORT)
+    machine = Machine.spinn5() if machine is None and target == "emulator" else machine
     other = {"fixed": "float", "float": "fixed"}[precision]
     with Simulator(network, dt=dt, seed=seed, machine=machine, progress_bar=False,
                    precision=precision, placer=placer, target=target, host=host, port=port,
                    horizon=n_steps, on_stage=progress, engine=engine,
-                   realtime=realtime) as sim:
+                   realtime=realtime, boards=boards, boot_image=boot_image) as sim:
+        machine, job = sim.machine, sim.spalloc_job
         compiled, graph = sim.compilation, sim.compilation.graph
         names = {probe: graph.name_of(probe) for probe in network.all_probes}
         start = time.perf_counter()
@@ -177,7 +184,10 @@ def run_model(network: nengo.Network, machine: Machine | None = None, duration: 
     if pacing is not None:
         summary["run"]["realtime"] = pacing.summary()
     if board is not None:
-        summary["board"] = {"host": host, "port": port, **board.stats.summary()}
+        summary["board"] = {"host": sim.host, "port": sim.port, **board.stats.summary()}
+        if job is not None:
+            summary["board"]["spalloc"] = {"server": f"{job.host}:{job.port}", "job": job.id,
+                                           "boards": len(job.machine.hosts)}
     return RunResult(compiled, recorded[precision], trange, summary, provenance, expected,
                      times)
 

@@ -53,8 +53,10 @@ as in nengo, and spinnc has no unseeded noise for the seed to change.
 
 from __future__ import annotations
 
+import sys
 import time
 import warnings
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -80,7 +82,9 @@ from .machine import Machine
 from .probes import ProbeData, learned_values, synapse_filter
 
 #: Where a Simulator (and ``spinnc run``) runs the Image.
-TARGETS = ("emulator", "board")
+TARGETS = ("emulator", "board", "spalloc")
+#: The targets whose fixed-point run goes over the host protocol to a machine.
+BOARD_TARGETS = ("board", "spalloc")
 
 INITIAL_HORIZON = 1000  # steps the first compilation records and plays back
 
@@ -200,17 +204,26 @@ class Simulator:
         Placement algorithm (see :func:`spinnc.mapper.place`).
     strict : bool
         Raise on the first tick a core overruns (see :class:`~.Emulator`).
-    target : {"emulator", "board"}
-        Where the model runs: the emulator here, or the board (or virtual
+    target : {"emulator", "board", "spalloc"}
+        Where the model runs: the emulator here, the board (or virtual
         board, ``spinnc board serve``) at ``host:port`` over the SpiNNaker
-        host protocol.  A board runs the compiled horizon in one go when
-        data is first read (:class:`spinnc.host.target.BoardEmulator`), in
-        fixed point, and cannot run live host functions; without
-        ``machine`` the model is mapped onto the machine the board reports.
+        host protocol, or ``boards`` boards that the spalloc server at
+        ``host:port`` grants (:class:`spinnc.host.spalloc.SpallocJob`: the
+        job is held until :meth:`close`, also on errors).  A board runs the
+        compiled horizon in one go when data is first read
+        (:class:`spinnc.host.target.BoardEmulator`), in fixed point, and
+        cannot run live host functions; without ``machine`` the model is
+        mapped onto the machine the board (or the job's boards) report.
     host : str, optional
-        The board's host name or IP address (``target="board"``).
-    port : int
-        Its SCP port (17893).
+        The board's (``target="board"``) or the spalloc server's
+        (``target="spalloc"``) host name or IP address.
+    port : int, optional
+        The board's SCP port (17893) or the spalloc server's port (22244).
+    boards : int
+        Boards to ask spalloc for (``target="spalloc"``).
+    boot_image : path or bytes, optional
+        SC&MP's ``scamp.boot``, to boot the boards spalloc grants (a real
+        machine needs it; the virtual board does not).
     horizon : int, optional
         Steps the first compilation records and plays back (see the module
         docstring); ``INITIAL_HORIZON`` by default.  Give the steps you will
@@ -241,38 +254,61 @@ class Simulator:
     def __init__(self, network: nengo.Network, dt: float = 0.001, seed: int | None = None,
                  machine: Machine | None = None, progress_bar: Any = True,
                  precision: str = "fixed", placer: str = "anneal", strict: bool = False,
-                 target: str = "emulator", host: str | None = None, port: int = SCP_PORT,
+                 target: str = "emulator", host: str | None = None, port: int | None = None,
                  horizon: int | None = None, on_stage: Callable | None = None,
-                 engine: str = "python", realtime: bool = False):
+                 engine: str = "python", realtime: bool = False, boards: int = 1,
+                 boot_image=None):
         self.closed = True  # until constructed, as nengo's
+        self.spalloc_job = None  # the SpallocJob held for target="spalloc"
+        self._failure = None  # a board's failed run, raised again when data is read
         if engine not in ENGINES:
             raise ValidationError(f"must be one of {ENGINES} (got {engine!r})",
                                   attr="engine", obj=self)
         if engine == "arm" and precision != "fixed":
             raise ValidationError("the arm engine runs the firmware, which computes in fixed "
                                   "point (precision='fixed')", attr="precision", obj=self)
-        if engine != "python" and target == "board":
+        if precision not in PRECISIONS:
+            raise ValidationError(f"must be one of {PRECISIONS} (got {precision!r})",
+                                  attr="precision", obj=self)
+        if target not in TARGETS:
+            raise ValidationError(f"must be one of {TARGETS} (got {target!r})",
+                                  attr="target", obj=self)
+        if engine != "python" and target in BOARD_TARGETS:
             raise ValidationError("engine selects what runs the emulator target; a board runs "
                                   "its own firmware (a virtual board's engine: spinnc board "
                                   "serve --engine)", attr="engine", obj=self)
         self.engine = engine
-        if target not in TARGETS:
-            raise ValidationError(f"must be one of {TARGETS} (got {target!r})",
-                                  attr="target", obj=self)
-        if target == "board":
+        if target in BOARD_TARGETS:
             if host is None:
-                raise ValidationError("target='board' needs the board's host name or address",
-                                      attr="host", obj=self)
+                what = "board" if target == "board" else "spalloc server"
+                raise ValidationError(f"target={target!r} needs the {what}'s host name or "
+                                      "address", attr="host", obj=self)
             if precision != "fixed":
                 raise ValidationError("a board computes in fixed point (precision='fixed')",
                                       attr="precision", obj=self)
-            if machine is None:
-                machine = board_machine(host, port)
+        if target == "spalloc":
+            self.spalloc_job = hold_job(host, port, boards, boot_image, progress_bar)
+            host, port = self.spalloc_job.machine.root, SCP_PORT
+            # a Simulator never closed frees its job when collected or at exit
+            weakref.finalize(self, self.spalloc_job.close, "spinnc: the Simulator was not "
+                             "closed", True)
+        try:
+            self._construct(network, dt, seed, machine, progress_bar, precision, placer,
+                            strict, target, host, port or SCP_PORT, horizon, on_stage,
+                            realtime)
+        except BaseException:
+            if self.spalloc_job is not None:
+                self.spalloc_job.close("spinnc: the Simulator could not be built", quiet=True)
+            raise
+
+    def _construct(self, network, dt, seed, machine, progress_bar, precision, placer, strict,
+                   target, host, port, horizon, on_stage, realtime) -> None:
+        if machine is None and target == "board":
+            machine = board_machine(host, port)
+        elif machine is None and target == "spalloc":
+            machine = self.spalloc_job.discover()
         self.target, self.host, self.port = target, host, port
         self._pacer = Pacer(dt) if realtime and target == "emulator" else None
-        if precision not in PRECISIONS:
-            raise ValidationError(f"must be one of {PRECISIONS} (got {precision!r})",
-                                  attr="precision", obj=self)
         if seed is None:
             seed = (network.seed + 1 if network.seed is not None
                     else int(np.random.randint(np.iinfo(np.int32).max)))
@@ -288,7 +324,7 @@ class Simulator:
 
             self._use(self._compile(INITIAL_HORIZON if horizon is None else max(1, int(horizon)),
                                     stage_done))
-        if target == "board":
+        if target in BOARD_TARGETS:
             _refuse_live_nodes(self.compilation.graph)
         self._model = self.compilation.graph.model  # built now, as nengo's data is
         graph = self.compilation.graph
@@ -339,11 +375,17 @@ class Simulator:
     def close(self) -> None:
         """Close the simulator: run, step and reset raise SimulatorClosed;
         ``data`` stays readable."""
-        if not self.closed:
-            self._probe_data()  # keep the recordings and what was learned; let the emulator go
-            self._kept = {obj: self._learned_now(obj) for obj in self._learned_objects()}
-            self._emulator = None
-        self.closed = True
+        try:
+            if not self.closed:
+                self._probe_data()  # keep the recordings and what was learned
+                self._kept = {obj: self._learned_now(obj) for obj in self._learned_objects()}
+        except SpinncError as error:  # a board's failed run: reading data raises it again
+            self._failure = error
+        finally:
+            self._emulator = None  # let the emulator (or the board) go
+            self.closed = True
+            if self.spalloc_job is not None:
+                self.spalloc_job.close(quiet=True)
 
     def reset(self, seed: int | None = None) -> None:
         """Go back to time 0 and clear the probe data.
@@ -453,7 +495,8 @@ class Simulator:
         """The board's run of the Image (:class:`spinnc.host.BoardRun`: its
         ``stats`` count datagrams and retries), or None on the emulator target
         or before any data was read."""
-        return getattr(self._emulator, "_run", None) if self.target == "board" else None
+        return (getattr(self._emulator, "_run", None) if self.target in BOARD_TARGETS
+                else None)
 
     def emulate(self, precision: str, steps: int | None = None) -> Emulation:
         """A separate emulation of the same Image at ``precision``, from time 0
@@ -602,8 +645,8 @@ class Simulator:
                       precision: str | None = None) -> Emulator:
         compilation = compilation or self.compilation
         precision = precision or self.precision
-        if self.target == "board" and precision == "fixed":
-            return BoardEmulator(compilation.image, self.host, self.port)
+        if self.target in BOARD_TARGETS and precision == "fixed":
+            return BoardEmulator(compilation.image, self.host, self.port, job=self.spalloc_job)
         engine = self.engine if precision == "fixed" else "python"
         return make_engine(engine, compilation.image, strict=self.strict, precision=precision)
 
@@ -708,6 +751,8 @@ class Simulator:
         """Every probe's data since the last reset (or clear_probes), read-only."""
         if self._cache is None or self._cache[0] != self._n_steps:
             if self._emulator is None:  # closed
+                if self._cache is None and self._failure is not None:
+                    raise self._failure
                 return self._cache[1] if self._cache else {}
             recordings = self._emulator.recordings()
             data = {}
@@ -760,6 +805,21 @@ def _refuse_live_nodes(graph) -> None:
                          "network.config[node].function_of_time = True")
             raise UnsupportedFeature(node, "live host functions on a board (a node called "
                                      "on the host each step)", hint)
+
+
+def hold_job(host: str, port: int | None, boards: int, boot_image, progress_bar):
+    """A ready, booted :class:`~spinnc.host.spalloc.SpallocJob` of ``boards``
+    boards, saying on stderr when it waits (unless ``progress_bar`` is off)."""
+    from .host.spalloc import SPALLOC_PORT, JobState, SpallocJob
+
+    def say(job, state: JobState) -> None:
+        if progress_bar and state in (JobState.QUEUED, JobState.POWER):
+            waiting = "queued until boards are free" if state == JobState.QUEUED else \
+                "powering its boards on"
+            print(f"{job}: {waiting}", file=sys.stderr, flush=True)
+
+    job = SpallocJob(host, port or SPALLOC_PORT, boards, on_state=say, boot_image=boot_image)
+    return job.__enter__()
 
 
 def board_machine(host: str, port: int) -> Machine:

@@ -122,3 +122,27 @@ def test_a_board_that_cannot_be_found_is_one_line(capsys, tmp_path):
                                     "--duration", "0.01", "--placer", "hilbert", "--out",
                                     str(tmp_path / "out"), "--quiet"])
     assert "cannot find the board 'no.such.host.invalid'" in error
+
+
+CHANNEL = str(Path(__file__).resolve().parent.parent / "examples" / "channel.py")
+
+
+@pytest.mark.parametrize("options, says", [
+    (["--spalloc", "server:port"], "--spalloc server:port: give the spalloc server as HOST"),
+    (["--spalloc", "h", "--target", "board", "b"], "either --target board HOST or --spalloc"),
+    (["--boards", "3"], "--boards and --boot-image are for --spalloc"),
+    (["--spalloc", "h", "--boards", "0"], "'0': give a number of boards, 1 or more"),
+])
+def test_bad_spalloc_options_are_one_line(capsys, tmp_path, options, says):
+    error = one_line_error(capsys, ["run", CHANNEL, "--out", str(tmp_path / "r"), *options])
+    assert says in error
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_spalloc_server_that_is_not_there_is_one_line(capsys, tmp_path):
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    error = one_line_error(capsys, ["run", CHANNEL, "--out", str(tmp_path / "r"),
+                                    "--spalloc", f"127.0.0.1:{port}", "--quiet"])
+    assert f"the spalloc server 127.0.0.1:{port}: cannot connect" in error

@@ -11,11 +11,12 @@ same ticks, as the Image is deterministic.
 import numpy as np
 
 from ..apps.ensemble import learned_words
-from ..errors import SpinncError
+from ..errors import SpallocError, SpinncError
 from ..regions import Region, read_regions
 from ..image import Image
 from ..formats import scp
 from .loader import BoardRun, check_host_functions, run_image
+from .spalloc import SpallocJob
 
 
 class BoardEmulator:
@@ -29,6 +30,9 @@ class BoardEmulator:
         The board's host name or IP address.
     port : int
         Its SCP port.
+    job : SpallocJob, optional
+        The spalloc job that holds the board: if the run fails, the job is
+        checked (a job the server destroyed is the error to report) and freed.
     **options
         Passed to :func:`~spinnc.host.run_image` (timeout, retries, window).
 
@@ -38,9 +42,11 @@ class BoardEmulator:
         If the Image has live host functions.
     """
 
-    def __init__(self, image: Image, host: str, port: int = scp.SCP_PORT, **options):
+    def __init__(self, image: Image, host: str, port: int = scp.SCP_PORT,
+                 job: SpallocJob | None = None, **options):
         check_host_functions(image)
         self.image, self.host, self.port, self.options = image, host, port, options
+        self.job = job
         self.t = 0
         self._run: BoardRun | None = None
         self._error: SpinncError | None = None  # why the one run failed
@@ -62,11 +68,32 @@ class BoardEmulator:
             raise self._error
         if self._run is None:
             try:
+                if self.job is not None:
+                    self.job.check()  # a job the server destroyed has no boards to run on
                 self._run = run_image(self.image, self.host, self.port, **self.options)
             except SpinncError as error:
-                self._error = error
+                self._error = error if self.job is None else self._job_failed(error)
+                raise self._error from None
+            except KeyboardInterrupt:  # never run it again (closing would, to keep the data)
+                self._error = SpinncError(f"the run on the board at {self.host} was "
+                                          "interrupted (Ctrl-C)")
+                if self.job is not None:
+                    self.job.close("spinnc: interrupted", quiet=True)
                 raise
         return self._run
+
+    def _job_failed(self, error: SpinncError) -> SpinncError:
+        """What to report of a failed run on a spalloc job's boards: that the
+        server destroyed the job, if it did; the job is freed either way (a
+        failed run is not retried)."""
+        try:
+            if not isinstance(error, SpallocError):  # else it says so already
+                self.job.check()
+        except SpinncError as destroyed:
+            error = SpallocError(f"{destroyed}; the run on {self.host} failed: {error}")
+        finally:
+            self.job.close("spinnc: the run failed", quiet=True)
+        return error
 
     def recordings(self) -> dict[str, np.ndarray]:
         """Every probe's samples over the ticks run so far, as

@@ -1053,6 +1053,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="what runs the loaded cores: 'python' (the applications' Python "
                         "kernels) or 'arm' (the ARM binaries loaded, executed instruction by "
                         "instruction)")
+    parser.add_argument("--bmp", metavar="HOST[:PORT]",
+                        help="also serve the frame's BMP there (port 17893; another address "
+                        "than --host, e.g. 127.0.1.100), so that spalloc-server can power "
+                        "the boards (which then start without power)")
 
 
 def serve_forever(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
@@ -1079,9 +1083,23 @@ def serve_forever(args: argparse.Namespace, stop: threading.Event | None = None)
     board = serve(machine, getattr(args, "host", "127.0.0.1"), port, boot_port, *faults,
                   getattr(args, "seed", None), args.booted,
                   engine=check_engine(getattr(args, "engine", "python")))
+    bmp = None
+    try:
+        if getattr(args, "bmp", None):
+            from .bmp import VirtualBMP
+
+            bmp_host, _, bmp_port = args.bmp.partition(":")
+            bmp = VirtualBMP(board, bmp_host, check_port(bmp_port or SCP_PORT, "--bmp port"))
+            bmp.start()
+    except BaseException:
+        board.close()
+        raise
     host, port = board.address
     state = ("booted" if board.booted or board.boot_address is None
              else f"waiting for boot on UDP {board.boot_address[1]}")
+    if bmp is not None:
+        state = (f"boards without power until the BMP on {bmp.host}:{bmp.port} is told to "
+                 "power them")
     print(f"virtual board ({machine}) serving SC&MP 4.0 on {host}:{port}, {state}; "
           "Ctrl-C stops it", flush=True)
     stop = stop or threading.Event()
@@ -1091,6 +1109,8 @@ def serve_forever(args: argparse.Namespace, stop: threading.Event | None = None)
     except KeyboardInterrupt:
         pass
     finally:
+        if bmp is not None:
+            bmp.close()
         board.close()
         print(f"virtual board stopped: {board.counts}", flush=True)
     return 0
