@@ -309,7 +309,7 @@ def _fewer_packets(graph, groups, splits, name: str, packets: int, neurons: int)
     more = min(neurons, 2 * splits[name])
     if more == splits[name]:
         return 0
-    rx, _ = _incoming(graph, groups, {**splits, name: more})
+    rx, _ = _incoming(graph, groups, {**splits, name: more}, only=name)
     return more if rx[name] < packets else 0
 
 
@@ -361,21 +361,24 @@ def _learned_matrices(graph, name: str) -> str:
         for c in found.values())
 
 
-def _incoming(graph, groups, splits):
+def _incoming(graph, groups, splits, only: str | None = None):
     """Packets per tick and nets arriving at each slice of each population
-    (at its busiest input block's slices when its cores share their input)."""
+    (at its busiest input block's slices when its cores share their input);
+    of population ``only`` alone, if given (the others' stay 0)."""
     blocks = {name: pop.input_slices or ((0, pop.dimensions),)
               for name, pop in graph.populations.items()}
     rx = {name: np.zeros(len(b), dtype=np.int64) for name, b in blocks.items()}
     entries = {name: np.zeros(len(b), dtype=np.int64) for name, b in blocks.items()}
     for pre, pre_groups in groups.items():
         for group in pre_groups:
+            if only is not None and all(c.post != only for c in group.connections):
+                continue
             sent = _sent_rows(graph, group, pre, splits.get(pre, 1))
             reached: dict = {}
             into = {}  # a key entry per connection into a post (_charge_receiving)
             need: dict = {}  # the rows each core of a post needs (_needed_rows)
             for c in group.connections:
-                if c.target != "probe" and c.post in rx:
+                if c.target != "probe" and c.post in rx and only in (None, c.post):
                     reached.setdefault(c.post, set()).update(_blocks_reached(c, blocks[c.post]))
                     into[c.post] = into.get(c.post, 0) + 1
                     need[c.post] = need.get(c.post, False) | _planned_need(
