@@ -282,6 +282,7 @@ def _grow_splits(graph, groups, demands, budget, strict=True):
     with the packets and nets into each population's cores.  ``strict``:
     a population that fits no split raises DoesNotFit (else it stays)."""
     splits = {name: 1 for name in demands}
+    into = _groups_into(groups)
     while True:
         rx, entries = _incoming(graph, groups, splits)
         grown = {}
@@ -289,7 +290,8 @@ def _grow_splits(graph, groups, demands, budget, strict=True):
             try:
                 grown[name] = max(splits[name], _split(d, budget, rx[name], entries[name]))
             except DoesNotFit as error:
-                more = _fewer_packets(graph, groups, splits, name, rx[name], d.neurons)
+                more = _fewer_packets(graph, into.get(name, {}), splits, name, rx[name],
+                                      d.neurons)
                 if more:  # its cores need fewer rows when there are more of them
                     grown[name] = more
                     continue
@@ -302,10 +304,21 @@ def _grow_splits(graph, groups, demands, budget, strict=True):
         splits = grown
 
 
+def _groups_into(groups) -> dict:
+    """post -> {pre: [the groups of pre with a connection into post]}."""
+    into: dict = {}
+    for pre, pre_groups in groups.items():
+        for group in pre_groups:
+            for post in {c.post for c in group.connections}:
+                into.setdefault(post, {}).setdefault(pre, []).append(group)
+    return into
+
+
 def _fewer_packets(graph, groups, splits, name: str, packets: int, neurons: int) -> int:
     """Twice ``name``'s cores, if then its busiest core receives fewer than
     ``packets`` a tick (its cores need only the rows into the dimensions
-    their neurons encode: :func:`_needed_rows`), else 0."""
+    their neurons encode: :func:`_needed_rows`), else 0.  ``groups``: those
+    with connections into ``name`` (:func:`_groups_into`)."""
     more = min(neurons, 2 * splits[name])
     if more == splits[name]:
         return 0
@@ -364,21 +377,20 @@ def _learned_matrices(graph, name: str) -> str:
 def _incoming(graph, groups, splits, only: str | None = None):
     """Packets per tick and nets arriving at each slice of each population
     (at its busiest input block's slices when its cores share their input);
-    of population ``only`` alone, if given (the others' stay 0)."""
-    blocks = {name: pop.input_slices or ((0, pop.dimensions),)
-              for name, pop in graph.populations.items()}
+    of population ``only`` alone, if given."""
+    pops = graph.populations
+    blocks = {name: pops[name].input_slices or ((0, pops[name].dimensions),)
+              for name in (pops if only is None else (only,))}
     rx = {name: np.zeros(len(b), dtype=np.int64) for name, b in blocks.items()}
     entries = {name: np.zeros(len(b), dtype=np.int64) for name, b in blocks.items()}
     for pre, pre_groups in groups.items():
         for group in pre_groups:
-            if only is not None and all(c.post != only for c in group.connections):
-                continue
             sent = _sent_rows(graph, group, pre, splits.get(pre, 1))
             reached: dict = {}
             into = {}  # a key entry per connection into a post (_charge_receiving)
             need: dict = {}  # the rows each core of a post needs (_needed_rows)
             for c in group.connections:
-                if c.target != "probe" and c.post in rx and only in (None, c.post):
+                if c.target != "probe" and c.post in rx:
                     reached.setdefault(c.post, set()).update(_blocks_reached(c, blocks[c.post]))
                     into[c.post] = into.get(c.post, 0) + 1
                     need[c.post] = need.get(c.post, False) | _planned_need(
