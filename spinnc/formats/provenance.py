@@ -70,3 +70,35 @@ class Provenance:
     def to_dict(self) -> dict:
         """Plain JSON-serialisable data."""
         return asdict(self)
+
+    def by_board(self, machine) -> list[dict]:
+        """The counters summed over each board of ``machine`` (its Ethernet
+        chip): cores, the busiest core's cycles, overruns, packets sent and
+        received, multicast packets its routers passed and dropped, and the
+        packets that left the board over its links."""
+        boards = {tuple(chip): {"board": i, "ethernet_chip": list(chip), "cores": 0,
+                                "max_cycles": 0, "overruns": 0, "packets_sent": 0,
+                                "packets_received": 0, "routed": 0, "dropped": 0,
+                                "packets_off_board": 0}
+                  for i, chip in enumerate(machine.ethernet_chips)}
+
+        def board(x, y):
+            return boards[machine.ethernet_chip(x, y)]
+
+        for c in self.cores:
+            b = board(c.x, c.y)
+            b["cores"] += 1
+            b["max_cycles"] = max(b["max_cycles"], c.max_cycles)
+            b["overruns"] += c.overruns
+            b["packets_sent"] += c.packets_sent
+            b["packets_received"] += c.packets_received
+        for r in self.routers:
+            b = board(r.x, r.y)
+            b["routed"] += r.local_multicast + r.non_local_multicast
+            b["dropped"] += r.dropped
+        for link in self.links:
+            there = machine.neighbour(link.x, link.y, link.link)
+            if there is not None and board(*there) is not board(link.x, link.y):
+                board(link.x, link.y)["packets_off_board"] += link.packets
+        return list(boards.values())
+

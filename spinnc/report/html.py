@@ -277,7 +277,7 @@ def write_report(result, out_dir, title: str = "spinnc run") -> Path:
     """
     out_dir = Path(out_dir)
     write_mapping_report(result.compilation, out_dir)
-    write_provenance_report(result.provenance, out_dir)
+    write_provenance_report(result.provenance, out_dir, result.compilation.image.machine)
     plots = write_plots(result, out_dir / "plots")
     path = out_dir / "report.html"
     path.write_text(run_html(result, plots, title), encoding="utf-8")

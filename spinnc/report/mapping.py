@@ -15,8 +15,10 @@
 ``mapping.txt`` shows the same as tables; machine.json, placements.json and
 routing_tables.json hold the machine, placements and tables in the official
 tools' (PACMAN's) schemas (:mod:`spinnc.report.pacman`).  After a run,
-``provenance.json`` and ``provenance.txt`` hold the emulator's per core and
-per router counters.
+``provenance.json`` and ``provenance.txt`` hold the emulator's (or the
+board's) per core and per router counters, and their sums per board
+(``boards``: cores, max cycles, overruns, packets sent, received, routed,
+dropped, and sent off the board over its links).
 """
 
 import json
@@ -119,8 +121,9 @@ def routing_table(routing: list) -> str:
         f"Routing tables ({len(routing)} chips; every net checked)")
 
 
-def provenance_text(provenance) -> str:
-    """Per core cycles, overruns and packets; per router counters."""
+def provenance_text(provenance, machine=None) -> str:
+    """Per core cycles, overruns and packets; per router counters; per board
+    sums when ``machine`` has more than one board."""
     cores = format_table(
         ("chip", "core", "name", "max cycles", "overruns", "sent", "received"),
         [(f"({c.x}, {c.y})", c.core, c.name, c.max_cycles, c.overruns, c.packets_sent,
@@ -130,15 +133,28 @@ def provenance_text(provenance) -> str:
         ("chip", "local", "non-local", "default-routed", "dropped"),
         [(f"({r.x}, {r.y})", r.local_multicast, r.non_local_multicast, r.default_routed,
           r.dropped) for r in provenance.routers], "Routers (multicast packets)")
-    return f"{cores}\n\n{routers}"
+    if machine is None or len(machine.ethernet_chips) == 1:
+        return f"{cores}\n\n{routers}"
+    boards = format_table(
+        ("board", "Ethernet chip", "cores", "max cycles", "overruns", "sent", "received",
+         "routed", "dropped", "off the board"),
+        [(b["board"], "({}, {})".format(*b["ethernet_chip"]), b["cores"], b["max_cycles"],
+          b["overruns"], b["packets_sent"], b["packets_received"], b["routed"], b["dropped"],
+          b["packets_off_board"]) for b in provenance.by_board(machine)],
+        "Boards (sums over each board's cores and routers)")
+    return f"{boards}\n\n{cores}\n\n{routers}"
 
 
-def write_provenance_report(provenance, directory) -> Path:
-    """Write provenance.json and provenance.txt into ``directory``."""
+def write_provenance_report(provenance, directory, machine=None) -> Path:
+    """Write provenance.json and provenance.txt into ``directory`` (with each
+    board's sums, ``boards``, when ``machine`` is given)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "provenance.json").write_text(json.dumps(provenance.to_dict(), indent=1))
-    (directory / "provenance.txt").write_text(provenance_text(provenance) + "\n")
+    data = provenance.to_dict()
+    if machine is not None:
+        data["boards"] = provenance.by_board(machine)
+    (directory / "provenance.json").write_text(json.dumps(data, indent=1))
+    (directory / "provenance.txt").write_text(provenance_text(provenance, machine) + "\n")
     return directory
 
 

@@ -250,6 +250,8 @@ def test_spinnc_run_on_a_spalloc_job(frame, tmp_path, capsys):
                                            "boards": 3}
     assert summary["machine"]["chips"] == 144 and summary["machine"]["cores_used"] == 7
     assert summary["compare"]["out"]["rms_error_fixed"] < 0.1
+    boards = json.loads((out / "provenance.json").read_text())["boards"]
+    assert [b["cores"] >= 1 for b in boards] == [True] * 3  # read back from every board
     assert jobs(port) == []
 
 
