@@ -30,7 +30,7 @@ from ._writing import filter_dims, inputs, output_keys, system
 def probe_edges(graph, population: str) -> list:
     """The connections from ``population`` into value probes, in Graph order:
     its cores decode a block of probe rows for each (their weights)."""
-    return [c for c in graph.connections if c.pre == population and c.target == "probe"]
+    return [c for c in graph.outgoing(population) if c.target == "probe"]
 
 
 def recording_period(graph, name: str) -> int:

@@ -142,9 +142,11 @@ def _filters(incoming: list[Connection], dims: int, width: int | None = None) ->
 
 
 def _population_demands(graph: Graph, groups) -> dict[str, _Demand]:
-    demands = {}
+    demands, probes_of = {}, {}
+    for p in graph.probes.values():
+        probes_of.setdefault(p.target, []).append(p)
     for name, pop in graph.populations.items():
-        probes = [p for p in graph.probes.values() if p.target == name]
+        probes = probes_of.get(name, [])
         # Its probe rows: every tick at most (the emulator charges them when due).
         probed = [(e.size_out, recording_period(graph, e.post)) for e in probe_edges(graph, name)]
         probe_dims = sum(d for d, _ in probed)
