@@ -34,6 +34,8 @@ def one_line_error(capsys, argv) -> str:
     ("--machine", "nonsense", "unknown machine 'nonsense'"),
     ("--machine", "0x0", "0x0"),
     ("--machine", "/no/such/machine.json", "machine.json"),
+    ("--board-host", "8,4", "give a board's Ethernet chip and its address as X,Y=HOST"),
+    ("--board-host", "1,1=127.0.0.1", "(1, 1) is not the Ethernet chip of a board after"),
 ])
 def test_bad_serve_options_are_one_line(capsys, option, value, says):
     assert says in one_line_error(capsys, ["board", "serve", option, value])

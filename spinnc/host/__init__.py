@@ -12,6 +12,10 @@ recordings and provenance.
 - :mod:`.loader`: :func:`run_image`, load-run-read an Image -> :class:`BoardRun`
   (stale state of the run's app ids cleared first; a board in use refused with
   :class:`~spinnc.errors.BoardInUse`).
+- :mod:`.boards`: :class:`BoardsConnection`, a machine of several boards
+  loaded and read through each board's own Ethernet chip, in parallel.
+- :mod:`.spalloc`: :class:`SpallocJob`, boards from a spalloc server (held,
+  kept alive, booted, freed).
 
 ``run_image(image, host, port=17893, *, timeout=1.0, retries=10, window=8,
 run_timeout=None) -> BoardRun(recordings, provenance, stats, machine)`` is the

@@ -51,6 +51,7 @@ from ..regions import TABLE_HEADER, Region, unpack_regions
 from ..formats import scp
 from .claim import CLAIM_APP_ID, LEASE, BoardClaim
 from .connection import RETRIES, TIMEOUT, WINDOW, Request
+from .boards import BoardsConnection
 from .controller import BoardController, app_word, parse_vcpu, router_entries
 from .discovery import discover
 from ..formats.scp import AllocOp, Command, RouterOp, Signal, State
@@ -78,6 +79,7 @@ class RunStats:
     max_tries: int = 0  # the most tries one request needed
     tries_allowed: int = 0  # tries a request gets before the run gives up (1 + retries)
     cleared: int = 0  # stale cores of the run's app ids stopped before loading
+    boards: int = 1  # boards loaded and read through their own Ethernet chip, at once
 
     def summary(self) -> dict:
         """The counts as a run summary shows them (seconds rounded)."""
@@ -102,7 +104,8 @@ class BoardRun:
 
 def run_image(image: Image, host: str, port: int = scp.SCP_PORT, *,
               timeout: float = TIMEOUT, retries: int = RETRIES, window: int = WINDOW,
-              run_timeout: float | None = None, lease: int = LEASE) -> BoardRun:
+              run_timeout: float | None = None, lease: int = LEASE,
+              hosts: dict | None = None) -> BoardRun:
     """Load ``image`` onto the booted board at ``host:port``, run it for
     ``image.n_steps`` ticks and read back what it recorded.
 
@@ -130,6 +133,10 @@ def run_image(image: Image, host: str, port: int = scp.SCP_PORT, *,
         Seconds the run's claim on the board lives without renewal (it is
         renewed every third of that while the run goes on; a client that
         dies leaves a claim that lapses after this long).
+    hosts : dict, optional
+        The host of each board's Ethernet chip ((x, y) -> host, e.g. a
+        spalloc job's): each board is then loaded and read through its own
+        Ethernet chip, the boards in parallel (:mod:`.boards`).
 
     Returns
     -------
@@ -156,7 +163,7 @@ def run_image(image: Image, host: str, port: int = scp.SCP_PORT, *,
         If a core stops in runtime exception or watchdog (with its IOBUF text).
     """
     with BoardController(host, port, timeout, retries, window) as board:
-        return run_on_board(board, image, run_timeout, lease)
+        return run_on_board(board, image, run_timeout, lease, hosts)
 
 
 def check_host_functions(image: Image) -> None:
@@ -193,7 +200,7 @@ def check_firmware(image: Image) -> None:
 
 
 def run_on_board(board: BoardController, image: Image, run_timeout: float | None = None,
-                 lease: int = LEASE) -> BoardRun:
+                 lease: int = LEASE, hosts: dict | None = None) -> BoardRun:
     """:func:`run_image` with an open controller."""
     check_host_functions(image)
     check_app_ids(image)
@@ -204,10 +211,13 @@ def run_on_board(board: BoardController, image: Image, run_timeout: float | None
     before = dataclasses.replace(s)
     s.max_tries = 0  # the most tries a request of this run needed
     start = time.monotonic()
+    root, spread = board.connection, None
     try:
         board.ensure_booted()
         machine = discover(board)
         check_fits(image, machine)
+        if hosts and len(machine.ethernet_chips) > 1:
+            spread = board.connection = BoardsConnection(root, machine, hosts)
         run = _Run(board, image, machine)
         claim = BoardClaim.acquire(board, run.app_ids, lease)
         try:
@@ -229,11 +239,15 @@ def run_on_board(board: BoardController, image: Image, run_timeout: float | None
                               f"{s.retries - before.retries:,} of them resends after "
                               f"{s.timeouts - before.timeouts:,} timeouts)") from None
     finally:
+        if spread is not None:
+            board.connection = root
+            spread.close_boards()
         run_max, s.max_tries = s.max_tries, max(before.max_tries, s.max_tries)
     stats = RunStats(s.retries - before.retries, s.timeouts - before.timeouts,
                      s.sent - before.sent, loaded - start, ran - loaded, done - ran,
                      s.retry_codes - before.retry_codes, s.ignored - before.ignored, run_max,
-                     board.connection.retries + 1, run.cleared)
+                     board.connection.retries + 1, run.cleared,
+                     len(spread.direct) if spread is not None else 1)
     return BoardRun(recordings, provenance, stats, machine, learned)
 
 

@@ -47,6 +47,8 @@ class BoardEmulator:
         check_host_functions(image)
         self.image, self.host, self.port, self.options = image, host, port, options
         self.job = job
+        if job is not None:  # each of the job's boards through its own Ethernet chip
+            self.options.setdefault("hosts", job.machine.hosts)
         self.t = 0
         self._run: BoardRun | None = None
         self._error: SpinncError | None = None  # why the one run failed

@@ -158,6 +158,7 @@ class BoardCounts:
     runs: int = 0
     runs_stopped: int = 0  # emulations ended early by a stop signal (or close)
     memory_refused: int = 0  # WRITEs and FILLs refused by the memory budget (RC_BUF)
+    by_board: dict = field(default_factory=dict)  # board -> requests through its Ethernet chip
 
 
 @dataclass
@@ -201,6 +202,11 @@ class VirtualBoard:
         What runs the loaded cores (:mod:`spinnc.firmware_sim.engines`): the
         applications' Python kernels, or the ARM binaries the board was
         loaded with, executed instruction by instruction.
+    ethernet_hosts : dict, optional
+        Further boards' Ethernet chips ``(x, y)`` -> the address each answers
+        at (on ``port``), as each board of a real machine has its own: a host
+        may then reach every board's chips through that board's Ethernet
+        chip.  Board 0 (``machine.ethernet_chips[0]``) answers at ``host``.
 
     Use :meth:`start` and :meth:`close`, or ``with VirtualBoard(...) as board:``;
     :meth:`handle` answers one datagram in-process without any socket.
@@ -210,10 +216,17 @@ class VirtualBoard:
                  port: int = SCP_PORT, boot_port: int | None = BOOT_PORT, booted: bool = False,
                  faults: Faults | None = None, boot_delay: float = 0.5,
                  memory_limit: int = MEMORY_LIMIT, clock: Callable[[], float] = time.time,
-                 engine: str = "python"):
+                 engine: str = "python", ethernet_hosts: dict | None = None):
         self.engine = check_engine(engine)
         self.machine = machine or Machine.spinn5()
         self.host, self.port, self.boot_port = host, port, boot_port
+        self.ethernet_hosts = {tuple(chip): address
+                               for chip, address in (ethernet_hosts or {}).items()}
+        for chip in self.ethernet_hosts:
+            if chip not in self.machine.ethernet_chips[1:]:
+                raise ValueError(f"ethernet_hosts: {chip} is not the Ethernet chip of a "
+                                 f"board after the first ({self.machine.ethernet_chips})")
+        self._board_sockets: list = []  # (board, socket) of the other boards' addresses
         self.booted = booted
         self.faults = faults or Faults()
         self.boot_delay = boot_delay
@@ -311,13 +324,15 @@ class VirtualBoard:
 
     # -- datagrams ---------------------------------------------------------------
 
-    def handle(self, datagram: bytes, client=("127.0.0.1", 0)) -> list[bytes]:
-        """Answer one SCP datagram from ``client``: the replies to send (none
-        when the request asks for no reply or cannot be answered at all)."""
+    def handle(self, datagram: bytes, client=("127.0.0.1", 0), board: int = 0) -> list[bytes]:
+        """Answer one SCP datagram from ``client`` that reached the Ethernet
+        chip of ``board``: the replies to send (none when the request asks for
+        no reply or cannot be answered at all, or that board has no power)."""
         with self._lock:
-            if not self.powered:
+            if board in self.unpowered:
                 return []
             self.counts.requests += 1
+            self.counts.by_board[board] = self.counts.by_board.get(board, 0) + 1
             datagram = bytes(datagram)
             try:
                 replies = self._handle(datagram, client)
@@ -811,7 +826,8 @@ class VirtualBoard:
         arg1 = (n_cores & 0x1F | links << 8 | min(chip.largest_router_block(), 0x7FF) << 14
                 | int(chip.ethernet) << 25)
         ex, ey = self.machine.ethernet_chip(chip.x, chip.y)
-        ip = socket.inet_aton(self.host) if _is_ipv4(self.host) else b"\x7f\0\0\1"
+        host = self.ethernet_hosts.get((ex, ey), self.host)
+        ip = socket.inet_aton(host) if _is_ipv4(host) else b"\x7f\0\0\1"
         states = bytes(chip.state(core) for core in range(N_CORES))
         payload = states + bytes([ey, ex]) + ip + struct.pack("<H", self._root_link(chip))
         return (arg1, chip.heap.largest_free(), SYSRAM_FREE), payload
@@ -891,26 +907,34 @@ class VirtualBoard:
             is not an address of this computer).
         """
         self._scp = self._bind(self.port, "SCP")
-        if self.boot_port is not None:
-            try:
+        try:
+            if self.boot_port is not None:
                 self._boot_socket = self._bind(self.boot_port, "boot")
-            except SpinncError:
-                self._scp.close()
-                self._scp = None
-                raise
+            for chip, host in self.ethernet_hosts.items():
+                board = self.machine.ethernet_chips.index(chip)
+                self._board_sockets.append(
+                    (board, self._bind(self._scp.getsockname()[1], f"board {board}'s SCP", host)))
+        except SpinncError:
+            for sock in [self._scp, self._boot_socket] + [s for _, s in self._board_sockets]:
+                if sock is not None:
+                    sock.close()
+            self._scp = self._boot_socket = None
+            self._board_sockets = []
+            raise
         self._thread = threading.Thread(target=self._serve, daemon=True, name="virtual-board")
         self._thread.start()
         return self
 
-    def _bind(self, port, what: str) -> socket.socket:
+    def _bind(self, port, what: str, host: str | None = None) -> socket.socket:
         port = check_port(port, f"the {what} port", allow_any=True)
+        host = self.host if host is None else host
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
-            sock.bind((self.host, port))
+            sock.bind((host, port))
         except OSError as error:  # in use, or not an address of this computer
             sock.close()
             reason = error.strerror or str(error)
-            raise SpinncError(f"cannot serve {what} on {self.host}:{port}: {reason}; choose "
+            raise SpinncError(f"cannot serve {what} on {host}:{port}: {reason}; choose "
                               f"another port (0 picks a free one) or host") from None
         return sock
 
@@ -920,10 +944,11 @@ class VirtualBoard:
         self._closing.set()
         if self._thread is not None:
             self._thread.join(5.0)
-        for sock in (self._scp, self._boot_socket):
+        for sock in [self._scp, self._boot_socket] + [s for _, s in self._board_sockets]:
             if sock is not None:
                 sock.close()
         self._scp = self._boot_socket = self._thread = None
+        self._board_sockets = []
 
     def __enter__(self) -> "VirtualBoard":
         return self.start() if self._scp is None else self
@@ -933,7 +958,9 @@ class VirtualBoard:
 
     def _serve(self) -> None:
         selector = selectors.DefaultSelector()
-        selector.register(self._scp, selectors.EVENT_READ, "scp")
+        selector.register(self._scp, selectors.EVENT_READ, 0)  # board 0's SCP
+        for board, sock in self._board_sockets:
+            selector.register(sock, selectors.EVENT_READ, board)
         if self._boot_socket is not None:
             selector.register(self._boot_socket, selectors.EVENT_READ, "boot")
         while not self._closing.is_set():
@@ -945,18 +972,20 @@ class VirtualBoard:
                 if key.data == "boot":
                     self.handle_boot(datagram)
                 else:
-                    self._faults.through("requests", lambda d=datagram, c=client:
-                                         self._answer(d, c))
+                    self._faults.through("requests", lambda d=datagram, c=client, k=key:
+                                         self._answer(d, c, k.data, k.fileobj))
             self._timers.run_due()
         selector.close()
 
-    def _answer(self, datagram: bytes, client) -> None:
-        for reply in self.handle(datagram, client):
-            self._faults.through("replies", lambda r=reply, c=client: self._send(r, c))
+    def _answer(self, datagram: bytes, client, board: int, sock) -> None:
+        """Answer from the socket the request came to (a board's own address)."""
+        for reply in self.handle(datagram, client, board):
+            self._faults.through("replies", lambda r=reply, c=client: self._send(r, c, sock))
 
-    def _send(self, reply: bytes, client) -> None:
+    @staticmethod
+    def _send(reply: bytes, client, sock) -> None:
         try:
-            self._scp.sendto(reply, client)
+            sock.sendto(reply, client)
         except OSError:
             pass  # the client went away; UDP promises nothing more
 
@@ -976,14 +1005,25 @@ def serve(machine: Machine | None = None, host: str = "127.0.0.1", port: int = S
           boot_port: int | None = BOOT_PORT, loss: float = 0.0, duplicate: float = 0.0,
           delay: float = 0.0, reorder: float = 0.0, seed: int | None = None,
           booted: bool = False, boot_delay: float = 0.5, memory_limit: int = MEMORY_LIMIT,
-          clock: Callable[[], float] = time.time, engine: str = "python") -> VirtualBoard:
+          clock: Callable[[], float] = time.time, engine: str = "python",
+          ethernet_hosts: dict | None = None) -> VirtualBoard:
     """Start a virtual board serving in a daemon thread; ``close()`` it when done.
 
     See :class:`VirtualBoard` and :class:`Faults` for the parameters.
     """
     faults = Faults(loss, duplicate, delay, reorder, seed)
     return VirtualBoard(machine, host, port, boot_port, booted, faults, boot_delay,
-                        memory_limit, clock, engine).start()
+                        memory_limit, clock, engine, ethernet_hosts).start()
+
+
+def board_host(text: str) -> tuple[tuple[int, int], str]:
+    """``X,Y=HOST`` -> ((x, y), host), for ``--board-host``."""
+    chip, _, host = text.partition("=")
+    x, _, y = chip.partition(",")
+    if not (x.strip().isdigit() and y.strip().isdigit() and host.strip()):
+        raise SpinncError(f"--board-host {text!r}: give a board's Ethernet chip and its "
+                          "address as X,Y=HOST (e.g. 8,4=127.0.1.2)")
+    return (int(x), int(y)), host.strip()
 
 
 def check_port(port, what: str = "port", allow_any: bool = False) -> int:
@@ -1053,6 +1093,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="what runs the loaded cores: 'python' (the applications' Python "
                         "kernels) or 'arm' (the ARM binaries loaded, executed instruction by "
                         "instruction)")
+    parser.add_argument("--board-host", metavar="X,Y=HOST", action="append", default=[],
+                        type=_argument(board_host),
+                        help="another board's Ethernet chip X,Y answers at HOST too (on "
+                        "--port), as each board of a machine has its own address; repeat "
+                        "for each board")
     parser.add_argument("--bmp", metavar="HOST[:PORT]",
                         help="also serve the frame's BMP there (port 17893; another address "
                         "than --host, e.g. 127.0.1.100), so that spalloc-server can power "
@@ -1080,9 +1125,14 @@ def serve_forever(args: argparse.Namespace, stop: threading.Event | None = None)
         boot_port = check_port(boot_port, "--boot-port", allow_any=True)
     faults = [check_fraction(getattr(args, name, 0.0), f"--{name}")
               for name in ("loss", "duplicate", "delay", "reorder")]
-    board = serve(machine, getattr(args, "host", "127.0.0.1"), port, boot_port, *faults,
-                  getattr(args, "seed", None), args.booted,
-                  engine=check_engine(getattr(args, "engine", "python")))
+    hosts = dict(getattr(args, "board_host", None) or [])
+    try:
+        board = serve(machine, getattr(args, "host", "127.0.0.1"), port, boot_port, *faults,
+                      getattr(args, "seed", None), args.booted,
+                      engine=check_engine(getattr(args, "engine", "python")),
+                      ethernet_hosts=hosts)
+    except ValueError as error:  # a --board-host that is not another board's Ethernet chip
+        raise SpinncError(f"--board-host: {error}") from None
     bmp = None
     try:
         if getattr(args, "bmp", None):

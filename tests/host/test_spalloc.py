@@ -12,7 +12,6 @@ import sys
 import threading
 import time
 
-import nengo
 import numpy as np
 import pytest
 
@@ -20,12 +19,13 @@ from spinnc import Simulator, cli
 from spinnc.errors import ProtocolTimeout, SpallocError, SpinncError
 from spinnc.firmware_sim import Emulator
 from spinnc.formats.bmp import VERSION_TEXT, BMPCommand
-from spinnc.formats.scp import ReturnCode, parse_scp, request
+from spinnc.formats.scp import Command, ReturnCode, parse_scp, request
 from spinnc.host.spalloc import JobState, SpallocClient, SpallocJob
-from spinnc.machine import Machine
 from spinnc.virtual_board import VirtualBoard
 from spinnc.virtual_board.board import serve_forever
 from spinnc.virtual_board.bmp import VirtualBMP
+
+from ..three_boards import chain, three_small_boards
 
 # Found, not imported: importing spalloc_server opens a job log in the directory.
 if importlib.util.find_spec("spalloc_server") is None:
@@ -58,19 +58,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def small_machine() -> Machine:
-    """Three boards with three application cores each (one on the Ethernet
-    chip, two beside it), so that a model of seven cores spans all three."""
-    machine = Machine.boards(3, app_cores=1)
-    alive = {(x + dx, y) for x, y in machine.ethernet_chips for dx in (0, 1, 2)}
-    return machine.with_dead(cores=[(x, y, 1) for x, y in machine.working_chips
-                                    if (x, y) not in alive])
-
-
 @pytest.fixture
 def frame(tmp_path):
     """(virtual board, BMP, spalloc server port): the frame's boards start off."""
-    board = VirtualBoard(small_machine(), host=BOARD_IPS[0], boot_delay=0.05).start()
+    # each board answers at its own address, as spalloc lists them
+    board = VirtualBoard(three_small_boards(), host=BOARD_IPS[0], boot_delay=0.05,
+                         ethernet_hosts={(8, 4): BOARD_IPS[1], (4, 8): BOARD_IPS[2]}).start()
     bmp = VirtualBMP(board, host=BMP_IP).start()
     port = free_port()
     config = tmp_path / "spalloc.cfg"
@@ -106,23 +99,9 @@ def jobs(port) -> list:
         client.close()
 
 
-def model():
-    """A chain of six ensembles: seven cores with the input's."""
-    with nengo.Network(seed=3) as net:
-        stim = nengo.Node(lambda t: np.sin(4 * t))
-        chain = [nengo.Ensemble(100, 1, label=name) for name in "abcdef"]
-        nengo.Connection(stim, chain[0])
-        nengo.Connection(chain[0], chain[1], function=np.square)
-        for pre, post in zip(chain[1:], chain[2:]):
-            nengo.Connection(pre, post)
-        net.probe = nengo.Probe(chain[-1], synapse=0.01)
-        net.spikes = nengo.Probe(chain[-1].neurons)
-    return net
-
-
 def test_a_model_runs_across_three_boards_of_a_spalloc_job(frame):
     board, bmp, port = frame
-    net = model()
+    net = chain()
     seen = []
     with Simulator(net, target="spalloc", host="127.0.0.1", port=port, boards=3,
                    progress_bar=False) as sim:
@@ -133,6 +112,8 @@ def test_a_model_runs_across_three_boards_of_a_spalloc_job(frame):
         used = {sim.machine.ethernet_chip(c.x, c.y) for c in sim.compilation.image.cores}
         assert used == set(sim.machine.ethernet_chips)  # every board has cores of the model
         assert sim.data[net.probe].shape == (300, 1)  # read back from the boards
+        assert sim.board_run().stats.boards == 3  # each through its own Ethernet chip
+        assert sorted(board.counts.by_board) == [0, 1, 2]
         expected = Emulator(sim.compilation.image)
         expected.run(sim.n_steps)
         for probe in (net.probe, net.spikes):
@@ -196,7 +177,7 @@ def test_a_server_that_refuses_leaves_nothing_allocated(frame):
 
 def test_a_board_that_stops_answering_frees_the_job(frame):
     board, _, port = frame
-    net = model()
+    net = chain()
     sim = Simulator(net, target="spalloc", host="127.0.0.1", port=port, boards=3,
                     progress_bar=False)
     board.faults.loss = 1.0  # from now on nothing arrives
@@ -209,7 +190,7 @@ def test_a_board_that_stops_answering_frees_the_job(frame):
 
 def test_a_job_destroyed_while_held_is_named(frame):
     _, _, port = frame
-    net = model()
+    net = chain()
     sim = Simulator(net, target="spalloc", host="127.0.0.1", port=port, boards=3,
                     progress_bar=False)
     admin = SpallocClient("127.0.0.1", port)
@@ -255,20 +236,30 @@ def test_spinnc_run_on_a_spalloc_job(frame, tmp_path, capsys):
     assert jobs(port) == []
 
 
-def test_board_serve_answers_as_the_frames_bmp_too(capsys):
+def test_board_serve_answers_as_the_frames_bmp_and_at_each_boards_address(capsys):
     stop = threading.Event()
-    args = argparse.Namespace(machine="3-boards", host=BOARD_IPS[0], port=0, boot_port=0,
-                              booted=False, bmp=BMP_IP, engine="python")
+    port = free_port()
+    args = argparse.Namespace(machine="3-boards", host=BOARD_IPS[0], port=port, boot_port=0,
+                              booted=False, bmp=BMP_IP, engine="python",
+                              board_host=[((8, 4), BOARD_IPS[1])])
     served = []
     thread = threading.Thread(target=lambda: served.append(serve_forever(args, stop)))
     thread.start()
-    try:
-        assert wait_for(lambda: "Ctrl-C" in capsys.readouterr().out, 10)
+
+    def ask(command, address, cpu=0, a1=0, a2=0):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
             sock.settimeout(2)
-            sock.sendto(request(BMPCommand.VER, 1, dest=(0, 0), cpu=2), (BMP_IP, 17893))
-            reply = parse_scp(sock.recv(512), 0)
+            sock.sendto(request(command, 1, a1, a2, dest=(0, 0), cpu=cpu), address)
+            return parse_scp(sock.recv(512), 0)
+
+    try:
+        assert wait_for(lambda: "Ctrl-C" in capsys.readouterr().out, 10)
+        reply = ask(BMPCommand.VER, (BMP_IP, 17893), cpu=2)
         assert reply.cmd_rc == ReturnCode.OK and reply.data[12:] == VERSION_TEXT
+        with pytest.raises(socket.timeout):  # a managed frame starts without power
+            ask(Command.VER, (BOARD_IPS[1], port))
+        assert ask(BMPCommand.POWER, (BMP_IP, 17893), a1=1, a2=0b111).cmd_rc == ReturnCode.OK
+        assert ask(Command.VER, (BOARD_IPS[1], port)).cmd_rc == ReturnCode.OK
     finally:
         stop.set()
         thread.join(10)
@@ -282,7 +273,7 @@ def test_a_machine_with_boards_the_job_was_not_granted_is_refused(frame):
     # board is refused rather than mapped onto boards it was not granted.
     with pytest.raises(SpallocError, match=r"spalloc job 1 .*: the machine of the job's "
                        r"boards could not be discovered from 127\.0\.1\.1: .*RC_ROUTE"):
-        Simulator(model(), target="spalloc", host="127.0.0.1", port=port, boards=1,
+        Simulator(chain(), target="spalloc", host="127.0.0.1", port=port, boards=1,
                   progress_bar=False)
     assert jobs(port) == []
 
@@ -309,7 +300,7 @@ def test_ctrl_c_frees_the_job_while_queued_and_while_running(frame, monkeypatch)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(target, "run_image", run_image)
-    net = model()
+    net = chain()
     with pytest.raises(KeyboardInterrupt):
         with Simulator(net, target="spalloc", host="127.0.0.1", port=port, boards=3,
                        progress_bar=False) as sim:

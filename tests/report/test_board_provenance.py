@@ -2,28 +2,14 @@
 
 import json
 
-import nengo
-import numpy as np
-
-from spinnc.compiler import compile_network
 from spinnc.firmware_sim import Emulator
-from spinnc.machine import Machine
 from spinnc.report import provenance_text, write_provenance_report
+
+from ..three_boards import chain_image
 
 
 def test_each_board_sums_its_cores_routers_and_the_packets_it_sends_off(tmp_path):
-    # one application core on three chips of each board: the model must span them
-    machine = Machine.boards(3, app_cores=1)
-    alive = {(x + dx, y) for x, y in machine.ethernet_chips for dx in (0, 1, 2)}
-    machine = machine.with_dead(cores=[(x, y, 1) for x, y in machine.working_chips
-                                       if (x, y) not in alive])
-    with nengo.Network(seed=1) as net:
-        stim = nengo.Node(np.sin)
-        chain = [nengo.Ensemble(100, 1) for _ in range(6)]
-        nengo.Connection(stim, chain[0])
-        for pre, post in zip(chain, chain[1:]):
-            nengo.Connection(pre, post)
-    image = compile_network(net, machine, n_steps=20, placer="hilbert").image
+    machine, image = chain_image(20)
     emulator = Emulator(image)
     emulator.run(20)
     provenance = emulator.provenance()
