@@ -207,8 +207,9 @@ def run_command(args) -> None:
             job = board["spalloc"]
             print(f"spalloc job {job['job']} on {job['server']}: {job['boards']} board(s), "
                   "freed")
-        print(f"on the board at {board['host']}:{board['port']}: load {board['load_seconds']:.2f} s, run "
-              f"{board['run_seconds']:.2f} s, read back {board['read_seconds']:.2f} s; "
+        print(f"on the board at {board['host']}:{board['port']}: load "
+              f"{board['load_seconds']:.2f} s, run {board['run_seconds']:.2f} s, read back "
+              f"{board['read_seconds']:.2f} s; "
               f"{board['datagrams']:,} datagrams, {board['retries']} retries")
     print(f"wrote {out}/: probes.npz, summary.json, mapping.txt/json, provenance.txt/json, "
           "plots/; machine.json, placements.json, routing_tables.json (PACMAN's schemas)")

@@ -287,7 +287,7 @@ class Simulator:
                 raise ValidationError("a board computes in fixed point (precision='fixed')",
                                       attr="precision", obj=self)
         if target == "spalloc":
-            self.spalloc_job = hold_job(host, port, boards, boot_image, progress_bar)
+            self.spalloc_job = hold_job(host, port, boards, boot_image)
             host, port = self.spalloc_job.machine.root, SCP_PORT
             # a Simulator never closed frees its job when collected or at exit
             weakref.finalize(self, self.spalloc_job.close, "spinnc: the Simulator was not "
@@ -807,13 +807,14 @@ def _refuse_live_nodes(graph) -> None:
                                      "on the host each step)", hint)
 
 
-def hold_job(host: str, port: int | None, boards: int, boot_image, progress_bar):
+def hold_job(host: str, port: int | None, boards: int, boot_image):
     """A ready, booted :class:`~spinnc.host.spalloc.SpallocJob` of ``boards``
-    boards, saying on stderr when it waits (unless ``progress_bar`` is off)."""
+    boards, saying on stderr when it waits (queued or powering: a wait that
+    may be long, whatever the progress bar)."""
     from .host.spalloc import SPALLOC_PORT, JobState, SpallocJob
 
     def say(job, state: JobState) -> None:
-        if progress_bar and state in (JobState.QUEUED, JobState.POWER):
+        if state in (JobState.QUEUED, JobState.POWER):
             waiting = "queued until boards are free" if state == JobState.QUEUED else \
                 "powering its boards on"
             print(f"{job}: {waiting}", file=sys.stderr, flush=True)

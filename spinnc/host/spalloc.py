@@ -187,7 +187,8 @@ class SpallocJob:
         self.boot_port, self.scp_port = boot_port, scp_port
         self.id: int | None = None
         self.machine: JobMachine | None = None
-        self.destroyed_reason: str | None = None  # set when the server destroyed the job
+        self.destroyed_reason: str | None = None  # why the server destroyed the job
+        self.freed: str | None = None  # why this client destroyed it
         self._client: SpallocClient | None = None
         self._stop = threading.Event()
         self._keeper: threading.Thread | None = None
@@ -232,8 +233,8 @@ class SpallocJob:
         client, self._client = self._client, None
         try:
             if self.id is not None and self.destroyed_reason is None:
+                self.freed = reason
                 client.call("destroy_job", self.id, reason)
-                self.destroyed_reason = reason
         except SpinncError:
             if not quiet:
                 raise
@@ -245,15 +246,18 @@ class SpallocJob:
         return self._client.call("get_job_state", self.id)
 
     def check(self) -> None:
-        """Raise :class:`SpallocError` if the server destroyed the job
-        (the reason it gives, e.g. a missed keepalive or an administrator)."""
+        """Raise :class:`SpallocError` if the server destroyed the job (the
+        reason it gives, e.g. a missed keepalive or an administrator), or this
+        client has freed it."""
         if self.destroyed_reason is None and self._client is not None:
             answer = self.state()
             if answer.get("state") == JobState.DESTROYED:
                 self.destroyed_reason = answer.get("reason") or "no reason given"
-        if self.destroyed_reason is not None and not self.destroyed_reason.startswith("spinnc"):
+        if self.destroyed_reason is not None:
             raise SpallocError(f"{self} was destroyed by the server: "
                                f"{self.destroyed_reason}")
+        if self.freed is not None:
+            raise SpallocError(f"{self} was freed ({self.freed}): its boards are gone")
 
     def _keep_alive(self) -> None:
         while not self._stop.wait(self.keepalive / 3):

@@ -146,7 +146,7 @@ def test_a_job_waits_in_the_queue_until_the_boards_are_free(frame):
         threading.Thread(target=free_when_queued, daemon=True).start()
         with SpallocJob("127.0.0.1", port, 3, on_state=lambda job, s: states.append(s)) as job:
             assert job.machine.root == BOARD_IPS[0]
-            assert holder.destroyed_reason is not None
+            assert holder.freed == "spinnc: done"
     assert states[0] == JobState.QUEUED and states[-1] == JobState.READY
     assert jobs(port) == []
 
@@ -222,7 +222,9 @@ def test_spinnc_run_on_a_spalloc_job(frame, tmp_path, capsys):
     out = tmp_path / "report"
     assert cli.main(["run", str(path), "--spalloc", f"127.0.0.1:{port}", "--boards", "3",
                      "--duration", "0.2", "--out", str(out), "--quiet"]) == 0
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed = captured.out
+    assert f"spalloc job 1 on 127.0.0.1:{port}: powering its boards on" in captured.err
     assert "spalloc job 1 on 127.0.0.1" in printed and "3 board(s), freed" in printed
     assert f"on the board at {BOARD_IPS[0]}:17893" in printed
     summary = json.loads((out / "summary.json").read_text())
@@ -310,3 +312,12 @@ def test_ctrl_c_frees_the_job_while_queued_and_while_running(frame, monkeypatch)
     assert jobs(port) == []
     with pytest.raises(SpinncError, match="interrupted"):
         sim.data[net.probe]
+
+
+def test_a_job_whose_boards_do_not_boot_is_freed(frame):
+    _, _, port = frame
+    # the boot image goes to a port the board does not listen on: it stays unbooted
+    with pytest.raises(SpallocError, match=r"spalloc job 1 .*: the board at 127\.0\.1\.1 "
+                       r"\(chip 0, 0 of the job\) did not boot: .*not booted"):
+        SpallocJob("127.0.0.1", port, 3, boot_port=free_port()).__enter__()
+    assert jobs(port) == []
