@@ -19,7 +19,7 @@ reports wall seconds per simulated second.
 Usage::
 
     OPENBLAS_NUM_THREADS=1 python bench/scale.py [--sizes 10000 100000 ...]
-        [--emulate 0.01] [--nengo-limit 900]
+        [--emulate 0.01] [--nengo-limit 900] [--boards 1200] [--skip-nengo]
 """
 
 import argparse
@@ -68,28 +68,29 @@ def cortex(neurons: int, seed: int = 0):
     return net
 
 
-def machine_for(neurons: int):
-    """The smallest triad tiling with twice the cores the model's neurons need
-    at 100 neurons a core, capped at 1,200 boards."""
+def machine_for(neurons: int, boards: int | None = None):
+    """``boards`` boards, or the smallest triad tiling with twice the cores the
+    model's neurons need at 100 neurons a core, capped at 1,200 boards."""
     from spinnc.machine import Machine
 
-    per_board = Machine.spinn5().n_cores
-    boards = 3 * math.ceil(2 * neurons / 100 / per_board / 3)
-    return Machine.boards(min(1200, max(3, boards)))
+    if boards is None:
+        per_board = Machine.spinn5().n_cores
+        boards = min(1200, max(3, 3 * math.ceil(2 * neurons / 100 / per_board / 3)))
+    return Machine.boards(boards)
 
 
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_spinnc(neurons: int, emulate: float) -> dict:
+def run_spinnc(neurons: int, emulate: float, boards: int | None = None) -> dict:
     from spinnc.compiler import compile_network
     from spinnc.firmware_sim import Emulator
 
     start = time.perf_counter()
     net = cortex(neurons)
     made = time.perf_counter() - start
-    machine = machine_for(neurons)
+    machine = machine_for(neurons, boards)
     compiled = compile_network(net, machine, n_steps=max(1, round(emulate * 1000)),
                                placer="hilbert")
     image = compiled.image
@@ -125,9 +126,12 @@ def run_nengo(neurons: int) -> dict:
             "nengo_peak_mb": round(peak_mb(), 1)}
 
 
-def in_subprocess(kind: str, neurons: int, emulate: float, limit: float | None) -> dict:
+def in_subprocess(kind: str, neurons: int, emulate: float, limit: float | None,
+                  boards: int | None = None) -> dict:
     """One measurement in a fresh interpreter (its own peak memory)."""
     command = [sys.executable, __file__, "--one", kind, str(neurons), "--emulate", str(emulate)]
+    if boards is not None:
+        command += ["--boards", str(boards)]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=limit)
     except subprocess.TimeoutExpired:
@@ -145,18 +149,24 @@ def main(argv=None):
     parser.add_argument("--nengo-limit", type=float, default=900.0,
                         help="seconds nengo's build may take before it is given up")
     parser.add_argument("--spinnc-limit", type=float, default=1800.0)
+    parser.add_argument("--boards", type=int, default=None,
+                        help="map every model onto this many boards (e.g. 1200: 240x240 "
+                        "chips) instead of the smallest machine that holds it twice over")
+    parser.add_argument("--skip-nengo", action="store_true", help="no nengo build beside")
     parser.add_argument("--one", nargs=2, metavar=("KIND", "NEURONS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
         kind, neurons = args.one[0], int(args.one[1])
-        print(json.dumps(run_spinnc(neurons, args.emulate) if kind == "spinnc"
+        print(json.dumps(run_spinnc(neurons, args.emulate, args.boards) if kind == "spinnc"
                          else run_nengo(neurons)))
         return
     rows = []
     for neurons in args.sizes:
         row = {"target_neurons": neurons}
-        row.update(in_subprocess("spinnc", neurons, args.emulate, args.spinnc_limit))
-        row.update(in_subprocess("nengo", neurons, 0.0, args.nengo_limit))
+        row.update(in_subprocess("spinnc", neurons, args.emulate, args.spinnc_limit,
+                                 args.boards))
+        if not args.skip_nengo:
+            row.update(in_subprocess("nengo", neurons, 0.0, args.nengo_limit))
         if "compile_seconds" in row and "nengo_build_seconds" in row:
             row["compile_over_nengo_build"] = round(row["compile_seconds"]
                                                     / row["nengo_build_seconds"], 2)
