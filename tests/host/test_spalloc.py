@@ -102,7 +102,6 @@ def jobs(port) -> list:
 def test_a_model_runs_across_three_boards_of_a_spalloc_job(frame):
     board, bmp, port = frame
     net = chain()
-    seen = []
     with Simulator(net, target="spalloc", host="127.0.0.1", port=port, boards=3,
                    progress_bar=False) as sim:
         job = sim.spalloc_job
@@ -120,10 +119,9 @@ def test_a_model_runs_across_three_boards_of_a_spalloc_job(frame):
             name = sim.compilation.graph.name_of(probe)
             assert np.array_equal(sim.board_run().recordings[name][:sim.n_steps],
                                   expected.recordings()[name])
-        seen = [j["job_id"] for j in jobs(port)]
-        assert seen == [job.id]
+        assert [j["job_id"] for j in jobs(port)] == [job.id]
     assert jobs(port) == []  # freed by close
-    assert board.unpowered == {0, 1, 2} or wait_for(lambda: board.unpowered == {0, 1, 2})
+    assert wait_for(lambda: board.unpowered == {0, 1, 2})  # and powered off by the server
 
 
 def wait_for(condition, seconds=10.0) -> bool:
