@@ -241,18 +241,21 @@ class SpallocJob:
         finally:
             client.close()
 
-    def state(self) -> dict:
-        """``get_job_state``'s answer: state, power, reason, ..."""
-        return self._client.call("get_job_state", self.id)
+    def state(self) -> JobState:
+        """The job's state on the server (a destroyed job's reason is kept in
+        :attr:`destroyed_reason`)."""
+        answer = self._client.call("get_job_state", self.id)
+        state = JobState(answer.get("state", 0))
+        if state == JobState.DESTROYED and self.destroyed_reason is None:
+            self.destroyed_reason = answer.get("reason") or "no reason given"
+        return state
 
     def check(self) -> None:
         """Raise :class:`SpallocError` if the server destroyed the job (the
         reason it gives, e.g. a missed keepalive or an administrator), or this
         client has freed it."""
         if self.destroyed_reason is None and self._client is not None:
-            answer = self.state()
-            if answer.get("state") == JobState.DESTROYED:
-                self.destroyed_reason = answer.get("reason") or "no reason given"
+            self.state()
         if self.destroyed_reason is not None:
             raise SpallocError(f"{self} was destroyed by the server: "
                                f"{self.destroyed_reason}")
@@ -263,26 +266,22 @@ class SpallocJob:
         while not self._stop.wait(self.keepalive / 3):
             try:
                 self._client.call("job_keepalive", self.id)
-                answer = self._client.call("get_job_state", self.id)
+                if self.state() == JobState.DESTROYED:
+                    return
             except (SpinncError, AttributeError):  # closed under us: close() ends the job
-                return
-            if answer.get("state") == JobState.DESTROYED:
-                self.destroyed_reason = answer.get("reason") or "no reason given"
                 return
 
     def _wait_until_ready(self) -> JobMachine:
         deadline = None if self.wait is None else time.monotonic() + self.wait
         seen = None
         while True:
-            answer = self.state()
-            state = JobState(answer.get("state", 0))
+            state = self.state()
             if state != seen and self.on_state is not None:
                 self.on_state(self, state)
             seen = state
             if state == JobState.READY:
                 return JobMachine.from_info(self._client.call("get_job_machine_info", self.id))
             if state == JobState.DESTROYED:
-                self.destroyed_reason = answer.get("reason") or "no reason given"
                 raise SpallocError(f"{self} was destroyed before it was ready: "
                                    f"{self.destroyed_reason}")
             if deadline is not None and time.monotonic() > deadline:

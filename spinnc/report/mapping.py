@@ -124,6 +124,11 @@ def routing_table(routing: list) -> str:
 def provenance_text(provenance, machine=None) -> str:
     """Per core cycles, overruns and packets; per router counters; per board
     sums when ``machine`` has more than one board."""
+    return _provenance_text(provenance, provenance.by_board(machine) if machine else None)
+
+
+def _provenance_text(provenance, boards: list | None) -> str:
+    """:func:`provenance_text` with the per board sums (``Provenance.by_board``)."""
     cores = format_table(
         ("chip", "core", "name", "max cycles", "overruns", "sent", "received"),
         [(f"({c.x}, {c.y})", c.core, c.name, c.max_cycles, c.overruns, c.packets_sent,
@@ -133,16 +138,16 @@ def provenance_text(provenance, machine=None) -> str:
         ("chip", "local", "non-local", "default-routed", "dropped"),
         [(f"({r.x}, {r.y})", r.local_multicast, r.non_local_multicast, r.default_routed,
           r.dropped) for r in provenance.routers], "Routers (multicast packets)")
-    if machine is None or len(machine.ethernet_chips) == 1:
+    if boards is None or len(boards) == 1:
         return f"{cores}\n\n{routers}"
-    boards = format_table(
+    table = format_table(
         ("board", "Ethernet chip", "cores", "max cycles", "overruns", "sent", "received",
          "routed", "dropped", "off the board"),
         [(b["board"], "({}, {})".format(*b["ethernet_chip"]), b["cores"], b["max_cycles"],
           b["overruns"], b["packets_sent"], b["packets_received"], b["routed"], b["dropped"],
-          b["packets_off_board"]) for b in provenance.by_board(machine)],
+          b["packets_off_board"]) for b in boards],
         "Boards (sums over each board's cores and routers)")
-    return f"{boards}\n\n{cores}\n\n{routers}"
+    return f"{table}\n\n{cores}\n\n{routers}"
 
 
 def write_provenance_report(provenance, directory, machine=None) -> Path:
@@ -151,10 +156,11 @@ def write_provenance_report(provenance, directory, machine=None) -> Path:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     data = provenance.to_dict()
-    if machine is not None:
-        data["boards"] = provenance.by_board(machine)
+    boards = None if machine is None else provenance.by_board(machine)
+    if boards is not None:
+        data["boards"] = boards
     (directory / "provenance.json").write_text(json.dumps(data, indent=1))
-    (directory / "provenance.txt").write_text(provenance_text(provenance, machine) + "\n")
+    (directory / "provenance.txt").write_text(_provenance_text(provenance, boards) + "\n")
     return directory
 
 
