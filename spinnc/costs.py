@@ -139,15 +139,17 @@ WEIGHT_CYCLES_OF = {"host_in": 25, "value_source": 0, "interposer": 10}
 RECORD_CYCLES_PER_WORD = 29
 #: Fixed per-tick cost of a core that is not an ensemble (timer interrupt,
 #: its loops) [M], and each application's own (a value source's refitted after it
-#: played back precomputed payloads, 2026-12-02).
+#: played back precomputed payloads, 2026-12-02; host_in's and host_out's after
+#: they exchanged their values with the host as SDP through IP tags, 2026-12-04:
+#: host_in's request, host_out's message headers, exact at 2-40 dimensions).
 TICK_CYCLES = 338
-APP_TICK_CYCLES = {"value_source": 323, "host_in": 624, "host_out": 760, "interposer": 451}
+APP_TICK_CYCLES = {"value_source": 323, "host_in": 919, "host_out": 918, "interposer": 451}
 #: Per member of an application besides the ensemble's (none today: the
 #: recorder, whose members were probes, is gone).
 MEMBER_CYCLES: dict = {}
-#: Per value a host_out core hands to the host (copied to the system heap's
-#: block) [M].
-HOST_VALUE_CYCLES = 40
+#: Per value a host_out core hands to the host (copied into its SDP
+#: message) [M].
+HOST_VALUE_CYCLES = 33
 #: A receiving core's key table: key, mask, size, member, filter and index
 #: map offset (the firmware's input_key_t, copied to DTCM).
 KEY_ENTRY_BYTES = 6 * WORD

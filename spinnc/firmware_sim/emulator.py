@@ -56,6 +56,27 @@ from ..formats.provenance import CoreProvenance, LinkProvenance, Provenance, Rou
 Host = Callable[[str, float, np.ndarray], np.ndarray]
 
 
+@dataclass
+class _Answering:
+    """A host_in core's answer state, as ``host_in.c`` keeps it: a tick
+    after one without an answer (a late host) starts by resending the last
+    answer; an answer is sent when it arrives unless the tick's packets are
+    already out (then it waits as the last answer: at most one send a tick)."""
+
+    values: np.ndarray | None = None  # the last answer
+    arrived: bool = True  # an answer came in this tick (none is owed before the first)
+    sent: bool = False  # this tick's packets are out
+
+    def resend(self) -> bool:
+        """The tick's start: whether the last answer goes out again now."""
+        again = self.values is not None and not self.arrived
+        self.arrived, self.sent = False, again
+        return again
+
+    def arrive(self, values: np.ndarray) -> None:
+        self.values, self.arrived = values, True
+
+
 class TickOverrun(SpinncError):
     """A core needed more cycles in a tick than the machine has (strict mode)."""
 
@@ -293,10 +314,13 @@ class Emulator:
         to, frm = [], []
         self.router_counts: dict = {chip: RouterCounts() for chip in self.image.tables}
         self.link_counts: dict = {}  # (x, y, link) -> packets per tick
+        self._host_traces = {}  # slot -> trace, of the host_in cores' slots
         for slot, (key, owner) in enumerate(zip(self.slot_key.tolist(),
                                                 self.slot_core.tolist())):
             sender = self.cores[owner]
             trace = self.fabric.trace(sender.x, sender.y, key)
+            if sender.application == "host_in":
+                self._host_traces[slot] = trace
             for chip, counts in trace.counts.items():
                 total = self.router_counts.setdefault(chip, RouterCounts())
                 for name in vars(counts):
@@ -324,6 +348,8 @@ class Emulator:
         then the batched kernels and the recorders are built."""
         self._members, self._sources, self._transforms = [], [], []
         self.host_in, self.host_out = {}, {}
+        self._answering: dict[str, _Answering] = {}
+        self.silent_ticks = np.zeros(self.n_slots, dtype=np.int64)  # a late host's
         for c in self.cores:
             c.app.python_kernel(c, self)
         members = self._members
@@ -478,17 +504,32 @@ class Emulator:
             index = self.host_out.get(name)
             value = (self.arith.to_real(u[index]) if index is not None
                      else np.zeros(int(spec["size_in"])))
-            answer = np.reshape(np.asarray(host(name, (t + 1) * self.dt, value), float), -1)
+            answering = self._answering.setdefault(name, _Answering())
+            if name in self.host_in and answering.resend():
+                self._send_answer(name, answering, payloads)
+            answer = host(name, (t + 1) * self.dt, value)
+            if answer is None:  # not in time: the host_in core resends its last
+                continue
+            answer = np.reshape(np.asarray(answer, float), -1)
             if answer.size != int(spec["size_out"]):
                 raise SpinncError(f"host function '{name}' returned {answer.size} values in "
                                   f"tick {t}; the image expects {spec['size_out']}")
             if name in self.host_in:
-                slots, weights = self.host_in[name]
                 # In fixed mode this saturates, as the host's packets would.
-                payloads[slots] = self.arith.dot(weights, self.arith.from_real(answer))
+                answering.arrive(self.arith.from_real(answer))
+                if not answering.sent:
+                    self._send_answer(name, answering, payloads)
+        for name, answering in self._answering.items():
+            if name in self.host_in and not answering.sent:  # no packets this tick
+                self.silent_ticks[self.host_in[name][0]] += 1
         self.payloads = payloads
         self.t += 1  # the tick has run, even if it overran
         self._account(t)
+
+    def _send_answer(self, name: str, answering: "_Answering", payloads: np.ndarray) -> None:
+        slots, weights = self.host_in[name]
+        payloads[slots] = self.arith.dot(weights, answering.values)
+        answering.sent = True
 
     def _count_spikes(self, spikes: np.ndarray) -> None:
         """The cycles this tick's spikes, and those of ``spike_later_ticks``
@@ -526,17 +567,32 @@ class Emulator:
     # -- results ----------------------------------------------------------------
 
     def provenance(self) -> Provenance:
-        """What every core and router counted in the ticks run so far."""
+        """What every core and router counted in the ticks run so far (each
+        tick's packets, less those a late host's host_in cores did not send)."""
         ticks = self.t
+        sent = np.array([int(c.slots.size) * ticks for c in self.cores], dtype=np.int64)
+        received = np.array([c.received * ticks for c in self.cores], dtype=np.int64)
+        routers = {chip: {name: n * ticks for name, n in vars(counts).items()}
+                   for chip, counts in self.router_counts.items()}
+        links = {link: n * ticks for link, n in self.link_counts.items()}
+        for slot in np.flatnonzero(self.silent_ticks):
+            silent, trace = int(self.silent_ticks[slot]), self._host_traces[slot]
+            sent[self.slot_core[slot]] -= silent
+            for where in trace.cores:
+                received[self._where[where].index] -= silent
+            for chip, counts in trace.counts.items():
+                for name, n in vars(counts).items():
+                    routers[chip][name] -= n * silent
+            for link, n in trace.links.items():
+                links[link] -= n * silent
         cores = [CoreProvenance(c.x, c.y, c.core, c.name, c.application,
                                 int(self.max_cycles[c.index]), int(self.overruns[c.index]),
-                                int(c.slots.size) * ticks, c.received * ticks)
+                                int(sent[c.index]), int(received[c.index]))
                  for c in self.cores]
-        routers = [RouterProvenance(x, y, n.local * ticks, n.non_local * ticks,
-                                    n.default_routed * ticks, n.dropped * ticks)
-                   for (x, y), n in sorted(self.router_counts.items())]
-        links = [LinkProvenance(x, y, link, n * ticks)
-                 for (x, y, link), n in sorted(self.link_counts.items())]
+        routers = [RouterProvenance(x, y, n["local"], n["non_local"], n["default_routed"],
+                                    n["dropped"])
+                   for (x, y), n in sorted(routers.items())]
+        links = [LinkProvenance(x, y, link, n) for (x, y, link), n in sorted(links.items())]
         return Provenance(ticks, self.machine.cycles_per_tick, cores, routers, links)
 
     def learned(self, x: int, y: int, core: int, rule: int) -> np.ndarray:

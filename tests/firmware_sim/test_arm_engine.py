@@ -342,3 +342,59 @@ def test_a_wide_host_answer_takes_several_messages():
     py.run(host=host)
     assert_same_recordings(arm, py)
     assert np.abs(arm.recordings()["wide"]).max() > 0.1
+
+
+def test_a_late_host_is_resent_the_same_way_by_both_engines():
+    """A host that misses ticks (None: its answer did not come in time, as on
+    a board that does not wait) leaves the host_in core resending its last
+    answer, once per tick, in both engines alike."""
+    image = compile_network(host_model(), Machine.spinn3(), n_steps=60, seed=0).image
+    late = {3, 4, 10, 11, 12, 30, 45, 46}
+
+    def host(name, t, x):
+        step = round(t / image.dt) - 1
+        if step in late or step == 0:  # none yet in the first tick, too
+            return None
+        return [x[0] * x[1], x[0] - x[1], 3 * x[0]]
+
+    arm, py = ArmEmulator(image), Emulator(image)
+    arm.run(host=host)
+    py.run(host=host)
+    assert_same_recordings(arm, py)
+    assert_same_counts(arm, py)
+    # Silent: the first tick (no answer yet) and the first tick of each late
+    # run (3, 10, 30, 45); each later tick of a run resends, as does the tick
+    # after it (whose answer came after the resend).
+    host_in = next(c for c in py.provenance().cores if c.application == "host_in")
+    assert host_in.packets_sent == (60 - 5) * 3
+    on_time = Emulator(image)
+    on_time.run(host=lambda name, t, x: [x[0] * x[1], x[0] - x[1], 3 * x[0]])
+    assert not np.array_equal(py.recordings()["ens filtered"],
+                              on_time.recordings()["ens filtered"])
+
+
+def test_a_wide_host_input_takes_several_messages():
+    # 70 inputs: host_out sends two SDP messages of up to 64 words a tick.
+    with nengo.Network(seed=1) as model:
+        wave = nengo.Node(lambda t: np.sin(10 * t) * np.linspace(-1, 1, 70), label="wave")
+        total = nengo.Node(lambda t, x: [x.sum() / 70, x[69]], size_in=70, label="total")
+        nengo.Connection(wave, total, synapse=0.005)
+        ens = nengo.Ensemble(40, 2, label="ens")
+        nengo.Connection(total, ens)
+        nengo.Probe(ens, label="ens")
+    image = compile_network(model, Machine.spinn3(), n_steps=20, seed=0).image
+    assert image.host_functions["total"]["size_in"] == 70
+    seen = {"arm": [], "python": []}
+
+    def host_for(engine):
+        def host(name, t, x):
+            seen[engine].append(np.array(x))
+            return [x.sum() / 70, x[69]]
+        return host
+
+    arm, py = ArmEmulator(image), Emulator(image)
+    arm.run(host=host_for("arm"))
+    py.run(host=host_for("python"))
+    np.testing.assert_array_equal(seen["arm"], seen["python"])
+    assert np.abs(seen["arm"][-1]).max() > 0.1
+    assert_same_recordings(arm, py)

@@ -1,8 +1,15 @@
 /* host_in: a host function's answer arrives each tick as SDP messages from
- * the host (arg1: first value, arg2: count, data: s16.15 words); once all
- * of it is there the core sends it times its weights, a multicast packet per
- * weight row (the Python engine: fixed.dot of the weights and the answer).
- * The packets are sent in the tick the host answered and used in the next. */
+ * the host (arg1: first value, arg2: count, arg3: tick, data: s16.15 words;
+ * spinnc/formats/host_io.py); once all of it is there the core sends it
+ * times its weights, a multicast packet per weight row (the Python engine:
+ * fixed.dot of the weights and the answer).  The packets are sent in the
+ * tick the host answered and used in the next.
+ *
+ * Each tick starts by asking the host for its answer (an SDP request
+ * through IP tag 1: a function without input is called on it).  A host that
+ * answers late (a real board does not wait): a tick after one without an
+ * answer starts by resending the last answer, and an answer arriving after
+ * that resend is kept as the last answer, not sent (one send a tick). */
 #include "runtime.h"
 #include "spinnc_regions.h"
 #include "fixed.h"
@@ -16,8 +23,31 @@ static uint32_t n_steps, n_rows, size;
 static const int32_t *weights;  /* rows x size, in SDRAM */
 static uint32_t keys[MAX_ROWS];
 static int32_t values[MAX_VALUES];
+static sdp_msg_t *request;
+/* have: an answer came; arrived: one came since the tick started (none is
+ * owed before the first); sent: this tick's packets are out. */
+static uint32_t have, arrived = 1, sent;
+
+#define PORT 1           /* SDP port of the application's data */
+#define OUTPUT_TAG 1     /* host_io.OUTPUT_TAG */
+#define PORT_ETH 0xFF
+#define REQUEST 1        /* host_io.REQUEST */
+
+static void send_answer(void) {
+    for (uint32_t r = 0; r < n_rows; r++)
+        cc_send(keys[r], (uint32_t) spinnc_dot(values, weights + r * size, 1, size,
+                                               SPINNC_S16_15_FRAC));
+    sent = 1;
+}
 
 static void tick(uint32_t t) {
+    uint32_t resend = have && !arrived;
+    arrived = sent = 0;
+    if (resend) send_answer();
+    if (!sdp_monitor_ready())
+        rt_error(RTE_SWERR, "the monitor did not take tick %u's request", t);
+    request->arg1 = t;
+    sdp_send_to_monitor(request);
     if (t + 1 >= n_steps) rt_stop();
 }
 
@@ -28,9 +58,8 @@ static void answer(const sdp_msg_t *msg) {
                  first, count, size);
     memcpy(values + first, msg->data, 4 * count);
     if (first + count < size) return;
-    for (uint32_t r = 0; r < n_rows; r++)
-        cc_send(keys[r], (uint32_t) spinnc_dot(values, weights + r * size, 1, size,
-                                               SPINNC_S16_15_FRAC));
+    have = arrived = 1;
+    if (!sent) send_answer();
 }
 
 void c_main(void) {
@@ -55,6 +84,17 @@ void c_main(void) {
     if (wh->rows != n_rows || size > MAX_VALUES)
         rt_error(RTE_SWERR, "weights are %u x %u for %u output keys (at most %u values)",
                  wh->rows, size, n_rows, MAX_VALUES);
+    request = sys_heap_alloc(sizeof(sdp_msg_t), 2);
+    if (request == 0) rt_error(RTE_MALLOC, "no system heap for the host's requests");
+    request->length = SDP_HEADER_BYTES;
+    request->flags = 0x07;
+    request->tag = OUTPUT_TAG;
+    request->dest_port = PORT_ETH;
+    request->srce_port = (uint8_t) (PORT << 5 | rt_phys_cpu);
+    request->dest_addr = 0;  /* the root chip, whose Ethernet holds the tag */
+    request->srce_addr = *(volatile uint16_t *) SV_BASE;  /* sv->p2p_addr */
+    request->cmd_rc = REQUEST;
+    request->seq = request->arg2 = request->arg3 = 0;
     rt_on_tick(tick);
     rt_on_sdp(answer);
     rt_run(system->timestep_us);

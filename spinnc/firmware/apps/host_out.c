@@ -1,33 +1,44 @@
 /* host_out: filters a host function's input as a recorder does and hands
- * it to the host each tick: the values (s16.15 words) in a block of the
- * system heap, announced by an SDP message to the monitor (arg1: tick,
- * arg2: count, arg3: the block's address). */
+ * it to the host each tick through IP tag 1 of the root Ethernet chip, in
+ * SDP messages of up to 64 s16.15 words (cmd_rc 0, arg1: tick, arg2: first
+ * value, arg3: count; spinnc/formats/host_io.py). */
 #include "runtime.h"
 #include "spinnc_regions.h"
 #include "receive.h"
 
 const char app_name[] = "host_out";
 
-#define PORT 1  /* SDP port of the application's data */
+#define PORT 1           /* SDP port of the application's data */
+#define OUTPUT_TAG 1     /* host_io.OUTPUT_TAG */
+#define PORT_ETH 0xFF    /* the monitor sends it out through the tag */
+#define PER_MESSAGE 64   /* words in 256 bytes of SDP data */
 
 static uint32_t n_steps, size;
-static volatile int32_t *block;
 static sdp_msg_t *msg;
 
 static void tick(uint32_t t) {
-    const int32_t *u = receive_tick();
-    for (uint32_t i = 0; i < size; i++) block[i] = u[receive_base(0) + i];
-    msg->length = SDP_HEADER_BYTES;
-    msg->flags = 0x07;
-    msg->tag = 0xFF;
-    msg->dest_port = 0xFF;  /* the host */
-    msg->srce_port = (uint8_t) (PORT << 5 | rt_phys_cpu);
-    msg->cmd_rc = 0;
-    msg->arg1 = t;
-    msg->arg2 = size;
-    msg->arg3 = (uint32_t) block;
-    if (!sdp_send_to_monitor(msg))
-        rt_error(RTE_SWERR, "the monitor did not take tick %u's message", t);
+    const int32_t *u = receive_tick() + receive_base(0);
+    uint32_t first = 0;
+    do {
+        uint32_t count = size - first < PER_MESSAGE ? size - first : PER_MESSAGE;
+        if (!sdp_monitor_ready())  /* the last message is out before this one is written */
+            rt_error(RTE_SWERR, "the monitor did not take tick %u's message", t);
+        msg->length = SDP_HEADER_BYTES + 4 * count;
+        msg->flags = 0x07;
+        msg->tag = OUTPUT_TAG;
+        msg->dest_port = PORT_ETH;
+        msg->srce_port = (uint8_t) (PORT << 5 | rt_phys_cpu);
+        msg->dest_addr = 0;  /* the root chip, whose Ethernet holds the tag */
+        msg->srce_addr = *(volatile uint16_t *) SV_BASE;  /* sv->p2p_addr */
+        msg->cmd_rc = 0;
+        msg->seq = 0;
+        msg->arg1 = t;
+        msg->arg2 = first;
+        msg->arg3 = count;
+        memcpy(msg->data, u + first, 4 * count);
+        sdp_send_to_monitor(msg);
+        first += count;
+    } while (first < size);
     if (t + 1 >= n_steps) rt_stop();
 }
 
@@ -47,9 +58,8 @@ void c_main(void) {
             size = filters[f].dims;
     uint32_t member_dims[1] = {size};
     receive_init(member_dims, 1);
-    block = sys_heap_alloc(4 * (size ? size : 1), 1);
     msg = sys_heap_alloc(sizeof(sdp_msg_t), 2);
-    if (block == 0 || msg == 0) rt_error(RTE_MALLOC, "no system heap for the host's block");
+    if (msg == 0) rt_error(RTE_MALLOC, "no system heap for the host's messages");
     rt_on_tick(tick);
     rt_on_packet(receive_packet);
     rt_run(system->timestep_us);

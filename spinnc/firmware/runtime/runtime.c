@@ -84,10 +84,15 @@ static void sdp_received(sdp_msg_t *msg) {
 
 void rt_on_sdp(sdp_callback_t callback) { sdp_callback = callback; }
 
-int sdp_send_to_monitor(sdp_msg_t *msg) {
+int sdp_monitor_ready(void) {
     for (uint32_t tries = 0; rt_vcpu->mbox_mp_cmd != 0; tries++) {
         if (tries > 100000) return 0;
     }
+    return 1;
+}
+
+int sdp_send_to_monitor(sdp_msg_t *msg) {
+    if (!sdp_monitor_ready()) return 0;
     rt_vcpu->mbox_mp_msg = msg;
     rt_vcpu->mbox_mp_cmd = MBOX_MSG;
     uint32_t cpsr = lock_take(LOCK_MBOX);

@@ -62,6 +62,9 @@ void rt_on_sdp(sdp_callback_t callback);
  * the host; waits (boundedly) while the last one is not yet taken; returns
  * 0 if it was still not taken. */
 int sdp_send_to_monitor(sdp_msg_t *msg);
+/* Whether the monitor has taken the last message (waits boundedly), so its
+ * buffer may be written again. */
+int sdp_monitor_ready(void);
 
 /* Send a multicast packet with payload. */
 void cc_send(uint32_t key, uint32_t payload);

@@ -60,6 +60,7 @@ from ... import apps, fixed, recording
 from ...apps.ensemble import learned_words
 from ...regions import Region, read_regions
 from ...errors import CoreFailed, ImageError, SpinncError
+from ...formats import host_io
 from ...formats.provenance import LinkProvenance, RouterProvenance
 from ...image import Image
 from ..emulator import TickOverrun
@@ -91,7 +92,6 @@ VIC_BASES = (0x1F000000, 0x2F000000, 0xFFFFF000)
 DMA_BASES = (0x30000000, 0x40000000)
 SC_BASES = (0xE2000000, 0xF2000000)
 DMA_STAT = 0x14
-HOST_VALUES_PER_MESSAGE = 64  # 256 bytes of SDP data
 NO_BLOCK = 2**64 - 1
 #: Packets a core may send between two sleeps (the C outbox's size).
 OUTBOX_PACKETS = 1 << 16
@@ -529,6 +529,7 @@ class ArmEmulator:
             chip = self.chips.get((c.x, c.y))
             if chip is None:
                 chip = self.chips[c.x, c.y] = Chip(c.x, c.y)
+                chip.sc.on_monitor = lambda chip=chip: self._monitor(chip)
             memory = chip.memory
             rec_size = _recording_size(image, c)
             data_at = memory.alloc(len(c.data))
@@ -543,6 +544,7 @@ class ArmEmulator:
             chip.sc.cores[c.core] = core
             self.cores.append(core)
         self._where = {(c.x, c.y, c.core): c for c in self.cores}
+        self._to_host: dict = {}  # (x, y, core) -> messages the monitor took
         self._host_cores = {(c.image_core.name, c.image_core.application): c
                             for c in self.cores
                             if apps.application(c.image_core.application).host_function}
@@ -639,36 +641,76 @@ class ArmEmulator:
             self._tick(host)
 
     def _host(self, host) -> None:
-        """The host functions of this tick: each host_out core's message and
-        values read, ``host(name, (t + 1) dt, x)`` called, its answer
-        quantised (as the host's packets are) and sent to the host_in core in
-        SDP messages of up to 64 words."""
+        """The host functions of this tick: each host_out core's messages and
+        values read (:mod:`spinnc.formats.host_io`), ``host(name, (t + 1)
+        dt, x)`` called, its answer quantised (as the host's packets are)
+        and sent to the host_in core in SDP messages of up to 64 words (none
+        if the host did not answer: the core resends its last)."""
         for name, spec in self.image.host_functions.items():
             size_in, size_out = int(spec["size_in"]), int(spec["size_out"])
             out = self._host_cores.get((name, "host_out"))
+            into = self._host_cores.get((name, "host_in"))
             value = np.zeros(size_in)
             if out is not None:
-                memory = out.chip.memory
-                args = scamp.take_sdp(memory, out.core)
-                if args is None or args[0] != self.t or args[1] != size_in:
-                    raise SpinncError(f"{out.where} left no message of {size_in} values for "
-                                      f"tick {self.t} (found {args})")
-                words = np.frombuffer(memory.read(args[2], 4 * size_in), "<i4")
-                value = fixed.to_float(words)
-            answer = np.reshape(np.asarray(host(name, (self.t + 1) * self.dt, value), float),
-                                -1)
+                value = fixed.to_float(self._values_sent(out, size_in))
+            if into is not None:
+                self._request_sent(into)
+            answer = host(name, (self.t + 1) * self.dt, value)
+            if answer is None:
+                continue
+            answer = np.reshape(np.asarray(answer, float), -1)
             if answer.size != size_out:
                 raise SpinncError(f"host function '{name}' returned {answer.size} values in "
                                   f"tick {self.t}; the image expects {size_out}")
-            into = self._host_cores.get((name, "host_in"))
             if into is not None:
                 words = fixed.to_fixed(answer)[0].astype("<i4")
-                for first in range(0, max(size_out, 1), HOST_VALUES_PER_MESSAGE):
-                    chunk = words[first:first + HOST_VALUES_PER_MESSAGE]
-                    scamp.send_sdp(into.chip.memory, into.core, (first, chunk.size, 0),
+                for first in range(0, max(size_out, 1), host_io.VALUES_PER_MESSAGE):
+                    chunk = words[first:first + host_io.VALUES_PER_MESSAGE]
+                    scamp.send_sdp(into.chip.memory, into.core, (first, chunk.size, self.t),
                                    chunk.tobytes())
                     into.chip.sc.interrupt(1 << into.core)
                     into.run()
+
+    def _monitor(self, chip: Chip) -> None:
+        """The monitor's CPU interrupt: it takes each core's message at once,
+        keeping those for the host (what the Ethernet would send)."""
+        for p, core in chip.sc.cores.items():
+            message = scamp.take_sdp(chip.memory, p)
+            if message is not None:
+                self._to_host.setdefault((chip.x, chip.y, p), []).append(message)
+
+    def _taken(self, core: ArmCore, kind: int) -> list:
+        """The host I/O messages ``core`` sent this tick, checked: through
+        the output tag, of this tick, of ``kind``."""
+        found = []
+        for raw in self._to_host.pop((core.x, core.y, core.core), []):
+            try:
+                message = host_io.unpack_machine_datagram(b"\0\0" + raw)
+            except ValueError as error:
+                raise SpinncError(f"{core.where} sent the host {error}") from None
+            tag, port = raw[1], raw[2]
+            if (tag, port, message.kind, message.tick) != (host_io.OUTPUT_TAG,
+                                                           host_io.PORT_ETH, kind, self.t):
+                raise SpinncError(f"{core.where} sent the host a message with tag {tag}, "
+                                  f"port {port:#x}, kind {message.kind} and tick "
+                                  f"{message.tick} in tick {self.t}")
+            found.append(message)
+        return found
+
+    def _values_sent(self, core: ArmCore, size: int) -> np.ndarray:
+        words = np.zeros(size, dtype=np.int32)
+        covered = 0
+        for m in self._taken(core, host_io.VALUES):
+            words[m.first:m.first + m.words.size] = m.words
+            covered += m.words.size
+        if covered != size:
+            raise SpinncError(f"{core.where} sent {covered} of its {size} values to the host "
+                              f"in tick {self.t}")
+        return words
+
+    def _request_sent(self, core: ArmCore) -> None:
+        if len(self._taken(core, host_io.REQUEST)) != 1:
+            raise SpinncError(f"{core.where} did not ask the host for tick {self.t}'s answer")
 
     def _tick(self, host=None) -> None:
         limit = self.machine.cycles_per_tick

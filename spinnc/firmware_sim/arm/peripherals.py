@@ -224,6 +224,9 @@ class SystemController:
     locks: int = 0
     monitor: int = 0
     chip_id: int = 0x59111012
+    #: Called when a core interrupts the monitor (a message in its mailbox):
+    #: the engine plays the monitor, which takes the message at once.
+    on_monitor: object = None
 
     def _cpu_int(self, mask: int, level: bool) -> None:
         for p, core in self.cores.items():
@@ -252,6 +255,8 @@ class SystemController:
     def write(self, offset: int, value: int) -> None:
         if offset == 0x08 and value >> 20 == 0x5EC:
             self._cpu_int(value & 0x3FFFF, True)
+            if value >> self.monitor & 1 and self.on_monitor is not None:
+                self.on_monitor()
         elif offset == 0x0C and value >> 20 == 0x5EC:
             self._cpu_int(value & 0x3FFFF, False)
         elif offset == 0x58:

@@ -166,15 +166,17 @@ def send_sdp(memory: ChipMemory, virtual: int, args, data: bytes, port: int = 1)
     memory.write(base + VCPU_MBOX_AP_CMD, bytes([MBOX_MSG]))
 
 
-def take_sdp(memory: ChipMemory, virtual: int):
-    """The (arg1, arg2, arg3) of the message a core left for the monitor, or
-    None; the mailbox is cleared as SC&MP does."""
+def take_sdp(memory: ChipMemory, virtual: int) -> bytes | None:
+    """The message a core left for the monitor (its bytes from flags on, as
+    long as its length says), or None; the mailbox is cleared as SC&MP
+    does."""
     base = vcpu_address(virtual)
     if memory.read(base + VCPU_MBOX_MP_CMD, 1)[0] != MBOX_MSG:
         return None
     address = memory.word(base + VCPU_MBOX_MP_MSG)
-    args = struct.unpack("<III", memory.read(address + 20, 12))
+    length = struct.unpack("<H", memory.read(address + 4, 2))[0]
+    message = memory.read(address + 8, min(length, 8 + 16 + 256))
     memory.write(base + VCPU_MBOX_MP_CMD, b"\0")
     flags = memory.word(SV_BASE + SV_MBOX_FLAGS)
     memory.set_word(SV_BASE + SV_MBOX_FLAGS, flags & ~(1 << virtual))
-    return args
+    return bytes(message)
