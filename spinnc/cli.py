@@ -211,6 +211,11 @@ def run_command(args) -> None:
               f"{board['load_seconds']:.2f} s, run {board['run_seconds']:.2f} s, read back "
               f"{board['read_seconds']:.2f} s; "
               f"{board['datagrams']:,} datagrams, {board['retries']} retries")
+        if "live" in board:
+            live = board["live"]
+            print(f"live host I/O: {live['ticks_answered']:,} ticks answered, "
+                  f"{live['ticks_lost']} lost; latency {live['latency_ms_mean']:.3f} ms a tick "
+                  f"(max {live['latency_ms_max']:.3f} ms)")
     print(f"wrote {out}/: probes.npz, summary.json, mapping.txt/json, provenance.txt/json, "
           "plots/; machine.json, placements.json, routing_tables.json (PACMAN's schemas)")
     print(f"report: {html}")

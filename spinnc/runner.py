@@ -185,6 +185,8 @@ def run_model(network: nengo.Network, machine: Machine | None = None, duration: 
         summary["run"]["realtime"] = pacing.summary()
     if board is not None:
         summary["board"] = {"host": sim.host, "port": sim.port, **board.stats.summary()}
+        if board.live is not None:  # the host functions answered over IP tags
+            summary["board"]["live"] = board.live
         if job is not None:
             summary["board"]["spalloc"] = {"server": f"{job.host}:{job.port}", "job": job.id,
                                            "boards": len(job.machine.hosts)}

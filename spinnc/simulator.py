@@ -71,7 +71,7 @@ from .comparison import rms, rms_error
 from .pacing import Pacer, PacingReport
 from . import fixed
 from .compiler import Compilation, compile_network, learned_state
-from .errors import DoesNotFit, SpinncError, UnsupportedFeature
+from .errors import DoesNotFit, SpinncError
 from .firmware_sim import Emulator
 from .firmware_sim.engines import ENGINES, make_engine
 from .frontend import reference as nengo_reference
@@ -211,9 +211,11 @@ class Simulator:
         ``host:port`` grants (:class:`spinnc.host.spalloc.SpallocJob`: the
         job is held until :meth:`close`, also on errors).  A board runs the
         compiled horizon in one go when data is first read
-        (:class:`spinnc.host.target.BoardEmulator`), in fixed point, and
-        cannot run live host functions; without ``machine`` the model is
-        mapped onto the machine the board (or the job's boards) report.
+        (:class:`spinnc.host.target.BoardEmulator`), in fixed point; a
+        model with live host functions runs in one ``run``, compiled for
+        exactly its steps, the host answering each tick over IP tags
+        (:mod:`spinnc.host.live`).  Without ``machine`` the model is mapped
+        onto the machine the board (or the job's boards) report.
     host : str, optional
         The board's (``target="board"``) or the spalloc server's
         (``target="spalloc"``) host name or IP address.
@@ -324,8 +326,6 @@ class Simulator:
 
             self._use(self._compile(INITIAL_HORIZON if horizon is None else max(1, int(horizon)),
                                     stage_done))
-        if target in BOARD_TARGETS:
-            _refuse_live_nodes(self.compilation.graph)
         self._model = self.compilation.graph.model  # built now, as nengo's data is
         graph = self.compilation.graph
         self._probe_names = {probe: graph.name_of(probe) for probe in network.all_probes}
@@ -435,6 +435,9 @@ class Simulator:
         if self.closed:
             raise SimulatorClosed("Simulator cannot run because it is closed.")
         self._check_constants()  # before a recompilation samples them again
+        if self.target in BOARD_TARGETS and self.compilation.image.host_functions:
+            self._run_live_on_board(steps)
+            return
         if self._n_steps + steps > self.compilation.image.n_steps:
             self._extend(self._n_steps + steps)
         bad = self._bad_sample(self._n_steps + steps)  # nengo raises at that step
@@ -458,6 +461,40 @@ class Simulator:
                     failed, self._failed = self._failed, None
                     raise failed
                 pt.total_progress.step()
+
+    def _run_live_on_board(self, steps: int) -> None:
+        """A board with host functions: the Image, compiled for exactly these
+        steps, runs now, the host answering each tick live (spinnc.host.live)."""
+        if self._n_steps:
+            raise SpinncError(
+                f"this model has live host functions, which a board answers during one run: "
+                f"{self._n_steps} steps have run, so it cannot run {steps} more; run the "
+                "whole time in one sim.run (or use the emulator target)")
+        if self.compilation.image.n_steps != steps:  # never call a node past the run
+            self._use(self._compile(steps))
+            self._emulator = self._new_emulator()
+        bad = self._bad_sample(steps)
+        if bad is not None:
+            raise bad[1]  # a precomputed node's bad value: before anything runs
+        self._emulator.run(steps, host=self._live_host)
+        self._n_steps = steps
+
+    def _live_host(self, name: str, t: float, x: np.ndarray) -> np.ndarray:
+        """A host function called by a board's live I/O (on its thread): as
+        nengo calls it, logged; an error stops the run."""
+        inp = self.compilation.graph.inputs[name]
+        step = round(t / self.dt) - 1
+        x = np.zeros(0) if inp.size_in == 0 else self._host_input(name, step, x)
+        logged_x = np.array(x, copy=True)
+        y = inp.function(t, x)  # checked, named errors (frontend.nodes.HostFunction)
+        y = np.zeros(0) if y is None and inp.size_out == 0 else np.array(y, dtype=float)
+        self._log(step, name, logged_x, y)
+        return y
+
+    def _log(self, step: int, name: str, x: np.ndarray, y: np.ndarray) -> None:
+        while len(self._host_log) <= step:
+            self._host_log.append({})
+        self._host_log[step][name] = (x, y)
 
     @property
     def pacing(self) -> PacingReport | None:
@@ -686,9 +723,7 @@ class Simulator:
             self._failed = exc
             return np.zeros(inp.size_out)
         y = np.zeros(0) if y is None and inp.size_out == 0 else np.array(y, dtype=float)
-        if step == len(self._host_log):
-            self._host_log.append({})
-        self._host_log[step][name] = (logged_x, y)
+        self._log(step, name, logged_x, y)
         return y
 
     def _host_input(self, name: str, step: int, x: np.ndarray) -> np.ndarray:
@@ -787,24 +822,14 @@ class Simulator:
         return self._learned
 
     def _host_outputs(self, name: str, n_steps: int) -> np.ndarray:
-        """A host function's answers over the first ``n_steps`` steps (its log)."""
-        rows = [self._host_log[step][name][1] for step in range(n_steps)]
-        return np.reshape(rows, (n_steps, self.compilation.graph.inputs[name].size_out)
-                          ).astype(float)
-
-
-def _refuse_live_nodes(graph) -> None:
-    """A board runs its horizon in one go: no host in the loop each tick yet."""
-    for inp in graph.inputs.values():
-        if inp.kind == "host":
-            node = inp.obj
-            hint = "run it on the emulator target"
-            if node.size_in == 0:
-                hint += ("; if its output is a function of time alone, say so and spinnc "
-                         "precomputes it: spinnc.add_params(network); "
-                         "network.config[node].function_of_time = True")
-            raise UnsupportedFeature(node, "live host functions on a board (a node called "
-                                     "on the host each step)", hint)
+        """A host function's answers over the first ``n_steps`` steps (its log;
+        NaN in a step it was not called in: a board's input for it was lost)."""
+        size = self.compilation.graph.inputs[name].size_out
+        out = np.full((n_steps, size), np.nan)
+        for step in range(min(n_steps, len(self._host_log))):
+            if name in self._host_log[step]:
+                out[step] = self._host_log[step][name][1]
+        return out
 
 
 def hold_job(host: str, port: int | None, boards: int, boot_image):

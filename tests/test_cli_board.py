@@ -125,3 +125,34 @@ def test_board_serve_and_boot_through_the_console_script(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+LIVE_MODEL = '''
+import nengo
+
+knob = {"value": 0.4}  # state outside the model: the node is live
+with nengo.Network(seed=2) as model:
+    reading = nengo.Node(lambda t: knob["value"], label="knob")
+    motor = nengo.Ensemble(60, 1, label="motor")
+    nengo.Connection(reading, motor)
+    doubled = nengo.Node(lambda t, x: 2 * x, size_in=1, label="doubled")
+    nengo.Connection(motor, doubled, synapse=0.01)
+    nengo.Probe(motor, synapse=0.01, label="motor")
+    nengo.Probe(doubled, label="doubled")
+'''
+
+
+def test_run_on_the_board_answers_live_nodes_and_reports_the_latency(board, tmp_path, capsys):
+    model_file = tmp_path / "live.py"
+    model_file.write_text(LIVE_MODEL)
+    host, port = board.address
+    out = tmp_path / "report"
+    assert cli.main(["run", str(model_file), "--target", "board", f"{host}:{port}",
+                     "--duration", "0.1", "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "live host I/O: 200 ticks answered, 0 lost; latency" in printed
+    live = json.loads((out / "summary.json").read_text())["board"]["live"]
+    assert live["ticks_answered"] == 200 and live["ticks_lost"] == 0
+    assert live["latency_ms_max"] >= live["latency_ms_mean"] > 0
+    probes = np.load(out / "probes.npz")
+    assert abs(probes["probe:doubled"][-20:].mean() - 0.8) < 0.15  # 2 x the knob, live

@@ -6,7 +6,7 @@ import pytest
 
 import spinnc
 from spinnc import config
-from spinnc.errors import NodeFunctionError, SpinncError, UnsupportedFeature
+from spinnc.errors import NodeFunctionError, SpinncError
 from spinnc.frontend import build
 
 
@@ -161,15 +161,6 @@ def test_bad_values_fail_at_their_step(bad, message, live):
         assert "Node (size_in 0, size_out 1) 'node0'" in str(info.value)
         assert "t=0.005" in str(info.value)
         assert sim.n_steps == 4 and len(sim.data[probe]) == 4
-
-
-def test_a_board_refuses_a_live_node_by_name_and_says_what_to_set():
-    state = {"v": 0.0}
-    with nengo.Network(seed=0) as net:
-        nengo.Connection(nengo.Node(lambda t: state["v"], label="knob"), nengo.Ensemble(10, 1))
-    with pytest.raises(UnsupportedFeature, match="Node 'knob'.*function_of_time = True"):
-        spinnc.Simulator(net, target="board", host="127.0.0.1", progress_bar=False,
-                         machine=spinnc.machine.Machine.spinn3())
 
 
 def test_an_array_a_precomputed_node_reads_is_checked_each_step():

@@ -1,13 +1,11 @@
 """spinnc.Simulator(target="board"): a nengo model over the host protocol."""
 
-import nengo
 import numpy as np
 import pytest
 from nengo.exceptions import ValidationError
 
 import spinnc
 from spinnc.demo import demo_model
-from spinnc.errors import UnsupportedFeature
 from spinnc.virtual_board.board import serve
 from spinnc.machine import Machine
 
@@ -35,17 +33,6 @@ def test_probes_equal_the_emulator_target_after_several_runs(board):
     for probe in model.probes:
         assert np.array_equal(on_board.data[probe], emulated.data[probe]), probe.label
     assert np.array_equal(on_board.trange(), emulated.trange())
-
-
-def test_live_host_functions_are_refused_when_the_simulator_is_made(board):
-    with nengo.Network(seed=0) as model:
-        a = nengo.Ensemble(20, 1, label="a")
-        live = nengo.Node(lambda t, x: -x, size_in=1, label="live")
-        nengo.Connection(a, live)
-        nengo.Connection(live, a)
-    with pytest.raises(UnsupportedFeature, match="live host functions on a board"):
-        spinnc.Simulator(model, target="board", host=board.address[0], port=board.address[1],
-                         progress_bar=False)
 
 
 @pytest.mark.parametrize("options, attr", [({"target": "chip"}, "target"),

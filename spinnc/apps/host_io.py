@@ -22,6 +22,11 @@ class HostIn(Application):
     def python_kernel(self, core, engine):
         engine.add_host_in(core.name, core.slots, core.region(Region.WEIGHTS)[1]["weights"])
 
+    def host_spec(self, regions) -> dict:
+        """What a board knows of the function from the core's data: the
+        answer's size (its weights' columns), as the firmware reads it."""
+        return {"size_in": 0, "size_out": int(regions[Region.WEIGHTS][0]["cols"])}
+
 
 class HostOut(Application):
     name = "host_out"
@@ -39,6 +44,13 @@ class HostOut(Application):
 
     def python_kernel(self, core, engine):
         engine.add_host_out(core)
+
+    def host_spec(self, regions) -> dict:
+        """The input's size: the widest value filter of member 0, as the
+        firmware reads it."""
+        filters = regions[Region.FILTERS][1]["filters"]
+        dims = [int(f["dims"]) for f in filters if f["member"] == 0 and not f["neurons"]]
+        return {"size_in": max(dims, default=0), "size_out": 0}
 
 
 register(HostIn())

@@ -25,7 +25,9 @@ A tick:
    tick, ``host(name, (t + 1) dt, x)`` answers at once, and the host_in core
    sends the answer (times its weights) in the same tick, so it is used in
    tick ``t + 1``, like a value source's packets.  A host function with no
-   inputs is called with an empty ``x``;
+   inputs is called with an empty ``x``.  An answer of None is one that did
+   not come in time (a board's host): the host_in core sends nothing then
+   and resends its last answer at the next tick's start (:class:`_Answering`);
 6. cycles are counted per core from :mod:`spinnc.costs` (its application's
    cost function, the partitioner's), with each tick's own spikes (the
    firmware's ensemble tick depends on them); a tick over the machine's

@@ -10,8 +10,10 @@ port/cpu (u8), 7 bytes of padding (spinnaker_tools' scamp.h;
 import struct
 from dataclasses import dataclass
 
-#: Request flag of IPTAG NEW/SET (arg1 bit 28): strip the SDP header.
+#: Request flags of IPTAG NEW/SET (arg1 bits 28 and 29): strip the SDP
+#: header; a reverse tag (UDP to a board port -> SDP to a core).
 REQUEST_STRIP = 1 << 28
+REQUEST_REVERSE = 1 << 29
 
 
 @dataclass

@@ -17,6 +17,7 @@ from ..arch import SPINN1
 from ..errors import BoardNotBooted, DoesNotFit, ProtocolError
 from ..formats import scp
 from ..formats.aplx import binary_checksum
+from ..formats.iptag import REQUEST_REVERSE as IPTAG_FLAG_REVERSE
 from ..formats.iptag import REQUEST_STRIP as IPTAG_FLAG_STRIP
 from ..formats.iptag import IPTagEntry
 from ..formats.router_entry import pack_entries
@@ -310,6 +311,15 @@ class BoardController:
         flags = IPTAG_FLAG_STRIP if strip else 0
         self._do(Command.IPTAG, (x, y), flags | IPTagOp.SET << 16 | (tag & 0xFF),
                  port & 0xFFFF, _ip(host), n_args=0)
+
+    def reverse_iptag_set(self, tag: int, rx_port: int, core: tuple[int, int, int],
+                          sdp_port: int = 1, x: int = 255, y: int = 255) -> None:
+        """IPTAG SET of a reverse tag: UDP to the board's ``rx_port`` reaches
+        ``core`` (x, y, cpu) as SDP on ``sdp_port``."""
+        cx, cy, cpu = core
+        self._do(Command.IPTAG, (x, y), IPTAG_FLAG_REVERSE | IPTagOp.SET << 16
+                 | ((sdp_port & 7) << 5 | (cpu & 0x1F)) << 8 | (tag & 0xFF),
+                 (cx << 8 | cy) << 16 | (rx_port & 0xFFFF), 0, n_args=0)
 
     def iptag_get(self, tag: int, x: int = 255, y: int = 255) -> IPTag:
         """IPTAG GET: the tag's entry."""

@@ -44,7 +44,7 @@ import numpy as np
 
 from .. import firmware, recording
 from ..errors import (BoardInUse, CoreFailed, DoesNotFit, ImageError, ProtocolError,
-                      ProtocolTimeout, SpinncError, UnsupportedFeature)
+                      ProtocolTimeout, SpinncError)
 from ..image import Image
 from ..machine import Machine
 from ..regions import TABLE_HEADER, Region, unpack_regions
@@ -54,6 +54,7 @@ from .connection import RETRIES, TIMEOUT, WINDOW, Request
 from .boards import BoardsConnection
 from .controller import BoardController, app_word, parse_vcpu, router_entries
 from .discovery import discover
+from .live import LiveHost
 from ..formats.scp import AllocOp, Command, RouterOp, Signal, State
 
 FAILED = (State.RUNTIME_EXCEPTION, State.WATCHDOG)
@@ -100,12 +101,14 @@ class BoardRun:
     #: (x, y, core) -> the region data of each core that learns, read back after
     #: the run (its firmware writes what it learned into its LEARNING region)
     learned: dict = field(default_factory=dict)
+    #: the live host I/O (LiveHost.summary), if the Image has host functions
+    live: dict | None = None
 
 
 def run_image(image: Image, host: str, port: int = scp.SCP_PORT, *,
               timeout: float = TIMEOUT, retries: int = RETRIES, window: int = WINDOW,
               run_timeout: float | None = None, lease: int = LEASE,
-              hosts: dict | None = None) -> BoardRun:
+              hosts: dict | None = None, host_call=None) -> BoardRun:
     """Load ``image`` onto the booted board at ``host:port``, run it for
     ``image.n_steps`` ticks and read back what it recorded.
 
@@ -137,18 +140,23 @@ def run_image(image: Image, host: str, port: int = scp.SCP_PORT, *,
         The host of each board's Ethernet chip ((x, y) -> host, e.g. a
         spalloc job's): each board is then loaded and read through its own
         Ethernet chip, the boards in parallel (:mod:`.boards`).
+    host_call : callable, optional
+        ``host_call(name, t, x) -> y`` answers the Image's host functions
+        live while the cores run (:mod:`.live`); needed if it has any.
 
     Returns
     -------
     BoardRun
         ``recordings``, ``provenance``, ``stats`` (datagrams sent, resent,
         timed out, the most tries a request needed of those allowed, seconds
-        to load, run and read) and the discovered ``machine``.
+        to load, run and read), the discovered ``machine`` and ``live``
+        (the host I/O's ticks answered and lost, and latency per tick).
 
     Raises
     ------
-    UnsupportedFeature
-        If the Image has live host functions (run it on the emulator).
+    SpinncError
+        If the Image has host functions and no ``host_call``; the error a
+        host function raised (the run is stopped).
     DoesNotFit
         If the board lacks a chip, core, SDRAM or router entries it needs.
     BoardInUse
@@ -163,16 +171,15 @@ def run_image(image: Image, host: str, port: int = scp.SCP_PORT, *,
         If a core stops in runtime exception or watchdog (with its IOBUF text).
     """
     with BoardController(host, port, timeout, retries, window) as board:
-        return run_on_board(board, image, run_timeout, lease, hosts)
+        return run_on_board(board, image, run_timeout, lease, hosts, host_call)
 
 
-def check_host_functions(image: Image) -> None:
-    """Live Python nodes need the host in the loop every tick: not over SCP yet."""
-    if image.host_functions:
+def check_host_functions(image: Image, host_call) -> None:
+    """Live Python nodes need the host in the loop every tick: a host_call."""
+    if image.host_functions and host_call is None:
         names = ", ".join(sorted(image.host_functions))
-        raise UnsupportedFeature(
-            f"live Python node(s) {names}", "live host functions on a board",
-            "run the model with the emulator target, or make the node a function of time")
+        raise SpinncError(f"the Image has host functions ({names}): pass host_call to "
+                          "answer them live while the board runs")
 
 
 def check_firmware(image: Image) -> None:
@@ -200,9 +207,9 @@ def check_firmware(image: Image) -> None:
 
 
 def run_on_board(board: BoardController, image: Image, run_timeout: float | None = None,
-                 lease: int = LEASE, hosts: dict | None = None) -> BoardRun:
+                 lease: int = LEASE, hosts: dict | None = None, host_call=None) -> BoardRun:
     """:func:`run_image` with an open controller."""
-    check_host_functions(image)
+    check_host_functions(image, host_call)
     check_app_ids(image)
     check_firmware(image)
     if run_timeout is None:
@@ -226,12 +233,18 @@ def run_on_board(board: BoardController, image: Image, run_timeout: float | None
             run.prepare(claim.taken_from)
             run.load()
             loaded = time.monotonic()
+            if image.host_functions:  # the tags set before the cores start sending
+                run.live = LiveHost(board, image, host_call).open()
             run.run(run_timeout)
             ran = time.monotonic()
+            if run.live is not None:
+                run.live.close()
             recordings, provenance, learned = run.read()
             run.verify()
             done = time.monotonic()
         finally:
+            if run.live is not None:
+                run.live.close()
             run.stop()
             claim.release()
     except ProtocolTimeout as error:
@@ -248,7 +261,8 @@ def run_on_board(board: BoardController, image: Image, run_timeout: float | None
                      s.retry_codes - before.retry_codes, s.ignored - before.ignored, run_max,
                      board.connection.retries + 1, run.cleared,
                      len(spread.direct) if spread is not None else 1)
-    return BoardRun(recordings, provenance, stats, machine, learned)
+    return BoardRun(recordings, provenance, stats, machine, learned,
+                    run.live.summary() if run.live is not None else None)
 
 
 def check_app_ids(image: Image) -> None:
@@ -294,6 +308,7 @@ class _Run:
         self.addresses: dict = {}  # (x, y, core) -> (data, recording, provenance) addresses
         self.started = False
         self.claim: BoardClaim | None = None
+        self.live: LiveHost | None = None  # answering the host functions while it runs
         self.cleared = 0  # stale cores stopped by prepare()
 
     @property
@@ -480,6 +495,8 @@ class _Run:
         while True:
             if self.claim is not None and self.claim.lost:
                 self.claim.check()  # raises BoardInUse: another client has the board
+            if self.live is not None and self.live.error is not None:
+                raise self.live.error  # a host function failed: the run stops
             counts = self._count(state)
             if counts == self.n_cores:
                 return

@@ -6,6 +6,10 @@ A board runs an Image's whole horizon, from load to exit, in one go.  So
 asked for, the Image is loaded, run and read back (once per Image), and each
 probe is cut to the ticks run so far: what the emulator would hold after the
 same ticks, as the Image is deterministic.
+
+An Image with host functions is different: they answer live while the
+cores run (:mod:`.live`), so it runs when ``run`` is called, all its ticks
+in that one call.
 """
 
 import numpy as np
@@ -25,7 +29,7 @@ class BoardEmulator:
     Parameters
     ----------
     image : Image
-        The compiled model; it must have no live host functions.
+        The compiled model.
     host : str
         The board's host name or IP address.
     port : int
@@ -35,16 +39,10 @@ class BoardEmulator:
         checked (a job the server destroyed is the error to report) and freed.
     **options
         Passed to :func:`~spinnc.host.run_image` (timeout, retries, window).
-
-    Raises
-    ------
-    UnsupportedFeature
-        If the Image has live host functions.
     """
 
     def __init__(self, image: Image, host: str, port: int = scp.SCP_PORT,
                  job: SpallocJob | None = None, **options):
-        check_host_functions(image)
         self.image, self.host, self.port, self.options = image, host, port, options
         self.job = job
         if job is not None:  # each of the job's boards through its own Ethernet chip
@@ -54,11 +52,23 @@ class BoardEmulator:
         self._error: SpinncError | None = None  # why the one run failed
 
     def run(self, n_steps: int | None = None, host=None) -> None:
-        """Count ``n_steps`` more ticks (the Image's horizon by default)."""
+        """Count ``n_steps`` more ticks (the Image's horizon by default); with
+        host functions, run the Image's ticks on the board now, ``host``
+        answering them live."""
         n_steps = self.image.n_steps - self.t if n_steps is None else int(n_steps)
         if self.t + n_steps > self.image.n_steps:
             raise SpinncError(f"the Image records {self.image.n_steps} ticks; {self.t} have "
                               f"run and {n_steps} more were asked for: compile for longer")
+        if self.image.host_functions and n_steps:
+            if (self.t, n_steps) != (0, self.image.n_steps):
+                raise SpinncError(
+                    f"a board runs an Image with host functions "
+                    f"({', '.join(sorted(self.image.host_functions))}) in one go, all its "
+                    f"{self.image.n_steps} ticks, answering them live; {self.t} have run "
+                    f"and {n_steps} more were asked for")
+            check_host_functions(self.image, host)
+            self.options["host_call"] = host
+            self.board_run  # noqa: B018 (runs it; a failure is kept and raised)
         self.t += n_steps
 
     @property
@@ -75,7 +85,8 @@ class BoardEmulator:
                 self._run = run_image(self.image, self.host, self.port, **self.options)
             except SpinncError as error:
                 self._error = error if self.job is None else self._job_failed(error)
-                raise self._error from None
+                # (a host function's error keeps its own traceback as its cause)
+                raise self._error from self._error.__cause__
             except KeyboardInterrupt:  # never run it again (closing would, to keep the data)
                 self._error = SpinncError(f"the run on the board at {self.host} was "
                                           "interrupted (Ctrl-C)")

@@ -116,8 +116,9 @@ from ..formats.scp import (ALLOC_TAG_RETRY, BOOT_BLOCK, BOOT_DATA, BOOT_END, BOO
 from ..image import CoreImage, Image
 from ..machine import Machine
 from ..regions import Region, read_regions
-from .. import recording
+from .. import apps, recording
 from .board_faults import FaultInjector, Faults, Timers
+from .board_live import ANSWER_TIMEOUT, LiveCounts, LiveLink, ReverseTags
 from .board_memory import MEMORY_LIMIT, MemoryBudget, MemoryFull
 from .board_state import (N_CORES, ROUTER_ENTRIES, SYSTEM_HEAP, TAG_FIXED, TAG_POOL, Chip,
                           application_from_binary)
@@ -207,6 +208,9 @@ class VirtualBoard:
         at (on ``port``), as each board of a real machine has its own: a host
         may then reach every board's chips through that board's Ethernet
         chip.  Board 0 (``machine.ethernet_chips[0]``) answers at ``host``.
+    answer_timeout : float
+        Seconds a run with host functions waits for the host's answer of a
+        tick before going on without it (:mod:`.board_live`).
 
     Use :meth:`start` and :meth:`close`, or ``with VirtualBoard(...) as board:``;
     :meth:`handle` answers one datagram in-process without any socket.
@@ -216,8 +220,12 @@ class VirtualBoard:
                  port: int = SCP_PORT, boot_port: int | None = BOOT_PORT, booted: bool = False,
                  faults: Faults | None = None, boot_delay: float = 0.5,
                  memory_limit: int = MEMORY_LIMIT, clock: Callable[[], float] = time.time,
-                 engine: str = "python", ethernet_hosts: dict | None = None):
+                 engine: str = "python", ethernet_hosts: dict | None = None,
+                 answer_timeout: float = ANSWER_TIMEOUT):
         self.engine = check_engine(engine)
+        self.answer_timeout = float(answer_timeout)
+        self.live = LiveCounts()  # the runs' host I/O
+        self.reverse_tags = ReverseTags(host)
         self.machine = machine or Machine.spinn5()
         self.host, self.port, self.boot_port = host, port, boot_port
         self.ethernet_hosts = {tuple(chip): address
@@ -306,6 +314,7 @@ class VirtualBoard:
             for run in self._runs:
                 run.cancel.set()
             self.chips.clear()
+            self.reverse_tags.close()
             self._cache.clear()
             self.budget = MemoryBudget(self.memory_limit)
             self.booted, self._boot = False, None
@@ -620,8 +629,15 @@ class VirtualBoard:
         if not system["timestep_us"]:
             raise ValueError("the SYSTEM region's timestep is 0")
         tables = {(c.x, c.y): c.table() for c in self.chips.values() if c.router["used"].any()}
+        # A board knows a host function by its cores, each on its own: host_out
+        # first, so that each tick's input reaches the host before the
+        # host_in cores wait for their answers.
+        hosted = sorted((c for c in images if apps.application(c.application).host_function),
+                        key=lambda c: c.application != "host_out")
+        host_functions = {c.name: apps.application(c.application).host_spec(
+            read_regions(c.data)) for c in hosted}
         return Image(self.machine, system["timestep_us"] / 1e6, int(system["n_steps"]),
-                     images, tables)
+                     images, tables, host_functions=host_functions)
 
     @staticmethod
     def _check_buffers(image: Image, cores) -> None:
@@ -646,13 +662,16 @@ class VirtualBoard:
             # The arm engine executes the binaries the cores were loaded with.
             binaries = {c.app_name(core): c.binaries[core] for c, core in cores}
             emulator = make_engine(self.engine, image, firmware=binaries)
+            host = (LiveLink(image, self.chip(*self.root).tags, self.reverse_tags,
+                             self._send_to_host, self.live, run.cancel, self.answer_timeout)
+                    if image.host_functions else None)
             while run.ticks < run.n_steps:
                 if run.cancel.is_set():
                     with self._lock:
                         self.counts.runs_stopped += 1
                     return  # stopped: what it recorded goes with the thread
                 step = min(RUN_SLICE, run.n_steps - run.ticks)
-                emulator.run(step)
+                emulator.run(step, host=host)
                 run.ticks += step
             provenance = emulator.provenance()
             results = {(c.x, c.y, core): (
@@ -704,6 +723,11 @@ class VirtualBoard:
             return False
         return True
 
+    def _send_to_host(self, datagram: bytes, address) -> None:
+        """A datagram through an IP tag, from the root Ethernet chip's address."""
+        if self._scp is not None:
+            self._send(datagram, address, self._scp)
+
     def wait_runs(self, timeout: float = 60.0) -> None:
         """Wait for the background runs to finish (for tests)."""
         for run in list(self._runs):
@@ -735,8 +759,11 @@ class VirtualBoard:
             if tag + count > n_tags:
                 raise Reject(ReturnCode.ARG, f"IP tags {tag}-{tag + count - 1}")
             return (), b"".join(t.pack() for t in chip.tags[tag:tag + count])
+        root = (chip.x, chip.y) == self.root  # whose reverse tags take datagrams
         if op == IPTagOp.CLEAR:
             chip.tags[tag] = IPTag()
+            if root:
+                self.reverse_tags.close(tag)
             return (), b""
         ip = struct.pack("<I", a3)
         port = a2 & 0xFFFF
@@ -745,6 +772,12 @@ class VirtualBoard:
         if use_sender and port == 0:
             port = client[1]
         flags = IPTag.IN_USE | (IPTag.STRIP if strip else 0) | (IPTag.REVERSE if reverse else 0)
+        if root and reverse:
+            failed = self.reverse_tags.open(tag, port)
+            if failed is not None:
+                raise Reject(ReturnCode.BUF, f"reverse IP tag {tag}: {failed}")
+        elif root:
+            self.reverse_tags.close(tag)
         chip.tags[tag] = IPTag(ip, 0 if reverse else port, chip.tag_timeout, flags, 0,
                                port if reverse else 0, a2 >> 16, (a1 >> 8) & 0xFF)
         return (tag,), b""
@@ -949,6 +982,7 @@ class VirtualBoard:
                 sock.close()
         self._scp = self._boot_socket = self._thread = None
         self._board_sockets = []
+        self.reverse_tags.close()
 
     def __enter__(self) -> "VirtualBoard":
         return self.start() if self._scp is None else self
@@ -1006,14 +1040,15 @@ def serve(machine: Machine | None = None, host: str = "127.0.0.1", port: int = S
           delay: float = 0.0, reorder: float = 0.0, seed: int | None = None,
           booted: bool = False, boot_delay: float = 0.5, memory_limit: int = MEMORY_LIMIT,
           clock: Callable[[], float] = time.time, engine: str = "python",
-          ethernet_hosts: dict | None = None) -> VirtualBoard:
+          ethernet_hosts: dict | None = None,
+          answer_timeout: float = ANSWER_TIMEOUT) -> VirtualBoard:
     """Start a virtual board serving in a daemon thread; ``close()`` it when done.
 
     See :class:`VirtualBoard` and :class:`Faults` for the parameters.
     """
     faults = Faults(loss, duplicate, delay, reorder, seed)
     return VirtualBoard(machine, host, port, boot_port, booted, faults, boot_delay,
-                        memory_limit, clock, engine, ethernet_hosts).start()
+                        memory_limit, clock, engine, ethernet_hosts, answer_timeout).start()
 
 
 def board_host(text: str) -> tuple[tuple[int, int], str]:
@@ -1062,6 +1097,17 @@ def check_fraction(value, what: str) -> float:
     return number
 
 
+def check_seconds(value, what: str) -> float:
+    """A time of at least 0 seconds (a SpinncError naming ``what`` otherwise)."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise SpinncError(f"{what} {value!r}: give seconds, e.g. 0.5".strip()) from None
+    if not seconds >= 0 or seconds == float("inf"):
+        raise SpinncError(f"{what} {value!r}: give seconds of at least 0".strip())
+    return seconds
+
+
 def _argument(check, *args):
     """An argparse ``type`` from a check above: its message as argparse's."""
     def convert(text):
@@ -1098,6 +1144,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="another board's Ethernet chip X,Y answers at HOST too (on "
                         "--port), as each board of a machine has its own address; repeat "
                         "for each board")
+    parser.add_argument("--answer-timeout", type=_argument(check_seconds, ""),
+                        default=ANSWER_TIMEOUT,
+                        help="seconds a run with live host functions waits for the host's "
+                        "answer of each tick before going on without it (default 1)")
     parser.add_argument("--bmp", metavar="HOST[:PORT]",
                         help="also serve the frame's BMP there (port 17893; another address "
                         "than --host, e.g. 127.0.1.100), so that spalloc-server can power "
@@ -1130,7 +1180,9 @@ def serve_forever(args: argparse.Namespace, stop: threading.Event | None = None)
         board = serve(machine, getattr(args, "host", "127.0.0.1"), port, boot_port, *faults,
                       getattr(args, "seed", None), args.booted,
                       engine=check_engine(getattr(args, "engine", "python")),
-                      ethernet_hosts=hosts)
+                      ethernet_hosts=hosts,
+                      answer_timeout=check_seconds(getattr(args, "answer_timeout",
+                                                           ANSWER_TIMEOUT), "--answer-timeout"))
     except ValueError as error:  # a --board-host that is not another board's Ethernet chip
         raise SpinncError(f"--board-host: {error}") from None
     bmp = None
@@ -1162,5 +1214,5 @@ def serve_forever(args: argparse.Namespace, stop: threading.Event | None = None)
         if bmp is not None:
             bmp.close()
         board.close()
-        print(f"virtual board stopped: {board.counts}", flush=True)
+        print(f"virtual board stopped: {board.counts}; host I/O: {board.live}", flush=True)
     return 0

@@ -183,9 +183,6 @@ class Chip:
         if system.get("application") != apps.codes()[name]:
             return self.fail(core, f"loaded with '{name}' but its data says application "
                              f"{system.get('application')}")
-        if apps.application(name).host_function:
-            return self.fail(core, f"'{name}' needs live host functions, which the virtual "
-                             "board does not run: use the emulator target")
         self.core_data[core] = data
         self.set_state(core, State.SYNC0)
 

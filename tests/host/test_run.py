@@ -11,7 +11,7 @@ import pytest
 from spinnc import firmware, regions
 from spinnc.compiler import compile_network
 from spinnc.demo import demo_model
-from spinnc.errors import CoreFailed, DoesNotFit, ImageError, ProtocolTimeout, UnsupportedFeature
+from spinnc.errors import CoreFailed, DoesNotFit, ImageError, ProtocolTimeout, SpinncError
 from spinnc.firmware_sim import Emulator
 from spinnc.host import BoardController
 from spinnc.host import loader
@@ -168,10 +168,10 @@ def test_image_must_fit_the_board(virtual_board, controller):
             np.zeros((1, 1)), {}))
 
 
-def test_host_functions_are_not_supported():
+def test_host_functions_need_a_host_call_before_anything_is_sent():
     image = source_to_recorder(np.zeros((1, 1)), {})
     image.host_functions = {"live": {"size_in": 1, "size_out": 1}}
-    with pytest.raises(UnsupportedFeature, match="live.*emulator target"):
+    with pytest.raises(SpinncError, match=r"host functions \(live\): pass host_call"):
         run_image(image, "127.0.0.1", 1)
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from spinnc.compiler import compile_network
 from spinnc.demo import demo_model
-from spinnc.errors import SpinncError, UnsupportedFeature
+from spinnc.errors import SpinncError
 from spinnc.firmware_sim import Emulator
 from spinnc.host.target import BoardEmulator
 from spinnc.machine import Machine
@@ -34,15 +34,19 @@ def test_partial_runs_hold_what_the_emulator_holds_after_the_same_ticks(virtual_
         board.run(1)
 
 
-def test_live_host_functions_are_refused_before_anything_is_sent():
+def test_host_functions_run_all_ticks_at_once_before_anything_is_sent():
     with nengo.Network(seed=0) as model:
         a = nengo.Ensemble(20, 1, label="a")
         live = nengo.Node(lambda t, x: x, size_in=1, label="live")
         nengo.Connection(a, live)
         nengo.Connection(live, a)
     image = compile_network(model, Machine.spinn3(), n_steps=10, seed=0).image
-    with pytest.raises(UnsupportedFeature, match="live"):
-        BoardEmulator(image, "127.0.0.1", 9)
+    board = BoardEmulator(image, "127.0.0.1", 9)
+    with pytest.raises(SpinncError, match="in one go, all its 10 ticks"):
+        board.run(5, host=lambda name, t, x: x)
+    with pytest.raises(SpinncError, match="pass host_call"):
+        board.run(10)
+    assert board._run is None and board.t == 0
 
 
 def test_a_failed_run_is_not_repeated_when_asked_again():

@@ -1,0 +1,217 @@
+"""The host's end of a run's live I/O: host functions answered each tick over
+IP tags (:mod:`spinnc.formats.host_io`, ``spinnaker/HOST_PROTOCOL.md`` Live
+I/O), as SpiNNaker's own tools exchange live values with a board.
+
+Before the cores start, :meth:`LiveHost.open` binds a UDP socket, points the
+root Ethernet chip's IP tag :data:`~spinnc.formats.host_io.OUTPUT_TAG` at it
+(SDP headers kept: the source core says whose message it is) and gives each
+``host_in`` core a reverse IP tag on a board port.  A thread then answers:
+
+- a ``host_out`` core's values of tick t (all its messages in) call the
+  function with them, at time (t + 1) dt;
+- a ``host_in`` core's request for tick t calls a function without input;
+  a function with input is answered from its ``host_out`` values instead.
+
+The answer goes to the function's ``host_in`` core through its reverse tag.
+Each tick's latency (first message in to answer out) is measured; ticks
+whose messages never came complete are counted lost.  A function that
+raises ends the serving: :attr:`LiveHost.error` keeps the exception, and
+the run stops with it (:mod:`.loader`).  :meth:`close` clears the tags.
+"""
+
+import socket
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from .. import fixed
+from ..errors import DoesNotFit, SCPError
+from ..formats import host_io
+from ..formats.scp import ReturnCode
+from ..image import Image
+
+#: Board UDP ports tried for the reverse tags, from this one up (a virtual
+#: board on this computer shares its ports with everything else here).
+RX_PORT_BASE = 17900
+RX_PORT_TRIES = 64
+POLL = 0.05  # seconds between looks at whether to stop
+
+Call = Callable[[str, float, np.ndarray], np.ndarray]
+
+
+class LiveHost:
+    """Answers an Image's host functions during its run on a board.
+
+    Parameters
+    ----------
+    board : BoardController
+        The board's controller (its tags are set through it).
+    image : Image
+        The running Image.
+    call : callable
+        ``call(name, t, x) -> y``: the host function ``name`` at time ``t``.
+    """
+
+    def __init__(self, board, image: Image, call: Call):
+        self.board, self.image, self.call = board, image, call
+        self.error: BaseException | None = None
+        self.where: dict[tuple, tuple[str, str]] = {}  # (x, y, cpu) -> (name, app)
+        self.answer_to: dict[str, tuple] = {}  # name -> its host_in core
+        for c in image.cores:
+            if c.application in ("host_in", "host_out"):
+                self.where[c.x, c.y, c.core] = (c.name, c.application)
+                if c.application == "host_in":
+                    self.answer_to[c.name] = (c.x, c.y, c.core)
+        if len(self.answer_to) > host_io.MAX_INPUT_TAGS:
+            raise DoesNotFit(
+                f"{len(self.answer_to)} host functions answer the machine "
+                f"({', '.join(sorted(self.answer_to))}), each through a reverse IP tag of "
+                f"the root Ethernet chip, which has {host_io.MAX_INPUT_TAGS} for them: "
+                "combine host nodes into fewer (a node may have several outputs)")
+        self.rx_ports: dict[str, int] = {}
+        self.latencies: list[float] = []  # seconds from a tick's input to its answer
+        self.answered = 0
+        self.malformed = 0
+        self._parts: dict[tuple[str, int], tuple[float, np.ndarray, np.ndarray]] = {}
+        self._last: dict[str, int] = {}  # name -> the last tick it answered
+        self.lost = 0  # ticks of a function that never came complete
+        self._stop = threading.Event()
+        self._sock: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+        self._tags: list[int] = []
+
+    # -- set up and tear down -----------------------------------------------------
+
+    def open(self) -> "LiveHost":
+        """Bind the socket, set the tags, start answering."""
+        host, port = self.board.connection.address
+        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            probe.connect((host, port))  # which of our addresses reaches the board
+            local = probe.getsockname()[0]
+        finally:
+            probe.close()
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._sock.bind((local, 0))
+        self._board = (host, port)
+        try:
+            self.board.iptag_set(host_io.OUTPUT_TAG, local, self._sock.getsockname()[1],
+                                 strip=False)
+            self._tags.append(host_io.OUTPUT_TAG)
+            rx_port = RX_PORT_BASE
+            for i, (name, core) in enumerate(sorted(self.answer_to.items())):
+                tag = host_io.FIRST_INPUT_TAG + i
+                rx_port = self._reverse_tag(tag, core, rx_port)
+                self._tags.append(tag)
+                self.rx_ports[name] = rx_port
+                rx_port += 1
+        except BaseException:
+            self.close()
+            raise
+        self._thread = threading.Thread(target=self._serve, daemon=True,
+                                        name="spinnc live host I/O")
+        self._thread.start()
+        return self
+
+    def _reverse_tag(self, tag: int, core: tuple, rx_port: int) -> int:
+        """Set ``tag`` on the first board port from ``rx_port`` it can bind."""
+        for port in range(rx_port, rx_port + RX_PORT_TRIES):
+            try:
+                self.board.reverse_iptag_set(tag, port, core, host_io.APP_PORT)
+                return port
+            except SCPError as error:
+                if error.rc != ReturnCode.BUF:  # BUF: the port is taken there
+                    raise
+        raise DoesNotFit(f"the board took none of the UDP ports {rx_port}-"
+                         f"{rx_port + RX_PORT_TRIES - 1} for reverse IP tag {tag}")
+
+    def close(self) -> None:
+        """Stop answering and clear the tags (a board that is gone is left)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5.0)
+        for tag in self._tags:
+            try:
+                self.board.iptag_clear(tag)
+            except Exception:  # closing after a failure: the board may not answer
+                pass
+        self._tags = []
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    # -- answering -----------------------------------------------------------------
+
+    def _serve(self) -> None:
+        self._sock.settimeout(POLL)
+        while not self._stop.is_set():
+            try:
+                datagram = self._sock.recv(65536)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            arrived = time.perf_counter()
+            try:
+                message = host_io.unpack_machine_datagram(datagram)
+            except ValueError:
+                self.malformed += 1
+                continue
+            try:
+                self._take(message, arrived)
+            except BaseException as error:  # the function's own error: the run stops
+                self.error = error
+                return
+
+    def _take(self, m: host_io.MachineMessage, arrived: float) -> None:
+        name, app = self.where.get((m.x, m.y, m.cpu), (None, None))
+        if name is None:
+            self.malformed += 1
+            return
+        size_in = int(self.image.host_functions[name]["size_in"])
+        if app == "host_in":
+            if m.kind == host_io.REQUEST and size_in == 0:
+                self._answer(name, m.tick, np.zeros(0), arrived)
+            return
+        key = (name, m.tick)
+        start, words, have = self._parts.get(key) or (arrived, np.zeros(size_in, np.int32),
+                                                      np.zeros(size_in, bool))
+        if m.first + m.words.size > size_in:
+            self.malformed += 1
+            return
+        words[m.first:m.first + m.words.size] = m.words
+        have[m.first:m.first + m.words.size] = True
+        if not have.all():
+            self._parts[key] = (start, words, have)
+            return
+        self._parts.pop(key, None)
+        self._answer(name, m.tick, fixed.to_float(words), start)
+
+    def _answer(self, name: str, tick: int, x: np.ndarray, start: float) -> None:
+        last = self._last.get(name, -1)
+        if tick <= last:
+            return  # a duplicate, or a tick already past
+        self.lost += tick - last - 1
+        self._last[name] = tick
+        y = self.call(name, (tick + 1) * self.image.dt, x)
+        if name in self.answer_to:
+            words = fixed.to_fixed(np.reshape(np.asarray(y, dtype=float), -1))[0]
+            address = (self._board[0], self.rx_ports[name])
+            for datagram in host_io.answers(tick, words):
+                self._sock.sendto(datagram, address)
+        self.latencies.append(time.perf_counter() - start)
+        self.answered += 1
+
+    def summary(self) -> dict:
+        """Ticks answered, lost (never complete, the run's last ones too) and
+        malformed, and the latency per tick."""
+        late = np.array(self.latencies) * 1e3 if self.latencies else np.zeros(1)
+        never = sum(self.image.n_steps - 1 - self._last.get(name, -1)
+                    for name in self.image.host_functions)
+        return {"ticks_answered": self.answered, "ticks_lost": self.lost + never,
+                "malformed": self.malformed,
+                "latency_ms_mean": round(float(late.mean()), 4),
+                "latency_ms_p99": round(float(np.percentile(late, 99)), 4),
+                "latency_ms_max": round(float(late.max()), 4)}
