@@ -57,7 +57,31 @@ def compile_network(network: nengo.Network, machine: Machine | None = None, dt: 
     Raises the stages' errors: UnsupportedFeature, QuantisationError,
     DoesNotFit, UnroutableNet, RoutingTableOverflow.
     """
+    start = time.perf_counter()
+    graph = build_graph(network, dt, seed, process_seed)
+    built = time.perf_counter() - start
+    if progress is not None:
+        progress("build", built)
+    compilation = compile_graph(graph, machine, n_steps, placer, progress, seed)
+    compilation.seconds = {"build": built, **compilation.seconds}
+    return compilation
+
+
+def build_graph(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
+                process_seed: int | None = None) -> Graph:
+    """The pipeline's first stage: the network as a Graph, whatever the
+    horizon (a Simulator builds it once and compiles it again for a longer
+    horizon, as the network may have changed since: nengo_gui removes the
+    nodes it added once the model is built)."""
+    return play_early(build(network, dt=dt, seed=seed, process_seed=process_seed))
+
+
+def compile_graph(graph: Graph, machine: Machine | None = None, n_steps: int = 1000,
+                  placer: str = "anneal", progress=None, seed: int | None = None
+                  ) -> Compilation:
+    """The stages after the build (:func:`compile_network`), for ``n_steps``."""
     machine = machine or Machine.spinn5()
+    dt = graph.dt
     seconds = {}
 
     def timed(stage, function, *args, **kwargs):
@@ -68,8 +92,6 @@ def compile_network(network: nengo.Network, machine: Machine | None = None, dt: 
             progress(stage, seconds[stage])
         return result
 
-    graph = timed("build", lambda: play_early(build(network, dt=dt, seed=seed,
-                                                     process_seed=process_seed)))
     fixed_graph, report = timed("quantise", quantise, graph)
 
     def split_and_partition(graph):

@@ -96,7 +96,10 @@ def _path(network: nengo.Network, obj) -> list | None:
 def is_function_of_time(output) -> bool:
     """Whether a node output callable provably depends on time alone.
 
-    True for nengo Processes, numpy ufuncs, functions of numpy (outside
+    True for nengo's own Processes (noise, signals, PresentInput, Piecewise:
+    time and their seed alone; another package's may read state that
+    changes, as nengo_gui's slider reads the browser's), numpy ufuncs,
+    functions of numpy (outside
     ``numpy.random``), ``math`` and ``cmath``, the builtins in
     :data:`PURE_BUILTINS`, and Python functions that assign no global or
     closure variable and whose every outside value (the globals they load,
@@ -111,7 +114,7 @@ def is_function_of_time(output) -> bool:
     the run, so the node is live.
     """
     if isinstance(output, nengo.Process):
-        return True
+        return type(output).__module__.split(".")[0] == "nengo"
     return _pure(output, set(), [])
 
 

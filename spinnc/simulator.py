@@ -11,7 +11,7 @@
 (100,) (100, 1)
 
 ``spinnc.Simulator`` compiles the network with
-:func:`spinnc.compiler.compile_network` (frontend, quantisation, mapping,
+:func:`spinnc.compiler.compile_network`'s stages (frontend, quantisation, mapping,
 routing, Image) when it is constructed, and runs the Image on
 :class:`spinnc.firmware_sim.Emulator`.  It is registered as the ``spinnc``
 entry of nengo's ``nengo.backends`` entry points.
@@ -70,7 +70,7 @@ from nengo.utils.progress import Progress, ProgressTracker
 from .comparison import rms, rms_error
 from .pacing import Pacer, PacingReport
 from . import fixed
-from .compiler import Compilation, compile_network, learned_state
+from .compiler import Compilation, build_graph, compile_graph, learned_state
 from .errors import DoesNotFit, SpinncError
 from .firmware_sim import Emulator
 from .firmware_sim.engines import ENGINES, make_engine
@@ -317,6 +317,7 @@ class Simulator:
         self.network, self.progress_bar, self.precision = network, progress_bar, precision
         self.machine, self.placer, self.strict = machine or Machine.spinn5(), placer, strict
         self._dt, self.seed, self._build_seed = float(dt), int(seed), int(seed)
+        self._graph = None  # built once (see _compile)
         with (ProgressTracker(progress_bar, Progress("Building", "Build")) as pt,
               pt.next_stage("Compiling for SpiNNaker", "Compilation") as stages):
             def stage_done(stage: str, seconds: float) -> None:
@@ -401,7 +402,7 @@ class Simulator:
             self.seed = int(seed)
             if any(isinstance(node.output, nengo.Process) and node.output.seed is None
                    for node in self.network.all_nodes):  # their noise follows the seed
-                self._use(self._compile(self.compilation.image.n_steps))
+                self._use(self._compile(self.compilation.image.n_steps, rebuild=True))
         for inp in self.compilation.graph.inputs.values():
             if hasattr(inp.function, "reset"):  # a Process with input starts again
                 inp.function.reset()
@@ -673,10 +674,21 @@ class Simulator:
         self._probes = ProbeData(compilation, model, self.dt, self._host_outputs)
         self._host_inputs = {}  # over the compilation's horizon
 
-    def _compile(self, n_steps: int, progress: Callable | None = None) -> Compilation:
-        return compile_network(self.network, self.machine, dt=self._dt, seed=self._build_seed,
-                               n_steps=n_steps, placer=self.placer, process_seed=self.seed,
-                               progress=progress)
+    def _compile(self, n_steps: int, progress: Callable | None = None,
+                 rebuild: bool = False) -> Compilation:
+        """The network compiled for ``n_steps``, from the Graph built the first
+        time (unless ``rebuild``): what was built is what runs, even if the
+        network changed since (nengo_gui takes its nodes out after the build)."""
+        if self._graph is None or rebuild:
+            start = time.perf_counter()
+            self._graph = build_graph(self.network, self._dt, self._build_seed, self.seed)
+            self._built_seconds = time.perf_counter() - start
+            if progress is not None:
+                progress("build", self._built_seconds)
+        compilation = compile_graph(self._graph, self.machine, n_steps, self.placer, progress,
+                                    self._build_seed)
+        compilation.seconds = {"build": self._built_seconds, **compilation.seconds}
+        return compilation
 
     def _new_emulator(self, compilation: Compilation | None = None,
                       precision: str | None = None) -> Emulator:

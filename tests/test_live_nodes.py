@@ -176,3 +176,37 @@ def test_an_array_a_precomputed_node_reads_is_checked_each_step():
                                                     "changed.*function_of_time = False"):
             sim.step()
         assert sim.n_steps == 5
+
+
+class Knob(nengo.Process):
+    """A Process of another package (as nengo_gui's slider is): its step
+    reads what is set from outside."""
+
+    def __init__(self, box):
+        super().__init__()
+        self.box = box
+
+    def make_step(self, shape_in, shape_out, dt, rng, state=None):
+        return lambda t: self.box.copy()
+
+
+def test_a_process_of_another_package_is_live_and_nengo_s_own_are_sampled():
+    box = np.zeros(1)
+    with nengo.Network(seed=1) as net:
+        knob = nengo.Node(Knob(box), size_out=1, label="knob")
+        noise = nengo.Node(nengo.processes.WhiteSignal(1, 5), size_out=1, label="noise")
+        ens = nengo.Ensemble(50, 1, label="ens")
+        nengo.Connection(knob, ens)
+        nengo.Connection(noise, ens, transform=0)
+        probe = nengo.Probe(knob)
+    with spinnc.Simulator(net, progress_bar=False) as sim:
+        inputs = sim.compilation.graph.inputs
+        assert (inputs["knob"].kind, inputs["noise"].kind) == ("host", "time")
+        sim.run_steps(10)
+        box[0] = 0.8  # set from outside between steps
+        sim.run_steps(10)
+        assert sim.data[probe][9, 0] == 0 and sim.data[probe][10, 0] == 0.8
+    spinnc.add_params(net)
+    net.config[knob].function_of_time = True  # the user says it is known ahead
+    with spinnc.Simulator(net, progress_bar=False) as sim:
+        assert sim.compilation.graph.inputs["knob"].kind == "time"

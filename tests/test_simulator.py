@@ -516,3 +516,26 @@ def test_float_emulation_takes_node_probes_from_the_host_as_sim_data_does():
                                    atol=0.05)
         compared = sim.compare()
     assert compared["stim probe"].rms_error == compared["stim probe"].float_rms_error == 0
+
+
+def test_a_longer_horizon_compiles_what_was_built_not_the_network_now():
+    """nengo_gui takes its nodes out of the network once the Simulator is
+    built; running past the horizon must still run what was built."""
+    def model():
+        with nengo.Network(seed=0) as net:
+            node = nengo.Node(lambda t: np.sin(8 * t), label="wave")
+            ens = nengo.Ensemble(30, 1, label="ens")
+            nengo.Connection(node, ens)
+            probe = nengo.Probe(ens, synapse=0.01)
+        return net, node, probe
+
+    net, _, probe = model()
+    with spinnc.Simulator(net, horizon=10, progress_bar=False) as sim:
+        sim.run_steps(30)
+        expected = sim.data[probe]
+    net, node, probe = model()
+    with spinnc.Simulator(net, horizon=10, progress_bar=False) as sim:
+        node.output = 0.9  # changed after the build
+        net.probes.remove(probe)  # and an object taken out
+        sim.run_steps(30)
+        assert np.array_equal(sim.data[probe], expected)

@@ -1,11 +1,13 @@
 """A nengo Node as the Graph carries it: which kind of Input, and what it computes.
 
 - a constant output: ``constant``;
-- a nengo Process without input, or a function of time alone (see
-  :func:`spinnc.config.is_function_of_time` and the ``function_of_time``
-  setting): ``time``, sampled when compiling;
-- any other function (a *live* node, with or without input) or a Process
-  with input: ``host``, called on the host once per step, in time order.
+- one of nengo's own Processes without input, or a function of time alone
+  (see :func:`spinnc.config.is_function_of_time` and the
+  ``function_of_time`` setting): ``time``, sampled when compiling;
+- any other function (a *live* node, with or without input) or Process (one
+  with input, or another package's, such as nengo_gui's slider, which reads
+  what the user sets): ``host``, called on the host once per step, in time
+  order.
 
 Functions on connections out of a node are applied where the node's value
 is computed (on the constant, in the sampler, on the host after the call):
@@ -34,10 +36,10 @@ _SPINNC = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 def is_live(network: nengo.Network, node: nengo.Node) -> bool:
     """Whether ``node`` is called on the host each step (a callable output
-    with no input that the user or :func:`~spinnc.config.is_function_of_time`
-    does not make a function of time)."""
+    or a Process with no input that the user, nengo's own Processes or
+    :func:`~spinnc.config.is_function_of_time` do not make a function of time)."""
     output = node.output
-    if not callable(output) or isinstance(output, nengo.Process) or node.size_in > 0:
+    if node.size_in > 0 or not (callable(output) or isinstance(output, nengo.Process)):
         return False
     declared = config.setting(network, node, "function_of_time")
     if declared is not None:
@@ -179,8 +181,9 @@ class Sampler:
 
 
 class ProcessFunction:
-    """A nengo Process with input, run on the host as a node function
-    ``f(t, x)``; :meth:`reset` starts it again (as a simulator reset does)."""
+    """A nengo Process run on the host as a node function ``f(t, x)`` (its
+    step gets ``x`` if it has input, as nengo's); :meth:`reset` starts it
+    again (as a simulator reset does)."""
 
     def __init__(self, process: nengo.Process, size_in: int, size_out: int, dt: float,
                  make_rng):
@@ -194,7 +197,7 @@ class ProcessFunction:
         self.step = self.process.make_step(*self.shapes, self.dt, rng, state)
 
     def __call__(self, t: float, x: np.ndarray) -> np.ndarray:
-        return self.step(t, x)
+        return self.step(t, x) if self.shapes[0][0] else self.step(t)
 
 
 def is_direct(ens) -> bool:
@@ -223,7 +226,7 @@ def node_input(node: nengo.Node, name: str, live: bool, functions: list, rng=Non
     output, extend = node.output, Extend(node.size_out, functions)
     make_rng = rng or (lambda: np.random)  # a seeded process ignores the rng
     width = extend.width
-    if isinstance(output, nengo.Process) and node.size_in > 0:
+    if isinstance(output, nengo.Process) and (node.size_in > 0 or live):
         function = HostFunction(node, ProcessFunction(output, node.size_in, node.size_out, dt,
                                                       make_rng), extend, check=False)
         return Input(name, "host", node.size_in, width, function=function, obj=node)

@@ -1,7 +1,6 @@
 """report.html: self-contained, summary first, and rendered by headless Chromium."""
 
 import base64
-import os
 import re
 import shutil
 import subprocess
@@ -9,6 +8,8 @@ import subprocess
 import pytest
 
 from spinnc.report.html import MAX_ROWS, table, write_mapping_html, write_report
+
+from ..chromium import chromium_command
 
 
 @pytest.fixture(scope="module")
@@ -65,22 +66,12 @@ def test_tables_escape_cells_and_cut_long_ones():
 
 # -- headless Chromium -----------------------------------------------------------
 
-def _chromium():
-    command = shutil.which("chromium")
-    if command is None:
-        if os.environ.get("SPINNC_REQUIRE_CHROMIUM") == "1":
-            pytest.fail("chromium is not installed (apt-get install chromium) and "
-                        "SPINNC_REQUIRE_CHROMIUM=1 requires it")
-        pytest.skip("chromium is not installed")
-    return command
-
-
 def render(path, tmp_path):
     """Open ``path`` in headless Chromium: the <body> attributes the page's script
     set, the dumped DOM and the console messages Chromium logged."""
     profile = tmp_path / "chromium-profile"
     result = subprocess.run(
-        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+        [chromium_command(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
          "--no-first-run", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
          "--dump-dom", path.resolve().as_uri()],
@@ -119,7 +110,7 @@ def test_missing_chromium_fails_when_required(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     monkeypatch.setenv("SPINNC_REQUIRE_CHROMIUM", "1")
     with pytest.raises(pytest.fail.Exception, match="chromium is not installed"):
-        _chromium()
+        chromium_command()
     monkeypatch.delenv("SPINNC_REQUIRE_CHROMIUM")
     with pytest.raises(pytest.skip.Exception):
-        _chromium()
+        chromium_command()

@@ -1,0 +1,102 @@
+"""nengo_gui with spinnc as its backend (``nengo -b spinnc model.py``),
+driven in headless Chromium through the DevTools protocol: press play, move
+a slider, and read the plotted value back."""
+
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from .chromium import Chromium
+
+pytest.importorskip("nengo_gui")
+
+MODEL = '''
+import nengo
+
+with nengo.Network(seed=2) as model:
+    stim = nengo.Node([0.0], label="stim")
+    ens = nengo.Ensemble(100, 1, label="ens")
+    nengo.Connection(stim, ens)
+'''
+#: nengo_gui's layout file: a slider on the node, a value plot of the ensemble.
+LAYOUT = '''
+_viz_0 = nengo_gui.components.Slider(stim)
+_viz_config[_viz_0].label_visible = True
+_viz_config[_viz_0].width = 0.1
+_viz_config[_viz_0].height = 0.2
+_viz_config[_viz_0].x = 0.1
+_viz_config[_viz_0].y = 0.2
+_viz_config[_viz_0].min_value = -1
+_viz_config[_viz_0].max_value = 1
+_viz_1 = nengo_gui.components.Value(ens)
+_viz_config[_viz_1].label_visible = True
+_viz_config[_viz_1].width = 0.2
+_viz_config[_viz_1].height = 0.2
+_viz_config[_viz_1].x = 0.5
+_viz_config[_viz_1].y = 0.2
+_viz_config[_viz_1].min_value = -1
+_viz_config[_viz_1].max_value = 1
+_viz_config[_viz_1].synapse = 0.01
+_viz_config[_viz_1].show_legend = False
+_viz_config[_viz_1].legend_labels = ['']
+'''
+VALUE = "Nengo.Component.components.find(c => c instanceof Nengo.Value)"
+SLIDER = "Nengo.Component.components.find(c => c instanceof Nengo.Slider)"
+#: The value plot's last point: [time, value].
+LAST = (f"(() => {{ const d = {VALUE}.data_store; const n = d.times.length;"
+        " return n ? [d.times[n - 1], d.data[0][n - 1]] : null; })()")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def gui(tmp_path):
+    """The nengo_gui server on the model, with spinnc as the backend: its URL."""
+    (tmp_path / "slider.py").write_text(MODEL)
+    (tmp_path / "slider.py.cfg").write_text(LAYOUT)
+    log = tmp_path / "nengo_gui.log"  # a file: a pipe nobody reads would block the server
+    with open(log, "w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "nengo_gui.main", "-b", "spinnc", "--no-browser",
+             "-P", str(free_port()), "--auto-shutdown", "0", str(tmp_path / "slider.py")],
+            stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 60
+        while "token=" not in log.read_text():
+            if server.poll() is not None:
+                pytest.fail(f"nengo_gui exited with {server.returncode}: {log.read_text()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"nengo_gui printed no URL: {log.read_text()}")
+            time.sleep(0.1)
+        yield next(w for w in log.read_text().split() if "token=" in w)
+    finally:
+        server.kill()
+        server.wait(10)
+
+
+def test_a_slider_moves_the_plotted_value(gui, tmp_path):
+    with Chromium(tmp_path / "chromium-profile") as page:
+        page.open(gui)
+        page.wait_for("Nengo.Component.components.length >= 2", 60, "the slider and plot")
+        page.wait_for(f"{SLIDER}.sim.ws.readyState === WebSocket.OPEN", 60,
+                      "the simulation control's connection")
+        page.evaluate("document.getElementById('pause_button').click()")  # play
+        assert page.evaluate(f"{SLIDER}.sim.paused") is False
+        before = page.wait_for(f"{LAST} && {LAST}[0] > 0.1 && {LAST}", 60,
+                               "the value plot showing 0.1 s")
+        assert abs(before[1]) < 0.25  # the slider starts at 0
+        page.evaluate(f"{SLIDER}.sliders[0].set_value(0.8)")  # as a drag ends
+        after = page.wait_for(f"{LAST} && {LAST}[1] > 0.6 && {LAST}", 60,
+                              "the plotted value following the slider")
+        assert after[0] > before[0]
+        page.evaluate(f"{SLIDER}.sliders[0].set_value(-0.5)")
+        back = page.wait_for(f"{LAST} && {LAST}[1] < -0.3 && {LAST}", 60,
+                             "the plotted value following the slider back")
+        assert back[0] > after[0]
