@@ -582,6 +582,23 @@ class Simulator:
             raise SimulatorClosed("Simulator is closed.")
         return self._emulator.provenance()
 
+    def tick_cycles(self) -> dict:
+        """Each core's cycles in the last tick run, (x, y, core) -> cycles
+        (empty on a board: it reports its cores' most, in provenance)."""
+        if self.closed:
+            raise SimulatorClosed("Simulator is closed.")
+        last = getattr(self._emulator, "last_tick_cycles", None)
+        return {} if last is None else last()
+
+    def machine_view(self, host: str = "127.0.0.1", port: int = 0):
+        """Serve a page showing the machine while it runs (each chip's
+        packets per tick, each core's load), updating a few times a second:
+        a :class:`spinnc.report.live_view.MachineView`; open its ``url``,
+        ``close()`` it when done."""
+        from .report.live_view import MachineView
+
+        return MachineView(self, host, port)
+
     def compare(self, duration: float | None = None) -> dict[str, ProbeComparison]:
         """Compare the emulation with nengo's float reference, per probe.
 

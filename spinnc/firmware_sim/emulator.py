@@ -150,6 +150,7 @@ class Emulator:
         self.t = 0
         self.payloads = np.zeros(self.n_slots, dtype=self.arith.dtype)  # sent last tick
         self.max_cycles = np.zeros(len(self.cores), dtype=np.int64)
+        self.last_cycles = np.zeros(len(self.cores), dtype=np.int64)  # in the last tick
         self.overruns = np.zeros(len(self.cores), dtype=np.int64)
 
     # -- loading ----------------------------------------------------------------
@@ -556,6 +557,7 @@ class Emulator:
             cycles = cycles + np.bincount(self.record_core[due], self.record_cycles[due],
                                           minlength=len(self.cores)).astype(np.int64)
         np.maximum(self.max_cycles, cycles, out=self.max_cycles)
+        self.last_cycles = cycles
         over = cycles > self.machine.cycles_per_tick
         self.overruns += over
         if self.strict and over.any():
@@ -596,6 +598,10 @@ class Emulator:
                    for (x, y), n in sorted(routers.items())]
         links = [LinkProvenance(x, y, link, n) for (x, y, link), n in sorted(links.items())]
         return Provenance(ticks, self.machine.cycles_per_tick, cores, routers, links)
+
+    def last_tick_cycles(self) -> dict:
+        """Each core's cycles in the last tick run: (x, y, core) -> cycles."""
+        return {(c.x, c.y, c.core): int(self.last_cycles[c.index]) for c in self.cores}
 
     def learned(self, x: int, y: int, core: int, rule: int) -> np.ndarray:
         """Learning rule ``rule``'s weights or encoders on a core now, as its

@@ -552,6 +552,7 @@ class ArmEmulator:
         self.router_counts = {chip: RouterCounts() for chip in image.tables}
         self.link_counts: dict = {}
         self.max_cycles = [0] * len(self.cores)
+        self.last_cycles = [0] * len(self.cores)  # each core's in the last tick
         self.lost = 0  # packets that found a core's receive register still full
         self._start()
 
@@ -614,6 +615,11 @@ class ArmEmulator:
             chip.sc.interrupt(mask)
         self._run_all()
         self._expect(scamp.RUN, "signal sync0")
+
+    def last_tick_cycles(self) -> dict:
+        """Each core's cycles in the last tick run (its timer tick):
+        (x, y, core) -> cycles."""
+        return {(c.x, c.y, c.core): used for c, used in zip(self.cores, self.last_cycles)}
 
     def iobuf(self, x: int, y: int, core: int) -> str:
         """A core's IOBUF text."""
@@ -720,6 +726,7 @@ class ArmEmulator:
             before = core.cycles
             core.run()
             used = core.cycles - before
+            self.last_cycles[i] = used
             if used > self.max_cycles[i]:
                 self.max_cycles[i] = used
             if self.strict and used > limit:
