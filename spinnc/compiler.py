@@ -23,7 +23,7 @@ from .mapper import (KeyAllocation, Partition, Placements, allocate_keys, check_
                      partition, place, region_data)
 from .mapper.clusters import form_clusters
 from .mapper.interposers import split_interposers
-from .router import check, minimise_chip, route, routing_tables
+from .router import check, minimise_tables, route, routing_tables
 
 
 @dataclass
@@ -106,8 +106,7 @@ def compile_graph(graph: Graph, machine: Machine | None = None, n_steps: int = 1
     check_keys(keys)
     routes = timed("route", route, parts.nets, placements, machine)
     tables = timed("tables", routing_tables, routes, keys)
-    minimised = timed("minimise", lambda: {chip: minimise_chip(t, chip, machine.router_entries)
-                                           for chip, t in tables.items()})
+    minimised = timed("minimise", minimise_tables, tables, machine.router_entries)
     timed("check", check, parts.nets, placements, keys, minimised, machine)
     data = timed("regions", region_data, fixed_graph, parts, keys, n_steps, placements)
 

@@ -237,8 +237,6 @@ def run_on_board(board: BoardController, image: Image, run_timeout: float | None
                 run.live = LiveHost(board, image, host_call).open()
             run.run(run_timeout)
             ran = time.monotonic()
-            if run.live is not None:
-                run.live.close()
             recordings, provenance, learned = run.read()
             run.verify()
             done = time.monotonic()

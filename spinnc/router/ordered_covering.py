@@ -45,6 +45,10 @@ rarely grow as the table around them fills -- and a final sweep re-examines
 every route touched since it was last evaluated.
 """
 
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -429,7 +433,10 @@ def minimise_chip(table: np.ndarray, chip: tuple[int, int],
         the limit (also as attributes ``chip``, ``original``, ``minimised``,
         ``limit``).
     """
-    result = minimise(table, target, full)
+    return _fits(minimise(table, target, full), table, chip, target)
+
+
+def _fits(result: np.ndarray, table: np.ndarray, chip, target: int) -> np.ndarray:
     if len(result) > target:
         error = RoutingTableOverflow(
             f"chip {tuple(chip)}: the routing table has {len(result)} entries after "
@@ -440,3 +447,40 @@ def minimise_chip(table: np.ndarray, chip: tuple[int, int],
             tuple(chip), len(table), len(result), target)
         raise error
     return result
+
+
+#: Entries over the target, summed over the chips that need minimising, from
+#: which :func:`minimise_tables` spreads those chips over processes (below
+#: it, starting them costs more than they save).
+PARALLEL_EXCESS = 100_000
+
+
+def minimise_tables(tables: dict, target: int = SPINN1.router_entries,
+                    workers: int | None = None) -> dict:
+    """:func:`minimise_chip` of every chip's table: ``{chip: table}``.
+
+    The chips whose tables do not fit are minimised in ``workers`` processes
+    (every CPU by default) when their entries over the target add up to
+    :data:`PARALLEL_EXCESS` or more and this process runs no other thread
+    (the workers are forked: a fork copies no other thread, so one holding a
+    lock would leave it held; spawned workers would run the user's script
+    again).  The result does not depend on how many processes ran.
+
+    Raises
+    ------
+    RoutingTableOverflow
+        For the first chip, in the tables' order, that does not fit.
+    """
+    workers = (os.cpu_count() or 1) if workers is None else int(workers)
+    heavy = [chip for chip, t in tables.items() if len(t) > target]
+    excess = sum(len(tables[chip]) - target for chip in heavy)
+    done = {}
+    if (workers > 1 and len(heavy) > 1 and excess >= PARALLEL_EXCESS
+            and threading.active_count() == 1):
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(min(workers, len(heavy)), mp_context=context) as pool:
+            done = dict(zip(heavy, pool.map(minimise, [tables[chip] for chip in heavy],
+                                            [target] * len(heavy))))
+    return {chip: (_fits(done[chip], table, chip, target) if chip in done
+                   else minimise_chip(table, chip, target))
+            for chip, table in tables.items()}

@@ -167,3 +167,32 @@ def test_a_real_table_fits_and_keeps_its_routes():
     result = minimise_chip(table, chip, target=1023, full=True)
     check_equivalent(table, result, chip)
     assert len(result) < 1000 < len(table)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_minimise_tables_in_processes_as_in_one(monkeypatch, workers):
+    """Chips that do not fit are spread over processes when the work is
+    big enough (here: any), with the same results; an overflow still names
+    its chip."""
+    import threading
+
+    from spinnc.router import ordered_covering
+
+    monkeypatch.setattr(ordered_covering, "PARALLEL_EXCESS", 1)
+    pools = []
+    real_pool = ordered_covering.ProcessPoolExecutor
+    monkeypatch.setattr(ordered_covering, "ProcessPoolExecutor",
+                        lambda *a, **k: pools.append(a) or real_pool(*a, **k))
+    tables = {(x, 0): make_table([(4 * r + k + 1024 * x, 0xFFFFFFFF, 1 << (6 + r), 1 << 6)
+                                  for r in range(16) for k in range(4)]) for x in range(3)}
+    tables[5, 5] = sixteen_routes_of_four()[:10]  # fits already
+    result = ordered_covering.minimise_tables(tables, target=50, workers=workers)
+    assert list(result) == list(tables)
+    for chip, table in tables.items():
+        assert result[chip].tolist() == minimise_chip(table, chip, 50).tolist()
+    # forked only without other threads (another test's may still be winding down)
+    assert len(pools) == (workers > 1 and threading.active_count() == 1)
+    twelve = make_table([(k, 0xFFFFFFFF, 1 << (6 + k), 1 << 6) for k in range(12)])
+    with pytest.raises(RoutingTableOverflow, match=r"chip \(1, 0\).*12 before"):
+        ordered_covering.minimise_tables({(1, 0): twelve, (2, 0): twelve}, target=10,
+                                         workers=workers)
