@@ -13,6 +13,7 @@
 #include "runtime.h"
 #include "spinnc_regions.h"
 #include "fixed.h"
+#include "to_host.h"
 
 const char app_name[] = "host_in";
 
@@ -27,11 +28,6 @@ static sdp_msg_t *request;
 /* have: an answer came; arrived: one came since the tick started (none is
  * owed before the first); sent: this tick's packets are out. */
 static uint32_t have, arrived = 1, sent;
-
-#define PORT 1           /* SDP port of the application's data */
-#define OUTPUT_TAG 1     /* host_io.OUTPUT_TAG */
-#define PORT_ETH 0xFF
-#define REQUEST 1        /* host_io.REQUEST */
 
 static void send_answer(void) {
     for (uint32_t r = 0; r < n_rows; r++)
@@ -86,15 +82,8 @@ void c_main(void) {
                  wh->rows, size, n_rows, MAX_VALUES);
     request = sys_heap_alloc(sizeof(sdp_msg_t), 2);
     if (request == 0) rt_error(RTE_MALLOC, "no system heap for the host's requests");
-    request->length = SDP_HEADER_BYTES;
-    request->flags = 0x07;
-    request->tag = OUTPUT_TAG;
-    request->dest_port = PORT_ETH;
-    request->srce_port = (uint8_t) (PORT << 5 | rt_phys_cpu);
-    request->dest_addr = 0;  /* the root chip, whose Ethernet holds the tag */
-    request->srce_addr = *(volatile uint16_t *) SV_BASE;  /* sv->p2p_addr */
-    request->cmd_rc = REQUEST;
-    request->seq = request->arg2 = request->arg3 = 0;
+    to_host_header(request, TO_HOST_REQUEST, 0);
+    request->arg2 = request->arg3 = 0;
     rt_on_tick(tick);
     rt_on_sdp(answer);
     rt_run(system->timestep_us);

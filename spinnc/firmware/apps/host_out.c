@@ -5,13 +5,9 @@
 #include "runtime.h"
 #include "spinnc_regions.h"
 #include "receive.h"
+#include "to_host.h"
 
 const char app_name[] = "host_out";
-
-#define PORT 1           /* SDP port of the application's data */
-#define OUTPUT_TAG 1     /* host_io.OUTPUT_TAG */
-#define PORT_ETH 0xFF    /* the monitor sends it out through the tag */
-#define PER_MESSAGE 64   /* words in 256 bytes of SDP data */
 
 static uint32_t n_steps, size;
 static sdp_msg_t *msg;
@@ -20,18 +16,11 @@ static void tick(uint32_t t) {
     const int32_t *u = receive_tick() + receive_base(0);
     uint32_t first = 0;
     do {
-        uint32_t count = size - first < PER_MESSAGE ? size - first : PER_MESSAGE;
+        uint32_t count = size - first < TO_HOST_PER_MESSAGE ? size - first
+                                                            : TO_HOST_PER_MESSAGE;
         if (!sdp_monitor_ready())  /* the last message is out before this one is written */
             rt_error(RTE_SWERR, "the monitor did not take tick %u's message", t);
-        msg->length = SDP_HEADER_BYTES + 4 * count;
-        msg->flags = 0x07;
-        msg->tag = OUTPUT_TAG;
-        msg->dest_port = PORT_ETH;
-        msg->srce_port = (uint8_t) (PORT << 5 | rt_phys_cpu);
-        msg->dest_addr = 0;  /* the root chip, whose Ethernet holds the tag */
-        msg->srce_addr = *(volatile uint16_t *) SV_BASE;  /* sv->p2p_addr */
-        msg->cmd_rc = 0;
-        msg->seq = 0;
+        to_host_header(msg, TO_HOST_VALUES, 4 * count);
         msg->arg1 = t;
         msg->arg2 = first;
         msg->arg3 = count;
