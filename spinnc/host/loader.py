@@ -54,7 +54,7 @@ from .connection import RETRIES, TIMEOUT, WINDOW, Request
 from .boards import BoardsConnection
 from .controller import BoardController, app_word, parse_vcpu, router_entries
 from .discovery import discover
-from .live import LiveHost
+from .live import LiveHost, check_tags
 from ..formats.scp import AllocOp, Command, RouterOp, Signal, State
 
 FAILED = (State.RUNTIME_EXCEPTION, State.WATCHDOG)
@@ -175,11 +175,13 @@ def run_image(image: Image, host: str, port: int = scp.SCP_PORT, *,
 
 
 def check_host_functions(image: Image, host_call) -> None:
-    """Live Python nodes need the host in the loop every tick: a host_call."""
+    """Live Python nodes need the host in the loop every tick: a host_call,
+    and a reverse IP tag for each that answers the machine."""
     if image.host_functions and host_call is None:
         names = ", ".join(sorted(image.host_functions))
         raise SpinncError(f"the Image has host functions ({names}): pass host_call to "
                           "answer them live while the board runs")
+    check_tags(image)
 
 
 def check_firmware(image: Image) -> None:

@@ -164,3 +164,4 @@ def test_more_live_nodes_than_reverse_tags_is_one_clear_error(virtual_board):
         with pytest.raises(DoesNotFit, match=r"7 host functions answer the machine .*knob0.*"
                                              r"6 for them: combine host nodes"):
             sim.run_steps(5)
+    assert board.counts.runs == 0 and board.counts.requests == 0  # refused before loading
