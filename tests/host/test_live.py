@@ -165,3 +165,21 @@ def test_more_live_nodes_than_reverse_tags_is_one_clear_error(virtual_board):
                                              r"6 for them: combine host nodes"):
             sim.run_steps(5)
     assert board.counts.runs == 0 and board.counts.requests == 0  # refused before loading
+
+
+def test_a_board_port_in_use_moves_the_reverse_tag_to_the_next(virtual_board):
+    from spinnc.host import live
+
+    board = virtual_board(Machine.spinn3())
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        try:  # someone else's port on the board's host (or already another program's)
+            taken.bind((board.address[0], live.RX_PORT_BASE))
+        except OSError:
+            pass
+        on_board, _, board_run = run("board", steps=30, host=board.address[0],
+                                     port=board.address[1])
+    emulated, _, _ = run("emulator", steps=30)
+    for got, expected in zip(on_board, emulated):
+        assert np.array_equal(got, expected)
+    assert board.counts.rejected.get("BUF", 0) >= 1  # the taken port, refused
+    assert board_run.live["ticks_lost"] == 0
