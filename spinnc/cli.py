@@ -196,7 +196,9 @@ def run_command(args) -> None:
     result = run_model(network, machine, args.duration, args.dt, args.seed, args.placer,
                        args.precision, progress=progress, target=target, host=host, port=port,
                        engine=args.engine, realtime=args.realtime, boards=args.boards,
-                       boot_image=args.boot_image)
+                       boot_image=args.boot_image,
+                       on_view=(lambda url: print(f"the machine, live: {url}", file=sys.stderr,
+                                                  flush=True)) if args.machine_view else None)
     html = _write_run_report(result, out, args.json, progress, f"spinnc run {args.model}")
     print(f"{args.model}: {_mapped(result.compilation)}")
     print(run_summary(result))
@@ -408,6 +410,10 @@ def main(argv=None) -> int:
                             help="pace the emulator's ticks to the wall clock (one every dt) "
                             "and report how often and how far it fell behind; a board runs "
                             "in real time anyway")
+    run_parser.add_argument("--machine-view", action="store_true",
+                            help="serve a page of the machine's packets and core loads, "
+                            "updating while the emulator runs (its URL on stderr; with "
+                            "--realtime there is time to watch)")
     run_parser.add_argument("--target", nargs="+", default=["emulator"],
                             metavar="TARGET [HOST[:PORT]]",
                             help="'emulator' (default) or 'board HOST[:PORT]': run over the "

@@ -75,7 +75,7 @@ def run_model(network: nengo.Network, machine: Machine | None = None, duration: 
               precision: str = "fixed", progress=None, target: str = "emulator",
               host: str | None = None, port: int | None = None,
               engine: str = "python", realtime: bool = False, boards: int = 1,
-              boot_image=None) -> RunResult:
+              boot_image=None, on_view=None) -> RunResult:
     """Compile ``network`` for ``machine``, run it for ``duration`` seconds in
     fixed and in float point, and compare both with nengo.
 
@@ -98,6 +98,9 @@ def run_model(network: nengo.Network, machine: Machine | None = None, duration: 
 
     ``progress``, if given (a :class:`spinnc.progress.Progress`), hears each
     stage's name and time as it finishes and shows a bar for long runs.
+    ``on_view``, if given, is called with the URL of the machine's live view
+    (:meth:`spinnc.Simulator.machine_view`), served while the emulator target
+    runs.
     """
     n_steps = run_steps(duration, dt)
     if target not in TARGETS:
@@ -129,7 +132,11 @@ def run_model(network: nengo.Network, machine: Machine | None = None, duration: 
         bar = None  # a board runs its whole horizon when the data are first read
         if progress is not None and target == "emulator":
             bar = progress.bar(f"emulate {precision}", n_steps)
-        _run(sim, n_steps, bar)
+        with (sim.machine_view() if on_view is not None and target == "emulator"
+              else nullcontext()) as view:
+            if view is not None:
+                on_view(view.url)
+            _run(sim, n_steps, bar)
         recorded = {precision: {names[p]: np.array(sim.data[p]) for p in names}}
         wall = time.perf_counter() - start  # on a board: load, run and read back
         provenance = sim.provenance()

@@ -50,3 +50,25 @@ def test_the_page_updates_while_the_model_runs(tmp_path):
             assert rows == len(sim.compilation.image.cores)
         finally:
             running.join()
+
+
+def test_spinnc_run_serves_the_view_while_the_emulator_runs(tmp_path, capsys):
+    from pathlib import Path
+
+    from spinnc import cli
+    from spinnc.runner import run_model
+
+    seen = []
+
+    def on_view(url):
+        seen.append(json.load(urllib.request.urlopen(url + "state.json")))
+        seen.append(url)
+
+    run_model(demo_model(0), duration=0.05, on_view=on_view)
+    assert seen[0]["steps"] == 0 and seen[0]["cores"]
+    with pytest.raises(urllib.error.URLError):  # the view ends with the run
+        urllib.request.urlopen(seen[1] + "state.json", timeout=2)
+    demo = Path(__file__).resolve().parents[2] / "examples" / "demo.py"
+    assert cli.main(["run", str(demo), "--machine-view", "--duration", "0.05", "--quiet",
+                     "--out", str(tmp_path / "out")]) == 0
+    assert "the machine, live: http://127.0.0.1:" in capsys.readouterr().err
