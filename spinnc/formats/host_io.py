@@ -54,15 +54,47 @@ class MachineMessage:
     words: np.ndarray  # int32 s16.15
 
 
-def machine_messages(tick: int, words: np.ndarray, kind: int = VALUES) -> list[tuple]:
-    """The (cmd_rc, arg1, arg2, arg3, data) of the messages a core sends for
-    ``tick``: one per :data:`VALUES_PER_MESSAGE` words (one empty request)."""
+class Values:
+    """One tick's values as their messages arrive, each with up to
+    :data:`VALUES_PER_MESSAGE` words from a first index."""
+
+    def __init__(self, size: int):
+        self.words = np.zeros(size, dtype=np.int32)
+        self.have = np.zeros(size, dtype=bool)
+
+    def add(self, first: int, words: np.ndarray) -> bool:
+        """Put ``words`` at ``first``; whether every value is now in.
+
+        Raises
+        ------
+        ValueError
+            If they run past the values' end.
+        """
+        if first + len(words) > len(self.words):
+            raise ValueError(f"values {first} to {first + len(words) - 1} of "
+                             f"{len(self.words)}")
+        self.words[first:first + len(words)] = words
+        self.have[first:first + len(words)] = True
+        return bool(self.have.all())
+
+    @property
+    def count(self) -> int:
+        """How many of the values are in."""
+        return int(self.have.sum())
+
+
+def machine_messages(tick: int, words: np.ndarray) -> list[tuple]:
+    """The (cmd_rc, arg1, arg2, arg3, data) of the messages a host_out core
+    sends for ``tick``: one per :data:`VALUES_PER_MESSAGE` words."""
     words = np.asarray(words, dtype="<i4")
-    if kind == REQUEST:
-        return [(REQUEST, tick, 0, 0, b"")]
     return [(VALUES, tick, first, len(chunk), chunk.tobytes())
             for first in range(0, max(len(words), 1), VALUES_PER_MESSAGE)
             for chunk in [words[first:first + VALUES_PER_MESSAGE]]]
+
+
+def request_message(tick: int) -> tuple:
+    """The message a host_in core sends to ask for ``tick``'s answer."""
+    return (REQUEST, tick, 0, 0, b"")
 
 
 def pack_machine_datagram(x: int, y: int, cpu: int, message: tuple) -> bytes:

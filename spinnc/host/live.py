@@ -90,7 +90,7 @@ class LiveHost:
         self.latency_total = self.latency_max = 0.0
         self.answered = 0
         self.malformed = 0
-        self._parts: dict[tuple[str, int], tuple[float, np.ndarray, np.ndarray]] = {}
+        self._parts: dict[tuple[str, int], tuple[float, host_io.Values]] = {}
         self._last: dict[str, int] = {}  # name -> the last tick it answered
         self.lost = 0  # ticks of a function that never came complete
         self._stop = threading.Event()
@@ -192,18 +192,17 @@ class LiveHost:
                 self._answer(name, m.tick, np.zeros(0), arrived)
             return
         key = (name, m.tick)
-        start, words, have = self._parts.get(key) or (arrived, np.zeros(size_in, np.int32),
-                                                      np.zeros(size_in, bool))
-        if m.first + m.words.size > size_in:
+        start, values = self._parts.get(key) or (arrived, host_io.Values(size_in))
+        try:
+            complete = values.add(m.first, m.words)
+        except ValueError:
             self.malformed += 1
             return
-        words[m.first:m.first + m.words.size] = m.words
-        have[m.first:m.first + m.words.size] = True
-        if not have.all():
-            self._parts[key] = (start, words, have)
+        if not complete:
+            self._parts[key] = (start, values)
             return
         self._parts.pop(key, None)
-        self._answer(name, m.tick, fixed.to_float(words), start)
+        self._answer(name, m.tick, fixed.to_float(values.words), start)
 
     def _answer(self, name: str, tick: int, x: np.ndarray, start: float) -> None:
         last = self._last.get(name, -1)

@@ -120,7 +120,7 @@ class LiveLink:
         if out is not None:
             messages += [(out, m) for m in host_io.machine_messages(tick, fixed.to_fixed(x)[0])]
         if into is not None:
-            messages.append((into, (host_io.REQUEST, tick, 0, 0, b"")))
+            messages.append((into, host_io.request_message(tick)))
         reached = self._to_host(messages)
         if into is None:
             return np.zeros(0)
@@ -159,8 +159,7 @@ class LiveLink:
     def _answer(self, sock: socket.socket, tick: int, size: int) -> np.ndarray | None:
         """Tick ``tick``'s whole answer from the reverse tag's socket, or None
         if it is not complete within the timeout."""
-        words = np.zeros(size, dtype=np.int32)
-        have = np.zeros(size, dtype=bool)
+        values = host_io.Values(size)
         deadline = time.monotonic() + self.answer_timeout
         while not self.cancel.is_set():
             left = deadline - time.monotonic()
@@ -181,13 +180,14 @@ class LiveLink:
             if at < tick:
                 self.counts.stale += 1
                 continue
-            if at > tick or first + chunk.size > size:
+            if at > tick:  # no host answers ahead of its tick
                 self.counts.malformed += 1
                 continue
-            words[first:first + chunk.size] = chunk
-            have[first:first + chunk.size] = True
-            if have.all():
-                return words
+            try:
+                if values.add(first, chunk):
+                    return values.words
+            except ValueError:  # past the answer's end
+                self.counts.malformed += 1
         return None
 
     def _drain_all(self) -> None:

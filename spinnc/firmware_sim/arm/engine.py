@@ -704,15 +704,17 @@ class ArmEmulator:
         return found
 
     def _values_sent(self, core: ArmCore, size: int) -> np.ndarray:
-        words = np.zeros(size, dtype=np.int32)
-        covered = 0
+        values = host_io.Values(size)
         for m in self._taken(core, host_io.VALUES):
-            words[m.first:m.first + m.words.size] = m.words
-            covered += m.words.size
-        if covered != size:
-            raise SpinncError(f"{core.where} sent {covered} of its {size} values to the host "
-                              f"in tick {self.t}")
-        return words
+            try:
+                values.add(m.first, m.words)
+            except ValueError as error:
+                raise SpinncError(f"{core.where} sent the host {error} in tick {self.t}") \
+                    from None
+        if values.count != size:
+            raise SpinncError(f"{core.where} sent {values.count} of its {size} values to the "
+                              f"host in tick {self.t}")
+        return values.words
 
     def _request_sent(self, core: ArmCore) -> None:
         if len(self._taken(core, host_io.REQUEST)) != 1:
