@@ -351,7 +351,7 @@ class Emulator:
         then the batched kernels and the recorders are built."""
         self._members, self._sources, self._transforms = [], [], []
         self.host_in, self.host_out = {}, {}
-        self._answering: dict[str, _Answering] = {}
+        self._answering: dict[str, _Answering] = {}  # by host_in core
         self.silent_ticks = np.zeros(self.n_slots, dtype=np.int64)  # a late host's
         for c in self.cores:
             c.app.python_kernel(c, self)
@@ -410,6 +410,7 @@ class Emulator:
     def add_host_in(self, name: str, slots: np.ndarray, weights: np.ndarray) -> None:
         """The packets of host function ``name``'s answer, times the weights."""
         self.host_in[name] = (slots, self.arith.param(weights))
+        self._answering[name] = _Answering()
 
     def add_host_out(self, core: Core) -> None:
         """A host function's filtered input (the core's member 0)."""
@@ -507,23 +508,21 @@ class Emulator:
             index = self.host_out.get(name)
             value = (self.arith.to_real(u[index]) if index is not None
                      else np.zeros(int(spec["size_in"])))
-            answering = self._answering.setdefault(name, _Answering())
-            if name in self.host_in and answering.resend():
+            answering = self._answering.get(name)  # a host_in core's, if it has one
+            if answering is not None and answering.resend():
                 self._send_answer(name, answering, payloads)
             answer = host(name, (t + 1) * self.dt, value)
-            if answer is None:  # not in time: the host_in core resends its last
-                continue
-            answer = np.reshape(np.asarray(answer, float), -1)
-            if answer.size != int(spec["size_out"]):
-                raise SpinncError(f"host function '{name}' returned {answer.size} values in "
-                                  f"tick {t}; the image expects {spec['size_out']}")
-            if name in self.host_in:
-                # In fixed mode this saturates, as the host's packets would.
-                answering.arrive(self.arith.from_real(answer))
-                if not answering.sent:
-                    self._send_answer(name, answering, payloads)
-        for name, answering in self._answering.items():
-            if name in self.host_in and not answering.sent:  # no packets this tick
+            if answer is not None:  # None: not in time, the host_in core resends its last
+                answer = np.reshape(np.asarray(answer, float), -1)
+                if answer.size != int(spec["size_out"]):
+                    raise SpinncError(f"host function '{name}' returned {answer.size} values "
+                                      f"in tick {t}; the image expects {spec['size_out']}")
+                if answering is not None:
+                    # In fixed mode this saturates, as the host's packets would.
+                    answering.arrive(self.arith.from_real(answer))
+                    if not answering.sent:
+                        self._send_answer(name, answering, payloads)
+            if answering is not None and not answering.sent:  # no packets this tick
                 self.silent_ticks[self.host_in[name][0]] += 1
         self.payloads = payloads
         self.t += 1  # the tick has run, even if it overran
