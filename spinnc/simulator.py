@@ -483,14 +483,7 @@ class Simulator:
     def _live_host(self, name: str, t: float, x: np.ndarray) -> np.ndarray:
         """A host function called by a board's live I/O (on its thread): as
         nengo calls it, logged; an error stops the run."""
-        inp = self.compilation.graph.inputs[name]
-        step = round(t / self.dt) - 1
-        x = np.zeros(0) if inp.size_in == 0 else self._host_input(name, step, x)
-        logged_x = np.array(x, copy=True)
-        y = inp.function(t, x)  # checked, named errors (frontend.nodes.HostFunction)
-        y = np.zeros(0) if y is None and inp.size_out == 0 else np.array(y, dtype=float)
-        self._log(step, name, logged_x, y)
-        return y
+        return self._call(name, round(t / self.dt) - 1, t, x)
 
     def _log(self, step: int, name: str, x: np.ndarray, y: np.ndarray) -> None:
         while len(self._host_log) <= step:
@@ -729,12 +722,10 @@ class Simulator:
         """Call the live nodes without input for ``step`` before its tick (they
         need nothing from the machine), logging their answers for the tick.  If
         one raises, the machine has not started the tick: what ran is kept."""
-        if step == len(self._host_log):
-            self._host_log.append({})
+        logged = self._host_log[step] if step < len(self._host_log) else {}
         for name, inp in self.compilation.graph.inputs.items():
-            if inp.kind == "host" and inp.size_in == 0 and name not in self._host_log[step]:
-                y = inp.function((step + 1) * self.dt, np.zeros(0))  # named errors
-                self._host_log[step][name] = (np.zeros(0), np.array(y, dtype=float))
+            if inp.kind == "host" and inp.size_in == 0 and name not in logged:
+                self._call(name, step, (step + 1) * self.dt, np.zeros(0))
 
     def _host(self, name: str, t: float, x: np.ndarray) -> np.ndarray:
         """Call a host function as nengo would, logging its input and answer
@@ -744,13 +735,20 @@ class Simulator:
         step = round(t / self.dt) - 1
         if inp.size_in == 0 and step < len(self._host_log) and name in self._host_log[step]:
             return self._host_log[step][name][1]
-        x = self._host_input(name, step, x)
-        logged_x = np.array(x, copy=True)  # before the function can change x
         try:
-            y = inp.function(t, x)  # checked, named errors (frontend.nodes.HostFunction)
+            return self._call(name, step, t, x)
         except SpinncError as exc:  # finish the tick: the recordings stay consistent
             self._failed = exc
             return np.zeros(inp.size_out)
+
+    def _call(self, name: str, step: int, t: float, x: np.ndarray) -> np.ndarray:
+        """Call host function ``name`` at ``step`` (time ``t``) as nengo would,
+        logging its input and answer; its errors are named
+        (:class:`spinnc.frontend.nodes.HostFunction`)."""
+        inp = self.compilation.graph.inputs[name]
+        x = self._host_input(name, step, x)
+        logged_x = np.array(x, copy=True)  # before the function can change x
+        y = inp.function(t, x)
         y = np.zeros(0) if y is None and inp.size_out == 0 else np.array(y, dtype=float)
         self._log(step, name, logged_x, y)
         return y
