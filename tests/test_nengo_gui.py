@@ -87,6 +87,10 @@ def test_a_slider_moves_the_plotted_value(gui, tmp_path):
         page.wait_for("Nengo.Component.components.length >= 2", 60, "the slider and plot")
         page.wait_for(f"{SLIDER}.sim.ws.readyState === WebSocket.OPEN", 60,
                       "the simulation control's connection")
+        # built and paused: the play button enabled (while building it is a cog)
+        page.wait_for(f"{SLIDER}.sim.paused === true && "
+                      "!document.getElementById('pause_button').disabled", 120,
+                      "the model built, paused")
         page.evaluate("document.getElementById('pause_button').click()")  # play
         assert page.evaluate(f"{SLIDER}.sim.paused") is False
         before = page.wait_for(f"{LAST} && {LAST}[0] > 0.1 && {LAST}", 60,
