@@ -5,9 +5,13 @@ Settings (after ``spinnc.add_params(network)``)::
     network.config[node].function_of_time = True   # precompute it (played from SDRAM)
     network.config[node].function_of_time = False  # call it on the host each step
     # None (the default): spinnc decides, by is_function_of_time()
+    network.config[ens].chip = (x, y)   # place its cores on chip (x, y) (a hint)
+    network.config[ens].profile = True  # record its cores' cycles in each tick
 
-The setting of the innermost network that sets it wins, as nengo's own
-configs do.  ``function_of_time`` is the old nengo_spinnaker backend's name.
+``chip`` and ``profile`` apply to ensembles and nodes.  The setting of the
+innermost network that sets it wins, as nengo's own configs do.
+``function_of_time`` and ``profile`` are the old nengo_spinnaker backend's
+names.
 
 A node with a callable output and no input is *live* (called on the host
 once per step, in time order, as nengo calls it) unless spinnc can prove
@@ -25,12 +29,42 @@ import types
 
 import nengo
 import numpy as np
-from nengo.exceptions import ConfigError
-from nengo.params import BoolParam
+from nengo.exceptions import ConfigError, ValidationError
+from nengo.params import BoolParam, TupleParam
+
+
+class ChipParam(TupleParam):
+    """A chip's coordinates: two integers, both at least 0, or None."""
+
+    def __init__(self, name):
+        super().__init__(name, default=None, length=2, optional=True)
+
+    def coerce(self, instance, value):
+        value = super().coerce(instance, value)
+        if value is None:
+            return None
+        if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0
+                   for v in value):
+            raise ValidationError(f"a chip is (x, y) with integers x, y >= 0, not {value!r}",
+                                  attr=self.name, obj=instance)
+        return tuple(int(v) for v in value)
+
+
+def _placement_params():
+    return {"chip": lambda: ChipParam("chip"),
+            "profile": lambda: BoolParam("profile", default=False)}
+
 
 #: spinnc's settings, by the nengo class they configure.
-PARAMS = {nengo.Node: {"function_of_time": lambda: BoolParam("function_of_time", default=None,
-                                                             optional=True)}}
+PARAMS = {
+    nengo.Node: {"function_of_time": lambda: BoolParam("function_of_time", default=None,
+                                                       optional=True),
+                 **_placement_params()},
+    nengo.Ensemble: _placement_params(),
+}
+
+#: The settings the mapper reads (:func:`object_settings`), by name.
+MAPPER_SETTINGS = ("chip", "profile")
 
 #: Builtins that compute from their arguments alone.
 PURE_BUILTINS = frozenset({
@@ -52,6 +86,13 @@ def add_params(network: nengo.Network) -> None:
     calls it ahead of the run, for the whole horizon); False calls it on the
     host once per step; None (default) lets spinnc decide
     (:func:`is_function_of_time`).
+
+    ``network.config[obj].chip = (x, y)`` (an ensemble or a node): place the
+    cores that run ``obj`` on chip (x, y), and on the chips nearest it when
+    they do not all fit there.  The placers never move them.
+
+    ``network.config[obj].profile = True``: record the cycles each core that
+    runs ``obj`` spends in each tick (``sim.profile(obj)``).
     """
     for cls, params in PARAMS.items():
         class_config = network.config[cls]
@@ -69,6 +110,35 @@ def setting(network: nengo.Network, obj, name: str):
         if _has_param(class_config, name) and name in net.config[obj]:
             return getattr(net.config[obj], name)
     return None
+
+
+def object_settings(network: nengo.Network, names: dict) -> dict:
+    """The :data:`MAPPER_SETTINGS` set for the objects of ``network``, by
+    their names in ``names`` (nengo object -> name): ``{name: {setting:
+    value}}``, settings left at their defaults omitted.
+
+    One pass per network that has spinnc's settings (outer ones first, so
+    the innermost network that sets a value wins), not one walk per object.
+    """
+    out: dict = {}
+
+    def visit(net):
+        for cls, objs in ((nengo.Ensemble, net.all_ensembles), (nengo.Node, net.all_nodes)):
+            params = [n for n in MAPPER_SETTINGS if _has_param(net.config[cls], n)]
+            for obj in objs if params else ():
+                instance = net.config[obj]
+                for name in params:
+                    if name in instance:
+                        value = getattr(instance, name)
+                        if value not in (None, False):
+                            out.setdefault(names[obj], {})[name] = value
+                        else:
+                            out.get(names[obj], {}).pop(name, None)
+        for sub in net.networks:
+            visit(sub)
+
+    visit(network)
+    return {name: values for name, values in out.items() if values}
 
 
 def _has_param(class_config, name: str) -> bool:

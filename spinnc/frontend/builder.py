@@ -18,7 +18,7 @@ from nengo.connection import LearningRule
 from nengo.ensemble import Neurons
 from nengo.transforms import Convolution, ConvolutionTranspose, Dense, NoTransform, Sparse
 
-from .. import neurons
+from .. import config, neurons
 from ..errors import UnsupportedFeature, describe
 from . import synapses
 from .graph import Connection, Graph, Input, Learned, Population, Probe
@@ -86,7 +86,9 @@ def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
     """
     check_supported(network)
     model = nengo_model(network, dt, seed)
-    graph = Graph(dt=float(dt), seed=seed, names=_names(network), model=model)
+    names = _names(network)
+    graph = Graph(dt=float(dt), seed=seed, names=names, model=model,
+                  settings=config.object_settings(network, names))
     process_seed = seed if process_seed is None else process_seed
     passthroughs = {}
     functions = function_columns(network)  # computed with the node's value

@@ -281,6 +281,10 @@ class Graph:
     names: dict[Any, str] = field(default_factory=dict, repr=False, compare=False)
     #: the nengo ``Model`` the parameters were read from (float Graph only)
     model: Any = field(default=None, repr=False, compare=False)
+    #: per-object settings the mapper reads (placement hints, profiling), by
+    #: population or input name: ``{name: {"chip": (x, y), "profile": True}}``
+    #: (:func:`spinnc.config.object_settings`)
+    settings: dict = field(default_factory=dict)
 
     def name_of(self, obj) -> str:
         """The Graph name of a nengo ensemble, node or probe."""

@@ -50,6 +50,7 @@ def split_interposers(graph: Graph, machine: Machine,
     cycles = int(cycle_fraction * machine.cycles_per_tick)
     dtcm = min(costs.DTCM_BUDGET, machine.dtcm_bytes - costs.DTCM_RESERVE)
     inputs, connections = dict(graph.inputs), list(graph.connections)
+    settings = dict(graph.settings)
     for name, inp in graph.inputs.items():
         if inp.kind != INTERPOSER:
             continue
@@ -67,7 +68,9 @@ def split_interposers(graph: Graph, machine: Machine,
                 if block_out:  # else its rows are all zero over these dimensions
                     inputs[piece] = Input(piece, INTERPOSER, hi - lo, hi - lo, obj=inp.obj)
                     connections += block_into + block_out
-    return replace(graph, inputs=inputs, connections=connections)
+                    if name in graph.settings:  # each piece is placed and profiled as it was
+                        settings[piece] = graph.settings[name]
+    return replace(graph, inputs=inputs, connections=connections, settings=settings)
 
 
 def _load(c: int, r: int, packets: int, entries: int, filters) -> CoreLoad:

@@ -17,6 +17,7 @@ them to its own filter.  A net is one group of one source vertex.  Probe
 edges are in no group: nothing is sent for them.
 """
 
+import warnings
 from dataclasses import dataclass, field
 from math import ceil
 
@@ -470,7 +471,13 @@ def _build(graph, groups, demands, splits, rx, entries, budget, n_steps) -> Part
     def add(vertex, objs):
         for obj in objs:
             vertices_of.setdefault(obj, []).append(len(vertices))
+        vertex.chip = next((graph.settings[o]["chip"] for o in objs
+                            if "chip" in graph.settings.get(o, {})), None)
+        vertex.profile = any(graph.settings.get(o, {}).get("profile") for o in objs)
         vertices.append(vertex)
+
+    def settings(name):  # small populations share a core only with equal settings
+        return sorted(graph.settings.get(name, {}).items())
 
     # Ensembles: split populations get their own cores; whole small ones share.
     shared: list[tuple[str, int, int]] = []  # (population, cycles, dtcm) on the open core
@@ -487,7 +494,8 @@ def _build(graph, groups, demands, splits, rx, entries, budget, n_steps) -> Part
             receiving = costs.receive_cycles(sum(rx[m] for m in names),
                                              sum(entries[m] for m in names))
             if shared and (
-                    sum(c for _, c, _, _, _ in shared) + cycles + receiving
+                    settings(shared[0][0]) != settings(name)
+                    or sum(c for _, c, _, _, _ in shared) + cycles + receiving
                     > budget.cycles
                     or sum(d + rd for _, _, d, _, rd in shared) + dtcm + receive_dtcm
                     > budget.dtcm):
@@ -525,6 +533,12 @@ def _build(graph, groups, demands, splits, rx, entries, budget, n_steps) -> Part
             filters = _filters(graph.incoming(name), inp.size_in)
             add(_sink_vertex(name, "host_out", [(name, inp.size_in, filters, 0, 0)]), [name])
 
+    for name, values in graph.settings.items():
+        if name not in vertices_of:
+            warnings.warn(
+                f"'{name}' has the spinnc settings {values} but runs on no core of its own "
+                "(a passthrough node folded into its connections, or an object computed on "
+                "the host), so they do nothing")
     nets = _nets(graph, groups, vertices, vertices_of)
     _charge_receiving(vertices, nets, {c.name: c.post for c in graph.connections})
     for vertex in vertices:  # splits and packing planned for this; check it held

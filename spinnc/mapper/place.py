@@ -193,49 +193,129 @@ def hilbert(vertices: Sequence[Vertex], nets: Sequence[Net], machine: Machine,
             seed: int | None = None) -> Placements:
     """Fill chips in Hilbert-curve order with the vertices in the order given.
 
-    Each chip (missing, dead and coreless chips skipped) takes the next
-    vertices while it has working cores and SDRAM for them.  ``nets`` and
-    ``seed`` are not used: the result depends on the vertex order alone.
+    Vertices with a placement hint (``vertex.chip``, from the ``chip``
+    setting) go first: each on its chip, or when that chip is full on the
+    nearest chip (in hops) with room.  Each chip (missing, dead and
+    coreless chips skipped) then takes the next of the other vertices while
+    it has working cores and SDRAM for them.  ``nets`` and ``seed`` are not
+    used: the result depends on the vertex order alone.
 
     Raises
     ------
     DoesNotFit
-        If the machine has too few working cores or too little SDRAM.
+        If the machine has too few working cores or too little SDRAM, or a
+        hint names a chip the machine does not have.
     """
     sdram = _sdram(vertices)
     _check_fits(vertices, sdram, machine)
     counts, table = _core_table(machine)
-    cluster, start = _clusters(vertices)
+    free_cores = counts.copy()
+    free_sdram = np.where(counts > 0, machine.sdram_bytes, 0).astype(np.int64)
+    chip = np.full(len(vertices), -1, dtype=np.int64)
+    hinted = _hints(vertices, machine, counts)
+    if (hinted >= 0).any():
+        _place_hinted(vertices, hinted, sdram, machine, free_cores, free_sdram, chip)
+    rest = np.flatnonzero(hinted < 0)
+    cluster, start = _clusters([vertices[i] for i in rest])
     hx, hy = hilbert_order(machine.width, machine.height)
     order = hx * machine.height + hy
-    order = order[counts[order] > 0]
+    order = order[free_cores[order] > 0]
 
     # Per chip in curve order, how many of the next vertices it takes: the
-    # most that fit both its cores and (by the prefix sums) its SDRAM.
-    used = np.concatenate(([0], np.cumsum(sdram)))
+    # most that fit both its free cores and (by the prefix sums) its SDRAM.
+    used = np.concatenate(([0], np.cumsum(sdram[rest])))
     taken = np.zeros(len(order), dtype=np.int64)
     first = 0
     for i, c in enumerate(order):
-        if first == len(vertices):
+        if first == len(rest):
             break
-        last = np.searchsorted(used, used[first] + machine.sdram_bytes, side="right") - 1
-        last = min(last, first + counts[c], len(vertices))
-        cut = first < last < len(vertices) and cluster[last] >= 0
+        last = np.searchsorted(used, used[first] + free_sdram[c], side="right") - 1
+        last = min(last, first + free_cores[c], len(rest))
+        cut = first < last < len(rest) and cluster[last] >= 0
         if cut and cluster[last - 1] == cluster[last]:
             last = max(start[last], first)  # a cluster shares a chip: it starts the next
         taken[i] = last - first
         first = last
-    if first < len(vertices):
+    if first < len(rest):
         raise DoesNotFit(
             f"the {len(vertices)} vertices need {int(sdram.sum())} bytes of SDRAM in total; "
             f"the machine ({machine}) has {machine.sdram_bytes} bytes per chip "
             f"({machine.sdram_bytes * int(np.count_nonzero(counts))} in all) and only "
-            f"{first} vertices fitted in placement order; use a bigger machine (more "
-            f"boards) or vertices that need less SDRAM"
+            f"{first + len(vertices) - len(rest)} vertices fitted in placement order; use a "
+            f"bigger machine (more boards) or vertices that need less SDRAM"
         )
-    chip = np.repeat(order, taken)
-    slot = np.arange(len(vertices)) - np.repeat(np.cumsum(taken) - taken, taken)
-    return _placements(machine, chip, table[chip, slot], "hilbert")
+    chip[rest] = np.repeat(order, taken)
+    # Cores in vertex order on each chip: a chip's k-th vertex takes its k-th working core.
+    by_chip = np.argsort(chip, kind="stable")
+    first_of_chip = np.searchsorted(chip[by_chip], chip[by_chip])
+    slot = np.empty(len(vertices), dtype=np.int64)
+    slot[by_chip] = np.arange(len(vertices)) - first_of_chip
+    return _placements(machine, chip, table[chip, slot], "hilbert",
+                       **_hint_stats(hinted, chip))
+
+
+def _hints(vertices: Sequence[Vertex], machine: Machine, counts: np.ndarray) -> np.ndarray:
+    """Per vertex, the chip index its hint names (-1: no hint); a hint
+    outside the machine or on a chip without working cores is DoesNotFit."""
+    hinted = np.full(len(vertices), -1, dtype=np.int64)
+    for i, v in enumerate(vertices):
+        if v.chip is None:
+            continue
+        x, y = v.chip
+        if not (x < machine.width and y < machine.height) or counts[x * machine.height + y] == 0:
+            where = ("is not in the machine" if not (x < machine.width and y < machine.height)
+                     else "has no working application cores")
+            raise DoesNotFit(
+                f"'{v.name}' has the placement hint chip=({x}, {y}), but that chip {where} "
+                f"({machine}: x < {machine.width}, y < {machine.height}); set "
+                f"network.config[obj].chip to a working chip of the machine, or to None")
+        hinted[i] = x * machine.height + y
+    return hinted
+
+
+def _place_hinted(vertices, hinted, sdram, machine, free_cores, free_sdram, chip) -> None:
+    """Put each hinted vertex (a cluster's cores together) on its chip, or on
+    the nearest chip with room; takes the room from ``free_cores`` and
+    ``free_sdram`` and writes each one's chip index into ``chip``."""
+    cluster, start = _clusters(vertices)
+    xs, ys = np.divmod(np.arange(len(free_cores)), machine.height)
+    nearest = {}
+    for first in np.flatnonzero(hinted >= 0):
+        if start[first] != first and cluster[first] >= 0:
+            continue  # placed with its cluster's first core
+        members = np.flatnonzero((start == first) & (cluster == cluster[first])) \
+            if cluster[first] >= 0 else np.array([first])
+        want = int(hinted[first])
+        if want not in nearest:
+            hops = machine.hops(xs[want], ys[want], xs, ys)
+            nearest[want] = np.lexsort((np.arange(len(hops)), hops))
+        candidates = nearest[want]
+        room = (free_cores[candidates] >= len(members)) & (
+            free_sdram[candidates] >= sdram[members].sum())
+        if not room.any():
+            raise DoesNotFit(
+                f"'{vertices[first].name}' ({len(members)} cores, {int(sdram[members].sum())} "
+                f"bytes of SDRAM) has the placement hint chip={machine_xy(want, machine)}, "
+                f"but no chip of the machine ({machine}) has room left for it; use a bigger "
+                f"machine or fewer hints")
+        c = int(candidates[np.argmax(room)])
+        chip[members] = c
+        free_cores[c] -= len(members)
+        free_sdram[c] -= int(sdram[members].sum())
+
+
+def machine_xy(index: int, machine: Machine) -> tuple[int, int]:
+    """Chip ``index`` (this module's numbering) as (x, y)."""
+    x, y = divmod(int(index), machine.height)
+    return x, y
+
+
+def _hint_stats(hinted: np.ndarray, chip: np.ndarray) -> dict:
+    """How many vertices had a placement hint, and how many landed on its chip."""
+    if not (hinted >= 0).any():
+        return {}
+    on = int(np.count_nonzero(chip[hinted >= 0] == hinted[hinted >= 0]))
+    return {"hinted": int(np.count_nonzero(hinted >= 0)), "on_hinted_chip": on}
 
 
 def anneal(vertices: Sequence[Vertex], nets: Sequence[Net], machine: Machine,
@@ -303,12 +383,15 @@ def anneal(vertices: Sequence[Vertex], nets: Sequence[Net], machine: Machine,
         machine.width, machine.height, bool(machine.wrap), start.x, start.y, slot, chip_ptr,
         sdram, free_sdram, net_ptr, members, weights, vertex_ptr, net_of[by_vertex],
         int(rng.integers(1, 2**63)),
-        pinned=_clusters(vertices)[0] >= 0)  # a cluster stays on its chip
+        # a cluster stays on its chip, a hinted vertex where its hint put it
+        pinned=(_clusters(vertices)[0] >= 0) | np.fromiter(
+            (v.chip is not None for v in vertices), dtype=bool, count=n))
     initial_cost = kernel.cost
     temperatures, moves = _schedule(kernel, n, max(1, len(weights)),
                                     max(machine.width, machine.height), effort)
     cost = kernel.recompute_cost()
-    stats = dict(initial_cost=initial_cost, cost=cost, temperatures=temperatures, moves=moves)
+    stats = dict(initial_cost=initial_cost, cost=cost, temperatures=temperatures, moves=moves,
+                 **{k: start.stats[k] for k in ("hinted", "on_hinted_chip") if k in start.stats})
     if cost > initial_cost:  # rare, on tiny problems: never hand back worse than the start
         start.placer, start.stats = "anneal", {**stats, "cost": initial_cost}
         return start

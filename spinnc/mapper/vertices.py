@@ -43,6 +43,10 @@ class Vertex:
     input_block: tuple[int, int] | None = None
     cluster: int = -1  # which cluster: its cores are placed on one chip
     cluster_index: int = -1  # which core of its cluster
+    #: the chip (x, y) its objects' ``chip`` setting asks for (spinnc.config), or None
+    chip: tuple[int, int] | None = None
+    #: whether it records its cycles in each tick (its objects' ``profile`` setting)
+    profile: bool = False
 
 
 @dataclass
