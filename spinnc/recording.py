@@ -46,6 +46,10 @@ disagreement is a :class:`~spinnc.errors.RecordingError` naming the core.
 
 A core's **provenance block** (vcpu ``user2``) is :data:`PROVENANCE_BYTES`
 bytes: u32 max cycles in a tick, overruns, packets sent, packets received.
+A profiled core's (one with a PROFILE region, the ``profile`` setting) goes
+on with a u32 per tick for the region's ``ticks`` ticks: the cycles that
+tick took (:func:`provenance_bytes`); its runtime writes each at the end of
+its tick, so the rows of ticks not run are left as they are.
 A chip's **router diagnostic counters** (16 u32 registers at
 ``ROUTER_DIAGNOSTICS``) hold local multicast in counter 0, external
 (non-local) multicast in 1, dropped multicast in 8 and default-routed
@@ -61,7 +65,7 @@ from .apps import CoreRecording
 from .errors import ImageError, RecordingError
 from .formats.provenance import CoreProvenance, Provenance, RouterProvenance
 from .image import CoreImage, Image
-from .regions import read_regions
+from .regions import Region, read_regions, unpack_regions
 
 TICKS = np.dtype("<u4")
 WORD = np.dtype("<u4")  # the recording count and each checksum
@@ -302,12 +306,33 @@ def recordings_from_buffers(image: Image, buffers: dict, precision: str = "fixed
 # -- provenance -------------------------------------------------------------------------
 
 
-def pack_provenance(core_provenance) -> bytes:
-    """A core's provenance block (:data:`PROVENANCE_BYTES` bytes; counts wrap at 2**32)."""
+def profile_ticks(core_image: CoreImage) -> int:
+    """The ticks a core records its cycles of (its PROFILE region's; 0: none,
+    also for data its firmware will refuse to read: it fails before a tick)."""
+    try:
+        data = unpack_regions(core_image.data).get(Region.PROFILE)
+    except ValueError:
+        return 0
+    return 0 if data is None else int(Region.layout(Region.PROFILE).unpack(data)[0]["ticks"])
+
+
+def provenance_bytes(core_image: CoreImage) -> int:
+    """Bytes of a core's provenance block: the counters, then a profiled
+    core's cycles of each tick (module docstring)."""
+    return PROVENANCE_BYTES + WORD.itemsize * profile_ticks(core_image)
+
+
+def pack_provenance(core_provenance, profile: np.ndarray | None = None, ticks: int = 0) -> bytes:
+    """A core's provenance block (:data:`PROVENANCE_BYTES` bytes; counts wrap
+    at 2**32), and a profiled core's ``profile`` (the cycles of the ticks
+    run) in room for ``ticks`` ticks."""
     block = np.zeros((), dtype=PROVENANCE)
     for name in PROVENANCE.names:
         block[name] = int(getattr(core_provenance, name)) & 0xFFFFFFFF
-    return block.tobytes()
+    rows = np.zeros(ticks, dtype=WORD)
+    if ticks and profile is not None:
+        rows[:len(profile)] = np.asarray(profile, dtype=np.int64) & 0xFFFFFFFF
+    return block.tobytes() + rows.tobytes()
 
 
 def pack_router_counters(router_provenance) -> bytes:
@@ -336,27 +361,32 @@ def provenance_from_buffers(image: Image, core_blocks: dict, router_counters: di
     Returns
     -------
     Provenance
-        Cores in Image order, routers by chip; no link counts (a board does
-        not report them).
+        Cores in Image order, routers by chip, profiled cores' cycles of the
+        ticks run; no link counts (a board does not report them).
 
     Raises
     ------
     ImageError
         If a core's block is missing or short.
     """
-    cores = []
+    cores, profiles = [], {}
     for c in image.cores:
         block = core_blocks.get((c.x, c.y, c.core))
-        if block is None or len(block) < PROVENANCE_BYTES:
+        size = provenance_bytes(c)
+        if block is None or len(block) < size:
             raise ImageError(f"core {c.core} of chip ({c.x}, {c.y}) ('{c.name}'): provenance "
-                             f"block missing or shorter than {PROVENANCE_BYTES} bytes")
+                             f"block missing or shorter than {size} bytes")
         values = np.frombuffer(block, dtype=PROVENANCE, count=1)[0]
         cores.append(CoreProvenance(c.x, c.y, c.core, c.name, c.application,
                                     *(int(values[n]) for n in PROVENANCE.names)))
+        if size > PROVENANCE_BYTES:
+            rows = min(ticks, profile_ticks(c))
+            profiles[c.x, c.y, c.core] = np.frombuffer(
+                block, dtype=WORD, count=rows, offset=PROVENANCE_BYTES).astype(np.int64)
     routers = []
     for (x, y), data in sorted(router_counters.items()):
         words = np.frombuffer(bytes(data[:ROUTER_COUNTER_BYTES]).ljust(ROUTER_COUNTER_BYTES,
                                                                        b"\0"), dtype="<u4")
         routers.append(RouterProvenance(x, y, **{name: int(words[i])
                                                  for name, i in ROUTER_COUNTER_INDEX.items()}))
-    return Provenance(ticks, image.machine.cycles_per_tick, cores, routers, [])
+    return Provenance(ticks, image.machine.cycles_per_tick, cores, routers, [], profiles)

@@ -21,7 +21,7 @@ import numpy as np
 from . import neurons
 
 MAGIC = 0x434E5053  # 'SPNC' little-endian
-VERSION = 9  # 2: population regions start with a neuron model code; 3: a recording
+VERSION = 10  # 2: population regions start with a neuron model code; 3: a recording
 #             period per probeable state variable of the model; 4: value sources'
 #             PLAYBACK region (their packets, computed by the mapper); 5: populations
 #             record their probes' decoded values (probe_dims, probe_decoders,
@@ -32,7 +32,8 @@ VERSION = 9  # 2: population regions start with a neuron model code; 3: a record
 #             cluster of cores sharing one filtered input, spinnc.mapper.clusters) and
 #             the OUTPUT_SHARE region (a cluster adding its partial sums); 8: BCM and
 #             Oja rules (LEARNING_RULE's forget and forget_shift); 9: a value filter
-#             covers the member input dimensions its connections reach (FILTER's first)
+#             covers the member input dimensions its connections reach (FILTER's first);
+#             10: the PROFILE region (a core records its cycles in each tick)
 U32, I32, I64 = "<u4", "<i4", "<i8"
 
 
@@ -143,6 +144,10 @@ class Region:
     #: region holds them (two ticks' of ``cores`` x ``rows`` words), which of
     #: the ``cores`` it is, and the rows ``first:first + width`` it adds and sends
     OUTPUT_SHARE = 11
+    #: a profiled core (the ``profile`` setting): its runtime writes the cycles
+    #: of each of its first ``ticks`` ticks after its provenance block
+    #: (spinnc.recording.provenance_bytes)
+    PROFILE = 12
     POPULATION = 16  # + member index
 
     LAYOUTS = {
@@ -175,6 +180,7 @@ class Region:
         OUTPUT_SHARE: Layout("output share", _header("lead_core", "rows", "first", "width",
                                                      "cores", "index", "n_buffer"),
                              (("buffer", I32, ("n_buffer",)),)),
+        PROFILE: Layout("profile", _header("ticks")),
         POPULATION: None,  # LIF's; see population_layout
     }
 

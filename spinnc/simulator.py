@@ -575,6 +575,33 @@ class Simulator:
             raise SimulatorClosed("Simulator is closed.")
         return self._emulator.provenance()
 
+    def profile(self, obj) -> dict:
+        """The cycles each core that runs ``obj`` (an ensemble or node whose
+        ``profile`` setting is True, :func:`spinnc.add_params`) spent in each
+        tick run: ``{(x, y, core): int64 array of one value per tick}``, in
+        the order of its cores.  The cores record them as they run (a
+        board's runtime reads its timer; the Python kernels count by the
+        cost model), so the arrays come back with the provenance."""
+        if self.closed:
+            raise SimulatorClosed("Simulator is closed.")
+        names = self.compilation.graph.names
+        name = names.get(obj.ensemble if isinstance(obj, nengo.ensemble.Neurons) else obj)
+        parts = self.compilation.partition
+        vertices = [v for piece, of in parts.vertices_of.items()
+                    if name is not None and (piece == name or piece.startswith(name + "/"))
+                    for v in of if parts.vertices[v].profile]
+        if not vertices:
+            label = name or repr(obj)
+            raise ValidationError(
+                f"'{label}' is not profiled: call spinnc.add_params(network) and set "
+                f"network.config[obj].profile = True before making the Simulator (only "
+                f"ensembles and nodes that run on cores of their own are)",
+                attr="profile", obj=self)
+        profiles = self.provenance().profiles
+        placements = self.compilation.placements
+        return {placements.location(v): profiles[placements.location(v)]
+                for v in dict.fromkeys(vertices)}
+
     def tick_cycles(self) -> dict:
         """Each core's cycles in the last tick run, (x, y, core) -> cycles
         (empty on a board: it reports its cores' most, in provenance)."""

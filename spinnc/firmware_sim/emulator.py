@@ -152,6 +152,10 @@ class Emulator:
         self.max_cycles = np.zeros(len(self.cores), dtype=np.int64)
         self.last_cycles = np.zeros(len(self.cores), dtype=np.int64)  # in the last tick
         self.overruns = np.zeros(len(self.cores), dtype=np.int64)
+        # Profiled cores (a PROFILE region) record each tick's cycles, as their runtime does.
+        self.profiled = np.array([c.index for c in self.cores if Region.PROFILE in c.regions],
+                                 dtype=np.int64)
+        self.profile_rows = np.zeros((image.n_steps, len(self.profiled)), dtype=np.int64)
 
     # -- loading ----------------------------------------------------------------
 
@@ -557,6 +561,8 @@ class Emulator:
                                           minlength=len(self.cores)).astype(np.int64)
         np.maximum(self.max_cycles, cycles, out=self.max_cycles)
         self.last_cycles = cycles
+        if self.profiled.size and t < len(self.profile_rows):
+            self.profile_rows[t] = cycles[self.profiled]
         over = cycles > self.machine.cycles_per_tick
         self.overruns += over
         if self.strict and over.any():
@@ -596,7 +602,9 @@ class Emulator:
                                     n["dropped"])
                    for (x, y), n in sorted(routers.items())]
         links = [LinkProvenance(x, y, link, n) for (x, y, link), n in sorted(links.items())]
-        return Provenance(ticks, self.machine.cycles_per_tick, cores, routers, links)
+        profiles = {(self.cores[i].x, self.cores[i].y, self.cores[i].core):
+                    self.profile_rows[:ticks, k].copy() for k, i in enumerate(self.profiled)}
+        return Provenance(ticks, self.machine.cycles_per_tick, cores, routers, links, profiles)
 
     def last_tick_cycles(self) -> dict:
         """Each core's cycles in the last tick run: (x, y, core) -> cycles."""

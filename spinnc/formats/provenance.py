@@ -41,13 +41,16 @@ class LinkProvenance:
 @dataclass
 class Provenance:
     """A run's provenance: ticks run so far, cores in Image order, routers
-    by chip, and the links packets crossed."""
+    by chip, the links packets crossed, and the profiled cores' cycles of
+    each tick run, ``(x, y, core) -> int64 array`` (the ``profile``
+    setting)."""
 
     ticks: int
     cycles_per_tick: int
     cores: list[CoreProvenance] = field(default_factory=list)
     routers: list[RouterProvenance] = field(default_factory=list)
     links: list[LinkProvenance] = field(default_factory=list)
+    profiles: dict = field(default_factory=dict, repr=False)
 
     @property
     def packets_sent(self) -> int:
@@ -68,8 +71,10 @@ class Provenance:
         return next(r for r in self.routers if (r.x, r.y) == (x, y))
 
     def to_dict(self) -> dict:
-        """Plain JSON-serialisable data."""
-        return asdict(self)
+        """Plain JSON-serialisable data (the counters; not the profiles)."""
+        return {"ticks": self.ticks, "cycles_per_tick": self.cycles_per_tick,
+                **{name: [asdict(item) for item in getattr(self, name)]
+                   for name in ("cores", "routers", "links")}}
 
     def by_board(self, machine) -> list[dict]:
         """The counters summed over each board of ``machine`` (its Ethernet

@@ -426,7 +426,7 @@ class _Run:
 
     def _load_data(self) -> None:
         cores = self.image.cores
-        sizes = [(len(c.data), _recording_size(self.image, c), recording.PROVENANCE_BYTES)
+        sizes = [(len(c.data), _recording_size(self.image, c), recording.provenance_bytes(c))
                  for c in cores]
         wanted = []  # (x, y, size, app_id, tag) of every block, 3 per core less empty ones
         for c, (data, rec, prov) in zip(cores, sizes):
@@ -550,8 +550,8 @@ class _Run:
         sizes = {(c.x, c.y, c.core): _recording_size(self.image, c) for c in cores}
         keys = [(c.x, c.y, c.core) for c in cores]
         blocks = [(x, y, self.addresses[x, y, p][1], sizes[x, y, p]) for x, y, p in keys]
-        blocks += [(x, y, self.addresses[x, y, p][2], recording.PROVENANCE_BYTES)
-                   for x, y, p in keys]
+        blocks += [(c.x, c.y, self.addresses[c.x, c.y, c.core][2], recording.provenance_bytes(c))
+                   for c in cores]
         chips = list(self.machine.working_chips)
         blocks += [(x, y, scp.ROUTER_DIAGNOSTICS, recording.ROUTER_COUNTER_BYTES)
                    for x, y in chips]

@@ -295,7 +295,7 @@ def _place_hinted(vertices, hinted, sdram, machine, free_cores, free_sdram, chip
         if not room.any():
             raise DoesNotFit(
                 f"'{vertices[first].name}' ({len(members)} cores, {int(sdram[members].sum())} "
-                f"bytes of SDRAM) has the placement hint chip={machine_xy(want, machine)}, "
+                f"bytes of SDRAM) has the placement hint chip={_xy(want, machine)}, "
                 f"but no chip of the machine ({machine}) has room left for it; use a bigger "
                 f"machine or fewer hints")
         c = int(candidates[np.argmax(room)])
@@ -304,7 +304,7 @@ def _place_hinted(vertices, hinted, sdram, machine, free_cores, free_sdram, chip
         free_sdram[c] -= int(sdram[members].sum())
 
 
-def machine_xy(index: int, machine: Machine) -> tuple[int, int]:
+def _xy(index: int, machine: Machine) -> tuple[int, int]:
     """Chip ``index`` (this module's numbering) as (x, y)."""
     x, y = divmod(int(index), machine.height)
     return x, y

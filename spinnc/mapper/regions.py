@@ -4,7 +4,7 @@ in the format of :mod:`spinnc.regions`."""
 
 from .. import apps
 from ..frontend.graph import Graph
-from ..regions import pack_regions
+from ..regions import Region, pack_regions
 from .keys import KeyAllocation
 from .partition import Partition
 from .vertices import Placements
@@ -15,8 +15,17 @@ def region_data(graph: Graph, partition: Partition, keys: KeyAllocation,
     """The region data of every vertex, by vertex index (``placements``: where
     each is, for cores that find each other on their chip)."""
     context = Context(graph, partition, keys, n_steps, placements)
-    return [pack_regions(apps.application(v.application).write(context, i, v))
+    return [pack_regions({**apps.application(v.application).write(context, i, v),
+                          **_profile(v, n_steps)})
             for i, v in enumerate(partition.vertices)]
+
+
+def _profile(vertex, n_steps: int) -> dict:
+    """A profiled vertex's PROFILE region: it records the cycles of each of
+    its ``n_steps`` ticks (any application: its runtime does it)."""
+    if not vertex.profile:
+        return {}
+    return {Region.PROFILE: Region.layout(Region.PROFILE).pack({"ticks": n_steps})}
 
 
 class Context:

@@ -24,6 +24,8 @@ dropped, and sent off the board over its links).
 import json
 from pathlib import Path
 
+import numpy as np
+
 from .. import costs, neurons
 from ..compiler import Compilation
 from ..mapper import placement_summary
@@ -138,6 +140,13 @@ def _provenance_text(provenance, boards: list | None) -> str:
         ("chip", "local", "non-local", "default-routed", "dropped"),
         [(f"({r.x}, {r.y})", r.local_multicast, r.non_local_multicast, r.default_routed,
           r.dropped) for r in provenance.routers], "Routers (multicast packets)")
+    if provenance.profiles:
+        rows = profile_summary(provenance)
+        routers += "\n\n" + format_table(
+            ("chip", "core", "name", "mean cycles", "p99 cycles", "max cycles", "of a tick"),
+            [(f"({r['x']}, {r['y']})", r["core"], r["name"], f"{r['mean']:.0f}", r["p99"],
+              r["max"], f"{r['max'] / provenance.cycles_per_tick:.0%}") for r in rows],
+            "Profiled cores (cycles in each tick; profile.csv has every tick)")
     if boards is None or len(boards) == 1:
         return f"{cores}\n\n{routers}"
     table = format_table(
@@ -150,15 +159,35 @@ def _provenance_text(provenance, boards: list | None) -> str:
     return f"{table}\n\n{cores}\n\n{routers}"
 
 
+def profile_summary(provenance) -> list[dict]:
+    """Per profiled core (the ``profile`` setting): where it is, its name,
+    and the mean, 99th percentile and most of its cycles in a tick."""
+    names = {(c.x, c.y, c.core): c.name for c in provenance.cores}
+    return [{"x": x, "y": y, "core": core, "name": names[x, y, core], "ticks": len(cycles),
+             "mean": float(cycles.mean()) if len(cycles) else 0.0,
+             "p99": int(np.percentile(cycles, 99, method="higher")) if len(cycles) else 0,
+             "max": int(cycles.max()) if len(cycles) else 0}
+            for (x, y, core), cycles in provenance.profiles.items()]
+
+
 def write_provenance_report(provenance, directory, machine=None) -> Path:
     """Write provenance.json and provenance.txt into ``directory`` (with each
-    board's sums, ``boards``, when ``machine`` is given)."""
+    board's sums, ``boards``, when ``machine`` is given), and profile.csv
+    (each profiled core's cycles in each tick) when cores were profiled."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     data = provenance.to_dict()
     boards = None if machine is None else provenance.by_board(machine)
     if boards is not None:
         data["boards"] = boards
+    if provenance.profiles:
+        data["profiles"] = profile_summary(provenance)
+        where = list(provenance.profiles)
+        columns = np.column_stack([provenance.profiles[w] for w in where])
+        header = "tick," + ",".join(f"x{x}y{y}c{core}" for x, y, core in where)
+        rows = np.column_stack([np.arange(len(columns)), columns])
+        np.savetxt(directory / "profile.csv", rows, fmt="%d", delimiter=",", header=header,
+                   comments="")
     (directory / "provenance.json").write_text(json.dumps(data, indent=1))
     (directory / "provenance.txt").write_text(_provenance_text(provenance, boards) + "\n")
     return directory

@@ -674,9 +674,12 @@ class VirtualBoard:
                 emulator.run(step, host=host)
                 run.ticks += step
             provenance = emulator.provenance()
+            in_image = {(c.x, c.y, c.core): c for c in image.cores}
             results = {(c.x, c.y, core): (
                 emulator.recording_buffer(c.x, c.y, core),
-                recording.pack_provenance(provenance.core(c.x, c.y, core)),
+                recording.pack_provenance(provenance.core(c.x, c.y, core),
+                                          provenance.profiles.get((c.x, c.y, core)),
+                                          recording.profile_ticks(in_image[c.x, c.y, core])),
                 emulator.region_data(c.x, c.y, core)) for c, core in cores}
             counters = {(r.x, r.y): recording.pack_router_counters(r)
                         for r in provenance.routers}

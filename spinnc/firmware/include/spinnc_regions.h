@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define SPINNC_REGIONS_MAGIC 0x434e5053u  /* 'SPNC' */
-#define SPINNC_REGIONS_VERSION 9u
+#define SPINNC_REGIONS_VERSION 10u
 
 enum region_id {
     REGION_SYSTEM = 0,
@@ -21,6 +21,7 @@ enum region_id {
     REGION_LEARNING = 9,
     REGION_INPUT_SHARE = 10,
     REGION_OUTPUT_SHARE = 11,
+    REGION_PROFILE = 12,
     REGION_POPULATION = 16,
 };
 
@@ -270,6 +271,13 @@ _Static_assert(offsetof(output_share_header_t, width) == 12, "output_share_heade
 _Static_assert(offsetof(output_share_header_t, cores) == 16, "output_share_header_t.cores");
 _Static_assert(offsetof(output_share_header_t, index) == 20, "output_share_header_t.index");
 _Static_assert(offsetof(output_share_header_t, n_buffer) == 24, "output_share_header_t.n_buffer");
+
+/* region 12, profile: no arrays */
+typedef struct {
+    uint32_t ticks;
+} profile_header_t;
+_Static_assert(sizeof(profile_header_t) == 4, "profile_header_t is 4 bytes");
+_Static_assert(offsetof(profile_header_t, ticks) == 0, "profile_header_t.ticks");
 
 /* region 16+member, population (LIF): then int32_t encoders[n_neurons][input_dims]; int32_t bias[n_neurons]; int32_t gain[n_neurons]; int32_t voltage[n_neurons]; int32_t refractory[n_neurons]; int32_t decoders[output_dims][n_neurons]; int32_t probe_decoders[probe_dims][n_neurons] */
 typedef struct {

@@ -11,8 +11,8 @@ void regions_init(void) {
     if ((uint32_t) table & 3u)
         rt_error(RTE_SWERR, "region data at %08x is not word aligned", (uint32_t) table);
     if (table->magic != SPINNC_REGIONS_MAGIC || table->version != SPINNC_REGIONS_VERSION)
-        rt_error(RTE_VER, "region data has magic %08x version %u; this firmware reads "
-                 "magic %08x version %u: rebuild the firmware or recompile the model",
+        rt_error(RTE_VER, "region data is magic %08x version %u, the firmware's %08x "
+                 "version %u: rebuild the firmware or recompile the model",
                  table->magic, table->version, SPINNC_REGIONS_MAGIC, SPINNC_REGIONS_VERSION);
 }
 

@@ -3,6 +3,7 @@
  * 5 (the monitor's CPU interrupt and signals), 7 (VIC), 8 (timer) and
  * 9 (communications controller); own code. */
 #include "runtime.h"
+#include "spinnc_regions.h"
 
 uint32_t rt_app_id, rt_phys_cpu, rt_virt_cpu;
 volatile vcpu_t *rt_vcpu;
@@ -15,6 +16,10 @@ static event_callback_t pause_callback;
 static sdp_callback_t sdp_callback;
 static provenance_t provenance;
 static volatile provenance_t *provenance_block;
+/* A profiled core's cycles of each tick, after its provenance block (the
+ * PROFILE region's ticks of them; spinnc/recording.py). */
+static volatile uint32_t *profile_rows;
+static uint32_t profile_ticks;
 
 #define SV8(off)  (*(volatile uint8_t *) (SV_BASE + (off)))
 #define SV16(off) (*(volatile uint16_t *) (SV_BASE + (off)))
@@ -142,6 +147,7 @@ static void run_tick(uint32_t t) {
         cycles += tick_load;
     }
     if (cycles > provenance.max_cycles) provenance.max_cycles = cycles;
+    if (t < profile_ticks) profile_rows[t] = cycles;
     provenance_write();
     rt_stack_check(t);  /* every stack's guard word intact (exception.c) */
 }
@@ -227,6 +233,12 @@ void rt_on_pause(event_callback_t callback) { pause_callback = callback; }
 
 void rt_run(uint32_t period_us) {
     provenance_block = (volatile provenance_t *) rt_vcpu->user2;
+    uint32_t length;
+    const profile_header_t *profile = region_or_null(REGION_PROFILE, &length);
+    if (profile && provenance_block) {
+        profile_rows = (volatile uint32_t *) (provenance_block + 1);
+        profile_ticks = profile->ticks;
+    }
     provenance_write();
     rt_state(CPU_STATE_RUN);
     tick_load = SV16(SV_CPU_CLK) * period_us;  /* cycles per tick (FIRMWARE.md 8) */

@@ -535,7 +535,7 @@ class ArmEmulator:
             data_at = memory.alloc(len(c.data))
             memory.write(data_at, c.data)
             rec_at = memory.alloc(rec_size) if rec_size else 0
-            prov_at = memory.alloc(recording.PROVENANCE_BYTES)
+            prov_at = memory.alloc(recording.provenance_bytes(c))
             self._blocks[c.x, c.y, c.core] = (data_at, rec_at, prov_at)
             scamp.prepare_vcpu(memory, c.core, c.app_id, (data_at, rec_at, prov_at, 0))
             chip.sc.flags |= 1 << c.core  # the monitor's SC_SETFLAG at load (FIRMWARE.md 2)
@@ -812,10 +812,10 @@ class ArmEmulator:
         """What the cores (their provenance blocks) and routers counted."""
         self._pause()
         blocks = {}
-        for core in self.cores:
-            _, _, at = self._blocks[core.x, core.y, core.core]
-            blocks[core.x, core.y, core.core] = core.chip.memory.read(
-                at, recording.PROVENANCE_BYTES)
+        for c in self.image.cores:
+            _, _, at = self._blocks[c.x, c.y, c.core]
+            blocks[c.x, c.y, c.core] = self.chips[c.x, c.y].memory.read(
+                at, recording.provenance_bytes(c))
         counters = {(x, y): recording.pack_router_counters(RouterProvenance(
             x, y, n.local, n.non_local, n.default_routed, n.dropped))
             for (x, y), n in self.router_counts.items()}
