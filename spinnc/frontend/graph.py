@@ -208,7 +208,9 @@ class Learned:
     weights are a full matrix into the post's neurons, a row per neuron
     (:func:`spinnc.frontend.learning.learn_weights`); ``error_transform``
     multiplies the errors into the rule (PES into neurons: the post's scaled
-    encoders, nengo's local error), None for none.
+    encoders, nengo's local error), None for none.  ``post_neurons``: a
+    matrix into a slice of the post's neurons, the neuron of each row (None:
+    every neuron, in order).
     """
 
     rule: Any = field(repr=False, compare=False)  # the nengo LearningRule
@@ -219,6 +221,7 @@ class Learned:
     constants: Any = None
     matrix: bool = False
     error_transform: np.ndarray | None = field(repr=False, default=None)
+    post_neurons: np.ndarray | None = field(repr=False, default=None)
 
 
 @dataclass

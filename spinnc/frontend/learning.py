@@ -70,7 +70,11 @@ def attach(graph: Graph, connections: list[Connection]) -> list[Connection]:
             pop.dimensions += width
             post = graph.names[_ensemble(c.learned.rule.connection.post_obj)]
             for block, synapse in enumerate(module.activities(rule_type)):
-                extra.append(Connection("", post, c.pre, np.eye(rows),
+                # the activities of the post neurons of its rows
+                reads = np.eye(graph.populations[post].n_neurons)
+                reads = reads[c.learned.post_neurons] if c.learned.post_neurons is not None \
+                    else reads[:rows]
+                extra.append(Connection("", post, c.pre, reads,
                                         at + block * rows + np.arange(rows),
                                         synapses.of(synapse), obj=(c.learned.rule.connection,)))
     into = {name: learner.pre for name in first for learner in connections
@@ -180,10 +184,11 @@ def encoders_probe(graph: Graph, probe: nengo.Probe, learners: frozenset,
 
 def learns_matrix(conn: nengo.Connection) -> bool:
     """Whether the rule of learned ``conn`` learns its full weight matrix:
-    BCM's and Oja's, PES's between two ensembles' neurons (else decoders)."""
-    return learning_rule(conn).modifies == "weights" or (
-        isinstance(conn.pre_obj, nengo.ensemble.Neurons)
-        and isinstance(conn.post_obj, nengo.ensemble.Neurons))
+    BCM's and Oja's, PES's into an ensemble's neurons (from neurons, or from
+    decoders: nengo folds the transform into them and learns the product),
+    else decoders."""
+    return learning_rule(conn).modifies == "weights" or isinstance(
+        conn.post_obj, nengo.ensemble.Neurons)
 
 
 def learn_weights(model, graph: Graph, conn: nengo.Connection,
@@ -209,18 +214,27 @@ def learn_weights(model, graph: Graph, conn: nengo.Connection,
         raise UnsupportedFeature(conn, f"{type(learning_rule(conn).learning_rule_type).__name__} "
                                  f"into neurons of zero gain in {describe(post_ens)}",
                                  "give every post neuron a gain (max_rates, intercepts)")
-    n, first = post.n_neurons, post.dimensions
-    scale = np.ones(n) if into_neurons else 1.0 / gain
-    post.encoders = np.hstack([post.encoders, np.diag(post.radius * scale)])
+    first = post.dimensions
+    # The post neurons it reaches (a slice of its neurons: some), a row each.
+    neurons = np.arange(post.n_neurons)[conn.post_slice] if into_neurons else \
+        np.arange(post.n_neurons)
+    n = len(neurons)
+    scale = np.ones(post.n_neurons) if into_neurons else 1.0 / gain
+    columns = np.zeros((post.n_neurons, n))
+    columns[neurons, np.arange(n)] = post.radius * scale[neurons]
+    post.encoders = np.hstack([post.encoders, columns])
     post.dimensions += n
     rule = learning_rule(conn)
     local_error = None  # PES: nengo's error times the post's scaled encoders
     if rule.modifies != "weights":
-        local_error = np.asarray(model.params[post_ens].scaled_encoders, dtype=np.float64)
+        local_error = np.asarray(model.params[post_ens].scaled_encoders,
+                                 dtype=np.float64)[neurons]
+    some = None if n == post.n_neurons and np.array_equal(neurons, np.arange(n)) else neurons
     return Connection("", graph.names[_ensemble(conn.pre_obj)], graph.names[post_ens],
                       weights, first + np.arange(n), synapses.of(conn.synapse), obj=(conn,),
                       learned=Learned(rule, rule_name(graph, rule), np.eye(n), weights,
-                                      matrix=True, error_transform=local_error))
+                                      matrix=True, error_transform=local_error,
+                                      post_neurons=some))
 
 
 def decoders_of_weights(model, conn: nengo.Connection, post_indices: np.ndarray,

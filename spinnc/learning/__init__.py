@@ -237,10 +237,12 @@ def supported_names() -> list[str]:
     return sorted(r.name for r in _BY_TYPE.values())
 
 
-def check_full_matrix(conn, name: str) -> None:
+def check_full_matrix(conn, name: str, post_slices: bool = False) -> None:
     """That ``conn`` has a full weight matrix for rule ``name`` to learn:
-    all of an ensemble's spiking neurons to all of another's (UnsupportedFeature
-    naming ``conn`` otherwise; nengo refuses decoded connections itself)."""
+    all of an ensemble's spiking neurons (or its decoders) to all of
+    another's, or with ``post_slices`` to some of its neurons, a row each
+    (UnsupportedFeature naming ``conn`` otherwise; nengo refuses decoded
+    connections itself)."""
     import nengo
 
     from ..errors import UnsupportedFeature
@@ -252,6 +254,12 @@ def check_full_matrix(conn, name: str) -> None:
                                      f"{type(conn.pre_obj).__name__} and "
                                      f"{type(conn.post_obj).__name__}",
                                      "connect two ensembles of spiking neurons")
+        if obj is conn.pre_obj and isinstance(obj, nengo.Ensemble) or (
+                post_slices and obj is conn.post_obj
+                and isinstance(obj, nengo.ensemble.Neurons)):
+            # decoded: the slice is in the decoders, the matrix is all neurons';
+            # into some neurons: a row per neuron reached
+            continue
         every = np.arange(obj.size_out if obj is conn.pre_obj else obj.size_in)
         if not np.array_equal(every[cut], every):
             raise UnsupportedFeature(conn, f"{name} on a slice of an ensemble",

@@ -1,9 +1,10 @@
 """PES (Prescribed Error Sensitivity, MacNeil & Eliasmith 2011), as nengo runs it:
 each tick ``decoders -= learning_rate * dt / n * outer(error, activities)``,
 ``activities`` the pre population's spikes (``amplitude / dt``) through the
-rule's ``pre_synapse``, ``n`` its neurons.  Between two ensembles' neurons it
-learns the full weight matrix alike, from the local error: the error times
-the post's scaled encoders, a row per post neuron
+rule's ``pre_synapse``, ``n`` its neurons.  Into an ensemble's neurons (from
+the pre's neurons, or from its decoders: nengo then learns its transform
+times the decoders) it learns the full weight matrix alike, from the local
+error: the error times the post's scaled encoders, a row per post neuron
 (:func:`spinnc.frontend.learning.learn_weights`).
 
 On the cores, per spike (``weights * amplitude / dt``), the change of
@@ -99,12 +100,9 @@ class PES(LearningRule):
                 raise nengo.exceptions.BuildError(
                     "PES learning rule does not support advanced indexing on non-decoded "
                     "connections")
-            if not neurons:
-                raise UnsupportedFeature(
-                    conn, "PES from an ensemble's decoders into neurons",
-                    "connect its neurons to the neurons (PES learns the full matrix) or "
-                    "the ensemble to the ensemble (PES learns its decoders)")
-            check_full_matrix(conn, "PES into neurons")
+            # From neurons or from an ensemble's decoders, nengo learns the full
+            # matrix (its transform times the decoders) from the local error.
+            check_full_matrix(conn, "PES into neurons", post_slices=True)
 
 
 register(PES())

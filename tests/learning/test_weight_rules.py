@@ -162,14 +162,3 @@ def test_pes_into_neurons_reaches_its_target():
     late = sim.trange() > 0.8
     assert np.abs(sim.data[net.out][sim.trange() < 0.05].mean(axis=0) - [0.5, -0.5]).max() > 0.2
     assert np.allclose(sim.data[net.out][late].mean(axis=0), [0.5, -0.5], atol=0.05)
-
-
-def test_pes_from_decoders_into_neurons_says_what_to_connect():
-    with nengo.Network() as net:
-        a, b = nengo.Ensemble(10, 1), nengo.Ensemble(10, 1)
-        conn = nengo.Connection(a, b.neurons, transform=np.ones((10, 1)),
-                                learning_rule_type=nengo.PES(), label="learned")
-        nengo.Connection(a, conn.learning_rule)
-    with pytest.raises(UnsupportedFeature, match="'learned'.*PES from an ensemble's decoders "
-                                                 "into neurons; connect its neurons"):
-        spinnc.Simulator(net)
