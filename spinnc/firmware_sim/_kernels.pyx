@@ -5,7 +5,8 @@ neuron models' own loops live in :mod:`spinnc.neurons`).
 
 :func:`encode` makes the ensembles' input currents from their encoders, and
 :func:`decode` adds the spiking neurons' per-spike decoders into their packet
-slots (the ensembles' decoding), in spike order.
+slots (the ensembles' decoding), in spike order.  :func:`spike_cycles` adds
+what each spike costs its core (the cost model's per-spike terms).
 """
 
 from libc.stdint cimport int32_t, int64_t
@@ -54,3 +55,25 @@ def decode(const int64_t[::1] spikes, const int64_t[::1] start, const int64_t[::
             i = spikes[s]
             for k in range(start[i], start[i + 1]):
                 total[slot[k]] += weight[k]
+
+
+def spike_cycles(const int64_t[::1] spikes, const int64_t[::1] core,
+                 const int64_t[::1] cycles, int64_t[::1] out):
+    """Add ``cycles[i]`` into ``out[core[i]]`` for every neuron ``i`` in ``spikes``."""
+    cdef Py_ssize_t s, i
+    with nogil:
+        for s in range(spikes.shape[0]):
+            i = spikes[s]
+            out[core[i]] += cycles[i]
+
+
+def later_spike_cycles(const int64_t[::1] spikes, int64_t k, const int64_t[::1] ticks,
+                       const int64_t[::1] cycles, const int64_t[::1] core, int64_t[::1] out):
+    """:func:`spike_cycles` of the neurons ``i`` in ``spikes`` (of ``k`` ticks
+    ago) whose spike costs ``cycles[i]`` again ``ticks[i] == k`` ticks later."""
+    cdef Py_ssize_t s, i
+    with nogil:
+        for s in range(spikes.shape[0]):
+            i = spikes[s]
+            if ticks[i] == k:
+                out[core[i]] += cycles[i]

@@ -51,6 +51,7 @@ from ..image import Image
 from ..regions import Region, pack_regions, read_regions, unpack_regions
 from .kernels import (EnsembleKernel, FilterBank, InputShare, Member, MemberInputs,
                       OutputShare, PlaybackKernel, Recorder, TransformKernel, arithmetic)
+from ._kernels import later_spike_cycles, spike_cycles
 from .engines import ticks_to_run
 from .packets import Fabric, RouterCounts
 from ..formats.provenance import CoreProvenance, LinkProvenance, Provenance, RouterProvenance
@@ -540,16 +541,14 @@ class Emulator:
     def _count_spikes(self, spikes: np.ndarray) -> None:
         """The cycles this tick's spikes, and those of ``spike_later_ticks``
         before, add to each core (its cost function's per-spike terms)."""
-        n = len(self.cores)
-        cycles = np.bincount(self.spike_core[spikes], self.spike_cycles[spikes],
-                             minlength=n).astype(np.float64)
+        spikes = np.ascontiguousarray(spikes, dtype=np.int64)
+        cycles = np.zeros(len(self.cores), dtype=np.int64)
+        spike_cycles(spikes, self.spike_core, self.spike_cycles, cycles)
         for k in self._later:
             if k <= len(self._past_spikes):
-                past = self._past_spikes[k - 1]
-                past = past[(self.later_ticks[past] == k) & (self.later_cycles[past] > 0)]
-                cycles += np.bincount(self.spike_core[past], self.later_cycles[past],
-                                      minlength=n)
-        self.tick_spike_cycles = cycles.astype(np.int64)
+                later_spike_cycles(self._past_spikes[k - 1], k, self.later_ticks,
+                                   self.later_cycles, self.spike_core, cycles)
+        self.tick_spike_cycles = cycles
         if self._later:
             self._past_spikes = [spikes, *self._past_spikes[:max(self._later) - 1]]
 

@@ -24,6 +24,8 @@ emulator (:func:`arithmetic`):
   timing effects (DESIGN.md, "Fixed point").
 """
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +37,33 @@ from ..learning import voja
 from ..fixed import S16_15, Format
 from ._kernels import decode, encode
 from .packets import scatter
+
+#: A fixed-point ensemble kernel of at least this many neurons, of one model
+#: that steps in place, splits its encoding, neuron update and decoding into
+#: two halves run on two threads (the compiled loops release the GIL).  Each
+#: half's sums are exact in int64, so the result is the same bits.  Below it
+#: a thread's hand-over costs more than it saves.
+SPLIT_NEURONS = 20_000
+_pool: ThreadPoolExecutor | None = None
+
+
+def kernel_threads() -> int:
+    """Threads a big ensemble kernel uses: ``SPINNC_THREADS`` (1 turns the
+    split off), else 2 on a machine of two or more cores."""
+    value = os.environ.get("SPINNC_THREADS", "")
+    if value.strip():
+        return max(1, int(value))
+    return 2 if (os.cpu_count() or 1) > 1 else 1
+
+
+def _both(work, halves) -> None:
+    """``work(lo, hi)`` for both halves at once: the second on the pool's thread."""
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(1, thread_name_prefix="spinnc-kernel")
+    second = _pool.submit(work, *halves[1])
+    work(*halves[0])
+    second.result()
 
 HALF = 1 << 14  # half an s16.15 unit: the rounding of a dot product
 
@@ -489,6 +518,11 @@ class EnsembleKernel:
                 rules.append(rule)
         self.learning = rules
         self.learners = [r for r in rules if not isinstance(r, DerivedRows)]
+        self.halves = None  # (lo, hi) of each thread's neurons, when split (SPLIT_NEURONS)
+        if (isinstance(ar, FixedArithmetic) and len(self.groups) == 1
+                and self.groups[0][0][0].steps_in_place and n >= SPLIT_NEURONS
+                and kernel_threads() > 1):
+            self.halves = ((0, n // 2), (n // 2, n))
 
     def encoder_words(self) -> np.ndarray:
         """The encoders the neurons encode with, neuron ``i``'s from
@@ -501,26 +535,18 @@ class EnsembleKernel:
         neurons that spiked, in increasing order."""
         ar = self.arith
         # current = encoders . u (exact, rounded once) + bias + gain x neuron inputs
-        current = ar.encode(self.encoders, u, self.bias)
+        current = (ar.encode(self.encoders, u, self.bias) if self.halves is None
+                   else self._encode_halves(u))
         if self.neuron_filter.size:
             # Each neuron's inputs summed exactly, then scaled by its gain once.
             summed = ar.accumulate(self.neuron_target, y[self.neuron_filter], self.n_neurons)
             current += ar.mul(ar.saturate(summed), self.gain)
         current = ar.saturate_wide(current)
         self.current = current.astype(ar.dtype)  # recorded as words; the step may reuse it
-        if len(self.groups) == 1:  # the usual case: one model, one set of constants
-            (model, constants), _, state = self.groups[0]
-            spikes = ar.neuron_step(model, constants, current, state)
+        if self.halves is not None:
+            spikes, total = self._step_halves(current)
         else:
-            spikes = np.sort(np.concatenate([
-                index[ar.neuron_step(model, constants, np.ascontiguousarray(current[index]),
-                                     state)]
-                for (model, constants), index, state in self.groups]))
-        # Decoding: the sum of the spiking neurons' per-spike decoders (exact
-        # in int64; in float64 in neuron order, as a sparse product adds).
-        total = np.zeros(self.slots.size + self.n_probe_rows, dtype=ar.wide_dtype)
-        decode(np.ascontiguousarray(spikes, dtype=np.int64), self.decode_start,
-               self.decode_slot, self.decode_weight, total)
+            spikes, total = self._step_neurons(current)
         total = ar.saturate(total)
         for rule in self.learning:  # learned rows decode from their own weights
             rule.decode(spikes, total)
@@ -529,6 +555,51 @@ class EnsembleKernel:
         for rule in self.learners:  # this tick's error and last tick's trace
             rule.learn(u, spikes)
         return spikes
+
+    def _step_neurons(self, current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The neurons' update: the indices of those that spiked, in
+        increasing order, and the sum of their per-spike decoders (exact in
+        int64; in float64 in neuron order, as a sparse product adds)."""
+        ar = self.arith
+        if len(self.groups) == 1:  # the usual case: one model, one set of constants
+            (model, constants), _, state = self.groups[0]
+            spikes = ar.neuron_step(model, constants, current, state)
+        else:
+            spikes = np.sort(np.concatenate([
+                index[ar.neuron_step(model, constants, np.ascontiguousarray(current[index]),
+                                     state)]
+                for (model, constants), index, state in self.groups]))
+        total = np.zeros(self.slots.size + self.n_probe_rows, dtype=ar.wide_dtype)
+        decode(np.ascontiguousarray(spikes, dtype=np.int64), self.decode_start,
+               self.decode_slot, self.decode_weight, total)
+        return spikes, total
+
+    def _encode_halves(self, u: np.ndarray) -> np.ndarray:
+        """:meth:`FixedArithmetic.encode`, each half of the neurons on a thread."""
+        words, start, base = self.encoders
+        u = np.ascontiguousarray(u, dtype=np.int32)
+        out = np.empty(self.n_neurons, dtype=np.int64)
+        _both(lambda lo, hi: encode(words, start[lo:hi + 1], base[lo:hi], u,
+                                    self.bias[lo:hi], out[lo:hi]), self.halves)
+        return out
+
+    def _step_halves(self, current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_step_neurons`, each half of the neurons (their state's
+        views, their own sums) on a thread: the halves' sums add up exactly."""
+        (model, constants), _, state = self.groups[0]
+        width = self.slots.size + self.n_probe_rows
+        totals, spikes = {}, {}
+
+        def half(lo, hi):
+            part = models.State({name: words[lo:hi] for name, words in state.items()})
+            spiked = model.fixed_step(constants, current[lo:hi], part) + lo
+            totals[lo] = np.zeros(width, dtype=np.int64)
+            decode(spiked, self.decode_start, self.decode_slot, self.decode_weight, totals[lo])
+            spikes[lo] = spiked
+
+        _both(half, self.halves)
+        (a, _), (b, _) = self.halves
+        return np.concatenate([spikes[a], spikes[b]]), totals[a] + totals[b]
 
     def voltage(self) -> np.ndarray:
         """Every neuron's membrane voltage (s16.15 words, or reals in float mode)."""

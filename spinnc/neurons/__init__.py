@@ -82,6 +82,10 @@ class NeuronModel:
     spikes_per_tick : float
         The spikes per neuron per tick the partitioner plans for: an upper
         bound of what its cores will spike (the cost of a tick depends on it).
+    steps_in_place : bool
+        Whether ``fixed_step`` updates each neuron from its own state and
+        current alone, in the state's arrays: then the emulator may step
+        slices of a population on separate threads (views of the arrays).
     """
 
     name: str = ""
@@ -95,6 +99,7 @@ class NeuronModel:
     cycles_per_spike_later: int = 0
     spike_later_ticks: int = 2
     spikes_per_tick: float = 1.0
+    steps_in_place: bool = False
 
     def runs(self, neuron_type) -> bool:
         """Whether this model runs the instance ``neuron_type`` of its nengo

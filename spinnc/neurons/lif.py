@@ -165,6 +165,7 @@ class LIF(NeuronModel):
     name = "LIF"
     code = 1
     nengo_type = nengo.LIF
+    steps_in_place = True  # lif_update: each neuron's words, in place
     constants = (
         Variable("decay", S1_30, "k(1) = 1 - exp(-dt/tau_rc), a coefficient in [0, 1]"),
         Variable("dt_over_tau_rc", S1_30, "the exponent of a partial tick's k(delta)"),
