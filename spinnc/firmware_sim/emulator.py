@@ -477,8 +477,12 @@ class Emulator:
             play back and record for that many ticks only, as a board's do.
         """
         n_steps = ticks_to_run(self.image, self.t, n_steps, host)
-        for _ in range(n_steps):
-            self._tick(host)
+        try:
+            for _ in range(n_steps):
+                self._tick(host)
+        finally:
+            if self.ensembles is not None and self.ensembles.halves is not None:
+                self.ensembles.halves.release()  # its thread ends with the run
 
     def _tick(self, host: Host | None) -> None:
         t = self.t

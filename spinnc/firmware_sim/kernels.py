@@ -44,7 +44,6 @@ from .packets import scatter
 #: half's sums are exact in int64, so the result is the same bits.  Below it
 #: a thread's hand-over costs more than it saves.
 SPLIT_NEURONS = 20_000
-_pool: ThreadPoolExecutor | None = None
 
 
 def kernel_threads() -> int:
@@ -56,14 +55,30 @@ def kernel_threads() -> int:
     return 2 if (os.cpu_count() or 1) > 1 else 1
 
 
-def _both(work, halves) -> None:
-    """``work(lo, hi)`` for both halves at once: the second on the pool's thread."""
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(1, thread_name_prefix="spinnc-kernel")
-    second = _pool.submit(work, *halves[1])
-    work(*halves[0])
-    second.result()
+class _Halves:
+    """Runs ``work(lo, hi)`` for two halves at once, the second on a thread of
+    its own, started when first needed and ended by :meth:`release` (the
+    emulator's at the end of each run, so that no thread outlives it: the
+    router's minimiser forks its workers only while the process has one)."""
+
+    def __init__(self, halves):
+        self.halves = halves
+        self._pool: ThreadPoolExecutor | None = None
+
+    def __iter__(self):
+        return iter(self.halves)
+
+    def both(self, work) -> None:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="spinnc-kernel")
+        second = self._pool.submit(work, *self.halves[1])
+        work(*self.halves[0])
+        second.result()
+
+    def release(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
 HALF = 1 << 14  # half an s16.15 unit: the rounding of a dot product
 
@@ -522,7 +537,7 @@ class EnsembleKernel:
         if (isinstance(ar, FixedArithmetic) and len(self.groups) == 1
                 and self.groups[0][0][0].steps_in_place and n >= SPLIT_NEURONS
                 and kernel_threads() > 1):
-            self.halves = ((0, n // 2), (n // 2, n))
+            self.halves = _Halves(((0, n // 2), (n // 2, n)))
 
     def encoder_words(self) -> np.ndarray:
         """The encoders the neurons encode with, neuron ``i``'s from
@@ -579,8 +594,8 @@ class EnsembleKernel:
         words, start, base = self.encoders
         u = np.ascontiguousarray(u, dtype=np.int32)
         out = np.empty(self.n_neurons, dtype=np.int64)
-        _both(lambda lo, hi: encode(words, start[lo:hi + 1], base[lo:hi], u,
-                                    self.bias[lo:hi], out[lo:hi]), self.halves)
+        self.halves.both(lambda lo, hi: encode(words, start[lo:hi + 1], base[lo:hi], u,
+                                               self.bias[lo:hi], out[lo:hi]))
         return out
 
     def _step_halves(self, current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -597,7 +612,7 @@ class EnsembleKernel:
             decode(spiked, self.decode_start, self.decode_slot, self.decode_weight, totals[lo])
             spikes[lo] = spiked
 
-        _both(half, self.halves)
+        self.halves.both(half)
         (a, _), (b, _) = self.halves
         return np.concatenate([spikes[a], spikes[b]]), totals[a] + totals[b]
 

@@ -1,5 +1,7 @@
 """A big ensemble kernel splits its neurons over two threads: the same bits as one."""
 
+import threading
+
 import nengo
 import numpy as np
 import pytest
@@ -39,7 +41,8 @@ def test_two_threads_give_one_threads_bits(monkeypatch):
     one, two = emulate(image, monkeypatch, 1), emulate(image, monkeypatch, 2)
     assert one.ensembles.halves is None
     split = two.ensembles
-    assert split.halves == ((0, split.n_neurons // 2), (split.n_neurons // 2, split.n_neurons))
+    assert tuple(split.halves) == ((0, split.n_neurons // 2), (split.n_neurons // 2, split.n_neurons))
+    assert threading.active_count() == 1  # its thread ended with the run
     recordings = one.recordings()
     assert recordings and any(r.any() for r in recordings.values())
     for key, recording in recordings.items():
