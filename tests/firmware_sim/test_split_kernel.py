@@ -4,7 +4,6 @@ import threading
 
 import nengo
 import numpy as np
-import pytest
 
 from spinnc.compiler import compile_network
 from spinnc.firmware_sim import Emulator, kernels
