@@ -310,7 +310,7 @@ def profile_ticks(core_image: CoreImage) -> int:
     """The ticks a core records its cycles of (its PROFILE region's; 0: none,
     also for data its firmware will refuse to read: it fails before a tick)."""
     try:
-        data = unpack_regions(core_image.data).get(Region.PROFILE)
+        data = unpack_regions(memoryview(core_image.data)).get(Region.PROFILE)  # no copies
     except ValueError:
         return 0
     return 0 if data is None else int(Region.layout(Region.PROFILE).unpack(data)[0]["ticks"])
