@@ -92,7 +92,11 @@ def test_a_slider_moves_the_plotted_value(gui, tmp_path):
                       "!document.getElementById('pause_button').disabled", 120,
                       "the model built, paused")
         page.evaluate("document.getElementById('pause_button').click()")  # play
-        assert page.evaluate(f"{SLIDER}.sim.paused") is False
+        # The server's next status says running (one sent before it took the
+        # click can still say paused for a moment).
+        page.wait_for(f"!{SLIDER}.sim.paused && document.getElementById('pause_button')"
+                      ".querySelector('.glyphicon-pause') !== null", 60,
+                      "the simulation running after play")
         before = page.wait_for(f"{LAST} && {LAST}[0] > 0.1 && {LAST}", 60,
                                "the value plot showing 0.1 s")
         assert abs(before[1]) < 0.25  # the slider starts at 0
