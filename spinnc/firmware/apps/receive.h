@@ -7,6 +7,7 @@
 #define SPINNC_APPS_RECEIVE_H
 
 #include <stdint.h>
+#include "runtime.h"
 #include "spinnc_regions.h"
 
 /* Members a recorder or ensemble core may have (its own small tables). */
@@ -14,7 +15,7 @@
 
 /* Reads the regions into tables in the DTCM heap; member_dims[m] (0: no
  * such member) sizes each member's input. */
-void receive_init(const uint32_t *member_dims, uint32_t n_members);
+void receive_init(const uint32_t *member_dims, uint32_t n_members) RT_COLD;
 /* The packet callback. */
 void receive_packet(uint32_t key, uint32_t payload);
 /* This tick's filter update and member inputs; returns the inputs

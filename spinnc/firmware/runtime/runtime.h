@@ -26,7 +26,9 @@ extern uint32_t rt_app_id, rt_phys_cpu, rt_virt_cpu;
 extern volatile vcpu_t *rt_vcpu;
 
 /* The application's entry point. */
-void c_main(void);
+/* Run once, outside the ticks: cold, so compiled for size (ITCM is 32 KB). */
+#define RT_COLD __attribute__((cold))
+void c_main(void) RT_COLD;
 
 /* Text to IOBUF: %d %u %x (with an optional 0 and width) %s %c %%. */
 void io_printf(const char *fmt, ...);
