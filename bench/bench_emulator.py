@@ -149,7 +149,7 @@ def bench_board(n_ensembles: int, neurons: int, steps: int, ring: int = 10,
     emulator.run(steps)
     run_s = time.perf_counter() - start
     peak = peak_rss_mb()  # the emulator's, before nengo's build adds its own
-    threads = 1 if emulator.ensembles is None or emulator.ensembles.halves is None else 2
+    threads = 1 if emulator.ensembles is None else emulator.ensembles.threads
     prov = emulator.provenance()
     with nengo.Simulator(model, seed=0, progress_bar=False) as sim:
         start = time.perf_counter()

@@ -51,7 +51,6 @@ from ..image import Image
 from ..regions import Region, pack_regions, read_regions, unpack_regions
 from .kernels import (EnsembleKernel, FilterBank, InputShare, Member, MemberInputs,
                       OutputShare, PlaybackKernel, Recorder, TransformKernel, arithmetic)
-from ._kernels import later_spike_cycles, spike_cycles
 from .engines import ticks_to_run
 from .packets import Fabric, RouterCounts
 from ..formats.provenance import CoreProvenance, LinkProvenance, Provenance, RouterProvenance
@@ -446,20 +445,21 @@ class Emulator:
         self.record_core = np.asarray(record_core, dtype=np.int64)
         self.record_cycles = costs.RECORD_CYCLES_PER_WORD * np.asarray(record_words, np.int64)
         self.record_every = np.asarray(record_every, dtype=np.int64)
-        # Per neuron: its core and what its spike costs (the cost function's).
-        # and the cycles it costs again some ticks later.
-        self.spike_core = np.zeros(0, dtype=np.int64)
-        self.spike_cycles = self.later_cycles = self.later_ticks = self.spike_core
+        # Per member: its core, what a spike of it costs in its tick, and what
+        # it costs again spike_later_ticks later (the cost function's terms).
+        self.member_core = np.zeros(0, dtype=np.int64)
+        self.member_spike_cycles = self.member_later_cycles = self.member_core
+        self.member_later_ticks = self.member_core
         if self.ensembles is not None:
             members = self.ensembles.members
-            sizes = np.diff(self.ensembles.start)
             per = np.array([spike_cycles.get((m.core, m.member), (0, 0, 0)) for m in members],
                            dtype=np.int64).reshape(-1, 3)
-            self.spike_core = np.repeat([m.core for m in members], sizes).astype(np.int64)
-            self.spike_cycles, self.later_cycles, self.later_ticks = (
-                np.repeat(per[:, k], sizes) for k in range(3))
-        self._later = sorted({int(k) for k in np.unique(self.later_ticks[self.later_cycles > 0])})
-        self._past_spikes: list = []  # the spikes of the last ticks, latest first
+            self.member_core = np.array([m.core for m in members], dtype=np.int64)
+            (self.member_spike_cycles, self.member_later_cycles,
+             self.member_later_ticks) = (per[:, k].copy() for k in range(3))
+        self._later = sorted({int(k) for k in np.unique(
+            self.member_later_ticks[self.member_later_cycles > 0])})
+        self._past_counts: list = []  # each member's spikes in the last ticks, latest first
         self.tick_spike_cycles = np.zeros(len(self.cores), dtype=np.int64)
 
     # -- running ----------------------------------------------------------------
@@ -477,12 +477,8 @@ class Emulator:
             play back and record for that many ticks only, as a board's do.
         """
         n_steps = ticks_to_run(self.image, self.t, n_steps, host)
-        try:
-            for _ in range(n_steps):
-                self._tick(host)
-        finally:
-            if self.ensembles is not None and self.ensembles.halves is not None:
-                self.ensembles.halves.release()  # its thread ends with the run
+        for _ in range(n_steps):
+            self._tick(host)
 
     def _tick(self, host: Host | None) -> None:
         t = self.t
@@ -544,17 +540,19 @@ class Emulator:
 
     def _count_spikes(self, spikes: np.ndarray) -> None:
         """The cycles this tick's spikes, and those of ``spike_later_ticks``
-        before, add to each core (its cost function's per-spike terms)."""
-        spikes = np.ascontiguousarray(spikes, dtype=np.int64)
-        cycles = np.zeros(len(self.cores), dtype=np.int64)
-        spike_cycles(spikes, self.spike_core, self.spike_cycles, cycles)
+        before, add to each core (its cost function's per-spike terms, the
+        same for every neuron of a member: counted per member)."""
+        counts = np.diff(np.searchsorted(spikes, self.ensembles.start))
+        cycles = counts * self.member_spike_cycles
         for k in self._later:
-            if k <= len(self._past_spikes):
-                later_spike_cycles(self._past_spikes[k - 1], k, self.later_ticks,
-                                   self.later_cycles, self.spike_core, cycles)
-        self.tick_spike_cycles = cycles
+            if k <= len(self._past_counts):
+                cycles += np.where(self.member_later_ticks == k,
+                                   self._past_counts[k - 1] * self.member_later_cycles, 0)
+        # float64 adds these integers exactly (far below 2**53)
+        self.tick_spike_cycles = np.bincount(self.member_core, weights=cycles,
+                                             minlength=len(self.cores)).astype(np.int64)
         if self._later:
-            self._past_spikes = [spikes, *self._past_spikes[:max(self._later) - 1]]
+            self._past_counts = [counts, *self._past_counts[:max(self._later) - 1]]
 
     def _account(self, t: int) -> None:
         cycles = self.base_cycles + self.tick_spike_cycles

@@ -25,7 +25,6 @@ emulator (:func:`arithmetic`):
 """
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,14 +34,14 @@ from .. import fixed, learning
 from .. import neurons as models
 from ..learning import voja
 from ..fixed import S16_15, Format
-from ._kernels import decode, encode
+from ._kernels import decode, encode, ensemble_tick
 from .packets import scatter
 
 #: A fixed-point ensemble kernel of at least this many neurons, of one model
-#: that steps in place, splits its encoding, neuron update and decoding into
-#: two halves run on two threads (the compiled loops release the GIL).  Each
-#: half's sums are exact in int64, so the result is the same bits.  Below it
-#: a thread's hand-over costs more than it saves.
+#: with a compiled loop, splits its tick (encoding, neuron update, decoding)
+#: into two halves run on two threads.  Each half's sums are exact in int64,
+#: so the result is the same bits.  Below it a thread's hand-over costs more
+#: than it saves.
 SPLIT_NEURONS = 20_000
 
 
@@ -55,30 +54,7 @@ def kernel_threads() -> int:
     return 2 if (os.cpu_count() or 1) > 1 else 1
 
 
-class _Halves:
-    """Runs ``work(lo, hi)`` for two halves at once, the second on a thread of
-    its own, started when first needed and ended by :meth:`release` (the
-    emulator's at the end of each run, so that no thread outlives it: the
-    router's minimiser forks its workers only while the process has one)."""
-
-    def __init__(self, halves):
-        self.halves = halves
-        self._pool: ThreadPoolExecutor | None = None
-
-    def __iter__(self):
-        return iter(self.halves)
-
-    def both(self, work) -> None:
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(1, thread_name_prefix="spinnc-kernel")
-        second = self._pool.submit(work, *self.halves[1])
-        work(*self.halves[0])
-        second.result()
-
-    def release(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+_NO_WORDS = np.zeros(0, dtype=np.int64)
 
 HALF = 1 << 14  # half an s16.15 unit: the rounding of a dot product
 
@@ -533,34 +509,52 @@ class EnsembleKernel:
                 rules.append(rule)
         self.learning = rules
         self.learners = [r for r in rules if not isinstance(r, DerivedRows)]
-        self.halves = None  # (lo, hi) of each thread's neurons, when split (SPLIT_NEURONS)
-        if (isinstance(ar, FixedArithmetic) and len(self.groups) == 1
-                and self.groups[0][0][0].steps_in_place and n >= SPLIT_NEURONS
-                and kernel_threads() > 1):
-            self.halves = _Halves(((0, n // 2), (n // 2, n)))
+        self.compiled = None  # (loop, packed constants): the model's compiled loop
+        if isinstance(ar, FixedArithmetic) and len(self.groups) == 1:
+            self.compiled = self.groups[0][0][0].compiled_loop(self.groups[0][0][1])
+        self.threads = 1
+        if self.compiled is not None:
+            self._compile_tick()
 
     def encoder_words(self) -> np.ndarray:
         """The encoders the neurons encode with, neuron ``i``'s from
         ``encoder_start[i]`` (the arithmetic's array, changed in place)."""
         return self.encoders[0] if isinstance(self.encoders, tuple) else self.encoders.data
 
+    def _compile_tick(self) -> None:
+        """Buffers of the compiled tick (:func:`~._kernels.ensemble_tick`):
+        the state as one block, a row per variable (the groups' state views
+        of it), and the parts of the neurons it runs at once (two halves of a
+        big population when there are threads for them)."""
+        n = self.n_neurons
+        key, index, state = self.groups[0]
+        model = key[0]
+        self.state_block = np.stack([np.asarray(state[v.name], dtype=np.int64)
+                                     for v in model.state])
+        self.groups[0] = (key, index, models.State(
+            {v.name: self.state_block[k] for k, v in enumerate(model.state)}))
+        self.threads = kernel_threads() if n >= SPLIT_NEURONS else 1
+        self.parts = np.array([0, n // 2, n] if self.threads > 1 else [0, n], dtype=np.int64)
+        width = self.slots.size + self.n_probe_rows
+        self.part_totals = np.zeros((self.parts.size - 1, width), dtype=np.int64)
+        self.part_spikes = np.zeros(self.parts.size - 1, dtype=np.int64)
+        self.spike_buffer = np.zeros(n, dtype=np.int64)
+        self.wide_current = np.zeros(n, dtype=np.int64)
+
     def step(self, y: np.ndarray, u: np.ndarray, payloads: np.ndarray) -> np.ndarray:
         """One tick: filter outputs ``y``, member inputs ``u``; writes the
         decoded partial sums into ``payloads`` and returns the indices of the
         neurons that spiked, in increasing order."""
         ar = self.arith
-        # current = encoders . u (exact, rounded once) + bias + gain x neuron inputs
-        current = (ar.encode(self.encoders, u, self.bias) if self.halves is None
-                   else self._encode_halves(u))
-        if self.neuron_filter.size:
-            # Each neuron's inputs summed exactly, then scaled by its gain once.
-            summed = ar.accumulate(self.neuron_target, y[self.neuron_filter], self.n_neurons)
-            current += ar.mul(ar.saturate(summed), self.gain)
-        current = ar.saturate_wide(current)
-        self.current = current.astype(ar.dtype)  # recorded as words; the step may reuse it
-        if self.halves is not None:
-            spikes, total = self._step_halves(current)
+        if self.compiled is not None:
+            spikes, total = self._step_compiled(y, u)
         else:
+            # current = encoders . u (exact, rounded once) + bias + gain x neuron inputs
+            current = ar.encode(self.encoders, u, self.bias)
+            if self.neuron_filter.size:
+                current += self._neuron_inputs(y)
+            current = ar.saturate_wide(current)
+            self.current = current.astype(ar.dtype)  # recorded as words; the step may reuse it
             spikes, total = self._step_neurons(current)
         total = ar.saturate(total)
         for rule in self.learning:  # learned rows decode from their own weights
@@ -570,6 +564,13 @@ class EnsembleKernel:
         for rule in self.learners:  # this tick's error and last tick's trace
             rule.learn(u, spikes)
         return spikes
+
+    def _neuron_inputs(self, y: np.ndarray) -> np.ndarray:
+        """What the neurons' own inputs add to their currents: each neuron's
+        inputs summed exactly, then scaled by its gain once."""
+        ar = self.arith
+        summed = ar.accumulate(self.neuron_target, y[self.neuron_filter], self.n_neurons)
+        return ar.mul(ar.saturate(summed), self.gain)
 
     def _step_neurons(self, current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The neurons' update: the indices of those that spiked, in
@@ -589,32 +590,25 @@ class EnsembleKernel:
                self.decode_slot, self.decode_weight, total)
         return spikes, total
 
-    def _encode_halves(self, u: np.ndarray) -> np.ndarray:
-        """:meth:`FixedArithmetic.encode`, each half of the neurons on a thread."""
+    def _step_compiled(self, y: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_step_neurons` with the encoding, in one compiled call of
+        the model's loop over :attr:`parts` (each part's sums apart, exact)."""
+        loop, constants = self.compiled
         words, start, base = self.encoders
-        u = np.ascontiguousarray(u, dtype=np.int32)
-        out = np.empty(self.n_neurons, dtype=np.int64)
-        self.halves.both(lambda lo, hi: encode(words, start[lo:hi + 1], base[lo:hi], u,
-                                               self.bias[lo:hi], out[lo:hi]))
-        return out
-
-    def _step_halves(self, current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`_step_neurons`, each half of the neurons (their state's
-        views, their own sums) on a thread: the halves' sums add up exactly."""
-        (model, constants), _, state = self.groups[0]
-        width = self.slots.size + self.n_probe_rows
-        totals, spikes = {}, {}
-
-        def half(lo, hi):
-            part = models.State({name: words[lo:hi] for name, words in state.items()})
-            spiked = model.fixed_step(constants, current[lo:hi], part) + lo
-            totals[lo] = np.zeros(width, dtype=np.int64)
-            decode(spiked, self.decode_start, self.decode_slot, self.decode_weight, totals[lo])
-            spikes[lo] = spiked
-
-        self.halves.both(half)
-        (a, _), (b, _) = self.halves
-        return np.concatenate([spikes[a], spikes[b]]), totals[a] + totals[b]
+        extra = (np.ascontiguousarray(self._neuron_inputs(y), dtype=np.int64)
+                 if self.neuron_filter.size else _NO_WORDS)
+        self.part_totals.fill(0)
+        ensemble_tick(loop, constants, words, start, base, np.ascontiguousarray(u, np.int32),
+                      self.bias, extra, self.state_block, self.wide_current, self.current,
+                      self.spike_buffer, self.decode_start, self.decode_slot,
+                      self.decode_weight, self.part_totals, self.parts, self.part_spikes,
+                      self.threads)
+        if self.part_spikes.size == 1:
+            spikes = self.spike_buffer[:self.part_spikes[0]].copy()
+        else:
+            spikes = np.concatenate([self.spike_buffer[lo:lo + count] for lo, count
+                                     in zip(self.parts[:-1], self.part_spikes)])
+        return spikes, self.part_totals.sum(axis=0)
 
     def voltage(self) -> np.ndarray:
         """Every neuron's membrane voltage (s16.15 words, or reals in float mode)."""

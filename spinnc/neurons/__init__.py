@@ -82,10 +82,6 @@ class NeuronModel:
     spikes_per_tick : float
         The spikes per neuron per tick the partitioner plans for: an upper
         bound of what its cores will spike (the cost of a tick depends on it).
-    steps_in_place : bool
-        Whether ``fixed_step`` updates each neuron from its own state and
-        current alone, in the state's arrays: then the emulator may step
-        slices of a population on separate threads (views of the arrays).
     """
 
     name: str = ""
@@ -99,7 +95,6 @@ class NeuronModel:
     cycles_per_spike_later: int = 0
     spike_later_ticks: int = 2
     spikes_per_tick: float = 1.0
-    steps_in_place: bool = False
 
     def runs(self, neuron_type) -> bool:
         """Whether this model runs the instance ``neuron_type`` of its nengo
@@ -151,6 +146,15 @@ class NeuronModel:
         s16.15 words, ``state`` is updated in place.  Returns the indices of
         the neurons that spiked, in increasing order."""
         raise NotImplementedError
+
+    def compiled_loop(self, constants):
+        """:meth:`fixed_step` as a compiled loop, or None: ``(loop, packed)``,
+        a ``"spinnc.neuron_loop"`` capsule (its C signature in
+        ``neurons/_lif.pyx``) and its constants in one int64 array.  The loop
+        updates each neuron from its own state and current alone, so the
+        emulator calls it on parts of a population at once, on threads of
+        its own and without Python between encoding, update and decoding."""
+        return None
 
     def float_constants(self, header: dict, dt: float) -> Any:
         """The real values of the stored constants (hashable)."""

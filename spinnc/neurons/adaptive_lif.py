@@ -121,6 +121,9 @@ class AdaptiveLIF(LIF):
     def fixed_step(self, c, current, state):
         return alif_step(c, current, state)
 
+    def compiled_loop(self, constants):
+        return None  # the adaptation is numpy around LIF's loop
+
     def float_constants(self, header, dt):
         tau_n = dt / float(fixed.to_float(header["dt_over_tau_n"], S1_30))
         # amplitude 1: the stored jump already holds inc_n * amplitude / tau_n.

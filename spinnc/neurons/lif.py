@@ -84,6 +84,15 @@ def lif_update(lif: LIFConstants, table: np.ndarray, current: np.ndarray,
     return spikes[:count]
 
 
+@lru_cache(maxsize=64)
+def packed_constants(lif: LIFConstants) -> np.ndarray:
+    """The constants of the compiled loop ``_lif.LOOP`` (with the decay table)."""
+    packed = _lif.packed(decay_table(lif), _INVERSE, lif.tau_rc_ticks, lif.tau_ref_ticks,
+                         lif.min_voltage, lif.log_terms)
+    packed.flags.writeable = False
+    return packed
+
+
 @dataclass(frozen=True)
 class FloatLIF:
     """A population's LIF constants as reals, recovered from its stored
@@ -165,7 +174,6 @@ class LIF(NeuronModel):
     name = "LIF"
     code = 1
     nengo_type = nengo.LIF
-    steps_in_place = True  # lif_update: each neuron's words, in place
     constants = (
         Variable("decay", S1_30, "k(1) = 1 - exp(-dt/tau_rc), a coefficient in [0, 1]"),
         Variable("dt_over_tau_rc", S1_30, "the exponent of a partial tick's k(delta)"),
@@ -212,6 +220,9 @@ class LIF(NeuronModel):
 
     def fixed_step(self, lif, current, state):
         return lif_update(lif, decay_table(lif), current, state["voltage"], state["refractory"])
+
+    def compiled_loop(self, lif):
+        return _lif.LOOP, packed_constants(lif)
 
     def float_constants(self, header, dt):
         return FloatLIF.from_fixed(LIF.fixed_constants(self, header), dt)
