@@ -523,13 +523,13 @@ class EnsembleKernel:
 
     def _compile_tick(self) -> None:
         """Buffers of the compiled tick (:func:`~._kernels.ensemble_tick`):
-        the state as one block, a row per variable (the groups' state views
-        of it), and the parts of the neurons it runs at once (two halves of a
-        big population when there are threads for them)."""
+        the state as one block of int32 words, a row per variable (the
+        groups' state views of it), and the parts of the neurons it runs at
+        once (two halves of a big population when there are threads for them)."""
         n = self.n_neurons
         key, index, state = self.groups[0]
         model = key[0]
-        self.state_block = np.stack([np.asarray(state[v.name], dtype=np.int64)
+        self.state_block = np.stack([np.asarray(state[v.name], dtype=np.int32)
                                      for v in model.state])
         self.groups[0] = (key, index, models.State(
             {v.name: self.state_block[k] for k, v in enumerate(model.state)}))
@@ -539,7 +539,6 @@ class EnsembleKernel:
         self.part_totals = np.zeros((self.parts.size - 1, width), dtype=np.int64)
         self.part_spikes = np.zeros(self.parts.size - 1, dtype=np.int64)
         self.spike_buffer = np.zeros(n, dtype=np.int64)
-        self.wide_current = np.zeros(n, dtype=np.int64)
 
     def step(self, y: np.ndarray, u: np.ndarray, payloads: np.ndarray) -> np.ndarray:
         """One tick: filter outputs ``y``, member inputs ``u``; writes the
@@ -599,10 +598,9 @@ class EnsembleKernel:
                  if self.neuron_filter.size else _NO_WORDS)
         self.part_totals.fill(0)
         ensemble_tick(loop, constants, words, start, base, np.ascontiguousarray(u, np.int32),
-                      self.bias, extra, self.state_block, self.wide_current, self.current,
-                      self.spike_buffer, self.decode_start, self.decode_slot,
-                      self.decode_weight, self.part_totals, self.parts, self.part_spikes,
-                      self.threads)
+                      self.bias, extra, self.state_block, self.current, self.spike_buffer,
+                      self.decode_start, self.decode_slot, self.decode_weight, self.part_totals,
+                      self.parts, self.part_spikes, self.threads)
         if self.part_spikes.size == 1:
             spikes = self.spike_buffer[:self.part_spikes[0]].copy()
         else:

@@ -40,8 +40,13 @@ cdef inline int64_t _mul30(int64_t a, int64_t b) noexcept nogil:
 # alike): packed constants, currents, the state (one row of ``stride`` words
 # per state variable, in the model's order), the neurons' number, the spike
 # indices written; returns how many spiked.
-ctypedef Py_ssize_t (*neuron_loop_t)(const int64_t *, const int64_t *, int64_t *, Py_ssize_t,
+ctypedef Py_ssize_t (*neuron_loop_t)(const int64_t *, const int32_t *, int32_t *, Py_ssize_t,
                                      Py_ssize_t, int64_t *) noexcept nogil
+
+# The loop's words: int64 holding int32 words (lif_update's arrays), or int32.
+ctypedef fused word:
+    int32_t
+    int64_t
 
 #: Where :func:`packed` puts the decay table (the inverses follow it).
 DEF TABLE = 4
@@ -49,7 +54,7 @@ DEF TABLE = 4
 
 cdef Py_ssize_t _lif_loop(const int64_t *table, const int64_t *inverse, int64_t tau_rc_ticks,
                           int64_t tau_ref_ticks, int64_t min_voltage, int log_terms,
-                          const int64_t *current, int64_t *voltage, int64_t *refractory,
+                          const word *current, word *voltage, word *refractory,
                           int64_t *spikes, Py_ssize_t n) noexcept nogil:
     cdef Py_ssize_t i, count = 0
     cdef int64_t r, delta, change, v, over, drive, ratio, power, total, ticks, j
@@ -113,7 +118,7 @@ def lif_update(const int64_t[::1] table, const int64_t[::1] inverse, int64_t tau
     return count
 
 
-cdef Py_ssize_t _packed_loop(const int64_t *c, const int64_t *current, int64_t *state,
+cdef Py_ssize_t _packed_loop(const int64_t *c, const int32_t *current, int32_t *state,
                              Py_ssize_t stride, Py_ssize_t n, int64_t *spikes) noexcept nogil:
     return _lif_loop(c + TABLE, c + TABLE + ONE + 1, c[0], c[1], c[2], <int>c[3], current,
                      state, state + stride, spikes, n)
