@@ -74,6 +74,14 @@ class ProbeImage:
     columns: list | None = None  # a value probe's: each entry's first column
 
 
+#: The header-only regions whose one field is the Image's step count.
+HORIZON_FIELDS = {Region.SYSTEM: "n_steps", Region.PROFILE: "ticks"}
+
+
+def _probes_json(image: "Image") -> str:
+    return json.dumps({name: asdict(p) for name, p in image.probes.items()}, sort_keys=True)
+
+
 @dataclass
 class Image:
     """A compiled model."""
@@ -151,6 +159,45 @@ class Image:
                 if (x, y, core) not in seen:
                     raise ImageError(f"probe '{name}' records on core {core} of chip ({x}, "
                                      f"{y}), which the Image does not load: {_RECOMPILE}")
+
+    def continues(self, shorter: "Image") -> bool:
+        """Whether this Image is ``shorter`` compiled for a horizon at least as
+        long and nothing else: the same machine, ``dt``, routing tables, probes,
+        host functions and cores, each core's regions byte for byte but the
+        step counts (:data:`HORIZON_FIELDS`) and its application's
+        ``horizon_regions`` (a value source's samples).  An engine that ran
+        ``shorter`` can then go on into this Image with its state as it is,
+        instead of re-running it from the start."""
+        if (self.n_steps < shorter.n_steps or self.dt != shorter.dt
+                or self.machine.to_dict() != shorter.machine.to_dict()
+                or self.host_functions != shorter.host_functions
+                or _probes_json(self) != _probes_json(shorter)
+                or self.tables.keys() != shorter.tables.keys()
+                or len(self.cores) != len(shorter.cores)):
+            return False
+        if any(not np.array_equal(table, shorter.tables[chip])
+               for chip, table in self.tables.items()):
+            return False
+        for a, b in zip(self.cores, shorter.cores):
+            if (a.x, a.y, a.core, a.application, a.name, a.app_id) != (
+                    b.x, b.y, b.core, b.application, b.name, b.app_id):
+                return False
+            ours, theirs = unpack_regions(a.data), unpack_regions(b.data)
+            if ours.keys() != theirs.keys():
+                return False
+            skip = apps.application(a.application).horizon_regions
+            for rid, data in ours.items():
+                if rid in skip or data == theirs[rid]:
+                    continue
+                step_field = HORIZON_FIELDS.get(rid)
+                if step_field is None:
+                    return False
+                layout = Region.layout(rid)
+                mine, theirs_header = layout.unpack(data)[0], layout.unpack(theirs[rid])[0]
+                mine.pop(step_field), theirs_header.pop(step_field)
+                if mine != theirs_header:
+                    return False
+        return True
 
     def save(self, directory) -> Path:
         """Write the image as a directory (created if needed)."""

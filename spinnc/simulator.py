@@ -23,7 +23,12 @@ was compiled for, its *horizon*: the first compilation covers
 ``INITIAL_HORIZON`` steps.  The emulator continues from its current tick when
 run again, so runs within the horizon simply continue.  A run that would go
 past the horizon recompiles for a longer one (twice as long, or as long as the
-run needs) and re-runs the new Image from the start up to the current step
+run needs).  When the new Image maps the model as the last did, which is the
+usual case (:meth:`~spinnc.image.Image.continues`: only the step count and the
+value sources' samples differ), the Python engine goes on into it as it is
+(``Emulator.extend``), so a long interactive session (nengo_gui) does not pause
+at each doubling.  Otherwise, and on the other engines, the new Image re-runs
+from the start up to the current step
 before continuing.  The re-run is deterministic and bit-exact; it does not call
 the network's host functions again but replays their recorded answers (and
 checks that each replayed call gets the same input as the first time), and
@@ -812,8 +817,8 @@ class Simulator:
         return y
 
     def _extend(self, needed: int) -> None:
-        """Recompile for a horizon of at least ``needed`` steps and re-run the
-        new Image up to the current step (see the module docstring)."""
+        """Recompile for a horizon of at least ``needed`` steps and go on into
+        it, or re-run it up to the current step (see the module docstring)."""
         horizon = max(2 * self.compilation.image.n_steps, needed)
         try:
             compilation = self._compile(horizon)
@@ -821,6 +826,12 @@ class Simulator:
             if horizon == needed:
                 raise
             compilation = self._compile(needed)
+        for name, inp in compilation.graph.inputs.items():  # keep the host functions' state
+            inp.function = self.compilation.graph.inputs[name].function
+        extend = getattr(self._emulator, "extend", None)  # the Python engine's
+        if self._n_steps and extend is not None and extend(compilation.image):
+            self._use(compilation)  # mapped the same: the emulator went on into it
+            return
         emulator = self._new_emulator(compilation)
         if self._n_steps:
             before = self._emulator.recordings()
@@ -831,8 +842,6 @@ class Simulator:
                     raise RerunMismatch(
                         f"re-running the Image recompiled for {horizon} steps did not "
                         f"reproduce probe '{name}' over the first {self._n_steps} steps")
-        for name, inp in compilation.graph.inputs.items():  # keep the host functions' state
-            inp.function = self.compilation.graph.inputs[name].function
         self._use(compilation)
         self._emulator = emulator
 

@@ -188,3 +188,59 @@ def test_an_image_changed_in_memory_is_refused_by_the_emulator(compiled):
         Emulator(moved)
     with pytest.raises(ImageError, match="n_steps 100 but the Image says n_steps 200"):
         Emulator(replace(image, n_steps=200))
+
+
+def horizon_model(seed=4):
+    import nengo
+
+    with nengo.Network(seed=seed) as net:
+        stim = nengo.Node(lambda t: np.sin(8 * t))  # a function of time: sampled
+        ens = nengo.Ensemble(40, 1)
+        nengo.Connection(stim, ens)
+        nengo.Probe(ens, synapse=0.01)
+    return net
+
+
+def test_a_longer_horizon_continues_an_image_and_nothing_else_does():
+    from dataclasses import replace
+
+    from spinnc.regions import Region, pack_regions, unpack_regions
+
+    net = horizon_model()
+    short, long = (compile_network(net, Machine.spinn5(), n_steps=n, seed=1).image
+                   for n in (50, 120))
+    assert long.continues(short) and short.continues(short)
+    assert not short.continues(long)  # a shorter horizon
+    other = compile_network(horizon_model(seed=5), Machine.spinn5(), n_steps=120).image
+    assert not other.continues(short)  # another seed: other encoders
+    # one byte of an ensemble's POPULATION region differs
+    index = next(i for i, c in enumerate(long.cores) if c.application == "ensemble")
+    regions = unpack_regions(long.cores[index].data)
+    population = bytearray(regions[Region.POPULATION])
+    population[-1] ^= 1
+    regions[Region.POPULATION] = bytes(population)
+    cores = list(long.cores)
+    cores[index] = replace(cores[index], data=pack_regions(regions))
+    assert not replace(long, cores=cores).continues(short)
+    assert not replace(long, dt=0.002).continues(short)
+
+
+def test_the_emulator_goes_on_into_a_longer_horizon_as_if_compiled_for_it():
+    from spinnc.firmware_sim import Emulator
+
+    net = horizon_model()
+    short, long = (compile_network(net, Machine.spinn5(), n_steps=n, seed=1).image
+                   for n in (50, 120))
+    went_on = Emulator(short)
+    went_on.run(50)
+    assert went_on.extend(long) and went_on.image is long
+    went_on.run(70)
+    whole = Emulator(long)
+    whole.run(120)
+    recordings = whole.recordings()
+    assert recordings
+    for name, data in recordings.items():
+        np.testing.assert_array_equal(went_on.recordings()[name], data, err_msg=name)
+    assert went_on.provenance().to_dict() == whole.provenance().to_dict()
+    different = compile_network(horizon_model(seed=5), Machine.spinn5(), n_steps=120).image
+    assert not Emulator(short).extend(different)

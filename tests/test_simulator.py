@@ -11,7 +11,7 @@ from nengo.exceptions import ReadonlyError, SimulatorClosed
 import spinnc
 from spinnc import simulator as simulator_module
 from spinnc import probes as probes_module
-from spinnc.firmware_sim import TickOverrun
+from spinnc.firmware_sim import Emulator, TickOverrun
 from spinnc.frontend import nengo_model
 
 STEPS = 300
@@ -137,13 +137,19 @@ def test_two_runs_equal_one_bit_for_bit():
             np.testing.assert_array_equal(sim.data[p], first[p.label], err_msg=p.label)
 
 
-def test_runs_past_the_compiled_horizon_continue_exactly(monkeypatch):
+@pytest.mark.parametrize("rerun", [False, True])
+def test_runs_past_the_compiled_horizon_continue_exactly(monkeypatch, rerun):
     monkeypatch.setattr(simulator_module, "INITIAL_HORIZON", 50)
+    if rerun:  # as on an engine that cannot go on into the longer Image
+        monkeypatch.setattr(Emulator, "extend", lambda self, image: False)
     calls = []
     with spinnc.Simulator(model(calls), progress_bar=False) as sim:
         sim.run_steps(40)
-        sim.run_steps(30)  # past 50: recompiled for 100, re-run to 40 from the log
+        first = sim._emulator
+        sim.run_steps(30)  # past 50: recompiled for 100, gone on into (or re-run to 40)
         assert sim.compilation.image.n_steps == 100
+        assert (sim._emulator is first) != rerun
+        assert sim._emulator.image is sim.compilation.image
         sim.run_steps(90)  # past 100: recompiled for 200
         assert sim.compilation.image.n_steps == 200
         pieces = {p.label: np.array(sim.data[p]) for p in sim.network.all_probes}
@@ -156,6 +162,7 @@ def test_runs_past_the_compiled_horizon_continue_exactly(monkeypatch):
 
 def test_a_rerun_that_does_not_reproduce_the_past_is_an_error(monkeypatch):
     monkeypatch.setattr(simulator_module, "INITIAL_HORIZON", 20)
+    monkeypatch.setattr(Emulator, "extend", lambda self, image: False)  # re-run it
     with spinnc.Simulator(model([]), progress_bar=False) as sim:
         sim.run_steps(10)
         x, y = sim._host_log[5]["host"]

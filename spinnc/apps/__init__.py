@@ -113,6 +113,13 @@ class Application:
     host_function : bool
         Whether it stands for a host function of the Image (its core's name
         is the function's).
+    horizon_regions : tuple of int
+        The regions whose data depend on the Image's step count (a value
+        source's samples of its input over the horizon).  An engine that goes
+        on into the same model compiled for a longer horizon
+        (``Image.continues``) takes them from it; the Python engine re-runs
+        the core's ``python_kernel`` on them, which must then add nothing but
+        playback (``add_playback``).
     """
 
     name: str = ""
@@ -120,6 +127,7 @@ class Application:
     sends: bool = True
     receives: bool = True
     host_function: bool = False
+    horizon_regions: tuple = ()
 
     # -- the cost model: one function for the partitioner and the emulator ----------------
     def member_cycles(self, m: MemberLoad):

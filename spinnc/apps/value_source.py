@@ -16,6 +16,7 @@ class ValueSource(Application):
     name = "value_source"
     code = 2
     receives = False
+    horizon_regions = (Region.VALUES, Region.PLAYBACK)  # its input sampled over the horizon
 
     def write(self, context, index, vertex):
         name = vertex.slices[0].obj

@@ -402,7 +402,8 @@ class Emulator:
                      payloads: np.ndarray) -> None:
         """Packets played back each tick (row ``t % period``): the stored
         ``payloads`` in fixed point, the real product of the values and the
-        weights in float mode."""
+        weights in float mode.  Only an application with ``horizon_regions``
+        plays back (:meth:`extend` rebuilds the playback from those)."""
         self._sources.append((slots, values, weights, payloads))
 
     def add_transform(self, core: Core, member: int, slots: np.ndarray,
@@ -479,6 +480,26 @@ class Emulator:
         n_steps = ticks_to_run(self.image, self.t, n_steps, host)
         for _ in range(n_steps):
             self._tick(host)
+
+    def extend(self, image: Image) -> bool:
+        """Go on into ``image``, this Image compiled for a longer horizon
+        (:meth:`Image.continues`), keeping every state as it is: only the
+        value sources' samples and the step count are taken from it.  Returns
+        False, changing nothing, if ``image`` differs in anything else (then
+        it must be run from the start)."""
+        if not image.continues(self.image):
+            return False
+        image.check()
+        self._sources = []  # every playback is a core's with horizon regions
+        for c, new in zip(self.cores, image.cores):
+            if c.app.horizon_regions:
+                c.regions = read_regions(new.data)
+                c.app.python_kernel(c, self)  # adds only what those regions hold
+        self.playback = PlaybackKernel(self._sources, self.arith)
+        rows = np.zeros((image.n_steps, len(self.profiled)), dtype=np.int64)
+        rows[:len(self.profile_rows)] = self.profile_rows
+        self.image, self.profile_rows = image, rows
+        return True
 
     def _tick(self, host: Host | None) -> None:
         t = self.t

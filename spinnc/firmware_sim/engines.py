@@ -8,7 +8,9 @@
   a board's cores run it (fixed point only).
 
 They agree word for word on every recording; ``arm`` is the reference for
-what a board computes, ``python`` what one runs for speed.
+what a board computes, ``python`` what one runs for speed.  The Python engine
+also goes on into the same model compiled for a longer horizon
+(``Emulator.extend``); the simulator re-runs the others from the start.
 """
 
 import numpy as np
