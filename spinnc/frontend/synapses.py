@@ -88,7 +88,25 @@ def _label(part) -> str:
 
 def _read(part: nengo.LinearFilter, dt: float) -> tuple[np.ndarray, np.ndarray]:
     """One filter's transfer function as the post reads it (see the module's
-    Timing), in powers of ``z^-1``."""
+    Timing), in powers of ``z^-1``: the same arrays for equal filters (a
+    model's thousands of connections have a handful of synapses)."""
+    # all its discretisation depends on
+    key = (type(part), tuple(np.ravel(part.num)), tuple(np.ravel(part.den)), part.analog,
+           getattr(part, "method", None), float(dt))
+    read = _READ.get(key)
+    if read is None:
+        if len(_READ) > 4096:
+            _READ.clear()
+        read = _READ[key] = _discretised(part, dt)
+        for array in read:
+            array.flags.writeable = False
+    return read
+
+
+_READ: dict = {}  # the filters :func:`_read` has discretised
+
+
+def _discretised(part: nengo.LinearFilter, dt: float) -> tuple[np.ndarray, np.ndarray]:
     A, B, C, D = part._get_ss(dt)  # nengo's own discretisation
     if A.size == 0:  # nengo's LinearFilter.NoX: a gain
         return np.array([0.0, D.item()]), np.ones(1)

@@ -286,15 +286,17 @@ def _grow_splits(graph, groups, demands, budget, strict=True):
     a population that fits no split raises DoesNotFit (else it stays)."""
     splits = {name: 1 for name in demands}
     into = _groups_into(groups)
+    memo: dict = {}  # the rows sent and needed, by group or connection and split
+    loads, changed = _Loads(graph, groups, memo=memo), None
     while True:
-        rx, entries = _incoming(graph, groups, splits)
+        rx, entries = loads.update(splits, changed)
         grown = {}
         for name, d in demands.items():
             try:
                 grown[name] = max(splits[name], _split(d, budget, rx[name], entries[name]))
             except DoesNotFit as error:
                 more = _fewer_packets(graph, into.get(name, {}), splits, name, rx[name],
-                                      d.neurons)
+                                      d.neurons, memo)
                 if more:  # its cores need fewer rows when there are more of them
                     grown[name] = more
                     continue
@@ -304,6 +306,7 @@ def _grow_splits(graph, groups, demands, budget, strict=True):
                 grown[name] = splits[name]
         if grown == splits:
             return splits, rx, entries
+        changed = {name for name, k in grown.items() if k != splits[name]}
         splits = grown
 
 
@@ -317,7 +320,8 @@ def _groups_into(groups) -> dict:
     return into
 
 
-def _fewer_packets(graph, groups, splits, name: str, packets: int, neurons: int) -> int:
+def _fewer_packets(graph, groups, splits, name: str, packets: int, neurons: int,
+                   memo: dict | None = None) -> int:
     """Twice ``name``'s cores, if then its busiest core receives fewer than
     ``packets`` a tick (its cores need only the rows into the dimensions
     their neurons encode: :func:`_needed_rows`), else 0.  ``groups``: those
@@ -325,7 +329,7 @@ def _fewer_packets(graph, groups, splits, name: str, packets: int, neurons: int)
     more = min(neurons, 2 * splits[name])
     if more == splits[name]:
         return 0
-    rx, _ = _incoming(graph, groups, {**splits, name: more}, only=name)
+    rx, _ = _Loads(graph, groups, only=name, memo=memo).update({**splits, name: more})
     return more if rx[name] < packets else 0
 
 
@@ -377,34 +381,88 @@ def _learned_matrices(graph, name: str) -> str:
         for c in found.values())
 
 
-def _incoming(graph, groups, splits, only: str | None = None):
-    """Packets per tick and nets arriving at each slice of each population
-    (at its busiest input block's slices when its cores share their input);
-    of population ``only`` alone, if given."""
-    pops = graph.populations
-    blocks = {name: pops[name].input_slices or ((0, pops[name].dimensions),)
-              for name in (pops if only is None else (only,))}
-    rx = {name: np.zeros(len(b), dtype=np.int64) for name, b in blocks.items()}
-    entries = {name: np.zeros(len(b), dtype=np.int64) for name, b in blocks.items()}
-    for pre, pre_groups in groups.items():
-        for group in pre_groups:
-            sent = _sent_rows(graph, group, pre, splits.get(pre, 1))
-            reached: dict = {}
-            into = {}  # a key entry per connection into a post (_charge_receiving)
-            need: dict = {}  # the rows each core of a post needs (_needed_rows)
-            for c in group.connections:
-                if c.target != "probe" and c.post in rx:
-                    reached.setdefault(c.post, set()).update(_blocks_reached(c, blocks[c.post]))
-                    into[c.post] = into.get(c.post, 0) + 1
-                    need[c.post] = need.get(c.post, False) | _planned_need(
-                        graph, c, splits.get(c.post, 1))
-            for post, where in reached.items():
-                where = sorted(where)
-                packets, sources = _busiest(sent, need[post], group.size)
-                rx[post][where] += packets
-                entries[post][where] += sources * into[post]
-    return ({name: int(r.max()) for name, r in rx.items()},
-            {name: int(e.max()) for name, e in entries.items()})
+class _Loads:
+    """The packets per tick and key entries that every group brings to the
+    input blocks of the populations it reaches (of population ``only``
+    alone, if given; at its busiest input block's slices when its cores
+    share their input), kept as the splits grow: a group's share depends on its pre's split and its
+    posts', so :meth:`update` recomputes only the shares of groups that
+    touch a population whose split changed."""
+
+    def __init__(self, graph, groups, only: str | None = None, memo: dict | None = None):
+        pops = graph.populations
+        self.graph = graph
+        self.blocks = {name: pops[name].input_slices or ((0, pops[name].dimensions),)
+                       for name in (pops if only is None else (only,))}
+        self.rx = {name: np.zeros(len(b), dtype=np.int64) for name, b in self.blocks.items()}
+        self.entries = {name: np.zeros(len(b), dtype=np.int64)
+                        for name, b in self.blocks.items()}
+        self.groups = []  # (pre, group, the posts it reaches here)
+        self.touching: dict = {}  # population -> indices of the groups its split changes
+        for pre, pre_groups in groups.items():
+            for group in pre_groups:
+                posts = sorted({c.post for c in group.connections
+                                if c.target != "probe" and c.post in self.rx})
+                for name in {pre, *posts}:
+                    self.touching.setdefault(name, []).append(len(self.groups))
+                self.groups.append((pre, group, posts))
+        self.keys = [None] * len(self.groups)
+        self.shares = [()] * len(self.groups)
+        # (id of a group, its pre's split) -> _sent_rows; (id of a connection,
+        # its post's split) -> _planned_need; a group's shares by its posts and
+        # their splits: shared by the _Loads of one growth
+        self.memo = {} if memo is None else memo
+
+    def update(self, splits, changed=None):
+        """The busiest block's packets and entries of each population for
+        ``splits``; ``changed``: the populations whose splits changed since
+        the last update (None: any)."""
+        indices = (range(len(self.groups)) if changed is None
+                   else sorted({i for name in changed for i in self.touching.get(name, ())}))
+        for i in indices:
+            pre, group, posts = self.groups[i]
+            key = (splits.get(pre, 1), *(splits.get(post, 1) for post in posts))
+            if key == self.keys[i]:
+                continue
+            for post, where, packets, sources in self.shares[i]:
+                self.rx[post][where] -= packets
+                self.entries[post][where] -= sources
+            known = ("share", id(group), *posts, *key)
+            share = self.memo.get(known)
+            if share is None:
+                share = self.memo[known] = self._share(i, splits)
+            self.keys[i], self.shares[i] = key, share
+            for post, where, packets, sources in self.shares[i]:
+                self.rx[post][where] += packets
+                self.entries[post][where] += sources
+        return ({name: int(r.max()) for name, r in self.rx.items()},
+                {name: int(e.max()) for name, e in self.entries.items()})
+
+    def _share(self, i: int, splits) -> list:
+        """(post, blocks reached, packets, key entries) of each post of group ``i``."""
+        graph, (pre, group, _) = self.graph, self.groups[i]
+        k = splits.get(pre, 1)
+        sent = self.memo.get((id(group), k))
+        if sent is None:
+            sent = self.memo[id(group), k] = _sent_rows(graph, group, pre, k)
+        reached: dict = {}
+        into = {}  # a key entry per connection into a post (_charge_receiving)
+        need: dict = {}  # the rows each core of a post needs (_needed_rows)
+        for c in group.connections:
+            if c.target != "probe" and c.post in self.rx:
+                reached.setdefault(c.post, set()).update(
+                    _blocks_reached(c, self.blocks[c.post]))
+                into[c.post] = into.get(c.post, 0) + 1
+                k = splits.get(c.post, 1)
+                rows = self.memo.get((id(c), k))
+                if rows is None:
+                    rows = self.memo[id(c), k] = _planned_need(graph, c, k)
+                need[c.post] = need.get(c.post, False) | rows
+        shares = []
+        for post, where in reached.items():
+            packets, sources = _busiest(sent, need[post], group.size)
+            shares.append((post, sorted(where), packets, sources * into[post]))
+        return shares
 
 
 def _sent_rows(graph, group: Group, pre: str, k: int) -> list:
