@@ -193,9 +193,10 @@ class Image:
                 if step_field is None:
                     return False
                 layout = Region.layout(rid)
-                mine, theirs_header = layout.unpack(data)[0], layout.unpack(theirs[rid])[0]
-                mine.pop(step_field), theirs_header.pop(step_field)
-                if mine != theirs_header:
+                headers = [layout.unpack(d)[0] for d in (data, theirs[rid])]
+                for header in headers:
+                    del header[step_field]
+                if headers[0] != headers[1]:
                     return False
         return True
 

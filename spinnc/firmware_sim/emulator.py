@@ -487,9 +487,9 @@ class Emulator:
         value sources' samples and the step count are taken from it.  Returns
         False, changing nothing, if ``image`` differs in anything else (then
         it must be run from the start)."""
+        image.check()
         if not image.continues(self.image):
             return False
-        image.check()
         self._sources = []  # every playback is a core's with horizon regions
         for c, new in zip(self.cores, image.cores):
             if c.app.horizon_regions:

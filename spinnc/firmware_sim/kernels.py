@@ -41,7 +41,9 @@ from .packets import scatter
 #: with a compiled loop, splits its tick (encoding, neuron update, decoding)
 #: into two halves run on two threads.  Each half's sums are exact in int64,
 #: so the result is the same bits.  Below it a thread's hand-over costs more
-#: than it saves.
+#: than it saves.  The threads are OpenMP's (``_kernels.ensemble_tick``),
+#: which Python's ``threading`` does not count: the router's minimiser still
+#: forks its workers after an emulation, and they run no OpenMP code.
 SPLIT_NEURONS = 20_000
 
 
