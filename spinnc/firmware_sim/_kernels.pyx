@@ -64,12 +64,20 @@ def decode(const int64_t[::1] spikes, const int64_t[::1] start, const int64_t[::
     """Add ``weight[start[i]:start[i + 1]]`` into ``total`` at
     ``slot[start[i]:start[i + 1]]`` for every neuron ``i`` in ``spikes``, in
     that order (int64: exact; float64: the order a sparse product adds in)."""
+    if spikes.shape[0] and slot.shape[0]:
+        with nogil:
+            _decode(&spikes[0], spikes.shape[0], &start[0], &slot[0], &weight[0], &total[0])
+
+
+cdef inline void _decode(const int64_t *spikes, Py_ssize_t n, const int64_t *start,
+                         const int64_t *slot, const number *weight,
+                         number *total) noexcept nogil:
+    """:func:`decode` of the ``n`` neurons ``spikes``."""
     cdef Py_ssize_t s, k, i
-    with nogil:
-        for s in range(spikes.shape[0]):
-            i = spikes[s]
-            for k in range(start[i], start[i + 1]):
-                total[slot[k]] += weight[k]
+    for s in range(n):
+        i = spikes[s]
+        for k in range(start[i], start[i + 1]):
+            total[slot[k]] += weight[k]
 
 
 cdef void _tick_part(neuron_loop_t loop, const int64_t *constants, const int32_t *words,
@@ -79,7 +87,7 @@ cdef void _tick_part(neuron_loop_t loop, const int64_t *constants, const int32_t
                      const int64_t *decode_start, const int64_t *slot, const int64_t *weight,
                      int64_t *total, Py_ssize_t lo, Py_ssize_t hi,
                      int64_t *count) noexcept nogil:
-    cdef Py_ssize_t i, s, k, n
+    cdef Py_ssize_t i, s, n
     cdef int64_t j
     for i in range(lo, hi):
         j = _encoded(words, start, base, u, i) + bias[i]
@@ -89,9 +97,8 @@ cdef void _tick_part(neuron_loop_t loop, const int64_t *constants, const int32_t
     n = loop(constants, current + lo, state + lo, stride, hi - lo, spikes + lo)
     for s in range(lo, lo + n):
         spikes[s] += lo
-        i = spikes[s]
-        for k in range(decode_start[i], decode_start[i + 1]):
-            total[slot[k]] += weight[k]
+    if slot != NULL:
+        _decode(spikes + lo, n, decode_start, slot, weight, total)
     count[0] = n
 
 

@@ -603,11 +603,8 @@ class EnsembleKernel:
                       self.bias, extra, self.state_block, self.current, self.spike_buffer,
                       self.decode_start, self.decode_slot, self.decode_weight, self.part_totals,
                       self.parts, self.part_spikes, self.threads)
-        if self.part_spikes.size == 1:
-            spikes = self.spike_buffer[:self.part_spikes[0]].copy()
-        else:
-            spikes = np.concatenate([self.spike_buffer[lo:lo + count] for lo, count
-                                     in zip(self.parts[:-1], self.part_spikes)])
+        spikes = np.concatenate([self.spike_buffer[lo:lo + count] for lo, count
+                                 in zip(self.parts[:-1], self.part_spikes)])  # a copy
         return spikes, self.part_totals.sum(axis=0)
 
     def voltage(self) -> np.ndarray:

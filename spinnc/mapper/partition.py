@@ -385,9 +385,9 @@ class _Loads:
     """The packets per tick and key entries that every group brings to the
     input blocks of the populations it reaches (of population ``only``
     alone, if given; at its busiest input block's slices when its cores
-    share their input), kept as the splits grow: a group's share depends on its pre's split and its
-    posts', so :meth:`update` recomputes only the shares of groups that
-    touch a population whose split changed."""
+    share their input), kept as the splits grow: a group's share depends on
+    its pre's split and its posts', so :meth:`update` recomputes only the
+    shares of groups that touch a population whose split changed."""
 
     def __init__(self, graph, groups, only: str | None = None, memo: dict | None = None):
         pops = graph.populations

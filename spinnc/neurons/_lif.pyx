@@ -13,6 +13,8 @@ the emulator's ensemble kernel to call without Python in between (through
 ``NeuronModel.compiled_loop``).
 """
 
+import numpy as np
+
 from cpython.pycapsule cimport PyCapsule_New
 from libc.stdint cimport int32_t, int64_t
 
@@ -128,8 +130,6 @@ def packed(const int64_t[::1] table, const int64_t[::1] inverse, int64_t tau_rc_
            int64_t tau_ref_ticks, int64_t min_voltage, int log_terms):
     """The constants of :data:`LOOP` in one int64 array: the four scalars,
     then ``table`` (ONE + 1 entries), then ``inverse``."""
-    import numpy as np
-
     return np.concatenate([np.array([tau_rc_ticks, tau_ref_ticks, min_voltage, log_terms],
                                     dtype=np.int64), table, inverse])
 
