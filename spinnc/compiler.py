@@ -130,6 +130,9 @@ def _probes(graph: Graph, parts: Partition, placements: Placements) -> dict:
         if probe.kind in ("weights", "encoders"):
             probes[name] = _weights_probe(graph, parts, placements, name)
             continue
+        if probe.kind in ("trace", "inputs"):
+            probes[name] = _rule_probe(graph, parts, placements, probe)
+            continue
         cores = []
         for v in parts.vertices_of[probe.target]:
             for member, s in enumerate(parts.vertices[v].slices):
@@ -170,6 +173,26 @@ def _weights_probe(graph: Graph, parts: Partition, placements: Placements, name:
     probe = graph.probes[name]
     return _learned_image(graph, parts, placements, probe,
                           lambda rule: name in rule.probes)
+
+
+def _rule_probe(graph: Graph, parts: Partition, placements: Placements, probe) -> ProbeImage:
+    """A probe of a learning rule's trace (each core of the population holds
+    its neurons') or input rows (the population's first core records them)."""
+    cores, order = [], []
+    for v in parts.vertices_of[probe.target]:
+        slices = parts.vertices[v].slices
+        s = next(s for s in slices if s.obj == probe.target)
+        if probe.kind == "inputs" and s.lo != 0:
+            continue
+        nets = [net for net in parts.nets if net.source == v]
+        index = next(i for i, r in enumerate(planned_rules(graph, parts.groups, nets, slices))
+                     if probe.name in r.rule_probes)
+        width = s.size if probe.kind == "trace" else probe.size
+        cores.append((*placements.location(v), index, 0, width))
+        order.append(s.lo)
+    columns = np.concatenate([lo + np.arange(c[-1]) for lo, c in zip(order, cores)])
+    return ProbeImage(probe.name, probe.kind, probe.size, probe.sample_every, cores,
+                      np.argsort(columns).tolist())
 
 
 def _learned_image(graph: Graph, parts: Partition, placements: Placements, probe,

@@ -352,7 +352,7 @@ def _probe(name: str, entry) -> ProbeImage:
                          f"{sorted(f.name for f in fields(ProbeImage))}: {_RECOMPILE}")
     if not isinstance(entry["name"], str):
         raise ImageError(f"{where}.name is {entry['name']!r}, not a string: {_RECOMPILE}")
-    kinds = ("value", "spikes", "input", *probe_kinds())
+    kinds = ("value", "spikes", "input", "weights", "trace", "inputs", *probe_kinds())
     if entry["kind"] not in kinds:
         raise ImageError(f"{where}.kind is {entry['kind']!r}, not one of {kinds}: "
                          f"{_RECOMPILE}")

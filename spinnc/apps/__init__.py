@@ -39,9 +39,12 @@ class CoreRecording:
 
     ``kind`` is the probe kind (``value``: a population's probes' decoded
     values; ``spikes``; ``input``: its neurons' input currents; or a neuron
-    model's probeable state such as ``voltage``); ``source`` is what the
-    engine samples: ``decoded`` (the member's probe rows, decoded this tick),
-    ``spikes``, ``current``, or the name of a neuron state variable.
+    model's probeable state such as ``voltage``; for the learning rule
+    ``member`` of the core, ``weights`` (its learned values), ``trace`` (its
+    activity trace) and ``inputs`` (its first row of input dimensions));
+    ``source`` is what the engine samples: ``decoded`` (the member's probe
+    rows, decoded this tick), ``spikes``, ``current``, ``weights``,
+    ``trace``, ``inputs``, or the name of a neuron state variable.
     """
 
     kind: str

@@ -105,7 +105,9 @@ class PlannedRule:
     they are; a *derived* one decodes ``edge``'s rows, ``learned.transform``
     times the rows of learning rule ``source`` (an index on the core).
     ``row`` is the first of the member's decoded rows (sent, then probe rows)
-    it writes, None for none; ``probes`` are the weights probes recording it."""
+    it writes, None for none; ``probes`` are the weights probes recording it,
+    ``rule_probes`` the probes of its trace and inputs (Graph kinds
+    ``trace`` and ``inputs``)."""
 
     member: int
     learned: object  # a Learned, or a LearnedEncoders (a rule learning encoders)
@@ -113,6 +115,7 @@ class PlannedRule:
     source: int | None = None
     edge: object = None
     probes: list = field(default_factory=list)
+    rule_probes: list = field(default_factory=list)
 
 
 def planned_rules(graph, groups, nets, slices) -> list[PlannedRule]:
@@ -150,6 +153,9 @@ def planned_rules(graph, groups, nets, slices) -> list[PlannedRule]:
             learning[rule.rule_name] = PlannedRule(m, rule, probes=[
                 name for name, p in graph.probes.items()
                 if p.kind == "encoders" and p.target == s.obj])
+        for rule in learning.values():
+            rule.rule_probes = [name for name, p in graph.probes.items()
+                                if p.rule == rule.learned.rule_name and p.target == s.obj]
         first = len(rules)
         index = {id(r): first + i for i, r in enumerate(learning.values())}
         rules += list(learning.values())
@@ -169,13 +175,20 @@ def _learning_records(graph, rules: list[PlannedRule], slices, decoders: list,
     traces or None, transform or None) of each planned rule; the learned rows
     of each member's ``decoders`` and ``probe_rows`` are zeroed (the rules
     decode them)."""
+    def period(probes, kind=None):  # a recording's: the probes' common period
+        every = [graph.probes[p].sample_every for p in probes
+                 if kind is None or graph.probes[p].kind == kind]
+        return math.gcd(*every) if every else 0
+
     out = []
     for r in rules:
         s, learned = slices[r.member], r.learned
         record = dict.fromkeys(LEARNING_RULE.names, 0)
-        record.update(member=r.member, n_neurons=s.size)
-        every = [graph.probes[p].sample_every for p in r.probes]
-        every = math.gcd(*every) if every else 0
+        # the trace on each core, the input rows (the same on every core) on the first
+        record.update(member=r.member, n_neurons=s.size,
+                      trace_every=period(r.rule_probes, "trace"),
+                      inputs_every=period(r.rule_probes, "inputs") if s.lo == 0 else 0)
+        every = period(r.probes)
         if isinstance(learned, LearnedEncoders):  # its signal's dimension in ``row``
             pop = graph.populations[s.obj]
             record.update(rows=learned.dims, row=learned.signal, error=learned.x,
@@ -356,12 +369,13 @@ class Ensemble(Application):
                                          int(h["decoded_every"]), "decoded"))
             if h["input_every"]:
                 out.append(CoreRecording("input", m, n, int(h["input_every"]), "current"))
-        # Then, after every member's, the learned weights of each rule that
-        # records them (``member`` is the rule's index on the core).
+        # Then, after every member's, each rule's learned weights, its trace
+        # and its input rows, those it records (``member``: its index on the core).
         for i, r in enumerate(_rules(regions)):
-            if r["weights_every"]:
-                out.append(CoreRecording("weights", i, int(r["rows"]) * int(r["n_neurons"]),
-                                         int(r["weights_every"]), "weights"))
+            widths = {"weights": int(r["rows"]) * int(r["n_neurons"]),
+                      "trace": int(r["n_neurons"]), "inputs": int(r["rows"])}
+            out += [CoreRecording(kind, i, width, int(r[f"{kind}_every"]), kind)
+                    for kind, width in widths.items() if r[f"{kind}_every"]]
         return out
 
     def write(self, context, index, vertex):

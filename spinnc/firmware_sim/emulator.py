@@ -371,14 +371,20 @@ class Emulator:
         # (core index, kind, member) -> Recorder, grouped by what they sample.
         self.recorders: dict = {}
         self._recorders_of: dict = {}  # source -> [Recorder]
-        first_weight, at = {}, 0  # the learned weights, every rule's after the last's
+        # The rules' learned weights and traces, every rule's after the last's;
+        # their input rows are the member inputs they read.
+        first_weight, first_trace, at, trace_at = {}, {}, 0, 0
+        first_input = {}
         for rule in (self.ensembles.learners if self.ensembles is not None else []):
-            first_weight[rule.where] = at
+            first_weight[rule.where], first_trace[rule.where] = at, trace_at
+            inputs = getattr(rule, "inputs", None)  # Voja records no input rows
+            first_input[rule.where] = int(inputs[0]) if inputs is not None else 0
             at += rule.rows * rule.n
+            trace_at += rule.trace.n
         for c in self.cores:
             for r in c.recordings:
-                first = {"decoded": first_row, "weights": first_weight}.get(r.source,
-                                                                          first_neuron)
+                first = {"decoded": first_row, "weights": first_weight, "trace": first_trace,
+                         "inputs": first_input}.get(r.source, first_neuron)
                 index = first[c.index, r.member] + np.arange(r.width)
                 recorder = self.recorders[c.index, r.kind, r.member] = Recorder(index, r.every)
                 self._recorders_of.setdefault(r.source, []).append(recorder)
@@ -524,6 +530,10 @@ class Emulator:
                     values = self.ensembles.current
                 elif source == "weights":
                     values = np.concatenate([r.recorded() for r in self.ensembles.learners])
+                elif source == "trace":  # after this tick's spikes entered them
+                    values = np.concatenate([r.trace.a for r in self.ensembles.learners])
+                elif source == "inputs":
+                    values = u
                 else:
                     values = self.ensembles.state_variable(source)
                 for recorder in recorders:

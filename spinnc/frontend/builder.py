@@ -22,10 +22,10 @@ from .. import config, neurons
 from ..errors import UnsupportedFeature, describe
 from . import synapses
 from .graph import Connection, Graph, Input, Learned, Population, Probe
-from .learning import (attach as attach_learning, check_learning, decoders_of_weights,
-                       encoder_learners, encoders_probe, learn_encoders, learn_weights,
-                       learned_encoders, learning_rule, learns_matrix, rule_name,
-                       weights_probe)
+from .learning import (attach as attach_learning, check_learning, check_rule_probe,
+                       decoders_of_weights, encoder_learners, encoders_probe, learn_encoders,
+                       learn_weights, learned_encoders, learning_rule, learns_matrix,
+                       rule_name, rule_probe, weights_probe)
 from .nodes import direct_input, function_columns, is_direct, is_live, node_input
 from .interposers import fold_with_interposers
 
@@ -138,6 +138,10 @@ def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
             graph.probes[graph.names[probe]], copies = _input_probe(graph, probe, into)
             edges.extend(copies)
             continue
+        if isinstance(probe.obj, LearningRule):  # what the rule reads, recorded on the cores
+            graph.probes[graph.names[probe]] = rule_probe(
+                graph, probe, _record_every(probe, graph.dt, False))
+            continue
         if isinstance(probe.obj, nengo.Connection) and probe.attr == "weights":
             graph.probes[graph.names[probe]], edge = weights_probe(
                 model, graph, probe, _record_every(probe, graph.dt, False))
@@ -244,6 +248,9 @@ def _check_probe(probe: nengo.Probe, learners: frozenset = frozenset()) -> None:
                                      "probe them with synapse=None")
         return
     obj = probe.obj  # nengo keeps a probed slice's object here, the view in .target
+    if isinstance(obj, LearningRule):
+        check_rule_probe(probe)
+        return
     supported = {nengo.Ensemble: ("decoded_output", "input"), nengo.Node: ("output",)}
     if isinstance(obj, nengo.Connection) and _from_node(obj):  # computed on the host
         supported[nengo.Connection] = ("output",)

@@ -250,7 +250,10 @@ class Probe:
     A ``value`` probe records the sum of the connections into it (its own
     synapse is already on those connections); ``spikes`` and ``voltage``
     probes record the neurons ``indices`` of the population ``target`` and
-    filter with ``synapse`` (None for raw).  ``sample_every`` is in steps.
+    filter with ``synapse`` (None for raw).  A ``trace`` probe records the
+    activity trace of learning rule ``rule`` on ``target``, an ``inputs``
+    probe its first row of input dimensions (PES's error, BCM's and Oja's
+    post activities).  ``sample_every`` is in steps.
     """
 
     name: str
@@ -268,6 +271,9 @@ class Probe:
     #: a weights probe's: the matrix the host multiplies the learned rows by
     #: (a weight solver's post encoders: nengo's weights are ``E @ D``), or None
     host_transform: Any = field(default=None, repr=False, compare=False)
+    #: a probe of a learning rule (kinds ``trace`` and ``inputs``): the
+    #: rule's name (:func:`spinnc.frontend.learning.rule_name`)
+    rule: str | None = None
 
 
 @dataclass

@@ -288,3 +288,48 @@ def weights_probe(model, graph: Graph, probe: nengo.Probe, sample_every: int):
                                       np.eye(weights.shape[0]), weights))
     return Probe(name, "weights", weights.size, sample_every, pre, obj=probe,
                  host_transform=encoders), edge
+
+
+def check_rule_probe(probe: nengo.Probe) -> str:
+    """What a probe of a learning rule records on the cores (its module's
+    :attr:`~spinnc.learning.LearningRule.probeables`): ``"trace"``, its
+    activity trace, or ``"inputs"``, its first row of input dimensions.
+
+    Raises
+    ------
+    UnsupportedFeature
+        For an attribute the cores do not record, a synapse on the probe, or
+        PES's error into neurons (the cores receive the local error).
+    """
+    rule = probe.obj
+    conn, module = rule.connection, learning.rule_for(rule.learning_rule_type)
+    source = module.probeables.get(probe.attr)
+    if source is None:
+        recorded = ", ".join(module.probeables) or "nothing"
+        raise UnsupportedFeature(probe, f"probing '{probe.attr}' of a {module.name} rule",
+                                 f"the cores record {recorded} of it (probe the learned "
+                                 "connection's weights for what it learns)")
+    if probe.synapse is not None:
+        raise UnsupportedFeature(probe, f"a synapse on a probe of a rule's {probe.attr}",
+                                 "probe it with synapse=None")
+    if source == "inputs" and module.name == "PES" and learns_matrix(conn):
+        raise UnsupportedFeature(probe, "probing the error of PES into neurons",
+                                 "the cores receive its local error (the error times the "
+                                 "post's encoders); probe the error's source instead")
+    return source
+
+
+def rule_probe(graph: Graph, probe: nengo.Probe, sample_every: int) -> Probe:
+    """A probe of what a learning rule reads on the cores
+    (:func:`check_rule_probe`): its trace, recorded by each core of the
+    population it learns on, or its first row of input dimensions (one per
+    row of the learned connection), recorded by the population's first core."""
+    rule = probe.obj
+    conn, name = rule.connection, rule_name(graph, rule)
+    if check_rule_probe(probe) == "trace":
+        ens = _ensemble(conn.post_obj if rule.modifies == "encoders" else conn.pre_obj)
+        return Probe(graph.names[probe], "trace", ens.n_neurons, sample_every,
+                     graph.names[ens], obj=probe, rule=name)
+    rows = _ensemble(conn.post_obj).n_neurons if learns_matrix(conn) else conn.size_out
+    return Probe(graph.names[probe], "inputs", rows, sample_every,
+                 graph.names[_ensemble(conn.pre_obj)], obj=probe, rule=name)

@@ -187,6 +187,10 @@ class LearningRule:
     inputs_per_row = 1
     #: passes over its weights per tick (the cost model's)
     weight_passes = 1
+    #: what a probe of its nengo LearningRule may record on the cores, by
+    #: nengo's attribute: ``"trace"``, its activity trace (a word per neuron),
+    #: or ``"inputs"``, its first row of input dimensions (a word per row)
+    probeables: dict = {}
 
     def check(self, conn, rule) -> None:
         """Raise UnsupportedFeature if this rule cannot run on ``conn``."""

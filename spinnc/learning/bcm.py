@@ -41,6 +41,7 @@ class BCM(LearningRule):
     name = "BCM"
     code = 3
     nengo_type = nengo.BCM
+    probeables = {"pre_filtered": "trace", "post_filtered": "inputs"}
     inputs_per_row = 2  # p, then theta
 
     def activities(self, rule_type) -> list:

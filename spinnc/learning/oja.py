@@ -41,6 +41,7 @@ class Oja(LearningRule):
     name = "Oja"
     code = 4
     nengo_type = nengo.Oja
+    probeables = {"pre_filtered": "trace", "post_filtered": "inputs"}
     weight_passes = 2  # the forgetting, then the update
 
     def activities(self, rule_type) -> list:

@@ -60,6 +60,7 @@ class PES(LearningRule):
     name = "PES"
     code = 1
     nengo_type = nengo.PES
+    probeables = {"activities": "trace", "error": "inputs"}
 
     def quantise(self, rule_type, population, dt: float, owner) -> dict:
         """The LEARNING region fields of PES ``rule_type`` learning from

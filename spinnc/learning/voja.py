@@ -59,6 +59,7 @@ class Voja(LearningRule):
     name = "Voja"
     code = 2
     nengo_type = nengo.Voja
+    probeables = {"post_filtered": "trace"}
 
     def quantise(self, rule_type, population, dt: float, owner) -> dict:
         """The LEARNING region fields of Voja ``rule_type`` learning the

@@ -156,6 +156,8 @@ def _population_demands(graph: Graph, groups) -> dict[str, _Demand]:
             """Words a row of probe ``p`` takes on a core of ``n`` neurons."""
             if p.kind == "spikes":
                 return costs.spike_words(n)
+            if p.kind == "inputs":  # a learning rule's input rows (its first core's)
+                return p.size
             return n * (p.size // size) if p.kind == "weights" else n
 
         def words(n, probes=probes, probe_dims=probe_dims):

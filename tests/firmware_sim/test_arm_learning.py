@@ -1,7 +1,7 @@
 """The firmware's learning rules (kernels/learning.c) against the Python
 engine's, word for word: PES's learned, derived and weights-only rows, a
 population split over cores, Voja's encoders, BCM's, Oja's and PES's full
-matrices."""
+matrices, and the traces and input rows the rules record for probes of them."""
 
 import nengo
 import numpy as np
@@ -43,6 +43,8 @@ def pes_channel(n=40, dims=1, pre_synapse=nengo.Lowpass(0.005), into_node=False,
         nengo.Connection(error, conn.learning_rule)
         nengo.Probe(b, synapse=0.01)  # through the node: a derived probe row
         nengo.Probe(conn, "weights", sample_every=0.01)
+        nengo.Probe(conn.learning_rule, "activities", sample_every=0.005)
+        nengo.Probe(conn.learning_rule, "error")
     return net
 
 
@@ -60,6 +62,9 @@ def test_pes_agrees_with_the_python_engine(kwargs):
 def test_pes_on_a_population_split_over_cores():
     found, image = run_both(pes_channel(n=900))
     assert sum(c.application == "ensemble" for c in image.cores) > 3
+    trace = next(v for k, v in found.items() if k.endswith(".activities"))
+    assert trace.shape == (STEPS // 5, 900)
+    assert trace[:, :300].any() and trace[:, -300:].any()  # every core's neurons
 
 
 def test_voja_agrees_with_the_python_engine():
@@ -71,6 +76,7 @@ def test_voja_agrees_with_the_python_engine():
         nengo.Connection(nengo.Node(lambda t: -float(t > 0.08)), conn.learning_rule,
                          synapse=None)
         nengo.Probe(conn.learning_rule, "scaled_encoders", sample_every=0.01)
+        nengo.Probe(conn.learning_rule, "post_filtered")
         nengo.Probe(x, synapse=0.01)
     found, _ = run_both(net)
     encoders = next(v for k, v in found.items() if "learning_rule" in k)
@@ -109,6 +115,8 @@ def test_weight_matrix_rules_agree_with_the_python_engine(rule):
         conn = nengo.Connection(a.neurons, b.neurons, learning_rule_type=rule,
                                 transform=rng.uniform(high=2e-3, size=(12, 20)))
         nengo.Probe(conn, "weights", sample_every=0.01)
+        nengo.Probe(conn.learning_rule, "pre_filtered")
+        nengo.Probe(conn.learning_rule, "post_filtered", sample_every=0.002)
         nengo.Probe(b, synapse=0.01)
     found, _ = run_both(net)
     weights = next(v for k, v in found.items() if k.endswith(".weights"))
@@ -124,6 +132,7 @@ def test_pes_into_neurons_agrees_with_the_python_engine():
                                 transform=rng.uniform(high=1e-3, size=(12, 20)))
         nengo.Connection(b, conn.learning_rule)
         nengo.Probe(conn, "weights", sample_every=0.01)
+        nengo.Probe(conn.learning_rule, "activities")
     found, _ = run_both(net)
     weights = next(v for k, v in found.items() if k.endswith(".weights"))
     assert not np.array_equal(weights[0], weights[-1])  # it learned

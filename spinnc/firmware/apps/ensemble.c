@@ -69,6 +69,7 @@ typedef struct {
     int32_t *sums;             /* a rule's decoded rows this tick */
     int32_t *signals;          /* BCM's row signals this tick */
     int32_t recording;         /* of its values; -1: not recorded */
+    int32_t trace_recording, inputs_recording;  /* of its trace, its input rows */
 } learner_t;
 
 static learner_t *learners;
@@ -204,6 +205,13 @@ static uint32_t sent_rows(uint32_t m) {
     return sums_share ? sums_share->width : members[m].pop.output_dims;
 }
 
+/* Recording `index` (-1: none) takes `data` as its row when tick t ends one. */
+static void record_due(int32_t index, uint32_t t, const void *data) {
+    if (index < 0) return;
+    const recording_t *r = &recordings[index];
+    if ((t + 1) % r->every == 0) recording_row(r, (t + 1) / r->every - 1, data);
+}
+
 static void record_spikes(const recording_t *r, uint32_t row, uint32_t n, uint32_t count) {
     for (uint32_t w = 0; w < (n + 31) / 32; w++) spike_bits[w] = 0;
     for (uint32_t i = 0; i < count; i++) spike_bits[spikes[i] >> 5] |= 1u << (spikes[i] & 31);
@@ -229,8 +237,9 @@ static void learned_rows(uint32_t m, uint32_t count) {
     }
 }
 
-/* Member m's learning after its tick: u its input, this tick's spikes. */
-static void learn(uint32_t m, const int32_t *u, uint32_t count) {
+/* Member m's learning after tick t: u its input, this tick's spikes; then
+ * the traces (with this tick's spikes) and input rows the rules record. */
+static void learn(uint32_t m, const int32_t *u, uint32_t count, uint32_t t) {
     for (uint32_t k = 0; k < n_learners; k++) {
         learner_t *l = &learners[k];
         const learning_rule_t *r = l->rule;
@@ -256,6 +265,8 @@ static void learn(uint32_t m, const int32_t *u, uint32_t count) {
                                pop->input_dims);
         }
         spinnc_trace_step(l->trace, r->n_neurons, spikes, count, r->spike, r->decay);
+        record_due(l->trace_recording, t, l->trace);
+        record_due(l->inputs_recording, t, u + r->error);
     }
 }
 
@@ -304,7 +315,7 @@ static void learning_init(void) {
         const learning_rule_t *r = &rules[k];
         learner_t *l = &learners[k];
         l->rule = r;
-        l->recording = -1;
+        l->recording = l->trace_recording = l->inputs_recording = -1;
         if (r->member >= n_members || r->n_neurons != members[r->member].pop.n_neurons)
             rt_error(RTE_SWERR, "learning rule %u: member %u of %u neurons does not match", k,
                      r->member, r->n_neurons);
@@ -342,6 +353,16 @@ static void learning_init(void) {
             l->recording = (int32_t) n_recordings++;
             if (size > widest) widest = (uint32_t) size;
         }
+        if (r->trace_every) {
+            recordings[n_recordings].row_bytes = 4 * r->n_neurons;
+            recordings[n_recordings].every = r->trace_every;
+            l->trace_recording = (int32_t) n_recordings++;
+        }
+        if (r->inputs_every) {
+            recordings[n_recordings].row_bytes = 4 * r->rows;
+            recordings[n_recordings].every = r->inputs_every;
+            l->inputs_recording = (int32_t) n_recordings++;
+        }
     }
     learned_words = take(4 * widest, "a learned row", widest);
 }
@@ -375,28 +396,17 @@ static void tick(uint32_t t) {
                 cc_send(keys[mb->first_key + d], (uint32_t) payloads[d]);
         }
         /* The probe rows in the tick they are decoded: nengo's timing. */
-        if (mb->decoded_recording >= 0) {
-            const recording_t *r = &recordings[mb->decoded_recording];
-            if ((t + 1) % r->every == 0)
-                recording_row(r, (t + 1) / r->every - 1, payloads + pop->output_dims);
-        }
+        record_due(mb->decoded_recording, t, payloads + pop->output_dims);
         if (mb->spikes_recording >= 0) {
             const recording_t *r = &recordings[mb->spikes_recording];
             if ((t + 1) % r->every == 0)
                 record_spikes(r, (t + 1) / r->every - 1, pop->n_neurons, (uint32_t) count);
         }
-        for (uint32_t p = 0; p < mb->n_probes; p++) {
-            if (mb->probe_recording[p] < 0) continue;
-            const recording_t *r = &recordings[mb->probe_recording[p]];
-            if ((t + 1) % r->every == 0)
-                recording_row(r, (t + 1) / r->every - 1,
-                              pop->state + mb->probe_variable[p] * pop->n_neurons);
-        }
-        if (mb->input_recording >= 0) {
-            const recording_t *r = &recordings[mb->input_recording];
-            if ((t + 1) % r->every == 0) recording_row(r, (t + 1) / r->every - 1, current);
-        }
-        learn(m, u + receive_base(m), (uint32_t) count);
+        for (uint32_t p = 0; p < mb->n_probes; p++)
+            record_due(mb->probe_recording[p], t,
+                       pop->state + mb->probe_variable[p] * pop->n_neurons);
+        record_due(mb->input_recording, t, current);
+        learn(m, u + receive_base(m), (uint32_t) count, t);
     }
     record_learned(t);
     if (t + 1 >= n_steps) rt_stop();
@@ -431,9 +441,9 @@ void c_main(void) {
                                           MAX_MEMBERS);
     members = take(n_members * sizeof(member_t), "members", n_members);
     memset(members, 0, n_members * sizeof(member_t));
-    uint32_t learning_bytes;  /* a recording at most per learning rule */
+    uint32_t learning_bytes;  /* three recordings at most per learning rule */
     const learning_header_t *learning = region_or_null(REGION_LEARNING, &learning_bytes);
-    uint32_t most_recordings = n_members * (3 + MAX_PROBES) + (learning ? learning->n_rules : 0);
+    uint32_t most_recordings = n_members * (3 + MAX_PROBES) + (learning ? 3 * learning->n_rules : 0);
     recordings = take(most_recordings * sizeof(recording_t), "recordings", most_recordings);
     const output_keys_header_t *out = region(REGION_OUTPUT_KEYS, 0);
     const output_key_t *nets = (const output_key_t *) (out + 1);

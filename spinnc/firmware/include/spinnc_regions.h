@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define SPINNC_REGIONS_MAGIC 0x434e5053u  /* 'SPNC' */
-#define SPINNC_REGIONS_VERSION 10u
+#define SPINNC_REGIONS_VERSION 11u
 
 enum region_id {
     REGION_SYSTEM = 0,
@@ -133,8 +133,10 @@ typedef struct {
     uint32_t transform;
     int32_t forget;
     uint32_t forget_shift;
+    uint32_t trace_every;
+    uint32_t inputs_every;
 } learning_rule_t;
-_Static_assert(sizeof(learning_rule_t) == 76, "learning_rule_t is 76 bytes");
+_Static_assert(sizeof(learning_rule_t) == 84, "learning_rule_t is 84 bytes");
 _Static_assert(offsetof(learning_rule_t, member) == 0, "learning_rule_t.member");
 _Static_assert(offsetof(learning_rule_t, kind) == 4, "learning_rule_t.kind");
 _Static_assert(offsetof(learning_rule_t, row) == 8, "learning_rule_t.row");
@@ -154,6 +156,8 @@ _Static_assert(offsetof(learning_rule_t, source) == 60, "learning_rule_t.source"
 _Static_assert(offsetof(learning_rule_t, transform) == 64, "learning_rule_t.transform");
 _Static_assert(offsetof(learning_rule_t, forget) == 68, "learning_rule_t.forget");
 _Static_assert(offsetof(learning_rule_t, forget_shift) == 72, "learning_rule_t.forget_shift");
+_Static_assert(offsetof(learning_rule_t, trace_every) == 76, "learning_rule_t.trace_every");
+_Static_assert(offsetof(learning_rule_t, inputs_every) == 80, "learning_rule_t.inputs_every");
 
 /* region 0, system: no arrays */
 typedef struct {
