@@ -12,7 +12,7 @@ import nengo
 
 import numpy as np
 
-from .apps.ensemble import planned_rules, probe_edges, recording_period
+from .apps.ensemble import planned_rules, probe_edges, recording_period, rule_neurons
 from .frontend import Graph, QuantisationReport, build, quantise
 from .frontend.graph import Probe
 from .frontend.learning import solver_encoders
@@ -185,11 +185,13 @@ def _rule_probe(graph: Graph, parts: Partition, placements: Placements, probe) -
         if probe.kind == "inputs" and s.lo != 0:
             continue
         nets = [net for net in parts.nets if net.source == v]
-        index = next(i for i, r in enumerate(planned_rules(graph, parts.groups, nets, slices))
-                     if probe.name in r.rule_probes)
-        width = s.size if probe.kind == "trace" else probe.size
-        cores.append((*placements.location(v), index, 0, width))
-        order.append(s.lo)
+        index, rule = next((i, r) for i, r in enumerate(
+            planned_rules(graph, parts.groups, nets, slices)) if probe.name in r.rule_probes)
+        lo, hi = rule_neurons(rule.learned, s) if probe.kind == "trace" else (0, probe.size)
+        if hi > lo:  # (a core of none of the rule's neurons records no trace)
+            cores.append((*placements.location(v), index, 0, hi - lo))
+            base = getattr(rule.learned, "pre_neurons", None) if probe.kind == "trace" else None
+            order.append(lo - (base or (0,))[0])  # its first in the probe
     columns = np.concatenate([lo + np.arange(c[-1]) for lo, c in zip(order, cores)])
     return ProbeImage(probe.name, probe.kind, probe.size, probe.sample_every, cores,
                       np.argsort(columns).tolist())
@@ -200,25 +202,28 @@ def _learned_image(graph: Graph, parts: Partition, placements: Placements, probe
     """Where learned weights or encoders are (``probe``: a Graph Probe of kind
     ``weights`` or ``encoders``): on each core of the population, the learning
     rule ``which(rule)`` picks, as the ensemble application numbers its rules;
-    each holds its neurons' columns of every row (weights) or its neurons'
-    rows (encoders), and ``neurons`` puts them back in (rows, neurons) or
-    (neurons, dimensions) order."""
-    pop = graph.populations[probe.target]
-    rows = probe.size // pop.n_neurons
+    each holds its neurons' columns of every row (weights; of the neurons the
+    rule learns from) or its neurons' rows (encoders), and ``neurons`` puts
+    them back in (rows, neurons) or (neurons, dimensions) order."""
+    first, last = probe.indices[[0, -1]] + [0, 1] if probe.indices is not None else (
+        0, graph.populations[probe.target].n_neurons)
+    rows = probe.size // (last - first)
     cores, order = [], []
     for v in parts.vertices_of[probe.target]:
         slices = parts.vertices[v].slices
         nets = [net for net in parts.nets if net.source == v]
-        index = next(i for i, r in enumerate(planned_rules(graph, parts.groups, nets, slices))
-                     if which(r))
+        index, rule = next((i, r) for i, r in enumerate(
+            planned_rules(graph, parts.groups, nets, slices)) if which(r))
         s = next(s for s in slices if s.obj == probe.target)
-        cores.append((*placements.location(v), index, 0, rows * s.size))
-        order.append((s.lo, s.size))
+        lo, hi = rule_neurons(rule.learned, s)
+        if hi > lo:  # (a core of none of the rule's neurons records nothing)
+            cores.append((*placements.location(v), index, 0, rows * (hi - lo)))
+            order.append((lo - first, hi - lo))
     if probe.kind == "encoders":  # by neuron: the cores' rows follow one another
         columns = np.concatenate([lo * rows + np.arange(rows * size) for lo, size in order])
         return ProbeImage(probe.name, "weights", probe.size, probe.sample_every, cores,
                           np.argsort(columns).tolist())
-    columns, at = np.zeros((rows, pop.n_neurons), dtype=np.int64), 0
+    columns, at = np.zeros((rows, last - first), dtype=np.int64), 0
     for lo, size in order:  # core by core: rows x size, row-major
         columns[:, lo:lo + size] = at + np.arange(rows * size).reshape(rows, size)
         at += rows * size
@@ -243,8 +248,11 @@ def learned_state(compilation: Compilation) -> dict:
             continue
         conn = learned.rule.connection
         pop = graph.populations[c.pre]
-        probe = Probe(f"{learned.rule_name}.weights", "weights", learned.weights.size, 1,
-                      c.pre, host_transform=solver_encoders(graph.model, conn))
+        lo, hi = learned.pre_neurons or (0, pop.n_neurons)
+        probe = Probe(f"{learned.rule_name}.weights", "weights",
+                      learned.weights.shape[0] * (hi - lo), 1, c.pre,
+                      np.arange(lo, hi) if learned.pre_neurons else None,
+                      host_transform=solver_encoders(graph.model, conn))
         out[conn] = (probe, _learned_image(
             graph, parts, places, probe,
             lambda r, n=learned.rule_name: r.source is None

@@ -144,7 +144,8 @@ def learned_values(graph, probe, raw: np.ndarray, dt: float) -> np.ndarray:
     raw = np.asarray(raw, dtype=float)
     if probe.kind == "encoders":
         return raw.reshape(len(raw), pop.n_neurons, -1)
-    weights = (raw * (dt / pop.amplitude)).reshape(len(raw), -1, pop.n_neurons)
+    neurons = pop.n_neurons if probe.indices is None else len(probe.indices)  # learned from
+    weights = (raw * (dt / pop.amplitude)).reshape(len(raw), -1, neurons)
     if probe.host_transform is not None:
         weights = np.einsum("ij,tjk->tik", probe.host_transform, weights)
     return weights

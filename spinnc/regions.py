@@ -21,7 +21,7 @@ import numpy as np
 from . import neurons
 
 MAGIC = 0x434E5053  # 'SPNC' little-endian
-VERSION = 11  # 2: population regions start with a neuron model code; 3: a recording
+VERSION = 12  # 2: population regions start with a neuron model code; 3: a recording
 #             period per probeable state variable of the model; 4: value sources'
 #             PLAYBACK region (their packets, computed by the mapper); 5: populations
 #             record their probes' decoded values (probe_dims, probe_decoders,
@@ -35,7 +35,8 @@ VERSION = 11  # 2: population regions start with a neuron model code; 3: a recor
 #             covers the member input dimensions its connections reach (FILTER's first);
 #             10: the PROFILE region (a core records its cycles in each tick); 11: a
 #             learning rule records its trace and its input rows (LEARNING_RULE's
-#             trace_every, inputs_every)
+#             trace_every, inputs_every); 12: a rule learns from a run of its
+#             member's neurons (LEARNING_RULE's first)
 U32, I32, I64 = "<u4", "<i4", "<i8"
 
 
@@ -124,7 +125,7 @@ LEARNING_RULE = np.dtype([("member", U32), ("kind", U32), ("row", U32), ("rows",
                           ("delta_shift", U32), ("spike", I32), ("decay", I32),
                           ("weights_every", U32), ("source", U32), ("transform", U32),
                           ("forget", I32), ("forget_shift", U32),
-                          ("trace_every", U32), ("inputs_every", U32)])
+                          ("trace_every", U32), ("inputs_every", U32), ("first", U32)])
 
 
 class Region:

@@ -163,6 +163,14 @@ def planned_rules(graph, groups, nets, slices) -> list[PlannedRule]:
     return rules
 
 
+def rule_neurons(learned, s) -> tuple[int, int]:
+    """The neurons ``(lo, hi)`` of population slice ``s`` that learning rule
+    ``learned`` learns from (its ``pre_neurons`` there; empty: ``lo == hi``)."""
+    lo, hi = getattr(learned, "pre_neurons", None) or (s.lo, s.hi)
+    lo = min(max(lo, s.lo), s.hi)
+    return lo, max(lo, min(hi, s.hi))
+
+
 def _is_identity(transform) -> bool:
     """Whether a fixed Graph's (s16.15) learned transform is the identity."""
     t = np.asarray(transform)
@@ -184,9 +192,10 @@ def _learning_records(graph, rules: list[PlannedRule], slices, decoders: list,
     for r in rules:
         s, learned = slices[r.member], r.learned
         record = dict.fromkeys(LEARNING_RULE.names, 0)
+        lo, hi = rule_neurons(learned, s)
         # the trace on each core, the input rows (the same on every core) on the first
-        record.update(member=r.member, n_neurons=s.size,
-                      trace_every=period(r.rule_probes, "trace"),
+        record.update(member=r.member, first=lo - s.lo, n_neurons=hi - lo,
+                      trace_every=period(r.rule_probes, "trace") if hi > lo else 0,
                       inputs_every=period(r.rule_probes, "inputs") if s.lo == 0 else 0)
         every = period(r.probes)
         if isinstance(learned, LearnedEncoders):  # its signal's dimension in ``row``
@@ -205,9 +214,10 @@ def _learning_records(graph, rules: list[PlannedRule], slices, decoders: list,
             into[first:first + rows] = 0
         record.update(row=r.row or 0, rows=rows, decoded=int(r.row is not None))
         if r.source is None:
-            record.update(error=learned.error, weights_every=every, **learned.constants)
-            out.append((record, learning.from_decoders(learned.weights[:, s.lo:s.hi]),
-                        np.zeros(s.size, np.int64), None))
+            record.update(error=learned.error, weights_every=every if hi > lo else 0,
+                          **learned.constants)
+            out.append((record, learning.from_decoders(learned.weights[:, lo:hi]),
+                        np.zeros(hi - lo, np.int64), None))
         else:
             record.update(kind=0, source=r.source)
             out.append((record, None, None, np.asarray(learned.transform)))

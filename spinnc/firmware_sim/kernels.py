@@ -502,8 +502,8 @@ class EnsembleKernel:
                     rule = LearnedEncoders((m.core, index), lo, m.input_base, record, weights,
                                            trace, slots, self.encoder_words(), ar)
                 elif record["kind"]:
-                    rule = LearnedRows((m.core, index), int(self.start[i]), first,
-                                       m.input_base, record, weights, trace, ar)
+                    rule = LearnedRows((m.core, index), int(self.start[i] + record["first"]),
+                                       first, m.input_base, record, weights, trace, ar)
                 else:
                     rule = DerivedRows(by_index[m.core, int(record["source"])], first,
                                        transform, ar)

@@ -25,7 +25,7 @@ from .graph import Connection, Graph, Input, Learned, Population, Probe
 from .learning import (attach as attach_learning, check_learning, check_rule_probe,
                        decoders_of_weights, encoder_learners, encoders_probe, learn_encoders,
                        learn_weights, learned_encoders, learning_rule, learns_matrix,
-                       rule_name, rule_probe, weights_probe)
+                       pre_neurons, rule_name, rule_probe, weights_probe)
 from .nodes import direct_input, function_columns, is_direct, is_live, node_input
 from .interposers import fold_with_interposers
 
@@ -469,7 +469,8 @@ def _connection(model: Model, graph: Graph, conn: nengo.Connection,
         if conn.solver.weights:  # PES learns decoders, which the weights encode
             weights = decoders_of_weights(model, conn, post_indices, weights)
         rule = learning_rule(conn)
-        learned = Learned(rule, rule_name(graph, rule), np.eye(conn.size_out), weights)
+        learned = Learned(rule, rule_name(graph, rule), np.eye(conn.size_out), weights,
+                          pre_neurons=pre_neurons(conn))
     if isinstance(post_obj, Neurons):  # one row per neuron until _neuron_input
         target, post_obj = "neurons", post_obj.ensemble
     elif (isinstance(pre_obj, nengo.Ensemble) and not is_direct(pre_obj) and conn.solver.weights

@@ -210,7 +210,9 @@ class Learned:
     multiplies the errors into the rule (PES into neurons: the post's scaled
     encoders, nengo's local error), None for none.  ``post_neurons``: a
     matrix into a slice of the post's neurons, the neuron of each row (None:
-    every neuron, in order).
+    every neuron, in order).  ``pre_neurons``: the pre neurons ``(lo, hi)``
+    it learns from (PES from a slice of them; None: all), whose columns of
+    ``weights`` alone may be non-zero.
     """
 
     rule: Any = field(repr=False, compare=False)  # the nengo LearningRule
@@ -222,6 +224,7 @@ class Learned:
     matrix: bool = False
     error_transform: np.ndarray | None = field(repr=False, default=None)
     post_neurons: np.ndarray | None = field(repr=False, default=None)
+    pre_neurons: tuple[int, int] | None = None
 
 
 @dataclass

@@ -182,6 +182,19 @@ def encoders_probe(graph: Graph, probe: nengo.Probe, learners: frozenset,
                  sample_every, graph.names[ens], obj=probe)
 
 
+def pre_neurons(conn: nengo.Connection) -> tuple[int, int] | None:
+    """The pre neurons ``(lo, hi)`` a learned connection from a slice of an
+    ensemble's neurons learns from (a slice of step 1: the rule's check),
+    None from all of them or from an ensemble."""
+    pre = conn.pre_obj
+    if not isinstance(pre, nengo.ensemble.Neurons):
+        return None
+    every = np.arange(pre.size_out)[conn.pre_slice]
+    if np.array_equal(every, np.arange(pre.size_out)):
+        return None
+    return int(every[0]), int(every[-1]) + 1
+
+
 def learns_matrix(conn: nengo.Connection) -> bool:
     """Whether the rule of learned ``conn`` learns its full weight matrix:
     BCM's and Oja's, PES's into an ensemble's neurons (from neurons, or from
@@ -234,7 +247,7 @@ def learn_weights(model, graph: Graph, conn: nengo.Connection,
                       weights, first + np.arange(n), synapses.of(conn.synapse), obj=(conn,),
                       learned=Learned(rule, rule_name(graph, rule), np.eye(n), weights,
                                       matrix=True, error_transform=local_error,
-                                      post_neurons=some))
+                                      post_neurons=some, pre_neurons=pre_neurons(conn)))
 
 
 def decoders_of_weights(model, conn: nengo.Connection, post_indices: np.ndarray,
@@ -285,8 +298,11 @@ def weights_probe(model, graph: Graph, probe: nengo.Probe, sample_every: int):
                       None, target="weights", obj=(conn, probe),
                       learned=Learned(learning_rule(conn),
                                       rule_name(graph, learning_rule(conn)),
-                                      np.eye(weights.shape[0]), weights))
-    return Probe(name, "weights", weights.size, sample_every, pre, obj=probe,
+                                      np.eye(weights.shape[0]), weights,
+                                      pre_neurons=pre_neurons(conn)))
+    some = pre_neurons(conn)  # the neurons it learns from, when not all
+    return Probe(name, "weights", weights.size, sample_every, pre,
+                 np.arange(*some) if some else None, obj=probe,
                  host_transform=encoders), edge
 
 
@@ -328,7 +344,9 @@ def rule_probe(graph: Graph, probe: nengo.Probe, sample_every: int) -> Probe:
     conn, name = rule.connection, rule_name(graph, rule)
     if check_rule_probe(probe) == "trace":
         ens = _ensemble(conn.post_obj if rule.modifies == "encoders" else conn.pre_obj)
-        return Probe(graph.names[probe], "trace", ens.n_neurons, sample_every,
+        lo, hi = (pre_neurons(conn) if rule.modifies != "encoders" else None) or (
+            0, ens.n_neurons)
+        return Probe(graph.names[probe], "trace", hi - lo, sample_every,
                      graph.names[ens], obj=probe, rule=name)
     rows = _ensemble(conn.post_obj).n_neurons if learns_matrix(conn) else conn.size_out
     return Probe(graph.names[probe], "inputs", rows, sample_every,

@@ -216,8 +216,10 @@ def _connection(q, conn: Connection, graph: Graph, dt: float) -> Connection:
     learned = conn.learned
     if learned is not None:  # the rule's constants, from the population that learns
         rule_type = learned.rule.learning_rule_type
-        constants = learning.rule_for(rule_type).quantise(rule_type, source, dt,
-                                                          describe(learned.rule.connection))
+        some = learned.pre_neurons  # PES from a slice of neurons: their count
+        constants = learning.rule_for(rule_type).quantise(
+            rule_type, source, dt, describe(learned.rule.connection),
+            **({"neurons": some[1] - some[0]} if some else {}))
         learned = replace(
             learned, constants=constants,
             weights=q(learned.rule_name, "learned weights per spike",

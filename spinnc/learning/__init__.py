@@ -241,10 +241,12 @@ def supported_names() -> list[str]:
     return sorted(r.name for r in _BY_TYPE.values())
 
 
-def check_full_matrix(conn, name: str, post_slices: bool = False) -> None:
+def check_full_matrix(conn, name: str, post_slices: bool = False,
+                      pre_runs: bool = False) -> None:
     """That ``conn`` has a full weight matrix for rule ``name`` to learn:
-    all of an ensemble's spiking neurons (or its decoders) to all of
-    another's, or with ``post_slices`` to some of its neurons, a row each
+    all of an ensemble's spiking neurons (or its decoders), or with
+    ``pre_runs`` a slice of them (the rule checks it), to all of another's,
+    or with ``post_slices`` to some of its neurons, a row each
     (UnsupportedFeature naming ``conn`` otherwise; nengo refuses decoded
     connections itself)."""
     import nengo
@@ -258,7 +260,7 @@ def check_full_matrix(conn, name: str, post_slices: bool = False) -> None:
                                      f"{type(conn.pre_obj).__name__} and "
                                      f"{type(conn.post_obj).__name__}",
                                      "connect two ensembles of spiking neurons")
-        if obj is conn.pre_obj and isinstance(obj, nengo.Ensemble) or (
+        if obj is conn.pre_obj and (isinstance(obj, nengo.Ensemble) or pre_runs) or (
                 post_slices and obj is conn.post_obj
                 and isinstance(obj, nengo.ensemble.Neurons)):
             # decoded: the slice is in the decoders, the matrix is all neurons';

@@ -62,10 +62,12 @@ class PES(LearningRule):
     nengo_type = nengo.PES
     probeables = {"activities": "trace", "error": "inputs"}
 
-    def quantise(self, rule_type, population, dt: float, owner) -> dict:
+    def quantise(self, rule_type, population, dt: float, owner,
+                 neurons: int | None = None) -> dict:
         """The LEARNING region fields of PES ``rule_type`` learning from
-        ``population`` (a float Graph Population)."""
-        n, amplitude = population.n_neurons, population.amplitude
+        ``population`` (a float Graph Population), or from ``neurons`` of
+        them (a slice: nengo divides the rate by the neurons it reads)."""
+        n, amplitude = neurons or population.n_neurons, population.amplitude
         k = -float(rule_type.learning_rate) * amplitude / n
         rate, rate_shift, delta_shift = quantise_rate(k, owner, n, amplitude)
         trace = trace_of(rule_type.pre_synapse, amplitude, dt, owner)
@@ -91,11 +93,13 @@ class PES(LearningRule):
                 conn, f"PES on a connection from {type(pre).__name__}",
                 "spinnc learns the decoders of a connection out of an ensemble of "
                 "spiking neurons")
-        every = np.arange(ensemble.n_neurons)
-        if neurons and not np.array_equal(every[conn.pre_slice], every):
+        every = np.arange(ensemble.n_neurons)[conn.pre_slice] if neurons else None
+        if neurons and (every.size == 0 or not np.array_equal(
+                every, np.arange(every[0], every[0] + every.size))):
             raise UnsupportedFeature(
-                conn, "PES on a connection from a slice of an ensemble's neurons",
-                "connect from all of its neurons (zero the columns it should not use)")
+                conn, "PES from neurons picked by a list or a step",
+                "connect from a run of neurons (a slice of step 1), or from all of them "
+                "with zeros in the columns it should not use")
         if isinstance(conn.post_obj, nengo.ensemble.Neurons):
             if not isinstance(conn.post_slice, slice):  # nengo's own error first
                 raise nengo.exceptions.BuildError(
@@ -103,7 +107,7 @@ class PES(LearningRule):
                     "connections")
             # From neurons or from an ensemble's decoders, nengo learns the full
             # matrix (its transform times the decoders) from the local error.
-            check_full_matrix(conn, "PES into neurons", post_slices=True)
+            check_full_matrix(conn, "PES into neurons", post_slices=True, pre_runs=True)
 
 
 register(PES())

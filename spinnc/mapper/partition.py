@@ -158,7 +158,7 @@ def _population_demands(graph: Graph, groups) -> dict[str, _Demand]:
                 return costs.spike_words(n)
             if p.kind == "inputs":  # a learning rule's input rows (its first core's)
                 return p.size
-            return n * (p.size // size) if p.kind == "weights" else n
+            return -(-n * p.size // size) if p.kind == "weights" else n
 
         def words(n, probes=probes, probe_dims=probe_dims):
             return probe_dims + sum(row_words(p, n) for p in probes)

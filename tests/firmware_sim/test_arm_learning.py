@@ -67,6 +67,27 @@ def test_pes_on_a_population_split_over_cores():
     assert trace[:, :300].any() and trace[:, -300:].any()  # every core's neurons
 
 
+def test_pes_from_a_run_of_neurons_agrees_with_the_python_engine():
+    """From neurons 500 .. 800 of 900 split over cores: some cores learn
+    from some of their neurons, one from none."""
+    with nengo.Network(seed=7) as net:
+        u = nengo.Node(lambda t: np.sin(8 * t))
+        a = nengo.Ensemble(900, 1)
+        nengo.Connection(u, a)
+        b = nengo.Node(size_in=1)
+        conn = nengo.Connection(a.neurons[500:800], b, transform=np.zeros((1, 300)),
+                                learning_rule_type=nengo.PES(1e-3))
+        nengo.Connection(u, conn.learning_rule, transform=-1)
+        nengo.Probe(b, synapse=0.01)
+        nengo.Probe(conn, "weights", sample_every=0.01)
+        nengo.Probe(conn.learning_rule, "activities", sample_every=0.01)
+    found, image = run_both(net)
+    assert sum(c.application == "ensemble" for c in image.cores) > 3
+    weights = next(v for k, v in found.items() if k.endswith(".weights"))
+    assert weights.shape == (STEPS // 10, 300)
+    assert not np.array_equal(weights[0], weights[-1])  # it learned
+
+
 def test_voja_agrees_with_the_python_engine():
     with nengo.Network(seed=2) as net:
         u = nengo.Node([0.6, -0.3])

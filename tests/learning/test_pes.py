@@ -120,12 +120,49 @@ def test_rules_spinnc_does_not_run_are_named(rule, message):
         spinnc.Simulator(net)
 
 
-def test_pes_from_some_neurons_says_what_to_connect():
+def test_pes_from_a_run_of_neurons_learns_from_those_alone():
+    """From a slice of the pre's neurons, split over cores (one holds none
+    of them): the output follows nengo's, the weights probe shows the
+    slice's columns, and the weights of the other neurons stay zero."""
+    with nengo.Network(seed=6) as net:
+        u = nengo.Node(lambda t: np.sin(6 * t))
+        a = nengo.Ensemble(1200, 1)
+        b = nengo.Node(size_in=1)
+        nengo.Connection(u, a)
+        conn = nengo.Connection(a.neurons[700:1000], b, transform=np.zeros((1, 300)),
+                                learning_rule_type=nengo.PES(1e-3))
+        e = nengo.Node(size_in=1)
+        nengo.Connection(b, e, synapse=None)
+        nengo.Connection(u, e, transform=-1, synapse=None)
+        nengo.Connection(e, conn.learning_rule)
+        out = nengo.Probe(b, synapse=0.03)
+        weights = nengo.Probe(conn, "weights", sample_every=0.1)
+        activities = nengo.Probe(conn.learning_rule, "activities")
+        neurons = nengo.Probe(a.neurons[700:1000], synapse=conn.learning_rule_type.pre_synapse)
+    with nengo.Simulator(net, progress_bar=False) as ref:
+        ref.run(1.0)
+    with spinnc.Simulator(net, progress_bar=False) as sim:
+        sim.run(1.0)
+    assert sum(c.application == "ensemble" for c in sim.compilation.image.cores) >= 3
+    late = sim.trange() > 0.5
+    error = rms(sim.data[out][late, 0] - np.sin(6 * sim.trange()[late]))
+    expected = rms(ref.data[out][late, 0] - np.sin(6 * ref.trange()[late]))
+    assert error < 0.5 * rms(np.sin(6 * sim.trange()[late]))  # it learned
+    assert abs(error - expected) < 0.05
+    assert sim.data[weights].shape == ref.data[weights].shape == (10, 1, 300)
+    assert np.abs(sim.data[weights] - ref.data[weights]).max() < 0.2 * np.abs(
+        ref.data[weights]).max()
+    assert sim.data[conn].weights.shape == (1, 300)
+    assert sim.data[activities].shape == (1000, 300)
+    assert np.abs(sim.data[activities][:-1] - sim.data[neurons][1:]).max() < 1e-3
+
+
+def test_pes_from_neurons_picked_by_a_step_says_what_to_connect():
     with nengo.Network() as net:
         a, b = nengo.Ensemble(20, 1), nengo.Ensemble(20, 1)
-        nengo.Connection(a.neurons[:10], b, transform=np.ones((1, 10)),
+        nengo.Connection(a.neurons[::2], b, transform=np.ones((1, 10)),
                          learning_rule_type=nengo.PES(), label="learned")
-    with pytest.raises(UnsupportedFeature, match="'learned'.*a slice of an ensemble's neurons"):
+    with pytest.raises(UnsupportedFeature, match="'learned'.*a list or a step.*slice of step 1"):
         spinnc.Simulator(net)
 
 

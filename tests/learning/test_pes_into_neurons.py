@@ -10,14 +10,14 @@ import spinnc
 from spinnc.errors import UnsupportedFeature
 
 
-def model(from_neurons=False, post=slice(None), rows=30):
+def model(from_neurons=False, post=slice(None), rows=30, pre=slice(None)):
     with nengo.Network(seed=4) as net:
         stim = nengo.Node([0.5, -0.5])
         a = nengo.Ensemble(40, 2, label="a")
         b = nengo.Ensemble(30, 2, label="b")
         error = nengo.Ensemble(60, 2, label="error")
         nengo.Connection(stim, a)
-        source = a.neurons if from_neurons else a
+        source = a.neurons[pre] if from_neurons else a
         conn = nengo.Connection(source, b.neurons[post],
                                 transform=np.full((rows, source.size_out), 0.01),
                                 learning_rule_type=nengo.PES(1e-4), label="learned")
@@ -36,17 +36,18 @@ def run(net, **options):
     return sim
 
 
-@pytest.mark.parametrize("from_neurons, post, rows", [
-    (False, slice(None), 30),  # nengo's test_pes_ens_neurons, smaller
-    (False, slice(5, 17), 12),  # from decoders into some neurons
-    (True, slice(5, 17), 12),  # from neurons into some neurons
+@pytest.mark.parametrize("from_neurons, post, rows, pre", [
+    (False, slice(None), 30, slice(None)),  # nengo's test_pes_ens_neurons, smaller
+    (False, slice(5, 17), 12, slice(None)),  # from decoders into some neurons
+    (True, slice(5, 17), 12, slice(None)),  # from neurons into some neurons
+    (True, slice(5, 17), 12, slice(10, 35)),  # from some neurons into some neurons
 ])
-def test_the_learned_matrix_follows_nengos(from_neurons, post, rows):
-    net, conn = model(from_neurons, post, rows)
+def test_the_learned_matrix_follows_nengos(from_neurons, post, rows, pre):
+    net, conn = model(from_neurons, post, rows, pre)
     ref = run(net, nengo=True)
     sim = run(net)
     learned, wanted = sim.data[net.weights], ref.data[net.weights]
-    assert learned.shape == wanted.shape == (30, rows, 40)
+    assert learned.shape == wanted.shape == (30, rows, len(range(40)[pre]))
     change, wanted_change = learned[-1] - learned[0], wanted[-1] - wanted[0]
     assert np.linalg.norm(wanted_change) > 1e-3  # it learned something
     assert np.corrcoef(change.ravel(), wanted_change.ravel())[0, 1] > 0.99
@@ -55,9 +56,10 @@ def test_the_learned_matrix_follows_nengos(from_neurons, post, rows):
     np.testing.assert_allclose(sim.data[conn].weights, learned[-1], atol=2 ** -15)
 
 
-@pytest.mark.parametrize("from_neurons", [False, True])
-def test_the_engines_learn_the_same_bits(from_neurons):
-    net, conn = model(from_neurons, slice(5, 17), 12)
+@pytest.mark.parametrize("from_neurons, pre", [(False, slice(None)), (True, slice(None)),
+                                               (True, slice(10, 35))])
+def test_the_engines_learn_the_same_bits(from_neurons, pre):
+    net, conn = model(from_neurons, slice(5, 17), 12, pre)
     python, arm = run(net), run(net, engine="arm")
     for probe in (net.decoded, net.weights):
         np.testing.assert_array_equal(python.data[probe], arm.data[probe])

@@ -218,6 +218,16 @@ static void record_spikes(const recording_t *r, uint32_t row, uint32_t n, uint32
     recording_row(r, row, spike_bits);
 }
 
+/* The run of this tick's spikes (increasing member indices) of the neurons
+ * rule r learns from, first .. first + n_neurons: *n of them. */
+static const uint32_t *rule_spikes(const learning_rule_t *r, uint32_t count, uint32_t *n) {
+    uint32_t lo = 0, hi;
+    while (lo < count && spikes[lo] < r->first) lo++;
+    for (hi = lo; hi < count && spikes[hi] < r->first + r->n_neurons; hi++) continue;
+    *n = hi - lo;
+    return spikes + lo;
+}
+
 /* Member m's learned rows this tick, into its payloads (sent rows, then
  * probe rows), before they are sent. */
 static void learned_rows(uint32_t m, uint32_t count) {
@@ -226,7 +236,9 @@ static void learned_rows(uint32_t m, uint32_t count) {
         const learning_rule_t *r = l->rule;
         if (r->member != m) continue;
         if (spinnc_learns_rows(r->kind)) {
-            spinnc_pes_decode(l->values, r->rows, r->n_neurons, spikes, count, l->sums);
+            uint32_t n;
+            const uint32_t *mine = rule_spikes(r, count, &n);
+            spinnc_pes_decode(l->values, r->rows, r->n_neurons, mine, n, r->first, l->sums);
             if (r->decoded)
                 for (uint32_t j = 0; j < r->rows; j++) payloads[r->row + j] = l->sums[j];
         } else if (r->kind == SPINNC_LEARN_DERIVED) {
@@ -264,7 +276,9 @@ static void learn(uint32_t m, const int32_t *u, uint32_t count, uint32_t t) {
                                r->rate_shift, r->delta_shift, (int32_t *) pop->encoders,
                                pop->input_dims);
         }
-        spinnc_trace_step(l->trace, r->n_neurons, spikes, count, r->spike, r->decay);
+        uint32_t n;
+        const uint32_t *mine = rule_spikes(r, count, &n);
+        spinnc_trace_step(l->trace, r->n_neurons, mine, n, r->first, r->spike, r->decay);
         record_due(l->trace_recording, t, l->trace);
         record_due(l->inputs_recording, t, u + r->error);
     }
@@ -316,9 +330,12 @@ static void learning_init(void) {
         learner_t *l = &learners[k];
         l->rule = r;
         l->recording = l->trace_recording = l->inputs_recording = -1;
-        if (r->member >= n_members || r->n_neurons != members[r->member].pop.n_neurons)
-            rt_error(RTE_SWERR, "learning rule %u: member %u of %u neurons does not match", k,
-                     r->member, r->n_neurons);
+        if (r->member >= n_members || (uint64_t) r->first + r->n_neurons
+                                          > members[r->member].pop.n_neurons
+                || (r->kind == SPINNC_LEARN_VOJA
+                    && r->n_neurons != members[r->member].pop.n_neurons))
+            rt_error(RTE_SWERR, "learning rule %u: neurons %u+%u of member %u do not match", k,
+                     r->first, r->n_neurons, r->member);
         const spinnc_population_t *pop = &members[r->member].pop;
         uint64_t size = (uint64_t) r->rows * r->n_neurons;
         uint32_t decoded_rows = pop->output_dims + pop->probe_dims;

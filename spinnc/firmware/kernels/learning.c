@@ -12,14 +12,15 @@ static inline int64_t clamp(int64_t x, int64_t lo, int64_t hi)
 }
 
 void spinnc_pes_decode(const int64_t *weights, uint32_t rows, uint32_t n,
-                       const uint32_t *spikes, uint32_t n_spikes, int32_t *sums)
+                       const uint32_t *spikes, uint32_t n_spikes, uint32_t first,
+                       int32_t *sums)
 {
     uint32_t j, s;
     for (j = 0; j < rows; j++) {
         const int64_t *row = weights + (uint64_t)j * n;
         int64_t total = 0;
         for (s = 0; s < n_spikes; s++) {
-            total += row[spikes[s]] >> 8;
+            total += row[spikes[s] - first] >> 8;
         }
         sums[j] = spinnc_sat(spinnc_shift_round(total, 16));
     }
@@ -102,12 +103,12 @@ void spinnc_voja_update(int64_t *encoders, uint32_t n, uint32_t dims, const int3
 }
 
 void spinnc_trace_step(int32_t *trace, uint32_t n, const uint32_t *spikes, uint32_t n_spikes,
-                       int32_t spike, int32_t decay)
+                       uint32_t first, int32_t spike, int32_t decay)
 {
     uint32_t i, s = 0;
     for (i = 0; i < n; i++) {
         int64_t a = spinnc_shift_round((int64_t)trace[i] * decay, 30);
-        if (s < n_spikes && spikes[s] == i) {
+        if (s < n_spikes && spikes[s] == first + i) {
             a += spike;
             s++;
         }

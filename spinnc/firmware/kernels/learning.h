@@ -42,9 +42,11 @@ static inline int64_t spinnc_shift_round(int64_t x, uint32_t s)
     return s ? (x + ((int64_t)1 << (s - 1))) >> s : x;
 }
 
-/* payload[j] = sat(round((sum over the spikes of w[j][i] >> 8), 16)). */
+/* payload[j] = sat(round((sum over the spikes of w[j][i - first] >> 8), 16)); the
+ * spikes are member indices of neurons first .. first + n. */
 void spinnc_pes_decode(const int64_t *weights, uint32_t rows, uint32_t n,
-                       const uint32_t *spikes, uint32_t n_spikes, int32_t *sums);
+                       const uint32_t *spikes, uint32_t n_spikes, uint32_t first,
+                       int32_t *sums);
 
 /* out[j] = fixed.dot(transform[j], source) (s16.15, rounded once). */
 void spinnc_derived(const int32_t *transform, uint32_t rows, uint32_t cols,
@@ -72,10 +74,10 @@ void spinnc_voja_update(int64_t *encoders, uint32_t n, uint32_t dims, const int3
                         uint32_t rate_shift, uint32_t delta_shift, int32_t *words,
                         uint32_t stride);
 
-/* trace[i] = sat(round(trace[i] * decay, 30) + (i spiked ? spike : 0)); spikes
- * are increasing member indices. */
+/* trace[i] = sat(round(trace[i] * decay, 30) + (first + i spiked ? spike : 0));
+ * spikes are increasing member indices of neurons first .. first + n. */
 void spinnc_trace_step(int32_t *trace, uint32_t n, const uint32_t *spikes, uint32_t n_spikes,
-                       int32_t spike, int32_t decay);
+                       uint32_t first, int32_t spike, int32_t decay);
 
 /* The recorded words of learned values: sat(round(v, shift)), count of them. */
 void spinnc_learned_words(const int64_t *values, uint32_t count, uint32_t shift,
