@@ -190,8 +190,8 @@ def _rule_probe(graph: Graph, parts: Partition, placements: Placements, probe) -
         lo, hi = rule_neurons(rule.learned, s) if probe.kind == "trace" else (0, probe.size)
         if hi > lo:  # (a core of none of the rule's neurons records no trace)
             cores.append((*placements.location(v), index, 0, hi - lo))
-            base = getattr(rule.learned, "pre_neurons", None) if probe.kind == "trace" else None
-            order.append(lo - (base or (0,))[0])  # its first in the probe
+            order.append(lo)
+    # the neurons' order (argsort: the same whatever the rule's first neuron)
     columns = np.concatenate([lo + np.arange(c[-1]) for lo, c in zip(order, cores)])
     return ProbeImage(probe.name, probe.kind, probe.size, probe.sample_every, cores,
                       np.argsort(columns).tolist())
