@@ -28,6 +28,7 @@ from .learning import (attach as attach_learning, check_learning, check_rule_pro
                        pre_neurons, rule_name, rule_probe, weights_probe)
 from .nodes import direct_input, function_columns, is_direct, is_live, node_input
 from .interposers import fold_with_interposers
+from .shared_solves import shared_solves
 
 
 #: Transforms spinnc runs as the dense matrix they are equivalent to (nengo's
@@ -50,7 +51,8 @@ def nengo_model(network: nengo.Network, dt: float = 0.001, seed: int | None = No
         model.seeds[network] = int(seed)
         model.seeded[network] = False
     if built:
-        model.build(network)
+        with shared_solves(network):  # the decoder solves on two cores
+            model.build(network)
     return model
 
 
