@@ -270,8 +270,9 @@ def _check_probe(probe: nengo.Probe, learners: frozenset = frozenset()) -> None:
             "spinnc records an ensemble's decoded_output, its neurons' output "
             "(spikes) and the state its neuron model records ("
             + _model_probes(obj) + "), a node's output and the output of a connection "
-            "out of a node (and answers a connection's "
-            "weights and an ensemble's scaled_encoders, which a run does not change)",
+            "out of a node (and a connection's weights and an ensemble's "
+            "scaled_encoders: nengo's built ones, or the learned ones recorded on the "
+            "cores; a learning rule's probes: see spinnc.learning)",
         )
     if probe.synapse is not None and not isinstance(probe.synapse, nengo.synapses.Synapse):
         raise UnsupportedFeature(probe, f"synapse {probe.synapse}", "use a nengo Synapse")
