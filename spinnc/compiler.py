@@ -14,6 +14,7 @@ import numpy as np
 
 from .apps.ensemble import planned_rules, probe_edges, recording_period, rule_neurons
 from .frontend import Graph, QuantisationReport, build, quantise
+from .errors import UnsupportedFeature
 from .frontend.graph import Probe
 from .frontend.learning import solver_encoders
 from .frontend.timing import play_early
@@ -175,21 +176,44 @@ def _weights_probe(graph: Graph, parts: Partition, placements: Placements, name:
                           lambda rule: name in rule.probes)
 
 
+def _rule_spans(graph: Graph, parts: Partition, placements: Placements, probe, which):
+    """Per core of the population ``probe`` (a Graph Probe) reads, the
+    learning rule ``which(rule)`` picks there (as the ensemble application
+    numbers its rules): (the core's location, the rule's index, its slice of
+    the population, the neurons ``(lo, hi)`` of the slice the rule learns
+    from: ``lo == hi`` for none).
+
+    Raises
+    ------
+    UnsupportedFeature
+        If a core runs no such rule: the learned connection's output reaches
+        nothing, so the mapper dropped it."""
+    target = probe.target
+    for v in parts.vertices_of[target]:
+        slices = parts.vertices[v].slices
+        nets = [net for net in parts.nets if net.source == v]
+        index, rule = next(((i, r) for i, r in enumerate(
+            planned_rules(graph, parts.groups, nets, slices)) if which(r)), (None, None))
+        if rule is None:  # the learned connection was pruned: its output reaches nothing
+            raise UnsupportedFeature(probe.obj or probe.name,
+                                     "a probe of a learning rule whose connection's output "
+                                     "reaches nothing (spinnc then runs no rule)",
+                                     "probe the connection's output or its weights too")
+        s = next(s for s in slices if s.obj == target)
+        yield placements.location(v), index, s, rule_neurons(rule.learned, s)
+
+
 def _rule_probe(graph: Graph, parts: Partition, placements: Placements, probe) -> ProbeImage:
     """A probe of a learning rule's trace (each core of the population holds
     its neurons') or input rows (the population's first core records them)."""
     cores, order = [], []
-    for v in parts.vertices_of[probe.target]:
-        slices = parts.vertices[v].slices
-        s = next(s for s in slices if s.obj == probe.target)
-        if probe.kind == "inputs" and s.lo != 0:
-            continue
-        nets = [net for net in parts.nets if net.source == v]
-        index, rule = next((i, r) for i, r in enumerate(
-            planned_rules(graph, parts.groups, nets, slices)) if probe.name in r.rule_probes)
-        lo, hi = rule_neurons(rule.learned, s) if probe.kind == "trace" else (0, probe.size)
-        if hi > lo:  # (a core of none of the rule's neurons records no trace)
-            cores.append((*placements.location(v), index, 0, hi - lo))
+    for where, index, s, (lo, hi) in _rule_spans(graph, parts, placements, probe,
+                                                  lambda r: probe.name in r.rule_probes):
+        if probe.kind == "inputs" and s.lo == 0:
+            cores.append((*where, index, 0, probe.size))
+            order.append(0)
+        elif probe.kind == "trace" and hi > lo:  # (a core of none of them records none)
+            cores.append((*where, index, 0, hi - lo))
             order.append(lo)
     # the neurons' order (argsort: the same whatever the rule's first neuron)
     columns = np.concatenate([lo + np.arange(c[-1]) for lo, c in zip(order, cores)])
@@ -201,23 +225,18 @@ def _learned_image(graph: Graph, parts: Partition, placements: Placements, probe
                    which) -> ProbeImage:
     """Where learned weights or encoders are (``probe``: a Graph Probe of kind
     ``weights`` or ``encoders``): on each core of the population, the learning
-    rule ``which(rule)`` picks, as the ensemble application numbers its rules;
-    each holds its neurons' columns of every row (weights; of the neurons the
-    rule learns from) or its neurons' rows (encoders), and ``neurons`` puts
-    them back in (rows, neurons) or (neurons, dimensions) order."""
+    rule ``which(rule)`` picks (:func:`_rule_spans`); each holds its neurons'
+    columns of every row (weights; of the neurons the rule learns from) or its
+    neurons' rows (encoders), and ``neurons`` puts them back in (rows,
+    neurons) or (neurons, dimensions) order."""
     first, last = probe.indices[[0, -1]] + [0, 1] if probe.indices is not None else (
         0, graph.populations[probe.target].n_neurons)
     rows = probe.size // (last - first)
     cores, order = [], []
-    for v in parts.vertices_of[probe.target]:
-        slices = parts.vertices[v].slices
-        nets = [net for net in parts.nets if net.source == v]
-        index, rule = next((i, r) for i, r in enumerate(
-            planned_rules(graph, parts.groups, nets, slices)) if which(r))
-        s = next(s for s in slices if s.obj == probe.target)
-        lo, hi = rule_neurons(rule.learned, s)
+    for where, index, _, (lo, hi) in _rule_spans(graph, parts, placements, probe,
+                                                  which):
         if hi > lo:  # (a core of none of the rule's neurons records nothing)
-            cores.append((*placements.location(v), index, 0, rows * (hi - lo)))
+            cores.append((*where, index, 0, rows * (hi - lo)))
             order.append((lo - first, hi - lo))
     if probe.kind == "encoders":  # by neuron: the cores' rows follow one another
         columns = np.concatenate([lo * rows + np.arange(rows * size) for lo, size in order])

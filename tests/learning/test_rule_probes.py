@@ -155,3 +155,15 @@ def test_the_error_of_pes_into_neurons_is_refused():
         nengo.Probe(conn.learning_rule, "error")
 
     assert "local error" in refused(local)
+
+
+def test_a_rule_whose_output_reaches_nothing_says_what_to_probe():
+    """Its connection is dropped, so no core runs the rule: one line, not a crash."""
+    def unused(a, b):
+        out = nengo.Node(size_in=1)
+        conn = nengo.Connection(a.neurons[10:20], out, transform=np.zeros((1, 10)),
+                                learning_rule_type=nengo.PES())
+        nengo.Connection(b, conn.learning_rule)
+        nengo.Probe(conn.learning_rule, "error")
+
+    assert "output reaches nothing" in refused(unused)
