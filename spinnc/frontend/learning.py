@@ -294,13 +294,16 @@ def weights_probe(model, graph: Graph, probe: nengo.Probe, sample_every: int):
     if encoders is not None:
         post_indices = np.arange(conn.post_obj.size_in)[conn.post_slice]
         weights = decoders_of_weights(model, conn, post_indices, weights)
-    edge = Connection("", pre, name, weights, np.arange(weights.shape[0]),
+    some = pre_neurons(conn)  # the neurons it learns from, when not all
+    every = weights
+    if some:  # the edge's columns are all the pre's neurons, as the connection's are
+        every = np.zeros((weights.shape[0], conn.pre_obj.ensemble.n_neurons))
+        every[:, some[0]:some[1]] = weights
+    edge = Connection("", pre, name, every, np.arange(weights.shape[0]),
                       None, target="weights", obj=(conn, probe),
                       learned=Learned(learning_rule(conn),
                                       rule_name(graph, learning_rule(conn)),
-                                      np.eye(weights.shape[0]), weights,
-                                      pre_neurons=pre_neurons(conn)))
-    some = pre_neurons(conn)  # the neurons it learns from, when not all
+                                      np.eye(weights.shape[0]), every, pre_neurons=some))
     return Probe(name, "weights", weights.size, sample_every, pre,
                  np.arange(*some) if some else None, obj=probe,
                  host_transform=encoders), edge

@@ -211,3 +211,25 @@ def test_compare_weighs_the_learned_output_against_nengos():
     assert learned.rms_error < 0.02 * learned.reference_rms
     weights = comparison[sim._probe_names[net.watch["weights"]]]
     assert weights.kind == "weights" and weights.rms_error < 0.05 * weights.reference_rms
+
+
+def test_pes_from_a_run_of_neurons_learns_when_only_its_weights_are_probed():
+    """Its output reaches nothing, so only the weights probe keeps the rule
+    on the cores: the weights it learns follow nengo's."""
+    with nengo.Network(seed=8) as net:
+        u = nengo.Node(lambda t: np.sin(6 * t))
+        a = nengo.Ensemble(600, 1)
+        nengo.Connection(u, a)
+        conn = nengo.Connection(a.neurons[200:500], nengo.Node(size_in=1),
+                                transform=np.zeros((1, 300)),
+                                learning_rule_type=nengo.PES(1e-3))
+        nengo.Connection(u, conn.learning_rule, transform=-1)
+        weights = nengo.Probe(conn, "weights", sample_every=0.05)
+    with nengo.Simulator(net, progress_bar=False) as ref:
+        ref.run(0.3)
+    with spinnc.Simulator(net, progress_bar=False) as sim:
+        sim.run(0.3)
+    ours, theirs = sim.data[weights], ref.data[weights]
+    assert ours.shape == theirs.shape == (6, 1, 300)
+    assert np.abs(theirs[-1]).max() > 0
+    assert np.abs(ours - theirs).max() < 0.1 * np.abs(theirs).max()
