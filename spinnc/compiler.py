@@ -1,12 +1,13 @@
 """nengo.Network -> Image: every stage of the pipeline, in order, timed.
 
 build -> play early -> quantise -> partition (interposers first split into blocks
-that fit a core, wide ensembles' inputs into blocks their cores share) -> place -> allocate keys -> route -> tables -> minimise -> check
+that fit a core, learned matrices' rows over copies of their ensembles, wide
+ensembles' inputs into blocks their cores share) -> place -> allocate keys -> route -> tables -> minimise -> check
 -> region data -> Image.
 """
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import nengo
 
@@ -24,6 +25,7 @@ from .mapper import (KeyAllocation, Partition, Placements, allocate_keys, check_
                      partition, place, region_data)
 from .mapper.clusters import form_clusters
 from .mapper.interposers import split_interposers
+from .mapper.row_copies import copy_learned_rows
 from .router import check, minimise_tables, route, routing_tables
 
 
@@ -97,6 +99,7 @@ def compile_graph(graph: Graph, machine: Machine | None = None, n_steps: int = 1
 
     def split_and_partition(graph):
         graph = split_interposers(graph, machine)  # interposers as blocks that fit a core
+        graph = copy_learned_rows(graph, machine)  # learned matrices' rows over copies
         graph = form_clusters(graph, machine)  # cores sharing wide inputs, adding their sums
         return graph, partition(graph, machine, n_steps=n_steps)
 
@@ -176,46 +179,57 @@ def _weights_probe(graph: Graph, parts: Partition, placements: Placements, name:
                           lambda rule: name in rule.probes)
 
 
-def _rule_spans(graph: Graph, parts: Partition, placements: Placements, probe, which):
-    """Per core of the population ``probe`` (a Graph Probe) reads, the
-    learning rule ``which(rule)`` picks there (as the ensemble application
+def _rule_spans(graph: Graph, parts: Partition, placements: Placements, probe, which,
+                copies: bool = False):
+    """Per core of the population ``probe`` (a Graph Probe) reads (and, with
+    ``copies``, of its copies that learn rows of the rule: spinnc.mapper.row_copies),
+    the learning rule ``which(rule)`` picks there (as the ensemble application
     numbers its rules): (the core's location, the rule's index, its slice of
     the population, the neurons ``(lo, hi)`` of the slice the rule learns
-    from: ``lo == hi`` for none).
+    from: ``lo == hi`` for none, the rows ``(lo, hi)`` of the rule it learns).
 
     Raises
     ------
     UnsupportedFeature
-        If a core runs no such rule: the learned connection's output reaches
-        nothing, so the mapper dropped it."""
+        If a core of the population runs no such rule: the learned
+        connection's output reaches nothing, so the mapper dropped it."""
     target = probe.target
-    for v in parts.vertices_of[target]:
-        slices = parts.vertices[v].slices
-        nets = [net for net in parts.nets if net.source == v]
-        index, rule = next(((i, r) for i, r in enumerate(
-            planned_rules(graph, parts.groups, nets, slices)) if which(r)), (None, None))
-        if rule is None:  # the learned connection was pruned: its output reaches nothing
-            raise UnsupportedFeature(probe.obj or probe.name,
-                                     "a probe of a learning rule whose connection's output "
-                                     "reaches nothing (spinnc then runs no rule)",
-                                     "probe the connection's output or its weights too")
-        s = next(s for s in slices if s.obj == target)
-        yield placements.location(v), index, s, rule_neurons(rule.learned, s)
+    holders = [target] + [name for name, pop in graph.populations.items()
+                          if copies and pop.copy_of == target]
+    for name in holders:
+        for v in parts.vertices_of[name]:
+            slices = parts.vertices[v].slices
+            nets = [net for net in parts.nets if net.source == v]
+            index, rule = next(((i, r) for i, r in enumerate(
+                planned_rules(graph, parts.groups, nets, slices)) if which(r)), (None, None))
+            if rule is None and name != target:
+                break  # a copy learning another rule's rows
+            if rule is None:  # the learned connection was pruned: its output reaches nothing
+                raise UnsupportedFeature(probe.obj or probe.name,
+                                         "a probe of a learning rule whose connection's output "
+                                         "reaches nothing (spinnc then runs no rule)",
+                                         "probe the connection's output or its weights too")
+            s = next(s for s in slices if s.obj == name)
+            block = getattr(rule.learned, "row_block", None)
+            rows = block[:2] if block else (0, probe.size)
+            yield placements.location(v), index, s, rule_neurons(rule.learned, s), rows
 
 
 def _rule_probe(graph: Graph, parts: Partition, placements: Placements, probe) -> ProbeImage:
     """A probe of a learning rule's trace (each core of the population holds
-    its neurons') or input rows (the population's first core records them)."""
+    its neurons') or input rows (the first core of the population, and of
+    each copy learning a block of its rows, records them)."""
     cores, order = [], []
-    for where, index, s, (lo, hi) in _rule_spans(graph, parts, placements, probe,
-                                                  lambda r: probe.name in r.rule_probes):
+    for where, index, s, (lo, hi), rows in _rule_spans(
+            graph, parts, placements, probe, lambda r: probe.name in r.rule_probes,
+            copies=probe.kind == "inputs"):
         if probe.kind == "inputs" and s.lo == 0:
-            cores.append((*where, index, 0, probe.size))
-            order.append(0)
+            cores.append((*where, index, 0, rows[1] - rows[0]))
+            order.append(rows[0])
         elif probe.kind == "trace" and hi > lo:  # (a core of none of them records none)
             cores.append((*where, index, 0, hi - lo))
             order.append(lo)
-    # the neurons' order (argsort: the same whatever the rule's first neuron)
+    # the neurons' (rows') order (argsort: the same whatever the rule's first neuron)
     columns = np.concatenate([lo + np.arange(c[-1]) for lo, c in zip(order, cores)])
     return ProbeImage(probe.name, probe.kind, probe.size, probe.sample_every, cores,
                       np.argsort(columns).tolist())
@@ -224,28 +238,31 @@ def _rule_probe(graph: Graph, parts: Partition, placements: Placements, probe) -
 def _learned_image(graph: Graph, parts: Partition, placements: Placements, probe,
                    which) -> ProbeImage:
     """Where learned weights or encoders are (``probe``: a Graph Probe of kind
-    ``weights`` or ``encoders``): on each core of the population, the learning
-    rule ``which(rule)`` picks (:func:`_rule_spans`); each holds its neurons'
-    columns of every row (weights; of the neurons the rule learns from) or its
-    neurons' rows (encoders), and ``neurons`` puts them back in (rows,
-    neurons) or (neurons, dimensions) order."""
+    ``weights`` or ``encoders``): on each core of the population (and of its
+    copies learning blocks of rows), the learning rule ``which(rule)`` picks
+    (:func:`_rule_spans`); each holds its neurons' columns of its rows
+    (weights; of the neurons the rule learns from) or its neurons' rows
+    (encoders), and ``neurons`` puts them back in (rows, neurons) or
+    (neurons, dimensions) order."""
     first, last = probe.indices[[0, -1]] + [0, 1] if probe.indices is not None else (
         0, graph.populations[probe.target].n_neurons)
     rows = probe.size // (last - first)
     cores, order = [], []
-    for where, index, _, (lo, hi) in _rule_spans(graph, parts, placements, probe,
-                                                  which):
+    for where, index, _, (lo, hi), block in _rule_spans(
+            graph, parts, placements, replace(probe, size=rows), which,
+            copies=probe.kind == "weights"):
         if hi > lo:  # (a core of none of the rule's neurons records nothing)
-            cores.append((*where, index, 0, rows * (hi - lo)))
-            order.append((lo - first, hi - lo))
+            cores.append((*where, index, 0, (block[1] - block[0]) * (hi - lo)))
+            order.append((lo - first, hi - lo, block))
     if probe.kind == "encoders":  # by neuron: the cores' rows follow one another
-        columns = np.concatenate([lo * rows + np.arange(rows * size) for lo, size in order])
+        columns = np.concatenate([lo * rows + np.arange(rows * size) for lo, size, _ in order])
         return ProbeImage(probe.name, "weights", probe.size, probe.sample_every, cores,
                           np.argsort(columns).tolist())
     columns, at = np.zeros((rows, last - first), dtype=np.int64), 0
-    for lo, size in order:  # core by core: rows x size, row-major
-        columns[:, lo:lo + size] = at + np.arange(rows * size).reshape(rows, size)
-        at += rows * size
+    for lo, size, (top, bottom) in order:  # core by core: its rows x size, row-major
+        count = (bottom - top) * size
+        columns[top:bottom, lo:lo + size] = at + np.arange(count).reshape(bottom - top, size)
+        at += count
     return ProbeImage(probe.name, "weights", probe.size, probe.sample_every, cores,
                       columns.ravel().tolist())
 
@@ -268,8 +285,9 @@ def learned_state(compilation: Compilation) -> dict:
         conn = learned.rule.connection
         pop = graph.populations[c.pre]
         lo, hi = learned.pre_neurons or (0, pop.n_neurons)
-        probe = Probe(f"{learned.rule_name}.weights", "weights",
-                      learned.weights.shape[0] * (hi - lo), 1, c.pre,
+        rows = learned.row_block[2] if learned.row_block else learned.weights.shape[0]
+        probe = Probe(f"{learned.rule_name}.weights", "weights", rows * (hi - lo), 1,
+                      pop.copy_of or c.pre,
                       np.arange(lo, hi) if learned.pre_neurons else None,
                       host_transform=solver_encoders(graph.model, conn))
         out[conn] = (probe, _learned_image(

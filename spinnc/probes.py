@@ -143,9 +143,10 @@ def learned_values(graph, probe, raw: np.ndarray, dt: float) -> np.ndarray:
     pop = graph.populations[probe.target]
     raw = np.asarray(raw, dtype=float)
     if probe.kind == "encoders":
-        return raw.reshape(len(raw), pop.n_neurons, -1)
+        return raw.reshape(len(raw), pop.n_neurons, probe.size // pop.n_neurons)
     neurons = pop.n_neurons if probe.indices is None else len(probe.indices)  # learned from
-    weights = (raw * (dt / pop.amplitude)).reshape(len(raw), -1, neurons)
+    # (sizes, not -1: a simulator closed before it ran has no samples)
+    weights = (raw * (dt / pop.amplitude)).reshape(len(raw), probe.size // neurons, neurons)
     if probe.host_transform is not None:
         weights = np.einsum("ij,tjk->tik", probe.host_transform, weights)
     return weights

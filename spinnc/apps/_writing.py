@@ -27,26 +27,32 @@ def output_keys(context, index: int, member_of) -> bytes:
         dict(n_nets=len(rows)), nets=np.array(rows, dtype=OUTPUT_KEY))
 
 
-def inputs(context, index: int, vertex, member_dims, probes: bool = False) -> dict[int, bytes]:
+def inputs(context, index: int, vertex, member_dims, probes: bool = False,
+           member_map=None) -> dict[int, bytes]:
     """Input keys, filters and the index map of a receiving core.
 
     ``member_dims(slice)`` is a member's input width (a core sharing its
-    input, :mod:`spinnc.mapper.clusters`: its block's); ``probes`` says the
-    members are probes (fed by probe edges).  Each member's filters are its
-    distinct synapses (value inputs) and its distinct (synapse, neurons)
-    pairs (neuron inputs), as the partitioner costed them; a value filter
-    covers the member dimensions its connections reach (:func:`filter_spans`).
-    An entry maps a net's packets to a filter; the index map says which
-    filter dimension each packet dimension adds into.
+    input, :mod:`spinnc.mapper.clusters`: its block's); ``member_map(slice)``,
+    if given, maps each of the member's population dimensions to its input
+    (-1: not held; None: every one, less a shared input's block start: an
+    ensemble core holds only the dimensions it needs, :func:`held_dims`);
+    ``probes`` says the members are probes (fed by probe edges).  Each
+    member's filters are its distinct synapses (value inputs) and its
+    distinct (synapse, neurons) pairs (neuron inputs), as the partitioner
+    costed them; a value filter covers the member dimensions its
+    connections reach (:func:`filter_spans`).  An entry maps a net's
+    packets to a filter; the index map says which filter dimension each
+    packet dimension adds into.
     """
     graph = context.graph
     members = [s.obj for s in vertex.slices]
     # A core of a cluster sharing its input filters its block of it.
     first_dim = vertex.input_block[0] if vertex.input_block is not None else 0
+    maps = [_dims_map(s, first_dim, member_dims(s), member_map) for s in vertex.slices]
     filters, filter_index, index_map, coefficients, span = [], {}, [], [], {}
     for m, s in enumerate(vertex.slices):
         into = graph.incoming(s.obj, probe=probes)
-        spans = filter_spans(into, first_dim, member_dims(s))
+        spans = filter_spans(into, maps[m])
         for conn in into:
             key = (m, filter_key(conn))
             if key in filter_index or key[1] not in spans and conn.target != "neurons":
@@ -72,12 +78,16 @@ def inputs(context, index: int, vertex, member_dims, probes: bool = False) -> di
             m = members.index(conn.post)
             if conn.target == "neurons" and not filters[filter_index[m, filter_key(conn)]][4]:
                 continue  # global inhibition of neurons on other slices
-            if conn.target != "neurons" and not 0 <= int(conn.post_indices[0]) - first_dim \
-                    < member_dims(vertex.slices[m]):
-                continue  # into another block of a shared input
-            dims_map = ([0] if conn.target == "neurons" else
-                        (net.rows_of(conn.post_indices) - first_dim
-                         - span[m, filter_key(conn)][0]).tolist())
+            if conn.target == "neurons":
+                dims_map = [0]
+            else:
+                held = _lookup(maps[m], net.rows_of(conn.post_indices))
+                if (held < 0).all():
+                    continue  # into another block of a shared input
+                if (held < 0).any():
+                    raise ValueError(f"core {index} receives rows of '{conn.name}' into "
+                                     f"dimensions of '{conn.post}' it does not hold")
+                dims_map = (held - span[m, filter_key(conn)][0]).tolist()
             entries.append((context.keys.keys[i], context.keys.masks[i], net.size, m,
                             filter_index[m, filter_key(conn)], len(index_map)))
             index_map.extend(dims_map)
@@ -94,17 +104,52 @@ def inputs(context, index: int, vertex, member_dims, probes: bool = False) -> di
     }
 
 
-def filter_spans(connections, first_dim: int, dims: int) -> dict:
+def _dims_map(s, first_dim: int, dims: int, member_map) -> np.ndarray:
+    """Population dimension -> member input dimension (-1: not held) of
+    member slice ``s`` (:func:`inputs`)."""
+    held = None if member_map is None else member_map(s)
+    if held is not None:
+        return held
+    size = max(first_dim + dims, 0)
+    out = np.full(size, -1)
+    out[first_dim:first_dim + dims] = np.arange(dims)
+    return out
+
+
+def _lookup(dims_map: np.ndarray, dims) -> np.ndarray:
+    """``dims_map[dims]``, -1 beyond its end."""
+    dims = np.asarray(dims)
+    out = np.full(dims.shape, -1)
+    inside = dims < len(dims_map)
+    out[inside] = dims_map[dims[inside]]
+    return out
+
+
+def held_dims(context, index: int, vertex, s, encoded: np.ndarray) -> np.ndarray:
+    """The population dimensions a member ``s`` of an ensemble core holds
+    when it needs only those its neurons encode: ``encoded`` (sorted) and
+    any a packet it receives reaches (a net's rows shared with another
+    member of the core)."""
+    reached = [encoded]
+    for _, net in context.nets_into(index):
+        for conn_name in net.connections:
+            conn = context.connections[conn_name]
+            if conn.post == s.obj and conn.target == "value":
+                reached.append(np.asarray(net.rows_of(conn.post_indices)))
+    return np.unique(np.concatenate(reached)).astype(np.int64)
+
+
+def filter_spans(connections, dims_map: np.ndarray) -> dict:
     """The member input dimensions ``(lo, hi)`` that each value filter (by
     :func:`filter_key`) of ``connections`` covers: from the first to the
-    last its connections reach, within the block ``first_dim ..
-    first_dim + dims`` a core filters."""
+    last its connections reach among those the member holds (``dims_map``:
+    population dimension -> member dimension, -1 not held)."""
     spans: dict = {}
     for conn in connections:
         if conn.target == "neurons":
             continue
-        at = np.asarray(conn.post_indices) - first_dim
-        at = at[(at >= 0) & (at < dims)]
+        at = _lookup(dims_map, conn.post_indices)
+        at = at[at >= 0]
         if not at.size:
             continue
         key = filter_key(conn)

@@ -24,13 +24,32 @@ from ..frontend.graph import LearnedEncoders
 from ..learning import voja
 from ..regions import LEARNING_RULE, Region, population_layout
 from . import Application, CoreLoad, CoreRecording, MemberLoad, key_entries, register
-from ._writing import filter_dims, inputs, output_keys, system
+from ._writing import filter_dims, held_dims, inputs, output_keys, system
 
 
 def probe_edges(graph, population: str) -> list:
     """The connections from ``population`` into value probes, in Graph order:
     its cores decode a block of probe rows for each (their weights)."""
     return [c for c in graph.outgoing(population) if c.target == "probe"]
+
+
+def encodes_only(graph, name: str) -> bool:
+    """Whether the cores of population ``name`` need only the input
+    dimensions their own neurons encode (:func:`encoded_dims`): they receive
+    only those rows (spinnc.mapper.partition) and hold only those
+    dimensions, which for rows into single neurons (a learned full matrix,
+    a weight solver's) saves most of the filtering and encoding.  Not a
+    population sharing its input, or one whose learning rules read
+    dimensions of zero encoders."""
+    pop = graph.populations.get(name)
+    return (pop is not None and not pop.input_slices and not pop.encoder_learning
+            and not any(c.learned is not None for c in graph.outgoing(name)))
+
+
+def encoded_dims(graph, name: str, lo: int, hi: int) -> np.ndarray:
+    """The input dimensions neurons ``lo:hi`` of population ``name`` encode
+    (a non-zero encoder), ascending."""
+    return np.flatnonzero(np.asarray(graph.populations[name].encoders)[lo:hi].any(axis=0))
 
 
 def recording_period(graph, name: str) -> int:
@@ -153,9 +172,13 @@ def planned_rules(graph, groups, nets, slices) -> list[PlannedRule]:
             learning[rule.rule_name] = PlannedRule(m, rule, probes=[
                 name for name, p in graph.probes.items()
                 if p.kind == "encoders" and p.target == s.obj])
+        copy_of = graph.populations[s.obj].copy_of  # a copy learns a block of rows
         for rule in learning.values():
+            # its trace: the population's own; its inputs: each copy records its rows'
             rule.rule_probes = [name for name, p in graph.probes.items()
-                                if p.rule == rule.learned.rule_name and p.target == s.obj]
+                                if p.rule == rule.learned.rule_name and (
+                                    p.target == s.obj
+                                    or (p.kind == "inputs" and copy_of and p.target == copy_of))]
         first = len(rules)
         index = {id(r): first + i for i, r in enumerate(learning.values())}
         rules += list(learning.values())
@@ -394,9 +417,20 @@ class Ensemble(Application):
         members = {s.obj: m for m, s in enumerate(vertex.slices)}
         regions[Region.OUTPUT_KEYS] = output_keys(context, index, lambda net: members[net.pre])
         block = vertex.input_block
+        # Each member's input dimensions: those its neurons need, or all (or its block)
+        held = {s.obj: held_dims(context, index, vertex, s, encoded_dims(graph, s.obj, s.lo, s.hi))
+                for s in vertex.slices if encodes_only(graph, s.obj)}
+
+        def member_map(s):
+            if s.obj not in held:
+                return None
+            out = np.full(graph.populations[s.obj].dimensions, -1)
+            out[held[s.obj]] = np.arange(len(held[s.obj]))
+            return out
+
         regions.update(inputs(context, index, vertex,
                               lambda s: (graph.populations[s.obj].dimensions if block is None
-                                         else block[1] - block[0])))
+                                         else block[1] - block[0]), member_map=member_map))
         if block is not None:
             regions[Region.INPUT_SHARE] = _input_share(context, index, vertex)
         nets = context.nets_from(index)
@@ -432,12 +466,15 @@ class Ensemble(Application):
             model = neurons.model_named(pop.model)
             recorded = {f"{kind}_every": every.get(kind, 0)
                         for kind in ("spikes", *model.probes, "decoded", "input")}
-            header = dict(model=model.code, n_neurons=s.size, input_dims=pop.dimensions,
+            encoders = pop.encoders[s.lo:s.hi]
+            if s.obj in held:
+                encoders = encoders[:, held[s.obj]]
+            header = dict(model=model.code, n_neurons=s.size, input_dims=encoders.shape[1],
                           output_dims=decoders_.shape[0], probe_dims=probe_rows_.shape[0],
                           **pop.constants, **recorded)
             state = {name: words[s.lo:s.hi] for name, words in pop.state.items()}
             regions[Region.POPULATION + m] = population_layout(model).pack(
-                header, encoders=pop.encoders[s.lo:s.hi], bias=pop.bias[s.lo:s.hi],
+                header, encoders=encoders, bias=pop.bias[s.lo:s.hi],
                 gain=pop.gain[s.lo:s.hi], decoders=decoders_, probe_decoders=probe_rows_,
                 **state)
         if rules:

@@ -65,6 +65,9 @@ class Population:
     #: (core j sending the rows of the connections out of it whose
     #: ``sent_by`` is j)
     shares_output: bool = False
+    #: the population it copies, simulating the same neurons to learn a
+    #: block of rows of its learned matrix (spinnc.mapper.row_copies); ""
+    copy_of: str = ""
     tau_rc: InitVar[float | None] = None
     tau_ref: InitVar[float | None] = None
     min_voltage: InitVar[float | None] = None
@@ -212,7 +215,10 @@ class Learned:
     matrix into a slice of the post's neurons, the neuron of each row (None:
     every neuron, in order).  ``pre_neurons``: the pre neurons ``(lo, hi)``
     it learns from (PES from a slice of them; None: all), whose columns of
-    ``weights`` alone may be non-zero.
+    ``weights`` alone may be non-zero.  ``row_block``: ``(lo, hi, rows)``
+    when this edge carries rows ``lo:hi`` of the learned connection's
+    ``rows`` (a copy of its population learns each block:
+    :mod:`spinnc.mapper.row_copies`); None: every row.
     """
 
     rule: Any = field(repr=False, compare=False)  # the nengo LearningRule
@@ -225,6 +231,7 @@ class Learned:
     error_transform: np.ndarray | None = field(repr=False, default=None)
     post_neurons: np.ndarray | None = field(repr=False, default=None)
     pre_neurons: tuple[int, int] | None = None
+    row_block: tuple[int, int, int] | None = None
 
 
 @dataclass

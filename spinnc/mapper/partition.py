@@ -29,7 +29,7 @@ from ..machine import Machine
 from .. import apps, costs, learning, neurons
 from ..apps import CoreLoad, MemberLoad
 from ..apps._writing import filter_spans
-from ..apps.ensemble import probe_edges, recording_period
+from ..apps.ensemble import encodes_only, probe_edges, recording_period
 from .vertices import Net, Resources, Slice, Vertex
 
 
@@ -102,6 +102,10 @@ class _Demand:
     cores: int = 0  # cores a cluster of it has (0: no clusters; mapper.clusters)
     blocks: tuple = ()  # its input blocks when its cores share their input
     sent_rows: int = 0  # rows a core sends when its cluster adds their sums (0: all)
+    #: when its cores hold only the dimensions their neurons encode and some
+    #: dimensions are one neuron's alone (rows into single neurons): (the
+    #: dimensions several neurons encode, the most one neuron has alone)
+    encoded: tuple[int, int] | None = None
 
     @property
     def cluster(self) -> int:
@@ -110,7 +114,11 @@ class _Demand:
 
     def load(self, n) -> MemberLoad:
         own = max((hi - lo for lo, hi in self.blocks), default=0)
-        return MemberLoad(n, self.input_dims, self.output_dims, self.probe_dims, self.filters,
+        dims, filters = self.input_dims, self.filters
+        if self.encoded is not None:  # at most its shared and its neurons' own dimensions
+            dims = min(dims, self.encoded[0] + int(n) * self.encoded[1])
+            filters = [costs.FilterLoad(min(f, dims), f.order, f.frac_bits) for f in filters]
+        return MemberLoad(n, dims, self.output_dims, self.probe_dims, filters,
                           self.recorded_words(n), self.model,
                           learned_rows=self.learned_rows, learning_rules=self.learning_rules,
                           learned_updates=self.learned_updates,
@@ -120,10 +128,18 @@ class _Demand:
 
     def cycles(self, n):
         """The ensemble application's cost function (vectorised over ``n``)."""
-        return _ENSEMBLE.member_cycles(self.load(n))
+        return self._each(_ENSEMBLE.member_cycles, n)
 
     def dtcm(self, n):
-        return _ENSEMBLE.member_dtcm(self.load(n))
+        return self._each(_ENSEMBLE.member_dtcm, n)
+
+    def _each(self, cost, n):
+        """``cost`` of the load of ``n`` neurons (an int or an array): one
+        size at a time when the input it holds depends on its neurons."""
+        if self.encoded is None or np.ndim(n) == 0:
+            return cost(self.load(n))
+        sizes, at = np.unique(n, return_inverse=True)
+        return np.array([cost(self.load(int(size))) for size in sizes])[at]
 
 
 _ENSEMBLE = apps.application("ensemble")
@@ -134,7 +150,7 @@ def _filters(incoming: list[Connection], dims: int, width: int | None = None) ->
     dimensions it reaches of ``dims`` (at most ``width``, the block a core
     of a cluster sharing its input filters), and one 1-wide filter per
     distinct (synapse, neurons) of neuron inputs."""
-    spans = filter_spans(incoming, 0, dims)
+    spans = filter_spans(incoming, np.arange(dims))
     width = dims if width is None else width
     neuron = {(c.filter, c.post_indices.tobytes()) for c in incoming if c.target == "neurons"}
     return ([costs.FilterLoad(min(hi - lo, width), key[1].order, key[1].frac_bits)
@@ -146,19 +162,23 @@ def _population_demands(graph: Graph, groups) -> dict[str, _Demand]:
     demands, probes_of = {}, {}
     for p in graph.probes.values():
         probes_of.setdefault(p.target, []).append(p)
+    held = _held_rows(graph, probes_of)
     for name, pop in graph.populations.items():
         probes = probes_of.get(name, [])
         # Its probe rows: every tick at most (the emulator charges them when due).
         probed = [(e.size_out, recording_period(graph, e.post)) for e in probe_edges(graph, name)]
         probe_dims = sum(d for d, _ in probed)
 
-        def row_words(p, n, size=pop.n_neurons):
+        def row_words(p, n, size=pop.n_neurons, name=name):
             """Words a row of probe ``p`` takes on a core of ``n`` neurons."""
             if p.kind == "spikes":
                 return costs.spike_words(n)
+            # a learned matrix's probes: the rows the population learns of them
+            words = p.size * held[name, p.name][0] // held[name, p.name][1] \
+                if (name, p.name) in held else p.size
             if p.kind == "inputs":  # a learning rule's input rows (its first core's)
-                return p.size
-            return -(-n * p.size // size) if p.kind == "weights" else n
+                return words
+            return -(-n * words // size) if p.kind == "weights" else n
 
         def words(n, probes=probes, probe_dims=probe_dims):
             return probe_dims + sum(row_words(p, n) for p in probes)
@@ -184,8 +204,46 @@ def _population_demands(graph: Graph, groups) -> dict[str, _Demand]:
             learned_rows=sum(c.weights.shape[0] for c in learned),
             learning_rules=len(learned),
             learned_updates=sum(c.weights.shape[0] * _rule(c).weight_passes for c in learned),
-            cores=pop.cluster, blocks=pop.input_slices, sent_rows=max(sent.values(), default=0))
+            cores=pop.cluster, blocks=pop.input_slices, sent_rows=max(sent.values(), default=0),
+            encoded=_encoded(graph, name))
     return demands
+
+
+def _encoded(graph: Graph, name: str) -> tuple[int, int] | None:
+    """:attr:`_Demand.encoded` of population ``name`` (None when its
+    cores hold every dimension or no dimension is one neuron's alone)."""
+    if not encodes_only(graph, name):
+        return None
+    nonzero = np.asarray(graph.populations[name].encoders) != 0
+    users = nonzero.sum(axis=0)
+    alone = (nonzero & (users == 1)).sum(axis=1)
+    if not alone.any():
+        return None
+    return int(np.count_nonzero(users > 1)), int(alone.max())
+
+
+def _held_rows(graph: Graph, probes_of: dict) -> dict:
+    """(population, probe) -> (rows it learns, rows) of the probes of a
+    learned matrix whose rows are cut over copies of its population
+    (spinnc.mapper.row_copies), each recording its block: a weights probe,
+    a probe of the rule's inputs.  Adds the copies' probes to ``probes_of``."""
+    held = {}
+    inputs = {}
+    for p in graph.probes.values():
+        if p.kind == "inputs":
+            inputs.setdefault(p.rule, []).append(p)
+    for c in graph.connections:
+        block = getattr(c.learned, "row_block", None)
+        if block is None or c.target not in ("weights", "value"):
+            continue
+        lo, hi, rows = block
+        probes = ([graph.probes[c.post]] if c.target == "weights"
+                  else inputs.get(c.learned.rule_name, []))
+        for p in probes:
+            held[c.pre, p.name] = (hi - lo, rows)
+            if c.pre != p.target:
+                probes_of.setdefault(c.pre, []).append(p)
+    return held
 
 
 def _rule(learned):
@@ -233,6 +291,8 @@ def _fewest_slices(demand: _Demand, budget: _Budget, rx_packets: int, key_entrie
 
 def _filtered(demand: _Demand) -> str:
     """The input dimensions a core of it filters, in words."""
+    if demand.encoded is not None:  # (a core holds those its neurons encode)
+        return f"{demand.load(1).input_dims} of its {demand.input_dims} dimensions"
     if not demand.blocks:
         return f"{demand.input_dims} dimensions"
     own = max(hi - lo for lo, hi in demand.blocks)
@@ -281,6 +341,22 @@ def planned_splits(graph: Graph, machine: Machine,
                         strict=False)[0]
 
 
+def planned_cores(graph: Graph, machine: Machine,
+                  cycle_fraction: float = costs.CYCLE_BUDGET_FRACTION) -> int:
+    """The cores :func:`partition` would split the populations into, for
+    passes that try alternatives before it.
+
+    Raises
+    ------
+    DoesNotFit
+        As :func:`partition` would; its ``population`` attribute names the
+        population that fits no split."""
+    budget = _Budget(machine, cycle_fraction)
+    groups = connection_groups(graph)
+    splits = _grow_splits(graph, groups, _population_demands(graph, groups), budget)[0]
+    return sum(splits.values())
+
+
 def _grow_splits(graph, groups, demands, budget, strict=True):
     """Splitting a source multiplies the packets its receivers get, which may
     split them in turn: the splits grown to a fixed point (they only grow),
@@ -303,8 +379,10 @@ def _grow_splits(graph, groups, demands, budget, strict=True):
                     grown[name] = more
                     continue
                 if strict:
-                    raise DoesNotFit(str(error) + _senders(graph, groups, splits, name)
-                                     + _learned_matrices(graph, name)) from None
+                    error = DoesNotFit(str(error) + _senders(graph, groups, splits, name)
+                                       + _learned_matrices(graph, name))
+                    error.population = name
+                    raise error from None
                 grown[name] = splits[name]
         if grown == splits:
             return splits, rx, entries
@@ -360,27 +438,31 @@ def _senders(graph, groups, splits, post: str) -> str:
             f"'{pre}' reduce them")
 
 
-#: Post neurons of the largest full weight matrices that fit (BCM, Oja;
-#: measured with 2-D ensembles of n pre and n + 1 post neurons on a
-#: spinn5 board, neurons to neurons).
-LEARNED_MATRIX_ROWS = 100  # BCM: 100 fit, 110 do not; Oja: 115 fit, 120 do not
-
-
 def _learned_matrices(graph, name: str) -> str:
-    """The full weight matrices learned out of or into ``name`` (BCM, Oja),
-    which cost a learning core every row (spinnc.frontend.learning)."""
+    """The full weight matrices learned out of or into ``name`` (BCM, Oja,
+    PES into neurons), which cost a learning core every row it learns
+    (spinnc.frontend.learning), and how their rows were cut."""
     found = {}
     for c in graph.outgoing(name) + graph.incoming(name):
         if c.learned is not None and c.learned.matrix and c.target == "value":
             found[c.learned.rule_name] = c
-    return "".join(
-        f"; {describe(c.learned.rule.connection)} learns its full {c.weights.shape[0]} x "
-        f"{c.weights.shape[1]} weight matrix ({_rule(c.learned).name}) on the cores of "
-        f"'{c.pre}': each of them updates all {c.weights.shape[0]} rows of its neurons, "
-        f"receives and filters the {c.weights.shape[0]} post neurons' activities and sends "
-        f"{c.weights.shape[0]} partial sums, so spinnc runs matrices of up to about "
-        f"{LEARNED_MATRIX_ROWS} post neurons: learn into fewer"
-        for c in found.values())
+    notes = []
+    for c in found.values():
+        learned = c.learned
+        rows = learned.row_block[2] if learned.row_block else c.size_out
+        pre = graph.populations[c.pre].copy_of or c.pre
+        blocks = sum(o.learned is not None and o.learned.rule_name == learned.rule_name
+                     and o.target == "value" for o in graph.connections)
+        cut = (f"its rows cut into {blocks} blocks, each learned by a copy of its neurons"
+               if learned.row_block else
+               "its rows not cut (spinnc learns blocks of rows on copies of the neurons, "
+               "but not of an ensemble whose encoders learn too or that learns into itself)")
+        notes.append(
+            f"; {describe(learned.rule.connection)} learns its full {rows} x "
+            f"{c.weights.shape[1]} weight matrix ({_rule(learned).name}) on the cores of "
+            f"'{pre}', {cut}: a core updates every row of its block, receives and filters "
+            "each row's inputs and sends a partial sum of each row; learn into fewer neurons")
+    return "".join(notes)
 
 
 class _Loads:
@@ -410,6 +492,9 @@ class _Loads:
                 self.groups.append((pre, group, posts))
         self.keys = [None] * len(self.groups)
         self.shares = [()] * len(self.groups)
+        # A population whose cores all filter their whole input: the packets
+        # into each of its cores, by its split (groups reach different cores).
+        self.per_core: dict = {}
         # (id of a group, its pre's split) -> _sent_rows; (id of a connection,
         # its post's split) -> _planned_need; a group's shares by its posts and
         # their splits: shared by the _Loads of one growth
@@ -427,7 +512,7 @@ class _Loads:
             if key == self.keys[i]:
                 continue
             for post, where, packets, sources in self.shares[i]:
-                self.rx[post][where] -= packets
+                self._add(post, where, packets, -1)
                 self.entries[post][where] -= sources
             known = ("share", id(group), *posts, *key)
             share = self.memo.get(known)
@@ -435,10 +520,23 @@ class _Loads:
                 share = self.memo[known] = self._share(i, splits)
             self.keys[i], self.shares[i] = key, share
             for post, where, packets, sources in self.shares[i]:
-                self.rx[post][where] += packets
+                self._add(post, where, packets, 1)
                 self.entries[post][where] += sources
-        return ({name: int(r.max()) for name, r in self.rx.items()},
-                {name: int(e.max()) for name, e in self.entries.items()})
+        rx = {name: int(r.max()) for name, r in self.rx.items()}
+        for name, by_split in self.per_core.items():
+            cores = by_split.get(splits.get(name, 1))
+            if cores is not None:
+                rx[name] = int(cores.max())
+        return rx, {name: int(e.max()) for name, e in self.entries.items()}
+
+    def _add(self, post, where, packets, sign: int) -> None:
+        """Add (``sign`` 1) or take away (-1) a group's share of packets:
+        per block, or per core (an array, one entry per core of the post)."""
+        if np.ndim(packets):
+            by_split = self.per_core.setdefault(post, {})
+            by_split[len(packets)] = by_split.get(len(packets), 0) + sign * packets
+        else:
+            self.rx[post][where] += sign * packets
 
     def _share(self, i: int, splits) -> list:
         """(post, blocks reached, packets, key entries) of each post of group ``i``."""
@@ -462,8 +560,13 @@ class _Loads:
                 need[c.post] = need.get(c.post, False) | rows
         shares = []
         for post, where in reached.items():
-            packets, sources = _busiest(sent, need[post], group.size)
-            shares.append((post, sorted(where), packets, sources * into[post]))
+            counts = _counts(sent, need[post], group.size)
+            busiest = int(np.argmax(counts.sum(axis=0)))
+            packets = int(counts[:, busiest].sum())
+            if len(self.blocks[post]) == 1:  # each core's own, not the group's busiest
+                packets = np.broadcast_to(counts.sum(axis=0), (splits.get(post, 1),))
+            shares.append((post, sorted(where), packets,
+                           int(np.count_nonzero(counts[:, busiest])) * into[post]))
         return shares
 
 
@@ -491,21 +594,18 @@ def _planned_need(graph, conn: Connection, k: int):
                     axis=1)
 
 
-def _busiest(sent: list, need, size: int) -> tuple[int, int]:
-    """(packets a tick, cores sending some) into the busiest core of a post
-    that needs rows ``need`` (:func:`_planned_need`) of the rows ``sent``
-    by each source core (:func:`_sent_rows`)."""
+def _counts(sent: list, need, size: int) -> np.ndarray:
+    """(source cores, post cores; one when all need the same): the rows of
+    the rows ``sent`` by each source core (:func:`_sent_rows`) that each
+    core of a post needing rows ``need`` (:func:`_planned_need`) needs."""
     if need is True:  # every core of the post needs every row it is sent
-        counts = np.array([[size if r is None else r.size] for r in sent], dtype=np.int64)
-    else:
-        rows = np.ones((len(sent), size), dtype=np.int64)  # which rows each source sends
-        for i, r in enumerate(sent):
-            if r is not None:
-                rows[i] = 0
-                rows[i, r] = 1
-        counts = rows @ need.astype(np.int64)  # (sources, post cores)
-    busiest = int(np.argmax(counts.sum(axis=0)))
-    return int(counts[:, busiest].sum()), int(np.count_nonzero(counts[:, busiest]))
+        return np.array([[size if r is None else r.size] for r in sent], dtype=np.int64)
+    rows = np.ones((len(sent), size), dtype=np.int64)  # which rows each source sends
+    for i, r in enumerate(sent):
+        if r is not None:
+            rows[i] = 0
+            rows[i, r] = 1
+    return rows @ need.astype(np.int64)
 
 
 def even_bounds(n: int, k: int) -> np.ndarray:
@@ -738,12 +838,9 @@ def _pruning_post(graph, conn: Connection):
     their neurons encode (:func:`_needed_rows`), else None: not into
     neurons, a shared input, or a population whose learning rules read its
     input (dimensions of zero encoders)."""
-    pop = graph.populations.get(conn.post)
-    if conn.target != "value" or pop is None or pop.input_slices:
+    if conn.target != "value" or not encodes_only(graph, conn.post):
         return None
-    if pop.encoder_learning or any(c.learned is not None for c in graph.outgoing(pop.name)):
-        return None
-    return pop
+    return graph.populations[conn.post]
 
 
 def _core_rows(group: Group, vertex: Vertex, pre: str) -> np.ndarray | None:

@@ -15,8 +15,8 @@ from spinnc.machine import Machine
 STEPS = 120
 
 
-def run_both(network, steps=STEPS):
-    image = compile_network(network, Machine.spinn3(), n_steps=steps, seed=0,
+def run_both(network, steps=STEPS, machine=None):
+    image = compile_network(network, machine or Machine.spinn3(), n_steps=steps, seed=0,
                             placer="hilbert").image
     python, arm = Emulator(image), ArmEmulator(image)
     python.run(steps)
@@ -140,6 +140,18 @@ def test_weight_matrix_rules_agree_with_the_python_engine(rule):
         nengo.Probe(conn.learning_rule, "post_filtered", sample_every=0.002)
         nengo.Probe(b, synapse=0.01)
     found, _ = run_both(net)
+    weights = next(v for k, v in found.items() if k.endswith(".weights"))
+    assert not np.array_equal(weights[0], weights[-1])  # it learned
+
+
+def test_row_blocks_learned_by_copies_agree_with_the_python_engine():
+    """A tight cycle budget cuts the matrix's rows over copies of the pre
+    ensemble (spinnc.mapper.row_copies): each copy's cores learn, record
+    and send their block."""
+    from tests.learning.test_row_copies import TIGHT, small_bcm
+
+    found, image = run_both(small_bcm(), machine=Machine.spinn3(cycles_per_tick=TIGHT))
+    assert any(".rows" in c.name for c in image.cores)
     weights = next(v for k, v in found.items() if k.endswith(".weights"))
     assert not np.array_equal(weights[0], weights[-1])  # it learned
 

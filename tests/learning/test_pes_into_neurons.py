@@ -72,3 +72,35 @@ def test_bcm_into_a_slice_of_neurons_is_still_refused():
                          learning_rule_type=nengo.BCM(), label="learned")
     with pytest.raises(UnsupportedFeature, match="'learned'.*BCM on a slice of an ensemble"):
         spinnc.Simulator(net)
+
+
+@pytest.mark.parametrize("from_neurons", [True, False], ids=["neurons", "decoders"])
+def test_a_200_x_200_matrix_learns_as_nengo_does(from_neurons):
+    """nengo's test_pes_neuron_neuron and test_pes_ens_neurons sizes: the
+    post's cores hold and receive the rows of their own neurons alone (and
+    the pre's copies learn blocks of rows where one core cannot)."""
+    n = 200
+    rng = np.random.RandomState(0)
+    with nengo.Network(seed=1) as net:
+        stim, target = nengo.Node([0.5, -0.5]), nengo.Node([0.5, -0.5])
+        a, b, error = nengo.Ensemble(n, 2), nengo.Ensemble(n, 2), nengo.Ensemble(n, 2)
+        nengo.Connection(stim, a)
+        if from_neurons:
+            conn = nengo.Connection(a.neurons, b.neurons, learning_rule_type=nengo.PES(7e-4),
+                                    transform=rng.uniform(high=4e-4, size=(n, n)))
+        else:
+            conn = nengo.Connection(a, b.neurons, transform=np.ones((n, 2)),
+                                    learning_rule_type=nengo.PES(1e-4))
+        nengo.Connection(target, error, transform=-1)
+        nengo.Connection(b, error)
+        nengo.Connection(error, conn.learning_rule)
+        decoded = nengo.Probe(b, synapse=0.03)
+        weights = nengo.Probe(conn, "weights", sample_every=0.01)
+    ours, theirs = run(net), run(net, nengo=True)
+    late = ours.trange() > 0.25
+    mine = np.abs(ours.data[decoded][late] - [0.5, -0.5]).max()
+    nengos = np.abs(theirs.data[decoded][late] - [0.5, -0.5]).max()
+    assert mine < 0.05 and abs(mine - nengos) < 0.02
+    learned = ours.data[weights][-1] - ours.data[weights][0]
+    expected = theirs.data[weights][-1] - theirs.data[weights][0]
+    assert np.corrcoef(learned.ravel(), expected.ravel())[0, 1] > 0.95

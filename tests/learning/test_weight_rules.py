@@ -103,9 +103,15 @@ def test_a_rate_that_underflows_names_the_smallest_that_works():
 
 
 def test_a_matrix_too_large_names_the_connection_and_its_size():
-    net = unsupervised(nengo.BCM(), n=150)
-    with pytest.raises(DoesNotFit, match=r"'learned'.* learns its full 151 x 150 weight matrix "
-                                         r"\(BCM\).*up to about \d+ post neurons"):
+    """A matrix into its own ensemble: its rows are not cut over copies
+    (a copy would need every row's output), so 150 x 150 does not fit."""
+    with nengo.Network(seed=3) as net:
+        a = nengo.Ensemble(150, 2)
+        nengo.Connection(a.neurons, a.neurons, transform=np.zeros((150, 150)), label="learned",
+                         learning_rule_type=nengo.BCM())
+    with pytest.raises(DoesNotFit, match=r"'learned'.* learns its full 150 x 150 weight matrix "
+                                         r"\(BCM\) on the cores of 'ensemble0', its rows not cut "
+                                         r".*learns into itself"):
         compile_network(net, Machine.spinn5(), n_steps=10)
 
 
@@ -162,3 +168,10 @@ def test_pes_into_neurons_reaches_its_target():
     late = sim.trange() > 0.8
     assert np.abs(sim.data[net.out][sim.trange() < 0.05].mean(axis=0) - [0.5, -0.5]).max() > 0.2
     assert np.allclose(sim.data[net.out][late].mean(axis=0), [0.5, -0.5], atol=0.05)
+
+
+def test_a_simulator_closed_before_it_ran_has_no_samples_of_the_weights():
+    net = unsupervised(nengo.BCM(), n=10)
+    with spinnc.Simulator(net, progress_bar=False) as sim:
+        pass
+    assert sim.data[net.weights].shape == (0, 11, 10)

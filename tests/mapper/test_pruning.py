@@ -1,6 +1,7 @@
 """Each core sends the rows its neurons reach, to the cores that need them,
-and each filter covers the dimensions its connections reach
-(spinnc.mapper.partition's nets, spinnc.apps._writing's filters)."""
+each core holds the input dimensions its neurons encode, and each filter
+covers the dimensions its connections reach (spinnc.mapper.partition's
+nets, spinnc.apps._writing's filters)."""
 
 import nengo
 import numpy as np
@@ -81,6 +82,25 @@ def test_a_learned_matrix_row_goes_to_the_core_of_its_neuron():
         for sink in n.sinks:
             (s,) = parts.vertices[sink].slices
             assert np.all((n.rows >= s.lo) & (n.rows < s.hi))
+
+
+def test_a_core_holds_the_dimensions_its_neurons_encode():
+    """b's input is its 1 dimension and a learned row per neuron: a core of
+    b holds the dimension and its own neurons' rows, and filters those."""
+    image = compile_network(learned_matrix(), Machine.spinn3(), n_steps=10, seed=0).image
+    held = 0
+    for core in Emulator(image).cores:
+        if core.app.name != "ensemble" or not core.name.startswith("b"):
+            continue
+        header, arrays = core.region(Region.POPULATION)
+        n = int(header["n_neurons"])
+        assert int(header["input_dims"]) == 1 + n
+        assert arrays["encoders"].reshape(n, 1 + n)[:, 1:].astype(bool).sum(axis=0).tolist() \
+            == [1] * n  # each row is one neuron's
+        filters = core.region(Region.FILTERS)[1]["filters"]
+        assert sum(int(f["dims"]) for f in filters) <= 1 + n
+        held += n
+    assert held == 60
 
 
 def test_filters_cover_the_dimensions_their_connections_reach():
