@@ -15,6 +15,24 @@ from spinnc.machine import Machine
 STEPS = 120
 
 
+def matrix_12x20(rule):
+    """A rule learning a's neurons to b's, 12 x 20, with probes of its
+    weights, its post_filtered and b (``net.conn``, ``.weights``, ``.post``,
+    ``.out``)."""
+    rng = np.random.RandomState(4)
+    with nengo.Network(seed=4) as net:
+        u = nengo.Node(lambda t: [np.sin(9 * t), np.cos(5 * t)])
+        a = nengo.Ensemble(20, 2)
+        b = nengo.Ensemble(12, 2)
+        nengo.Connection(u, a)
+        net.conn = nengo.Connection(a.neurons, b.neurons, learning_rule_type=rule,
+                                    transform=rng.uniform(high=2e-3, size=(12, 20)))
+        net.weights = nengo.Probe(net.conn, "weights", sample_every=0.01)
+        net.post = nengo.Probe(net.conn.learning_rule, "post_filtered", sample_every=0.002)
+        net.out = nengo.Probe(b, synapse=0.01)
+    return net
+
+
 def run_both(network, steps=STEPS, machine=None):
     image = compile_network(network, machine or Machine.spinn3(), n_steps=steps, seed=0,
                             placer="hilbert").image
@@ -127,18 +145,9 @@ def test_the_arm_engine_reads_back_what_the_cores_learned():
 @pytest.mark.parametrize("rule", [nengo.BCM(learning_rate=1e-7),
                                   nengo.Oja(learning_rate=1e-4, beta=2.0)], ids=str)
 def test_weight_matrix_rules_agree_with_the_python_engine(rule):
-    rng = np.random.RandomState(4)
-    with nengo.Network(seed=4) as net:
-        u = nengo.Node(lambda t: [np.sin(9 * t), np.cos(5 * t)])
-        a = nengo.Ensemble(20, 2)
-        b = nengo.Ensemble(12, 2)
-        nengo.Connection(u, a)
-        conn = nengo.Connection(a.neurons, b.neurons, learning_rule_type=rule,
-                                transform=rng.uniform(high=2e-3, size=(12, 20)))
-        nengo.Probe(conn, "weights", sample_every=0.01)
-        nengo.Probe(conn.learning_rule, "pre_filtered")
-        nengo.Probe(conn.learning_rule, "post_filtered", sample_every=0.002)
-        nengo.Probe(b, synapse=0.01)
+    net = matrix_12x20(rule)
+    with net:
+        nengo.Probe(net.conn.learning_rule, "pre_filtered")
     found, _ = run_both(net)
     weights = next(v for k, v in found.items() if k.endswith(".weights"))
     assert not np.array_equal(weights[0], weights[-1])  # it learned
@@ -148,9 +157,10 @@ def test_row_blocks_learned_by_copies_agree_with_the_python_engine():
     """A tight cycle budget cuts the matrix's rows over copies of the pre
     ensemble (spinnc.mapper.row_copies): each copy's cores learn, record
     and send their block."""
-    from tests.learning.test_row_copies import TIGHT, small_bcm
+    from tests.learning.test_row_copies import TIGHT
 
-    found, image = run_both(small_bcm(), machine=Machine.spinn3(cycles_per_tick=TIGHT))
+    found, image = run_both(matrix_12x20(nengo.BCM()),
+                            machine=Machine.spinn3(cycles_per_tick=TIGHT))
     assert any(".rows" in c.name for c in image.cores)
     weights = next(v for k, v in found.items() if k.endswith(".weights"))
     assert not np.array_equal(weights[0], weights[-1])  # it learned
