@@ -166,8 +166,10 @@ def planned_rules(graph, groups, nets, slices) -> list[PlannedRule]:
                 else:
                     derived.append(PlannedRule(m, edge.learned, row, own, edge))
             row += rows
-        for probe in probes:
-            learner(probe.learned).probes.append(probe.post)
+        for probe in probes:  # (an edge that only keeps its rule running records nothing)
+            rule = learner(probe.learned)
+            if probe.post in graph.probes:
+                rule.probes.append(probe.post)
         for rule in graph.populations[s.obj].encoder_learning:  # one at most (builder)
             learning[rule.rule_name] = PlannedRule(m, rule, probes=[
                 name for name, p in graph.probes.items()

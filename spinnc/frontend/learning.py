@@ -99,6 +99,26 @@ def attach(graph: Graph, connections: list[Connection]) -> list[Connection]:
     return out + extra
 
 
+def keep_learning(edges: list[Connection], folded: list[Connection]) -> list[Connection]:
+    """``folded`` (``edges`` with the passthrough nodes folded away) with
+    an edge for each rule whose learned connection the folding left going
+    nowhere (into a node that feeds nothing): nengo learns its weights all
+    the same, so the cores run the rule (a weights edge, which decodes
+    nothing: as a weights probe's) and ``sim.data[conn].weights`` reads
+    them back."""
+    running = {c.learned.rule_name for c in folded if c.learned is not None}
+    kept = []
+    for c in edges:
+        learned = c.learned
+        if (learned is None or learned.rule_name in running
+                or learned.transform.shape != (c.size_out,) * 2):
+            continue
+        running.add(learned.rule_name)
+        kept.append(replace(c, name="", post=f"{learned.rule_name}.weights", target="weights",
+                            post_indices=np.arange(c.size_out), synapse=None))
+    return folded + kept
+
+
 def _ensemble(obj):
     """The ensemble of ``obj`` (an ensemble or its neurons)."""
     return getattr(obj, "ensemble", obj)

@@ -237,8 +237,10 @@ def _held_rows(graph: Graph, probes_of: dict) -> dict:
         if block is None or c.target not in ("weights", "value"):
             continue
         lo, hi, rows = block
-        probes = ([graph.probes[c.post]] if c.target == "weights"
-                  else inputs.get(c.learned.rule_name, []))
+        if c.target == "weights":  # (or an edge that only keeps its rule running)
+            probes = [graph.probes[c.post]] if c.post in graph.probes else []
+        else:
+            probes = inputs.get(c.learned.rule_name, [])
         for p in probes:
             held[c.pre, p.name] = (hi - lo, rows)
             if c.pre != p.target:
