@@ -186,7 +186,8 @@ def _rule_spans(graph: Graph, parts: Partition, placements: Placements, probe, w
     the learning rule ``which(rule)`` picks there (as the ensemble application
     numbers its rules): (the core's location, the rule's index, its slice of
     the population, the neurons ``(lo, hi)`` of the slice the rule learns
-    from: ``lo == hi`` for none, the rows ``(lo, hi)`` of the rule it learns).
+    from: ``lo == hi`` for none, the rows ``(lo, hi)`` of the rule it learns,
+    the PlannedRule).
 
     Raises
     ------
@@ -212,17 +213,19 @@ def _rule_spans(graph: Graph, parts: Partition, placements: Placements, probe, w
             s = next(s for s in slices if s.obj == name)
             block = getattr(rule.learned, "row_block", None)
             rows = block[:2] if block else (0, probe.size)
-            yield placements.location(v), index, s, rule_neurons(rule.learned, s), rows
+            yield placements.location(v), index, s, rule_neurons(rule.learned, s), rows, rule
 
 
 def _rule_probe(graph: Graph, parts: Partition, placements: Placements, probe) -> ProbeImage:
     """A probe of a learning rule's trace (each core of the population holds
     its neurons') or input rows (the first core of the population, and of
     each copy learning a block of its rows, records them)."""
-    cores, order = [], []
-    for where, index, s, (lo, hi), rows in _rule_spans(
+    cores, order, frac = [], [], 15
+    for where, index, s, (lo, hi), rows, rule in _rule_spans(
             graph, parts, placements, probe, lambda r: probe.name in r.rule_probes,
             copies=probe.kind == "inputs"):
+        if probe.kind == "trace":  # its words have the rule's fractional bits
+            frac = int(rule.learned.constants["trace_frac"])
         if probe.kind == "inputs" and s.lo == 0:
             cores.append((*where, index, 0, rows[1] - rows[0]))
             order.append(rows[0])
@@ -232,7 +235,7 @@ def _rule_probe(graph: Graph, parts: Partition, placements: Placements, probe) -
     # the neurons' (rows') order (argsort: the same whatever the rule's first neuron)
     columns = np.concatenate([lo + np.arange(c[-1]) for lo, c in zip(order, cores)])
     return ProbeImage(probe.name, probe.kind, probe.size, probe.sample_every, cores,
-                      np.argsort(columns).tolist())
+                      np.argsort(columns).tolist(), frac=frac)
 
 
 def _learned_image(graph: Graph, parts: Partition, placements: Placements, probe,
@@ -248,7 +251,7 @@ def _learned_image(graph: Graph, parts: Partition, placements: Placements, probe
         0, graph.populations[probe.target].n_neurons)
     rows = probe.size // (last - first)
     cores, order = [], []
-    for where, index, _, (lo, hi), block in _rule_spans(
+    for where, index, _, (lo, hi), block, _ in _rule_spans(
             graph, parts, placements, replace(probe, size=rows), which,
             copies=probe.kind == "weights"):
         if hi > lo:  # (a core of none of the rule's neurons records nothing)

@@ -72,6 +72,8 @@ class ProbeImage:
     cores: list  # [(x, y, core, member, first neuron or dimension, count)]
     neurons: list | None = None  # the probed neurons of a partial neuron probe
     columns: list | None = None  # a value probe's: each entry's first column
+    #: fractional bits of its words (a rule's trace: the rule's trace_frac)
+    frac: int = 15
 
 
 #: The header-only regions whose one field is the Image's step count.
@@ -375,7 +377,8 @@ def _probe(name: str, entry) -> ProbeImage:
         if len(columns) != len(cores):
             raise ImageError(f"{where}.columns has {len(columns)} entries for "
                              f"{len(cores)} cores: {_RECOMPILE}")
-    return ProbeImage(entry["name"], entry["kind"], size, every, cores, neurons, columns)
+    frac = _integer(f"{where}.frac", entry["frac"], 0)
+    return ProbeImage(entry["name"], entry["kind"], size, every, cores, neurons, columns, frac)
 
 
 def _system(c: CoreImage) -> dict:

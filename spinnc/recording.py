@@ -258,7 +258,12 @@ def recordings_from_buffers(image: Image, buffers: dict, precision: str = "fixed
     ImageError
         If a probe's core has no buffer, or the buffers disagree with the probes.
     """
-    to_real = fixed.to_float if precision == "fixed" else (lambda a: np.array(a, np.float64))
+    if precision == "fixed":  # words with the probe's fractional bits (s16.15 but traces)
+        def to_real(words, frac=fixed.S16_15.frac_bits):
+            return np.asarray(words, np.float64) * 2.0**-frac
+    else:
+        def to_real(values, frac=None):
+            return np.array(values, np.float64)
     core_images = {(c.x, c.y, c.core): c for c in image.cores}
     unpacked: dict = {}  # (x, y, core) -> {(kind, member): raw samples}
     periods: dict = {}  # (x, y, core) -> {(kind, member): ticks between samples}
@@ -290,7 +295,8 @@ def recordings_from_buffers(image: Image, buffers: dict, precision: str = "fixed
                 column = probe.columns[i]
                 value[:, column:column + count] += to_real(samples[:, first:first + count])
             else:
-                parts.append(samples / image.dt if probe.kind == "spikes" else to_real(samples))
+                parts.append(samples / image.dt if probe.kind == "spikes"
+                             else to_real(samples, probe.frac))
         if value is not None:
             parts = [value]
         data = np.concatenate(parts, axis=1) if parts else np.zeros((0, probe.size))

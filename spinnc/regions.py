@@ -21,7 +21,7 @@ import numpy as np
 from . import neurons
 
 MAGIC = 0x434E5053  # 'SPNC' little-endian
-VERSION = 12  # 2: population regions start with a neuron model code; 3: a recording
+VERSION = 13  # 2: population regions start with a neuron model code; 3: a recording
 #             period per probeable state variable of the model; 4: value sources'
 #             PLAYBACK region (their packets, computed by the mapper); 5: populations
 #             record their probes' decoded values (probe_dims, probe_decoders,
@@ -36,7 +36,8 @@ VERSION = 12  # 2: population regions start with a neuron model code; 3: a recor
 #             10: the PROFILE region (a core records its cycles in each tick); 11: a
 #             learning rule records its trace and its input rows (LEARNING_RULE's
 #             trace_every, inputs_every); 12: a rule learns from a run of its
-#             member's neurons (LEARNING_RULE's first)
+#             member's neurons (LEARNING_RULE's first); 13: a rule's trace has
+#             trace_frac fractional bits (LEARNING_RULE's trace_frac; s16.15 before)
 U32, I32, I64 = "<u4", "<i4", "<i8"
 
 
@@ -110,7 +111,8 @@ FILTER = np.dtype([("member", U32), ("neurons", U32), ("dims", U32), ("map_offse
 #: ``weights`` of the weights (s24.39), learned from the error in member input
 #: dimensions ``error ..``, with its activity trace at word ``trace`` of the
 #: traces, the rate as a mantissa and two shifts, the trace's filter (``spike``
-#: s16.15 per spike, ``decay`` s1.30) and its weights' recording period.  A
+#: per spike, ``decay`` s1.30; the trace and ``spike`` have ``trace_frac``
+#: fractional bits) and its weights' recording period.  A
 #: rule of kind 0 *derives* rows from an earlier learning rule ``source`` of
 #: the same member: ``transform`` (rows x the source's rows, s16.15, from word
 #: ``transform`` of the transforms) times the source's decoded sums.  Either
@@ -125,7 +127,8 @@ LEARNING_RULE = np.dtype([("member", U32), ("kind", U32), ("row", U32), ("rows",
                           ("delta_shift", U32), ("spike", I32), ("decay", I32),
                           ("weights_every", U32), ("source", U32), ("transform", U32),
                           ("forget", I32), ("forget_shift", U32),
-                          ("trace_every", U32), ("inputs_every", U32), ("first", U32)])
+                          ("trace_every", U32), ("inputs_every", U32), ("first", U32),
+                          ("trace_frac", U32)])
 
 
 class Region:

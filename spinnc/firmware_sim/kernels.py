@@ -623,7 +623,8 @@ class EnsembleKernel:
 class SpikeTrace:
     """The activity trace a learning rule keeps of its member's neurons
     ``lo .. lo + n`` (spinnc.learning.step_trace): the spikes of each tick
-    through the rule's Lowpass, as s16.15 words or reals."""
+    through the rule's Lowpass, as words (with the record's ``trace_frac``
+    fractional bits) or reals."""
 
     def __init__(self, lo: int, words: np.ndarray, record, arith):
         self.lo, self.n, self.arith = lo, words.size, arith
@@ -631,8 +632,9 @@ class SpikeTrace:
         if arith.name == "fixed":
             self.a = words.copy()
         else:
-            self.a = fixed.to_float(words)
-            self.spike_real, self.decay_real = fixed.to_float(self.spike), self.decay * 2.0**-30
+            unit = 2.0**-int(record["trace_frac"])
+            self.a = words * unit
+            self.spike_real, self.decay_real = self.spike * unit, self.decay * 2.0**-30
 
     def local(self, spikes: np.ndarray) -> np.ndarray:
         """The tick's spikes (increasing global indices) of these neurons, as theirs."""
@@ -724,7 +726,7 @@ class LearnedEncoders:
         else:
             self.encoders = encoders * 2.0**-voja.ENCODER_FRAC
             self.scale = fixed.to_float(scale)
-            self.alpha = voja.rate_of(*self.rate)
+            self.alpha = voja.rate_of(*self.rate, int(record["trace_frac"]))
 
     def decode(self, spikes, total) -> None:
         """Nothing decoded: Voja changes what the neurons encode."""

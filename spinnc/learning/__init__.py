@@ -78,14 +78,15 @@ def recorded(weights: np.ndarray) -> np.ndarray:
     return fixed.saturate(shift_round(weights, RECORD_SHIFT))
 
 
-def rate_words(k: float, out_frac: int, owner) -> tuple[int, int, int]:
+def rate_words(k: float, out_frac: int, owner, trace_frac: int = 15) -> tuple[int, int, int]:
     """A rate ``k`` as the cores multiply by it: (rate, rate_shift,
-    delta_shift) such that, for a trace ``a`` and a signal ``s`` in s16.15,
-    ``round(round(a * rate >> rate_shift) * s >> delta_shift)`` is ``k a s``
-    with ``out_frac`` fractional bits.  ``rate`` is ``k`` as a 31-bit
-    mantissa; the first product (int32, ``ak``) keeps the most fractional
-    bits that hold it for any s16.15 trace, at least ``out_frac - 15`` (so
-    ``delta_shift >= 0``): the precision is that of the trace and the signal.
+    delta_shift) such that, for a trace ``a`` with ``trace_frac``
+    fractional bits and a signal ``s`` in s16.15, ``round(round(a * rate >>
+    rate_shift) * s >> delta_shift)`` is ``k a s`` with ``out_frac``
+    fractional bits.  ``rate`` is ``k`` as a 31-bit mantissa; the first
+    product (int32, ``ak``) keeps the most fractional bits that hold it for
+    any trace, at least ``out_frac - 15`` (so ``delta_shift >= 0``): the
+    precision is that of the trace and the signal.
 
     Raises
     ------
@@ -95,13 +96,13 @@ def rate_words(k: float, out_frac: int, owner) -> tuple[int, int, int]:
     if k == 0:
         return 0, 1, 0
     least = out_frac - 15
-    ak_frac = max(least, 30 - math.ceil(math.log2(abs(k) * 2.0**16)))
+    ak_frac = max(least, 30 - math.ceil(math.log2(abs(k) * 2.0**(31 - trace_frac))))
     k_frac = 30 - math.floor(math.log2(abs(k)))
     rate = round(k * 2.0**k_frac)
     if abs(rate) >= 2**31:  # rounded up to 2**31
         k_frac -= 1
         rate = round(k * 2.0**k_frac)
-    rate_shift = 15 + k_frac - ak_frac
+    rate_shift = trace_frac + k_frac - ak_frac
     if rate_shift < 1:
         from ..errors import QuantisationError
 
@@ -127,20 +128,48 @@ def rate_fields(record) -> tuple[int, int, int]:
     return int(record["rate"]), int(record["rate_shift"]), int(record["delta_shift"])
 
 
-def rate_value(rate: int, rate_shift: int, delta_shift: int, out_frac: int) -> float:
+def rate_value(rate: int, rate_shift: int, delta_shift: int, out_frac: int,
+               trace_frac: int = 15) -> float:
     """The real rate ``k`` that :func:`rate_words` made these words of."""
-    return rate * 2.0**-(rate_shift + delta_shift + out_frac - 30)
+    return rate * 2.0**-(rate_shift + delta_shift + out_frac - 15 - trace_frac)
+
+
+def record_rate(record, out_frac: int) -> float:
+    """The real rate ``k`` of a LEARNING record (:func:`rate_value`)."""
+    return rate_value(*rate_fields(record), out_frac, int(record["trace_frac"]))
+
+
+#: The most fractional bits of a trace (a word per neuron).
+TRACE_FRAC_MAX = 24
+
+
+def trace_frac(amplitude: float, dt: float) -> int:
+    """The fractional bits of the traces of spikes of ``amplitude``: the most
+    that hold ``amplitude / dt`` (a neuron spiking every tick, the largest a
+    Lowpass of its spikes reaches) twice over, in an int32.  At 1 ms and
+    amplitude 1 that is 20 (s11.20): nengo's filtered activities within a
+    millionth of a hertz, where s16.15 was 1e-4 off after a few hundred
+    rounded decays."""
+    top = max(1.0, abs(amplitude) / dt)
+    return int(min(TRACE_FRAC_MAX, max(0, 30 - math.ceil(math.log2(top)))))
 
 
 @dataclass(frozen=True)
 class Trace:
     """A low-pass trace of a population's spikes (nengo's filtered activities,
     spikes as ``amplitude / dt``): ``a' = sat(spike + round(a * decay))`` per
-    neuron that spiked, ``a' = sat(round(a * decay))`` otherwise; ``spike`` in
-    s16.15, ``decay`` in s1.30."""
+    neuron that spiked, ``a' = sat(round(a * decay))`` otherwise; ``spike``
+    and the trace with ``frac`` fractional bits (:func:`trace_frac`),
+    ``decay`` in s1.30."""
 
     spike: int
     decay: int
+    frac: int = 15
+
+    @property
+    def fields(self) -> dict:
+        """Its LEARNING_RULE fields."""
+        return dict(spike=self.spike, decay=self.decay, trace_frac=self.frac)
 
 
 def trace_of(synapse, amplitude: float, dt: float, obj) -> Trace:
@@ -157,8 +186,9 @@ def trace_of(synapse, amplitude: float, dt: float, obj) -> Trace:
     else:
         raise UnsupportedFeature(obj, f"pre_synapse {synapse} on a learning rule",
                                  "use a nengo.Lowpass or None as its pre_synapse")
-    spike = int(fixed.to_fixed([amplitude / dt * (1.0 - decay)])[0][0])
-    return Trace(spike, int(fixed.to_fixed([decay], fixed.S1_30)[0][0]))
+    frac = trace_frac(amplitude, dt)
+    spike = int(round(amplitude / dt * (1.0 - decay) * 2.0**frac))
+    return Trace(spike, int(fixed.to_fixed([decay], fixed.S1_30)[0][0]), frac)
 
 
 def step_trace(a: np.ndarray, spiked: np.ndarray, trace_spike, trace_decay) -> np.ndarray:

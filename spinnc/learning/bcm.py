@@ -21,7 +21,7 @@ import numpy as np
 from .. import fixed
 from ..errors import QuantisationError
 from . import (TYPICAL_RATE, WEIGHT_FRAC, LearningRule, check_full_matrix, outer_update,
-               rate_fields, rate_value, rate_words, register, shift_round, trace_of)
+               rate_fields, rate_words, record_rate, register, shift_round, trace_of)
 
 #: s = p (p - theta) / 2**SIGNAL_BITS
 SIGNAL_BITS = 10
@@ -58,10 +58,11 @@ class BCM(LearningRule):
                 f"weights' format (s24.39): p (p - theta) of {TYPICAL_SIGNAL:g} Hz^2 at "
                 f"{TYPICAL_RATE:g} Hz would change no weight; the smallest rate that learns "
                 f"is {smallest:.3g}")
-        rate, rate_shift, delta_shift = rate_words(k * 2.0**SIGNAL_BITS, WEIGHT_FRAC, owner)
         trace = trace_of(rule_type.pre_synapse, population.amplitude, dt, owner)
+        rate, rate_shift, delta_shift = rate_words(k * 2.0**SIGNAL_BITS, WEIGHT_FRAC, owner,
+                                                   trace.frac)
         return dict(kind=self.code, rate=rate, rate_shift=rate_shift, delta_shift=delta_shift,
-                    spike=trace.spike, decay=trace.decay)
+                    **trace.fields)
 
     def step_fixed(self, weights, trace, inputs, record) -> None:
         rows = weights.shape[0]
@@ -69,7 +70,7 @@ class BCM(LearningRule):
                      *rate_fields(record))
 
     def real_constants(self, record) -> tuple:
-        return (rate_value(*rate_fields(record), WEIGHT_FRAC) * 2.0**-SIGNAL_BITS,)
+        return (record_rate(record, WEIGHT_FRAC) * 2.0**-SIGNAL_BITS,)
 
     def step_float(self, weights, trace, inputs, constants) -> None:
         rows = weights.shape[0]

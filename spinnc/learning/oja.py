@@ -19,7 +19,7 @@ import numpy as np
 from .. import fixed
 from ..errors import QuantisationError
 from . import (RECORD_SHIFT, TYPICAL_RATE, WEIGHT_FRAC, WEIGHT_MAX, WEIGHT_MIN, LearningRule,
-               check_full_matrix, mantissa, outer_update, rate_fields, rate_value, rate_words,
+               check_full_matrix, mantissa, outer_update, rate_fields, rate_words, record_rate,
                register, shift_round, squared, trace_of)
 
 #: c in s0.31
@@ -57,12 +57,12 @@ class Oja(LearningRule):
                 f"{owner}: learning rate {rule_type.learning_rate:g} underflows the learned "
                 f"weights' format (s24.39): activities of {TYPICAL_RATE:g} Hz would change "
                 f"no weight; the smallest rate that learns is {smallest:.3g}")
-        rate, rate_shift, delta_shift = rate_words(k, WEIGHT_FRAC, owner)
+        trace = trace_of(rule_type.pre_synapse, population.amplitude, dt, owner)
+        rate, rate_shift, delta_shift = rate_words(k, WEIGHT_FRAC, owner, trace.frac)
         alpha_beta = float(rule_type.learning_rate) * dt * float(rule_type.beta)
         factor, shift = mantissa(alpha_beta, FORGET_SCALE, owner)
-        trace = trace_of(rule_type.pre_synapse, population.amplitude, dt, owner)
         return dict(kind=self.code, rate=rate, rate_shift=rate_shift, delta_shift=delta_shift,
-                    spike=trace.spike, decay=trace.decay, forget=factor, forget_shift=shift)
+                    forget=factor, forget_shift=shift, **trace.fields)
 
     def step_fixed(self, weights, trace, p, record) -> None:
         forget(weights, p, int(record["forget"]), int(record["forget_shift"]))
@@ -70,7 +70,7 @@ class Oja(LearningRule):
 
     def real_constants(self, record) -> tuple:
         alpha_beta = int(record["forget"]) * 2.0**-(int(record["forget_shift"]) + FORGET_SCALE)
-        return rate_value(*rate_fields(record), WEIGHT_FRAC), alpha_beta
+        return record_rate(record, WEIGHT_FRAC), alpha_beta
 
     def step_float(self, weights, trace, p, constants) -> None:
         k, alpha_beta = constants

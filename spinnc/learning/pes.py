@@ -13,7 +13,7 @@ amplitude / n``, computed in two rounded products: ``ak[i] = round(a[i] *
 rate >> rate_shift)`` (int32, a per-neuron scale), then ``w[j, i] +=
 round(ak[i] * e[j] >> delta_shift)``, clamped to s16.15's range.  ``rate``
 is ``k`` as a 31-bit mantissa; the shifts put ``ak`` at the most fractional
-bits that hold it for any s16.15 activity (at least 24) and the change at
+bits that hold it for any activity trace (at least 24) and the change at
 :data:`~spinnc.learning.WEIGHT_FRAC`.  So the precision is that of the error
 and the trace themselves, whatever the rate.
 """
@@ -30,9 +30,11 @@ from . import (TYPICAL_RATE, WEIGHT_FRAC, LearningRule, check_full_matrix, outer
 TYPICAL_ERROR = 0.01
 
 
-def quantise_rate(k: float, owner, n_neurons: int, amplitude: float) -> tuple[int, int, int]:
+def quantise_rate(k: float, owner, n_neurons: int, amplitude: float,
+                  trace_frac: int = 15) -> tuple[int, int, int]:
     """(rate, rate_shift, delta_shift) of per-spike rate ``k``
-    (:func:`spinnc.learning.rate_words` into s24.39).
+    (:func:`spinnc.learning.rate_words` into s24.39, for traces with
+    ``trace_frac`` fractional bits).
 
     Raises
     ------
@@ -48,12 +50,12 @@ def quantise_rate(k: float, owner, n_neurons: int, amplitude: float) -> tuple[in
             f"learned weights' format (s24.39): an error of {TYPICAL_ERROR} at "
             f"{TYPICAL_RATE:g} Hz would change no weight; the smallest rate that "
             f"learns is {smallest:.3g}")
-    return rate_words(k, WEIGHT_FRAC, owner)
+    return rate_words(k, WEIGHT_FRAC, owner, trace_frac)
 
 
-def rate_of(rate: int, rate_shift: int, delta_shift: int) -> float:
+def rate_of(rate: int, rate_shift: int, delta_shift: int, trace_frac: int = 15) -> float:
     """The real per-spike rate ``k`` that (rate, rate_shift, delta_shift) hold."""
-    return rate_value(rate, rate_shift, delta_shift, WEIGHT_FRAC)
+    return rate_value(rate, rate_shift, delta_shift, WEIGHT_FRAC, trace_frac)
 
 
 class PES(LearningRule):
@@ -69,16 +71,16 @@ class PES(LearningRule):
         them (a slice: nengo divides the rate by the neurons it reads)."""
         n, amplitude = neurons or population.n_neurons, population.amplitude
         k = -float(rule_type.learning_rate) * amplitude / n
-        rate, rate_shift, delta_shift = quantise_rate(k, owner, n, amplitude)
         trace = trace_of(rule_type.pre_synapse, amplitude, dt, owner)
+        rate, rate_shift, delta_shift = quantise_rate(k, owner, n, amplitude, trace.frac)
         return dict(kind=self.code, rate=rate, rate_shift=rate_shift, delta_shift=delta_shift,
-                    spike=trace.spike, decay=trace.decay)
+                    **trace.fields)
 
     def step_fixed(self, weights, trace, error, record) -> None:
         outer_update(weights, trace, error, *rate_fields(record))
 
     def real_constants(self, record) -> tuple:
-        return (rate_of(*rate_fields(record)),)
+        return (rate_of(*rate_fields(record), int(record["trace_frac"])),)
 
     def step_float(self, weights, trace, error, constants) -> None:
         weights += constants[0] * np.multiply.outer(error, trace)

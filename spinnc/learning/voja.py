@@ -51,8 +51,8 @@ def step_fixed(encoders, trace, scale, x, signal: int, rate: int, rate_shift: in
     np.clip(encoders + delta, ENCODER_MIN, ENCODER_MAX, out=encoders)
 
 
-def rate_of(rate: int, rate_shift: int, delta_shift: int) -> float:
-    return rate_value(rate, rate_shift, delta_shift, ENCODER_FRAC)
+def rate_of(rate: int, rate_shift: int, delta_shift: int, trace_frac: int = 15) -> float:
+    return rate_value(rate, rate_shift, delta_shift, ENCODER_FRAC, trace_frac)
 
 
 class Voja(LearningRule):
@@ -70,10 +70,10 @@ class Voja(LearningRule):
                 f"{owner}: learning rate {rule_type.learning_rate:g} underflows the learned "
                 f"encoders' format: the smallest rate that learns is "
                 f"{2.0**-ENCODER_FRAC / 10.0 / dt:.3g}")
-        rate, rate_shift, delta_shift = rate_words(alpha, ENCODER_FRAC, owner)
         trace = trace_of(rule_type.post_synapse, population.amplitude, dt, owner)
+        rate, rate_shift, delta_shift = rate_words(alpha, ENCODER_FRAC, owner, trace.frac)
         return dict(kind=self.code, rate=rate, rate_shift=rate_shift, delta_shift=delta_shift,
-                    spike=trace.spike, decay=trace.decay)
+                    **trace.fields)
 
     def check(self, conn, rule) -> None:
         post = conn.post_obj

@@ -67,6 +67,22 @@ def test_weights_saturate_within_s16_15():
     assert weights[0, 0] == learning.WEIGHT_MAX
 
 
+def test_a_trace_has_the_most_fractional_bits_its_largest_value_leaves():
+    assert learning.trace_frac(1.0, 0.001) == 20  # 1000 Hz: s11.20
+    assert learning.trace_frac(2.0, 0.001) == 19
+    assert learning.trace_frac(1.0, 0.0001) == 16  # 10,000 Hz
+    assert learning.trace_frac(1e-3, 0.001) == learning.TRACE_FRAC_MAX
+    # the largest trace, a neuron spiking every tick, fits twice over
+    for amplitude, dt in [(1.0, 0.001), (3.0, 0.0005), (0.1, 0.01)]:
+        assert 2 * amplitude / dt * 2.0**learning.trace_frac(amplitude, dt) < 2**31
+
+
+def test_a_rate_holds_its_value_for_any_trace_format():
+    for frac in (15, 20, 24):
+        words = learning.rate_words(-3.7e-6, learning.WEIGHT_FRAC, "conn", frac)
+        assert abs(learning.rate_value(*words, learning.WEIGHT_FRAC, frac) / -3.7e-6 - 1) < 1e-8
+
+
 def test_the_trace_is_a_lowpass_of_the_spikes():
     import nengo
 
@@ -78,6 +94,7 @@ def test_the_trace_is_a_lowpass_of_the_spikes():
         spiked = np.array([t % 7 == 0])
         a = learning.step_trace(a, spiked, trace.spike, trace.decay)
         real = decay * real + (1 - decay) * spiked[0] / dt
-    assert abs(fixed.to_float(a)[0] - real) < 0.01
+    assert trace.frac == 20  # s11.20: 1000 Hz twice over
+    assert abs(a[0] * 2.0**-trace.frac - real) < 1e-4
     with pytest.raises(Exception, match="pre_synapse"):
         learning.trace_of(nengo.Alpha(0.005), 1.0, dt, "conn")

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define SPINNC_REGIONS_MAGIC 0x434e5053u  /* 'SPNC' */
-#define SPINNC_REGIONS_VERSION 12u
+#define SPINNC_REGIONS_VERSION 13u
 
 enum region_id {
     REGION_SYSTEM = 0,
@@ -136,8 +136,9 @@ typedef struct {
     uint32_t trace_every;
     uint32_t inputs_every;
     uint32_t first;
+    uint32_t trace_frac;
 } learning_rule_t;
-_Static_assert(sizeof(learning_rule_t) == 88, "learning_rule_t is 88 bytes");
+_Static_assert(sizeof(learning_rule_t) == 92, "learning_rule_t is 92 bytes");
 _Static_assert(offsetof(learning_rule_t, member) == 0, "learning_rule_t.member");
 _Static_assert(offsetof(learning_rule_t, kind) == 4, "learning_rule_t.kind");
 _Static_assert(offsetof(learning_rule_t, row) == 8, "learning_rule_t.row");
@@ -160,6 +161,7 @@ _Static_assert(offsetof(learning_rule_t, forget_shift) == 72, "learning_rule_t.f
 _Static_assert(offsetof(learning_rule_t, trace_every) == 76, "learning_rule_t.trace_every");
 _Static_assert(offsetof(learning_rule_t, inputs_every) == 80, "learning_rule_t.inputs_every");
 _Static_assert(offsetof(learning_rule_t, first) == 84, "learning_rule_t.first");
+_Static_assert(offsetof(learning_rule_t, trace_frac) == 88, "learning_rule_t.trace_frac");
 
 /* region 0, system: no arrays */
 typedef struct {

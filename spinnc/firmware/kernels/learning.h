@@ -14,7 +14,8 @@
  * (spinnc_trace_step).
  *
  * Formats: learned weights s24.39 in int64 (rows x neurons, per spike), Voja's
- * encoders s32.31 in int64 (neurons x dimensions); traces, errors, scales and
+ * encoders s32.31 in int64 (neurons x dimensions); traces with their rule's
+ * trace_frac fractional bits (spinnc.learning.trace_frac); errors, scales and
  * signals s16.15; rates a mantissa with two shifts (spinnc.learning.rate_words).
  */
 #ifndef SPINNC_KERNELS_LEARNING_H
