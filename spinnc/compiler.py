@@ -283,8 +283,8 @@ def learned_state(compilation: Compilation) -> dict:
                                                   lambda r, rule=rule: r.learned is rule))
     for c in graph.connections:
         learned = c.learned
-        if learned is None or learned.rule.connection in out:
-            continue
+        if learned is None or learned.shares is not None or learned.rule.connection in out:
+            continue  # (a further rule of a connection changes its first rule's weights)
         conn = learned.rule.connection
         pop = graph.populations[c.pre]
         lo, hi = learned.pre_neurons or (0, pop.n_neurons)

@@ -204,7 +204,8 @@ def _is_identity(transform) -> bool:
 
 def _learning_records(graph, rules: list[PlannedRule], slices, decoders: list,
                       probe_rows: list) -> list:
-    """(LEARNING_RULE fields, initial weights (int64) or None, initial
+    """(LEARNING_RULE fields, initial weights (int64), the index of the
+    rule whose weights it changes too (``Learned.shares``) or None, initial
     traces or None, transform or None) of each planned rule; the learned rows
     of each member's ``decoders`` and ``probe_rows`` are zeroed (the rules
     decode them)."""
@@ -241,8 +242,12 @@ def _learning_records(graph, rules: list[PlannedRule], slices, decoders: list,
         if r.source is None:
             record.update(error=learned.error, weights_every=every if hi > lo else 0,
                           **learned.constants)
-            out.append((record, learning.from_decoders(learned.weights[:, lo:hi]),
-                        np.zeros(hi - lo, np.int64), None))
+            initial = learning.from_decoders(learned.weights[:, lo:hi])
+            if learned.shares is not None:  # another rule's weights (an earlier one's)
+                initial = next(i for i, other in enumerate(rules) if other.member == r.member
+                               and other.source is None
+                               and other.learned.rule_name == learned.shares)
+            out.append((record, initial, np.zeros(hi - lo, np.int64), None))
         else:
             record.update(kind=0, source=r.source)
             out.append((record, None, None, np.asarray(learned.transform)))
@@ -253,9 +258,15 @@ def _learning_region(rules: list) -> bytes:
     """The LEARNING region of a core's rules (:func:`_learning_records`)."""
     records, weights, traces, transforms = [], [], [], []
     n_traces = n_weights = n_transforms = 0
-    for record, initial, trace, transform in rules:
+    at = {}  # rule -> its weights' first word
+    for i, (record, initial, trace, transform) in enumerate(rules):
         record = dict(record)
-        if initial is not None:
+        if isinstance(initial, int):  # it changes the weights of rule ``initial``
+            record.update(trace=n_traces, weights=at[initial])
+            traces.append(trace)
+            n_traces += trace.size
+        elif initial is not None:
+            at[i] = n_weights
             record.update(trace=n_traces, weights=n_weights)
             weights.append(initial.ravel())
             traces.append(trace)

@@ -487,7 +487,7 @@ class EnsembleKernel:
         self.neuron_target = np.asarray(neuron_target, dtype=np.int64)
         # Learning rules: where each one's rows are in the tick's decoded sums.
         sent_start = np.concatenate([[0], np.cumsum([m.slots.size for m in members])])
-        rules, by_index = [], {}
+        rules, by_index, by_weights = [], {}, {}
         for i, m in enumerate(members):
             out = int(m.header["output_dims"])
             for index, record, weights, trace, transform in m.rules:
@@ -504,6 +504,9 @@ class EnsembleKernel:
                 elif record["kind"]:
                     rule = LearnedRows((m.core, index), int(self.start[i] + record["first"]),
                                        first, m.input_base, record, weights, trace, ar)
+                    # rules of one connection change one matrix (LEARNING_RULE's weights)
+                    rule.weights = by_weights.setdefault((m.core, int(record["weights"])),
+                                                         rule.weights)
                 else:
                     rule = DerivedRows(by_index[m.core, int(record["source"])], first,
                                        transform, ar)

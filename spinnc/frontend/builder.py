@@ -23,7 +23,7 @@ from ..errors import UnsupportedFeature, describe
 from . import synapses
 from .graph import Connection, Graph, Input, Learned, Population, Probe
 from .learning import (attach as attach_learning, check_learning, check_rule_probe,
-                       keep_learning,
+                       keep_learning, other_rules,
                        decoders_of_weights, encoder_learners, encoders_probe, learn_encoders,
                        learn_weights, learned_encoders, learning_rule, learns_matrix,
                        pre_neurons, rule_name, rule_probe, weights_probe)
@@ -160,6 +160,7 @@ def build(network: nengo.Network, dt: float = 0.001, seed: int | None = None,
             edges.append(edge)
 
     # Folded, but for the nodes worth a core of their own (frontend/interposers.py).
+    edges = other_rules(graph, edges)  # a connection's further rules: edges of their own
     folded = fold_with_interposers(edges, passthroughs, graph.inputs, graph.populations)
     folded = keep_learning(edges, folded)  # a rule learns where its output goes nowhere
     folded = attach_learning(graph, folded)  # errors become the learners' input dimensions

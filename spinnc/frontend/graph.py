@@ -218,7 +218,10 @@ class Learned:
     ``weights`` alone may be non-zero.  ``row_block``: ``(lo, hi, rows)``
     when this edge carries rows ``lo:hi`` of the learned connection's
     ``rows`` (a copy of its population learns each block:
-    :mod:`spinnc.mapper.row_copies`); None: every row.
+    :mod:`spinnc.mapper.row_copies`); None: every row.  ``shares``: the
+    rule (its name) whose weights this one changes too, after it in the
+    tick (several rules on one connection: nengo adds their changes), on an
+    edge of its own that decodes nothing; None for a rule with its own.
     """
 
     rule: Any = field(repr=False, compare=False)  # the nengo LearningRule
@@ -232,6 +235,7 @@ class Learned:
     post_neurons: np.ndarray | None = field(repr=False, default=None)
     pre_neurons: tuple[int, int] | None = None
     row_block: tuple[int, int, int] | None = None
+    shares: str | None = None
 
 
 @dataclass

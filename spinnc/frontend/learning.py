@@ -32,10 +32,18 @@ from .graph import Connection, Graph, Learned, LearnedEncoders, Probe
 
 
 def rule_name(graph: Graph, rule) -> str:
-    """The Graph name of a nengo LearningRule (its connection's ends)."""
+    """The Graph name of a nengo LearningRule (its connection's ends, and
+    its key or index among the connection's rules when it has several)."""
     conn = rule.connection
     ends = [getattr(o, "ensemble", o) for o in (conn.pre_obj, conn.post_obj)]
-    return "->".join(graph.names.get(o, type(o).__name__) for o in ends) + ".learning_rule"
+    name = "->".join(graph.names.get(o, type(o).__name__) for o in ends) + ".learning_rule"
+    rules = conn.learning_rule  # (new objects each time: known by their types)
+    same = (lambda r: r.learning_rule_type is rule.learning_rule_type)
+    if isinstance(rules, dict):
+        return name + next(f"[{key}]" for key, r in rules.items() if same(r))
+    if isinstance(rules, (list, tuple)) and len(rules) > 1:
+        return name + next(f"[{i}]" for i, r in enumerate(rules) if same(r))
+    return name
 
 
 def attach(graph: Graph, connections: list[Connection]) -> list[Connection]:
@@ -132,26 +140,63 @@ def learning_types(conn: nengo.Connection) -> list:
     return list(types) if isinstance(types, (list, tuple)) else [types]
 
 
-def learning_rule(conn: nengo.Connection) -> LearningRule:
-    """The one LearningRule of a learned connection (``_check_learning``)."""
+def learning_rules(conn: nengo.Connection) -> list[LearningRule]:
+    """The LearningRules of a learned connection in the order its cores run
+    them: one that reads the weights (Oja's forgetting) first, as nengo
+    computes every rule's change from the weights before the step and adds
+    them all (``check_learning``: at most one such rule)."""
     rules = conn.learning_rule
-    if isinstance(rules, dict):
-        return next(iter(rules.values()))
-    return rules[0] if isinstance(rules, (list, tuple)) else rules
+    rules = (list(rules.values()) if isinstance(rules, dict)
+             else list(rules) if isinstance(rules, (list, tuple)) else [rules])
+    return sorted(rules, key=lambda r: not getattr(learning.rule_for(r.learning_rule_type),
+                                                   "reads_weights", False))
+
+
+def learning_rule(conn: nengo.Connection) -> LearningRule:
+    """The LearningRule of a learned connection that holds its weights (the
+    first its cores run, :func:`learning_rules`)."""
+    return learning_rules(conn)[0]
 
 
 def check_learning(conn: nengo.Connection) -> None:
-    """One rule that spinnc runs, on a connection it can learn."""
+    """Rules that spinnc runs, on a connection it can learn: one, or several
+    learning one weight matrix (BCM and Oja, at most one of them Oja)."""
     runs = ", ".join(learning.supported_names())
     types = learning_types(conn)
     for rule_type in types:
         if learning.rule_for(rule_type) is None:
             raise UnsupportedFeature(conn, f"the learning rule {type(rule_type).__name__}",
                                      f"spinnc runs {runs} on the cores")
-    if len(types) != 1:
-        raise UnsupportedFeature(conn, f"{len(types)} learning rules on one connection",
-                                 f"give it one ({runs})")
-    learning.rule_for(types[0]).check(conn, types[0])
+    names = " and ".join(type(t).__name__ for t in types)
+    if len(types) > 1 and not all(t.modifies == "weights" for t in types):
+        raise UnsupportedFeature(conn, f"{len(types)} learning rules on one connection ({names})",
+                                 "several rules learn one connection when they all learn its "
+                                 "weight matrix (BCM, Oja); give it one rule")
+    if sum(learning.rule_for(t).reads_weights for t in types) > 1:
+        raise UnsupportedFeature(conn, f"{names} on one connection",
+                                 "each reads the weights before the other's change; give it "
+                                 "one of them")
+    for rule_type in types:
+        learning.rule_for(rule_type).check(conn, rule_type)
+
+
+def other_rules(graph: Graph, edges: list[Connection]) -> list[Connection]:
+    """``edges`` with an edge for each further rule of a connection with
+    several (:func:`learning_rules`): it decodes nothing and changes the
+    weights of the connection's first rule (``Learned.shares``), from
+    inputs of its own (:func:`attach`)."""
+    out = list(edges)
+    for c in edges:
+        learned = c.learned
+        if learned is None or learned.shares is not None or c.target != "value":
+            continue
+        for rule in learning_rules(learned.rule.connection)[1:]:
+            name = rule_name(graph, rule)
+            out.append(replace(c, name="", post=f"{name}.shared", target="weights",
+                               post_indices=np.arange(c.size_out), synapse=None,
+                               learned=replace(learned, rule=rule, rule_name=name,
+                                               shares=learned.rule_name)))
+    return out
 
 
 def encoder_learners(network: nengo.Network) -> frozenset:

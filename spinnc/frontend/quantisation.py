@@ -123,12 +123,14 @@ def _population(q, pop: Population, dt: float) -> Population:
     name = pop.name
     encoders = q(name, "encoders x gain / radius", pop.scaled_encoders, hint=GAIN_HINT)
     # The current is a dot product of encoders and s16.15 inputs: prove that its
-    # int64 accumulator cannot overflow for any input.
-    largest = int(np.abs(encoders.astype(np.int64)).max(initial=0))
-    if not fixed.dot_fits(largest, -fixed.INT32_MIN, pop.dimensions):
+    # int64 accumulator cannot overflow for any input (a neuron's sum of
+    # magnitudes bounds it: dimensions of zero encoders, a rule's, add nothing).
+    largest = int(np.abs(encoders.astype(np.int64)).sum(axis=1).max(initial=0))
+    if not fixed.dot_fits(largest, -fixed.INT32_MIN, 1):
         raise QuantisationError(
-            f"'{name}': encoders x gain / radius up to {largest * S16_15.resolution:g} "
-            f"over {pop.dimensions} dimensions could overflow the 64-bit accumulator"
+            f"'{name}': a neuron's encoders x gain / radius add up to "
+            f"{largest * S16_15.resolution:g} over its {pop.dimensions} dimensions, which "
+            "could overflow the 64-bit accumulator"
         )
     return replace(
         pop,

@@ -217,6 +217,9 @@ class LearningRule:
     inputs_per_row = 1
     #: passes over its weights per tick (the cost model's)
     weight_passes = 1
+    #: whether its update reads the weights (Oja's forgetting): with other
+    #: rules on one connection it runs first, on the weights before the tick
+    reads_weights = False
     #: what a probe of its nengo LearningRule may record on the cores, by
     #: nengo's attribute: ``"trace"``, its activity trace (a word per neuron),
     #: or ``"inputs"``, its first row of input dimensions (a word per row)

@@ -43,6 +43,7 @@ class Oja(LearningRule):
     nengo_type = nengo.Oja
     probeables = {"pre_filtered": "trace", "post_filtered": "inputs"}
     weight_passes = 2  # the forgetting, then the update
+    reads_weights = True  # (the forgetting)
 
     def activities(self, rule_type) -> list:
         return [rule_type.post_synapse]

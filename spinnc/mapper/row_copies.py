@@ -136,7 +136,7 @@ def _with_copies(graph: Graph, matrices: dict, blocks: dict) -> Graph:
                 rewritten += [p for p in (_into(conn, name, remap)
                                           for name, _, remap, _, _ in copies) if p is not None]
             elif (conn.pre == c.pre and conn.learned is not None
-                  and conn.learned.rule_name == c.learned.rule_name):
+                  and c.learned.rule_name in (conn.learned.rule_name, conn.learned.shares)):
                 rewritten += [_rows(conn, name, remap, lo, hi)
                               for name, _, remap, lo, hi in copies]
             else:
@@ -158,14 +158,18 @@ def _copies(graph: Graph, c: Connection, k: int) -> list:
         if other.learned is not None and other.learned.error >= 0:
             width = other.learned.transform.shape[1] * _module(other).inputs_per_row
             learned_dims[other.learned.error:other.learned.error + width] = True
-    per_row, first = _module(c).inputs_per_row, c.learned.error
-    kinds = first + rows * np.arange(per_row)[:, None]  # each kind of input's first dimension
+    # Its rule's inputs, and those of the rules that change its weights too:
+    # each kind of input's first dimension, and the inputs' extent.
+    kinds = [(o.learned.error + rows * np.arange(_module(o).inputs_per_row)[:, None],
+              o.learned.error, rows * _module(o).inputs_per_row)
+             for o in _cut_with(graph, c)]
     bounds = even_bounds(rows, k)
     out = []
     for b, (lo, hi) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist())):
         keep = ~learned_dims if b else np.ones(pop.dimensions, dtype=bool)
-        keep[first:first + rows * per_row] = False
-        keep[(kinds + np.arange(lo, hi)).ravel()] = True
+        for starts, first, width in kinds:
+            keep[first:first + width] = False
+            keep[(starts + np.arange(lo, hi)).ravel()] = True
         remap = np.full(pop.dimensions, -1)
         remap[keep] = np.arange(np.count_nonzero(keep))
         name = pop.name if b == 0 else f"{pop.name}.rows{lo}:{hi}"
@@ -175,6 +179,13 @@ def _copies(graph: Graph, c: Connection, k: int) -> list:
                          copy_of="" if b == 0 else pop.name)
         out.append((name, holder, remap, lo, hi))
     return out
+
+
+def _cut_with(graph: Graph, c: Connection) -> list[Connection]:
+    """``c`` and the edges of the rules that change its weights too
+    (``Learned.shares``): their rows are cut alike."""
+    return [c] + [o for o in graph.outgoing(c.pre)
+                  if o.learned is not None and o.learned.shares == c.learned.rule_name]
 
 
 def _module(c: Connection):

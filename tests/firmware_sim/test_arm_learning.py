@@ -28,7 +28,9 @@ def matrix_12x20(rule):
         net.conn = nengo.Connection(a.neurons, b.neurons, learning_rule_type=rule,
                                     transform=rng.uniform(high=2e-3, size=(12, 20)))
         net.weights = nengo.Probe(net.conn, "weights", sample_every=0.01)
-        net.post = nengo.Probe(net.conn.learning_rule, "post_filtered", sample_every=0.002)
+        rules = net.conn.learning_rule  # (a list for several rules: the first's)
+        net.post = nengo.Probe(rules[0] if isinstance(rules, list) else rules, "post_filtered",
+                               sample_every=0.002)
         net.out = nengo.Probe(b, synapse=0.01)
     return net
 
@@ -149,6 +151,17 @@ def test_weight_matrix_rules_agree_with_the_python_engine(rule):
     with net:
         nengo.Probe(net.conn.learning_rule, "pre_filtered")
     found, _ = run_both(net)
+    weights = next(v for k, v in found.items() if k.endswith(".weights"))
+    assert not np.array_equal(weights[0], weights[-1])  # it learned
+
+
+def test_two_rules_on_one_matrix_agree_with_the_python_engine():
+    """Oja then BCM change the same weights (LEARNING_RULE's weights: the
+    same word), each from its own trace and inputs."""
+    net = matrix_12x20([nengo.BCM(learning_rate=1e-7), nengo.Oja(learning_rate=1e-4)])
+    with net:
+        nengo.Probe(net.conn.learning_rule[0], "pre_filtered")  # BCM's: it runs second
+    found, image = run_both(net)
     weights = next(v for k, v in found.items() if k.endswith(".weights"))
     assert not np.array_equal(weights[0], weights[-1])  # it learned
 

@@ -20,10 +20,11 @@ def copies(compilation) -> dict:
             if pop.copy_of}
 
 
-@pytest.mark.parametrize("rule", ["BCM", "Oja"])
+@pytest.mark.parametrize("rule", ["BCM", "Oja", "Oja+BCM"])
 def test_a_201_x_200_matrix_learns_what_nengo_learns(rule):
     """nengo's test_unsupervised's size: one core could hold no row block of
-    it whole, so copies of the pre ensemble learn blocks of its rows."""
+    it whole, so copies of the pre ensemble learn blocks of its rows (both
+    rules' rows, when two change the matrix)."""
     net = unsupervised(RULES[rule](), n=200)
     with nengo.Simulator(net, seed=4, progress_bar=False) as ref:
         ref.run(0.5)

@@ -14,7 +14,8 @@ from spinnc.learning import bcm, oja
 from spinnc.machine import Machine
 
 RULES = {"BCM": lambda: nengo.BCM(learning_rate=1e-8),
-         "Oja": lambda: nengo.Oja(learning_rate=1e-5)}
+         "Oja": lambda: nengo.Oja(learning_rate=1e-5),
+         "Oja+BCM": lambda: [nengo.Oja(learning_rate=1e-5), nengo.BCM(learning_rate=1e-8)]}
 
 
 def unsupervised(rule, n=30, solver=False, seed=3):
@@ -182,3 +183,32 @@ def test_a_simulator_closed_before_it_ran_has_no_samples_of_the_weights():
     with spinnc.Simulator(net, progress_bar=False) as sim:
         pass
     assert sim.data[net.weights].shape == (0, 11, 10)
+
+
+@pytest.mark.parametrize("solver", [False, True], ids=["neurons", "solver"])
+def test_oja_and_bcm_on_one_connection_add_their_changes_as_nengo_does(solver):
+    """nengo's test_unsupervised with [Oja, BCM], smaller: both rules change
+    one matrix; the cores run Oja first (its forgetting reads the weights
+    before the tick's changes, as nengo's does), then BCM on the same
+    weights.  Without BCM's part the change would be 0.72 of nengo's."""
+    net = unsupervised([nengo.Oja(learning_rate=1e-5), nengo.BCM(learning_rate=1e-8)],
+                       solver=solver)
+    with nengo.Simulator(net, seed=4, progress_bar=False) as ref:
+        ref.run(0.5)
+    with spinnc.Simulator(net, seed=4, progress_bar=False) as sim:
+        sim.run(0.5)
+    assert_learns_as_nengo(net, ref, sim)
+
+
+@pytest.mark.parametrize("rules, message", [
+    ([nengo.Oja(), nengo.Oja()], "Oja and Oja on one connection.*each reads the weights"),
+    ([nengo.PES(), nengo.BCM()], "2 learning rules on one connection \\(PES and BCM\\).*"
+                                 "all learn its weight matrix"),
+])
+def test_rules_that_cannot_share_a_connection_are_refused(rules, message):
+    with nengo.Network() as net:
+        a, b = nengo.Ensemble(20, 1), nengo.Ensemble(30, 1)
+        nengo.Connection(a.neurons, b.neurons, transform=np.zeros((30, 20)),
+                         learning_rule_type=rules, label="learned")
+    with pytest.raises(UnsupportedFeature, match=f"'learned'.*{message}"):
+        spinnc.Simulator(net)
