@@ -458,7 +458,8 @@ def _learned_matrices(graph, name: str) -> str:
         cut = (f"its rows cut into {blocks} blocks, each learned by a copy of its neurons"
                if learned.row_block else
                "its rows not cut (spinnc learns blocks of rows on copies of the neurons, "
-               "but not of an ensemble whose encoders learn too or that learns into itself)")
+               "but not of an ensemble whose encoders learn too, that learns into itself "
+               "or that another learned matrix reaches)")
         notes.append(
             f"; {describe(learned.rule.connection)} learns its full {rows} x "
             f"{c.weights.shape[1]} weight matrix ({_rule(learned).name}) on the cores of "
