@@ -7,7 +7,7 @@ ensembles' inputs into blocks their cores share) -> place -> allocate keys -> ro
 """
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import nengo
 
@@ -186,8 +186,8 @@ def _rule_spans(graph: Graph, parts: Partition, placements: Placements, probe, w
     the learning rule ``which(rule)`` picks there (as the ensemble application
     numbers its rules): (the core's location, the rule's index, its slice of
     the population, the neurons ``(lo, hi)`` of the slice the rule learns
-    from: ``lo == hi`` for none, the rows ``(lo, hi)`` of the rule it learns,
-    the PlannedRule).
+    from: ``lo == hi`` for none, the rows ``(lo, hi)`` of the rule it
+    learns (None: all of them), the PlannedRule).
 
     Raises
     ------
@@ -212,8 +212,8 @@ def _rule_spans(graph: Graph, parts: Partition, placements: Placements, probe, w
                                          "probe the connection's output or its weights too")
             s = next(s for s in slices if s.obj == name)
             block = getattr(rule.learned, "row_block", None)
-            rows = block[:2] if block else (0, probe.size)
-            yield placements.location(v), index, s, rule_neurons(rule.learned, s), rows, rule
+            yield (placements.location(v), index, s, rule_neurons(rule.learned, s),
+                   block and block[:2], rule)
 
 
 def _rule_probe(graph: Graph, parts: Partition, placements: Placements, probe) -> ProbeImage:
@@ -227,8 +227,9 @@ def _rule_probe(graph: Graph, parts: Partition, placements: Placements, probe) -
         if probe.kind == "trace":  # its words have the rule's fractional bits
             frac = int(rule.learned.constants["trace_frac"])
         if probe.kind == "inputs" and s.lo == 0:
-            cores.append((*where, index, 0, rows[1] - rows[0]))
-            order.append(rows[0])
+            top, bottom = rows or (0, probe.size)
+            cores.append((*where, index, 0, bottom - top))
+            order.append(top)
         elif probe.kind == "trace" and hi > lo:  # (a core of none of them records none)
             cores.append((*where, index, 0, hi - lo))
             order.append(lo)
@@ -252,11 +253,11 @@ def _learned_image(graph: Graph, parts: Partition, placements: Placements, probe
     rows = probe.size // (last - first)
     cores, order = [], []
     for where, index, _, (lo, hi), block, _ in _rule_spans(
-            graph, parts, placements, replace(probe, size=rows), which,
-            copies=probe.kind == "weights"):
+            graph, parts, placements, probe, which, copies=probe.kind == "weights"):
         if hi > lo:  # (a core of none of the rule's neurons records nothing)
-            cores.append((*where, index, 0, (block[1] - block[0]) * (hi - lo)))
-            order.append((lo - first, hi - lo, block))
+            top, bottom = block or (0, rows)
+            cores.append((*where, index, 0, (bottom - top) * (hi - lo)))
+            order.append((lo - first, hi - lo, (top, bottom)))
     if probe.kind == "encoders":  # by neuron: the cores' rows follow one another
         columns = np.concatenate([lo * rows + np.arange(rows * size) for lo, size, _ in order])
         return ProbeImage(probe.name, "weights", probe.size, probe.sample_every, cores,

@@ -729,7 +729,7 @@ class LearnedEncoders:
         else:
             self.encoders = encoders * 2.0**-voja.ENCODER_FRAC
             self.scale = fixed.to_float(scale)
-            self.alpha = voja.rate_of(*self.rate, int(record["trace_frac"]))
+            self.alpha = learning.record_rate(record, voja.ENCODER_FRAC)
 
     def decode(self, spikes, total) -> None:
         """Nothing decoded: Voja changes what the neurons encode."""

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import QuantisationError, UnsupportedFeature
 from . import (TYPICAL_RATE, WEIGHT_FRAC, LearningRule, check_full_matrix, outer_update,
-               rate_fields, rate_value, rate_words, register, trace_of)
+               rate_fields, rate_value, rate_words, record_rate, register, trace_of)
 
 #: The update that must not underflow: an error of this size times an
 #: activity of TYPICAL_RATE must change a weight by at least one unit.
@@ -53,9 +53,10 @@ def quantise_rate(k: float, owner, n_neurons: int, amplitude: float,
     return rate_words(k, WEIGHT_FRAC, owner, trace_frac)
 
 
-def rate_of(rate: int, rate_shift: int, delta_shift: int, trace_frac: int = 15) -> float:
-    """The real per-spike rate ``k`` that (rate, rate_shift, delta_shift) hold."""
-    return rate_value(rate, rate_shift, delta_shift, WEIGHT_FRAC, trace_frac)
+def rate_of(rate: int, rate_shift: int, delta_shift: int) -> float:
+    """The real per-spike rate ``k`` that (rate, rate_shift, delta_shift)
+    hold for s16.15 traces."""
+    return rate_value(rate, rate_shift, delta_shift, WEIGHT_FRAC)
 
 
 class PES(LearningRule):
@@ -80,7 +81,7 @@ class PES(LearningRule):
         outer_update(weights, trace, error, *rate_fields(record))
 
     def real_constants(self, record) -> tuple:
-        return (rate_of(*rate_fields(record), int(record["trace_frac"])),)
+        return (record_rate(record, WEIGHT_FRAC),)
 
     def step_float(self, weights, trace, error, constants) -> None:
         weights += constants[0] * np.multiply.outer(error, trace)

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import fixed
 from ..errors import QuantisationError, UnsupportedFeature
-from . import LearningRule, rate_value, rate_words, register, shift_round, trace_of
+from . import LearningRule, rate_words, register, shift_round, trace_of
 
 #: Fractional bits of learned encoders (int64).
 ENCODER_FRAC = 31
@@ -49,10 +49,6 @@ def step_fixed(encoders, trace, scale, x, signal: int, rate: int, rate_shift: in
     diff = fixed.saturate(target.astype(np.int64) - shift_round(encoders, WORD_SHIFT))
     delta = shift_round(diff.astype(np.int64) * c.astype(np.int64)[:, None], 15)
     np.clip(encoders + delta, ENCODER_MIN, ENCODER_MAX, out=encoders)
-
-
-def rate_of(rate: int, rate_shift: int, delta_shift: int, trace_frac: int = 15) -> float:
-    return rate_value(rate, rate_shift, delta_shift, ENCODER_FRAC, trace_frac)
 
 
 class Voja(LearningRule):

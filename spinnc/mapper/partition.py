@@ -337,10 +337,7 @@ def planned_splits(graph: Graph, machine: Machine,
     """The cores :func:`partition` would split each population into (one
     that fits no split keeps the most it reached before), for the passes
     that run before it: a split source sends every row from each core."""
-    budget = _Budget(machine, cycle_fraction)
-    groups = connection_groups(graph)
-    return _grow_splits(graph, groups, _population_demands(graph, groups), budget,
-                        strict=False)[0]
+    return _planned(graph, machine, cycle_fraction, strict=False)
 
 
 def planned_cores(graph: Graph, machine: Machine,
@@ -353,10 +350,16 @@ def planned_cores(graph: Graph, machine: Machine,
     DoesNotFit
         As :func:`partition` would; its ``population`` attribute names the
         population that fits no split."""
+    return sum(_planned(graph, machine, cycle_fraction, strict=True).values())
+
+
+def _planned(graph: Graph, machine: Machine, cycle_fraction: float, strict: bool) -> dict:
+    """Each population's split, as :func:`partition` grows it (``strict``:
+    raising DoesNotFit for one that fits no split)."""
     budget = _Budget(machine, cycle_fraction)
     groups = connection_groups(graph)
-    splits = _grow_splits(graph, groups, _population_demands(graph, groups), budget)[0]
-    return sum(splits.values())
+    return _grow_splits(graph, groups, _population_demands(graph, groups), budget,
+                        strict=strict)[0]
 
 
 def _grow_splits(graph, groups, demands, budget, strict=True):
