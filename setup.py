@@ -32,9 +32,15 @@ OPENMP = openmp_flags()
 EXTENSIONS = [
     Extension("spinnc.mapper._anneal", ["spinnc/mapper/_anneal.pyx"], extra_compile_args=["-O3"]),
     Extension("spinnc.router._ner", ["spinnc/router/_ner.pyx"], extra_compile_args=["-O3"]),
+    # The C of encode_runs.h and lif_loop.h: their includes are spinnc/native.h.
     Extension("spinnc.firmware_sim._kernels", ["spinnc/firmware_sim/_kernels.pyx"],
+              include_dirs=["spinnc", "spinnc/firmware_sim"],
+              depends=["spinnc/native.h", "spinnc/firmware_sim/encode_runs.h"],
               extra_compile_args=["-O3", *OPENMP], extra_link_args=OPENMP),
-    Extension("spinnc.neurons._lif", ["spinnc/neurons/_lif.pyx"], extra_compile_args=["-O3"]),
+    Extension("spinnc.neurons._lif", ["spinnc/neurons/_lif.pyx"],
+              include_dirs=["spinnc", "spinnc/neurons"],
+              depends=["spinnc/native.h", "spinnc/neurons/lif_loop.h"],
+              extra_compile_args=["-O3"]),
 ]
 
 setup(ext_modules=cythonize(EXTENSIONS, compiler_directives={"language_level": 3}))

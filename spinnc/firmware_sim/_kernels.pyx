@@ -16,6 +16,13 @@ from cpython.pycapsule cimport PyCapsule_GetPointer
 from cython.parallel cimport prange
 from libc.stdint cimport int32_t, int64_t
 
+cdef extern from "encode_runs.h" nogil:
+    void spinnc_encode_runs(Py_ssize_t n_runs, const int64_t *run_start, const int64_t *run_dims,
+                            const int64_t *run_word, const int64_t *run_input,
+                            const int32_t *words, const int32_t *u, const int64_t *bias,
+                            const int64_t *extra, int32_t *current, Py_ssize_t lo,
+                            Py_ssize_t hi)
+
 # A neuron model's compiled loop (spinnc/neurons/_lif.pyx declares it alike).
 ctypedef Py_ssize_t (*neuron_loop_t)(const int64_t *, const int32_t *, int32_t *, Py_ssize_t,
                                      Py_ssize_t, int64_t *) noexcept nogil
@@ -81,19 +88,15 @@ cdef inline void _decode(const int64_t *spikes, Py_ssize_t n, const int64_t *sta
 
 
 cdef void _tick_part(neuron_loop_t loop, const int64_t *constants, const int32_t *words,
-                     const int64_t *start, const int64_t *base, const int32_t *u,
+                     Py_ssize_t n_runs, const int64_t *runs, const int32_t *u,
                      const int64_t *bias, const int64_t *extra, int32_t *state,
                      Py_ssize_t stride, int32_t *current, int64_t *spikes,
                      const int64_t *decode_start, const int64_t *slot, const int64_t *weight,
                      int64_t *total, Py_ssize_t lo, Py_ssize_t hi,
                      int64_t *count) noexcept nogil:
-    cdef Py_ssize_t i, s, n
-    cdef int64_t j
-    for i in range(lo, hi):
-        j = _encoded(words, start, base, u, i) + bias[i]
-        if extra != NULL:
-            j += extra[i]
-        current[i] = <int32_t>_sat(j)
+    cdef Py_ssize_t s, n
+    spinnc_encode_runs(n_runs, runs, runs + n_runs + 1, runs + 2 * n_runs + 1,
+                       runs + 3 * n_runs + 1, words, u, bias, extra, current, lo, hi)
     n = loop(constants, current + lo, state + lo, stride, hi - lo, spikes + lo)
     for s in range(lo, lo + n):
         spikes[s] += lo
@@ -102,8 +105,24 @@ cdef void _tick_part(neuron_loop_t loop, const int64_t *constants, const int32_t
     count[0] = n
 
 
+def encoder_runs(const int64_t[::1] start, const int64_t[::1] base):
+    """The runs :func:`ensemble_tick` encodes in, from each neuron ``i``'s
+    encoders ``words[start[i]:start[i + 1]]`` over ``u[base[i]:]``: the
+    consecutive neurons of equal inputs and number of encoders, as one array
+    of each run's first neuron (and the end), its encoders per neuron, its
+    first word and its first input."""
+    import numpy as np
+    counts = np.diff(np.asarray(start))
+    base_ = np.asarray(base)
+    if counts.size == 0:
+        return np.zeros(1, dtype=np.int64)
+    first = np.flatnonzero(np.r_[True, (np.diff(base_) != 0) | (np.diff(counts) != 0)])
+    return np.concatenate([first, [counts.size], counts[first], np.asarray(start)[first],
+                           base_[first]]).astype(np.int64)
+
+
 def ensemble_tick(loop, const int64_t[::1] constants, const int32_t[::1] words,
-                  const int64_t[::1] start, const int64_t[::1] base, const int32_t[::1] u,
+                  const int64_t[::1] runs, const int32_t[::1] u,
                   const int64_t[::1] bias, const int64_t[::1] extra, int32_t[:, ::1] state,
                   int32_t[::1] current, int64_t[::1] spikes,
                   const int64_t[::1] decode_start, const int64_t[::1] slot,
@@ -113,13 +132,14 @@ def ensemble_tick(loop, const int64_t[::1] constants, const int32_t[::1] words,
     a "spinnc.neuron_loop" capsule, and its packed ``constants``), for the
     neurons ``parts[p] .. parts[p + 1]`` of each part ``p`` on up to
     ``threads`` threads.  ``current[i]`` = sat(:func:`encode` + ``extra[i]``)
+    (encoded in the :func:`encoder_runs` ``runs``)
     (``extra`` the gain times the neuron inputs, or empty), the neurons'
     input words; ``state`` (variables x neurons, int32 words) is updated in place;
     part ``p``'s spikes, in increasing order, go to ``spikes`` from
     ``parts[p]`` (``counts[p]`` of them) and their decoders are added into
     ``totals[p]``."""
     cdef neuron_loop_t f = <neuron_loop_t>PyCapsule_GetPointer(loop, b"spinnc.neuron_loop")
-    cdef Py_ssize_t p, n_parts = parts.shape[0] - 1
+    cdef Py_ssize_t p, n_parts = parts.shape[0] - 1, n_runs = (runs.shape[0] - 1) // 4
     cdef const int64_t *more = &extra[0] if extra.shape[0] else NULL
     cdef const int32_t *w = &words[0] if words.shape[0] else NULL
     cdef const int64_t *dw = &weight[0] if weight.shape[0] else NULL
@@ -127,7 +147,7 @@ def ensemble_tick(loop, const int64_t[::1] constants, const int32_t[::1] words,
     if current.shape[0] == 0:
         return
     for p in prange(n_parts, nogil=True, num_threads=threads, schedule="static", chunksize=1):
-        _tick_part(f, &constants[0], w, &start[0], &base[0], &u[0], &bias[0], more,
+        _tick_part(f, &constants[0], w, n_runs, &runs[0], &u[0], &bias[0], more,
                    &state[0, 0], state.shape[1], &current[0], &spikes[0],
                    &decode_start[0], ds, dw, &totals[p, 0], parts[p], parts[p + 1],
                    &counts[p])

@@ -34,7 +34,7 @@ from .. import fixed, learning
 from .. import neurons as models
 from ..learning import voja
 from ..fixed import S16_15, Format
-from ._kernels import decode, encode, ensemble_tick
+from ._kernels import decode, encode, encoder_runs, ensemble_tick
 from .packets import scatter
 
 #: A fixed-point ensemble kernel of at least this many neurons, of one model
@@ -544,6 +544,7 @@ class EnsembleKernel:
         self.part_totals = np.zeros((self.parts.size - 1, width), dtype=np.int64)
         self.part_spikes = np.zeros(self.parts.size - 1, dtype=np.int64)
         self.spike_buffer = np.zeros(n, dtype=np.int64)
+        self.encoder_runs = encoder_runs(*self.encoders[1:])
 
     def step(self, y: np.ndarray, u: np.ndarray, payloads: np.ndarray) -> np.ndarray:
         """One tick: filter outputs ``y``, member inputs ``u``; writes the
@@ -598,11 +599,11 @@ class EnsembleKernel:
         """:meth:`_step_neurons` with the encoding, in one compiled call of
         the model's loop over :attr:`parts` (each part's sums apart, exact)."""
         loop, constants = self.compiled
-        words, start, base = self.encoders
+        words = self.encoders[0]
         extra = (np.ascontiguousarray(self._neuron_inputs(y), dtype=np.int64)
                  if self.neuron_filter.size else _NO_WORDS)
         self.part_totals.fill(0)
-        ensemble_tick(loop, constants, words, start, base, np.ascontiguousarray(u, np.int32),
+        ensemble_tick(loop, constants, words, self.encoder_runs, np.ascontiguousarray(u, np.int32),
                       self.bias, extra, self.state_block, self.current, self.spike_buffer,
                       self.decode_start, self.decode_slot, self.decode_weight, self.part_totals,
                       self.parts, self.part_spikes, self.threads)
