@@ -58,7 +58,10 @@ as in nengo, and spinnc has no unseeded noise for the seed to change.
 
 from __future__ import annotations
 
+import atexit
+import os
 import sys
+import threading
 import time
 import warnings
 import weakref
@@ -92,8 +95,65 @@ TARGETS = ("emulator", "board", "spalloc")
 BOARD_TARGETS = ("board", "spalloc")
 
 INITIAL_HORIZON = 1000  # steps the first compilation records and plays back
+#: Seconds a live run on a board lasts when nengo_gui runs it (``max_steps``),
+#: unless ``horizon`` (or SPINNC_HORIZON) says otherwise.
+LIVE_SECONDS = 600.0
 
 PRECISIONS = ("fixed", "float")
+
+
+#: Seconds closing waits for a live run on a board to stop.
+STOP_WAIT = 10.0
+
+
+class LiveRunStopped(SpinncError):
+    """A live run on a board stopped because its Simulator was closed."""
+
+
+#: The Simulators in a live run on a board, stopped when the interpreter exits
+#: (nengo_gui's server, whose run is on a daemon thread).
+_LIVE_RUNS: "weakref.WeakSet[Simulator]" = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_live_runs() -> None:
+    for sim in list(_LIVE_RUNS):
+        sim._stop_live_run(STOP_WAIT)
+
+
+def from_environment(target, host, port, horizon):
+    """``target``, ``host``, ``port`` and ``horizon``, each taken from the
+    environment when not given: SPINNC_TARGET, SPINNC_HOST (HOST or
+    HOST:PORT, for a board target) and SPINNC_HORIZON (steps).  nengo_gui
+    builds a Simulator from the network alone, so this is how its user runs
+    it on a board."""
+    env = os.environ
+    if target is None:
+        target = env.get("SPINNC_TARGET") or "emulator"
+        if target not in TARGETS:
+            raise ValidationError(f"SPINNC_TARGET: must be one of {TARGETS} (got {target!r})",
+                                  attr="target")
+    spec = env.get("SPINNC_HOST")
+    if host is None and target in BOARD_TARGETS and spec:
+        host, colon, given = spec.rpartition(":")
+        if not colon:
+            host, given = given, ""
+        if port is None and given:
+            port = _environment_int("SPINNC_HOST", given, "port")
+    if horizon is None and env.get("SPINNC_HORIZON"):
+        horizon = _environment_int("SPINNC_HORIZON", env["SPINNC_HORIZON"], "horizon")
+    return target, host, port, horizon
+
+
+def _environment_int(variable: str, text: str, attr: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValidationError(f"{variable}: {text!r} is not a positive whole number "
+                              f"(the {attr})", attr=attr)
+    return value
 
 
 class RerunMismatch(SpinncError):
@@ -209,12 +269,14 @@ class Simulator:
         Placement algorithm (see :func:`spinnc.mapper.place`).
     strict : bool
         Raise on the first tick a core overruns (see :class:`~.Emulator`).
-    target : {"emulator", "board", "spalloc"}
-        Where the model runs: the emulator here, the board (or virtual
-        board, ``spinnc board serve``) at ``host:port`` over the SpiNNaker
-        host protocol, or ``boards`` boards that the spalloc server at
-        ``host:port`` grants (:class:`spinnc.host.spalloc.SpallocJob`: the
-        job is held until :meth:`close`, also on errors).  A board runs the
+    target : {"emulator", "board", "spalloc"}, optional
+        Where the model runs (SPINNC_TARGET's value when not given, else
+        the emulator; :func:`from_environment`): the emulator here, the
+        board (or virtual board, ``spinnc board serve``) at ``host:port``
+        over the SpiNNaker host protocol, or ``boards`` boards that the
+        spalloc server at ``host:port`` grants
+        (:class:`spinnc.host.spalloc.SpallocJob`: the job is held until
+        :meth:`close`, also on errors).  A board runs the
         compiled horizon in one go when data is first read
         (:class:`spinnc.host.target.BoardEmulator`), in fixed point; a
         model with live host functions runs in one ``run``, compiled for
@@ -223,7 +285,8 @@ class Simulator:
         onto the machine the board (or the job's boards) report.
     host : str, optional
         The board's (``target="board"``) or the spalloc server's
-        (``target="spalloc"``) host name or IP address.
+        (``target="spalloc"``) host name or IP address (SPINNC_HOST, HOST or
+        HOST:PORT, when not given).
     port : int, optional
         The board's SCP port (17893) or the spalloc server's port (22244).
     boards : int
@@ -233,8 +296,10 @@ class Simulator:
         machine needs it; the virtual board does not).
     horizon : int, optional
         Steps the first compilation records and plays back (see the module
-        docstring); ``INITIAL_HORIZON`` by default.  Give the steps you will
-        run to compile once (``spinnc run`` does).
+        docstring); ``INITIAL_HORIZON`` by default (SPINNC_HORIZON when not
+        given).  Give the steps you will run to compile once (``spinnc run``
+        does).  On a board with live host functions, also the steps of the
+        run nengo_gui asks for (:attr:`max_steps`).
     on_stage : callable, optional
         ``on_stage(stage, seconds)`` as each compiler stage of the first
         compilation finishes (e.g. a :class:`spinnc.progress.Progress`).
@@ -261,12 +326,16 @@ class Simulator:
     def __init__(self, network: nengo.Network, dt: float = 0.001, seed: int | None = None,
                  machine: Machine | None = None, progress_bar: Any = True,
                  precision: str = "fixed", placer: str = "anneal", strict: bool = False,
-                 target: str = "emulator", host: str | None = None, port: int | None = None,
+                 target: str | None = None, host: str | None = None, port: int | None = None,
                  horizon: int | None = None, on_stage: Callable | None = None,
                  engine: str = "python", realtime: bool = False, boards: int = 1,
                  boot_image=None):
         self.closed = True  # until constructed, as nengo's
         self.spalloc_job = None  # the SpallocJob held for target="spalloc"
+        self._live_stop = threading.Event()  # set to stop a live run on a board
+        self._live_running = threading.RLock()  # held while one runs
+        target, host, port, horizon = from_environment(target, host, port, horizon)
+        self._horizon = horizon
         self._failure = None  # a board's failed run, raised again when data is read
         if engine not in ENGINES:
             raise ValidationError(f"must be one of {ENGINES} (got {engine!r})",
@@ -380,7 +449,10 @@ class Simulator:
 
     def close(self) -> None:
         """Close the simulator: run, step and reset raise SimulatorClosed;
-        ``data`` stays readable."""
+        ``data`` stays readable.  A live run on a board that another thread
+        is in (nengo_gui's) is stopped first."""
+        if self in _LIVE_RUNS:
+            self._stop_live_run(STOP_WAIT)
         try:
             if not self.closed:
                 self._probe_data()  # keep the recordings and what was learned
@@ -468,9 +540,29 @@ class Simulator:
                     raise failed
                 pt.total_progress.step()
 
+    @property
+    def max_steps(self) -> int:
+        """The steps of a live run on a board when nengo_gui runs it: a
+        Simulator with this attribute is run with one ``run_steps(max_steps)``
+        instead of a ``step()`` at a time (a board cannot pause between steps).
+        ``horizon`` if given, else :data:`LIVE_SECONDS`.  Only a board target
+        with live host functions has it (AttributeError otherwise)."""
+        if self.target not in BOARD_TARGETS or not self.compilation.image.host_functions:
+            raise AttributeError("max_steps: only a live run on a board has a fixed length")
+        return self._horizon or max(1, round(LIVE_SECONDS / self.dt))
+
     def _run_live_on_board(self, steps: int) -> None:
         """A board with host functions: the Image, compiled for exactly these
-        steps, runs now, the host answering each tick live (spinnc.host.live)."""
+        steps, runs now, the host answering each tick live (spinnc.host.live).
+        :meth:`close` from another thread (or the interpreter's exit) stops it."""
+        with self._live_running:
+            _LIVE_RUNS.add(self)
+            try:
+                self._run_live(steps)
+            finally:
+                _LIVE_RUNS.discard(self)
+
+    def _run_live(self, steps: int) -> None:
         if self._n_steps:
             raise SpinncError(
                 f"this model has live host functions, which a board answers during one run: "
@@ -488,7 +580,18 @@ class Simulator:
     def _live_host(self, name: str, t: float, x: np.ndarray) -> np.ndarray:
         """A host function called by a board's live I/O (on its thread): as
         nengo calls it, logged; an error stops the run."""
+        if self._live_stop.is_set():
+            raise LiveRunStopped(f"the live run on the board at {self.host} was stopped at "
+                                 f"{t:g} s: the Simulator was closed")
         return self._call(name, round(t / self.dt) - 1, t, x)
+
+    def _stop_live_run(self, wait: float) -> None:
+        """Stop this Simulator's live run on a board if one is running (on
+        another thread), waiting up to ``wait`` seconds for the board's cores
+        to be stopped and its tags cleared."""
+        self._live_stop.set()
+        if self._live_running.acquire(timeout=wait):
+            self._live_running.release()
 
     def _log(self, step: int, name: str, x: np.ndarray, y: np.ndarray) -> None:
         while len(self._host_log) <= step:

@@ -1,13 +1,18 @@
 """nengo_gui with spinnc as its backend (``nengo -b spinnc model.py``),
 driven in headless Chromium through the DevTools protocol: press play, move
-a slider, and read the plotted value back."""
+a slider, and read the plotted value back; on the emulator, and on a virtual
+board (SPINNC_TARGET=board), where the host answers the board live."""
 
+import os
 import socket
 import subprocess
 import sys
 import time
 
 import pytest
+
+from spinnc.machine import Machine
+from spinnc.virtual_board.board import serve
 
 from .chromium import Chromium
 
@@ -56,9 +61,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def gui(tmp_path):
-    """The nengo_gui server on the model, with spinnc as the backend: its URL."""
+def start_gui(tmp_path, env=None):
+    """The nengo_gui server on the model, with spinnc as the backend (in the
+    environment ``env`` adds to): its URL."""
     (tmp_path / "slider.py").write_text(MODEL)
     (tmp_path / "slider.py.cfg").write_text(LAYOUT)
     log = tmp_path / "nengo_gui.log"  # a file: a pipe nobody reads would block the server
@@ -66,7 +71,7 @@ def gui(tmp_path):
         server = subprocess.Popen(
             [sys.executable, "-m", "nengo_gui.main", "-b", "spinnc", "--no-browser",
              "-P", str(free_port()), "--auto-shutdown", "0", str(tmp_path / "slider.py")],
-            stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path)
+            stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path, env={**os.environ, **(env or {})})
     try:
         deadline = time.monotonic() + 60
         while "token=" not in log.read_text():
@@ -81,9 +86,41 @@ def gui(tmp_path):
         server.wait(10)
 
 
+@pytest.fixture
+def gui(tmp_path):
+    yield from start_gui(tmp_path)
+
+
+@pytest.fixture
+def board_gui(tmp_path):
+    """The GUI with spinnc running the model on a virtual board."""
+    board = serve(Machine.spinn5(), port=0, boot_port=0, booted=True)
+    host, port = board.address
+    try:
+        for url in start_gui(tmp_path, {"SPINNC_TARGET": "board",
+                                        "SPINNC_HOST": f"{host}:{port}",
+                                        "SPINNC_HORIZON": "120000"}):
+            yield url, board
+    finally:
+        board.close()
+
+
 def test_a_slider_moves_the_plotted_value(gui, tmp_path):
+    follow_the_slider(gui, tmp_path)
+
+
+def test_a_slider_moves_the_plotted_value_on_a_board(board_gui, tmp_path):
+    url, board = board_gui
+    follow_the_slider(url, tmp_path)
+    # the board ran it, answered live each tick (nengo_gui paces it to real time)
+    assert board.live.answers > 300 and board.live.to_host > 300
+    log = (tmp_path / "nengo_gui.log").read_text()
+    assert "Traceback" not in log, log
+
+
+def follow_the_slider(url, tmp_path):
     with Chromium(tmp_path / "chromium-profile") as page:
-        page.open(gui)
+        page.open(url)
         page.wait_for("Nengo.Component.components.length >= 2", 60, "the slider and plot")
         page.wait_for(f"{SLIDER}.sim.ws.readyState === WebSocket.OPEN", 60,
                       "the simulation control's connection")

@@ -10,7 +10,11 @@ root Ethernet chip's IP tag :data:`~spinnc.formats.host_io.OUTPUT_TAG` at it
 - a ``host_out`` core's values of tick t (all its messages in) call the
   function with them, at time (t + 1) dt;
 - a ``host_in`` core's request for tick t calls a function without input;
-  a function with input is answered from its ``host_out`` values instead.
+  a function with input is answered from its ``host_out`` values instead;
+- a function with no core (one the machine neither feeds nor reads, such as
+  nengo_gui's clock) is called for every tick too, in order, before the
+  first function of that tick (by the wall clock, a tick a ``dt``, when the
+  Image has no core of host functions at all).
 
 The answer goes to the function's ``host_in`` core through its reverse tag.
 Each tick's latency (first message in to answer out) is measured; ticks
@@ -86,6 +90,10 @@ class LiveHost:
                 if c.application == "host_in":
                     self.answer_to[c.name] = (c.x, c.y, c.core)
         self.rx_ports: dict[str, int] = {}
+        served = {name for name, _ in self.where.values()}
+        self.unserved = sorted(set(image.host_functions) - served)  # called each tick
+        self._clock_tick = -1  # the last tick they were called for
+        self._opened = 0.0
         self.latencies: deque = deque(maxlen=RECENT)  # seconds from a tick's input to its answer
         self.latency_total = self.latency_max = 0.0
         self.answered = 0
@@ -126,6 +134,7 @@ class LiveHost:
         except BaseException:
             self.close()
             raise
+        self._opened = time.perf_counter()
         self._thread = threading.Thread(target=self._serve, daemon=True,
                                         name="spinnc live host I/O")
         self._thread.start()
@@ -143,11 +152,16 @@ class LiveHost:
         raise DoesNotFit(f"the board took none of the UDP ports {rx_port}-"
                          f"{rx_port + RX_PORT_TRIES - 1} for reverse IP tag {tag}")
 
+    def finish(self) -> None:
+        """After the run: stop answering, and call the functions without a
+        core for the ticks the clock had not reached (a virtual board runs
+        faster than real time), so that each is called every tick."""
+        self._halt()
+        self._call_unserved(self.image.n_steps - 1)
+
     def close(self) -> None:
         """Stop answering and clear the tags (a board that is gone is left)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(5.0)
+        self._halt()
         for tag in self._tags:
             try:
                 self.board.iptag_clear(tag)
@@ -158,16 +172,27 @@ class LiveHost:
             self._sock.close()
             self._sock = None
 
+    def _halt(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5.0)
+
     # -- answering -----------------------------------------------------------------
 
     def _serve(self) -> None:
-        self._sock.settimeout(POLL)
+        self._sock.settimeout(POLL if self.where else self.image.dt)
         while not self._stop.is_set():
             try:
+                if not self.where:  # no message will come: the clock's ticks
+                    self._call_unserved(int((time.perf_counter() - self._opened)
+                                            / self.image.dt))
                 datagram = self._sock.recv(65536)
             except socket.timeout:
                 continue
             except OSError:
+                return
+            except BaseException as error:  # the function's own error: the run stops
+                self.error = error
                 return
             arrived = time.perf_counter()
             try:
@@ -210,6 +235,7 @@ class LiveHost:
             return  # a duplicate, or a tick already past
         self.lost += tick - last - 1
         self._last[name] = tick
+        self._call_unserved(tick)
         y = self.call(name, (tick + 1) * self.image.dt, x)
         if name in self.answer_to:
             words = fixed.to_fixed(np.reshape(np.asarray(y, dtype=float), -1))[0]
@@ -222,13 +248,23 @@ class LiveHost:
         self.latency_max = max(self.latency_max, latency)
         self.answered += 1
 
+    def _call_unserved(self, tick: int) -> None:
+        """Call the functions without a core for every tick up to ``tick``
+        (within the run) not yet called for."""
+        last = min(tick, self.image.n_steps - 1)
+        for t in range(self._clock_tick + 1, last + 1):
+            for name in self.unserved:
+                size_in = int(self.image.host_functions[name]["size_in"])
+                self.call(name, (t + 1) * self.image.dt, np.zeros(size_in))
+        self._clock_tick = max(self._clock_tick, last)
+
     def summary(self) -> dict:
         """Ticks answered, lost (never complete, the run's last ones too) and
         malformed, and the latency per tick (its percentile over the last
         :data:`RECENT` ticks)."""
         recent = np.array(self.latencies) if self.latencies else np.zeros(1)
         never = sum(self.image.n_steps - 1 - self._last.get(name, -1)
-                    for name in self.image.host_functions)
+                    for name in set(self.image.host_functions) - set(self.unserved))
         return {"ticks_answered": self.answered, "ticks_lost": self.lost + never,
                 "malformed": self.malformed,
                 "latency_ms_mean": round(1e3 * self.latency_total / max(self.answered, 1), 4),

@@ -238,6 +238,8 @@ def run_on_board(board: BoardController, image: Image, run_timeout: float | None
             if image.host_functions:  # the tags set before the cores start sending
                 run.live = LiveHost(board, image, host_call).open()
             run.run(run_timeout)
+            if run.live is not None:
+                run.live.finish()
             ran = time.monotonic()
             recordings, provenance, learned = run.read()
             run.verify()
