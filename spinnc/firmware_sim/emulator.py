@@ -317,38 +317,57 @@ class Emulator:
 
     def _connect(self) -> None:
         """Trace every packet slot through the routers; map each delivery to
-        the filter dimension it adds into (the receiver's key table and index map)."""
-        to, frm = [], []
-        self.router_counts: dict = {chip: RouterCounts() for chip in self.image.tables}
-        self.link_counts: dict = {}  # (x, y, link) -> packets per tick
+        the filter dimension it adds into (the receiver's key table and index
+        map): ``deliver_to`` / ``deliver_from``, by slot, then receiver."""
         self._host_traces = {}  # slot -> trace, of the host_in cores' slots
-        for slot, (key, owner) in enumerate(zip(self.slot_key.tolist(),
-                                                self.slot_core.tolist())):
-            sender = self.cores[owner]
-            trace = self.fabric.trace(sender.x, sender.y, key)
-            if sender.application == "host_in":
-                self._host_traces[slot] = trace
-            for chip, counts in trace.counts.items():
-                total = self.router_counts.setdefault(chip, RouterCounts())
-                for name in vars(counts):
-                    setattr(total, name, getattr(total, name) + getattr(counts, name))
-            for link, n in trace.links.items():
-                self.link_counts[link] = self.link_counts.get(link, 0) + n
-            for where in trace.cores:
-                receiver = self._where[where]
-                receiver.received += 1
-                entries = receiver.region(Region.INPUT_KEYS)[1].get("entries", [])
-                index_map = receiver.region(Region.INDEX_MAP)[1].get("indices")
-                for e in entries:  # every matching entry: a net may feed several filters
-                    if key & int(e["mask"]) != int(e["key"]):
-                        continue
-                    d = key - int(e["key"])
-                    if 0 <= d < int(e["size"]):
-                        to.append(receiver.filter_start[int(e["filter"])]
-                                  + int(index_map[int(e["map_offset"]) + d]))
-                        frm.append(slot)
-        self.deliver_to = np.asarray(to, dtype=np.int64)
-        self.deliver_from = np.asarray(frm, dtype=np.int64)
+        sender = [self.cores[owner] for owner in self.slot_core.tolist()]
+        for slot, c in enumerate(sender):
+            if c.application == "host_in":
+                self._host_traces[slot] = self.fabric.trace(c.x, c.y, int(self.slot_key[slot]))
+        reached = self.fabric.follow_all(np.array([c.x for c in sender], dtype=np.int64),
+                                         np.array([c.y for c in sender], dtype=np.int64),
+                                         self.slot_key)
+        self.router_counts: dict = {chip: RouterCounts() for chip in self.image.tables}
+        self.router_counts.update(reached.counts)
+        self.link_counts: dict = reached.links  # (x, y, link) -> packets per tick
+        receiver = np.array([self._where[where].index for where in
+                             zip(reached.x.tolist(), reached.y.tolist(), reached.core.tolist())],
+                            dtype=np.int64)
+        for index, n in zip(*np.unique(receiver, return_counts=True)):
+            self.cores[index].received += int(n)
+        to, frm, order = [], [], []
+        for index in np.unique(receiver):
+            at = np.flatnonzero(receiver == index)
+            t, entry = self._input_dims(self.cores[index], self.slot_key[reached.packet[at]])
+            to.append(t)
+            frm.append(reached.packet[at][entry[0]])
+            order.append(at[entry[0]] * (1 << 20) + entry[1])  # delivery, then entry
+        if to:
+            sort = np.argsort(np.concatenate(order), kind="stable")
+            self.deliver_to = np.concatenate(to)[sort]
+            self.deliver_from = np.concatenate(frm)[sort]
+        else:
+            self.deliver_to = self.deliver_from = np.zeros(0, dtype=np.int64)
+
+    def _input_dims(self, receiver: Core, keys: np.ndarray):
+        """The filter dimension each of ``keys`` (packets ``receiver`` gets)
+        adds into by every matching entry of its key table: the dimensions,
+        and (key index, entry index) of each."""
+        entries = receiver.region(Region.INPUT_KEYS)[1].get("entries", [])
+        index_map = receiver.region(Region.INDEX_MAP)[1].get("indices")
+        if len(entries) == 0:
+            return np.zeros(0, np.int64), (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        field = {name: np.array([int(e[name]) for e in entries], dtype=np.int64)
+                 for name in ("key", "mask", "size", "filter", "map_offset")}
+        keys = np.asarray(keys, dtype=np.int64)[:, None]
+        d = keys - field["key"]
+        match = ((keys & field["mask"]) == field["key"]) & (d >= 0) & (d < field["size"])
+        row, entry = np.nonzero(match)  # every matching entry: a net may feed several filters
+        starts = np.asarray(receiver.filter_start, dtype=np.int64)
+        dims = (starts[field["filter"][entry]]
+                + np.asarray(index_map, dtype=np.int64)[field["map_offset"][entry]
+                                                        + d[row, entry]])
+        return dims, (row, entry)
 
     def _build_kernels(self) -> None:
         """Each core's application adds what it computes (``add_*`` below),

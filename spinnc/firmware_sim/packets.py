@@ -9,10 +9,12 @@ board the router times out on a receive register nobody reads).
 
 Tables do not change during a run, so :class:`Fabric` follows each (source
 chip, key) once and remembers where it ends up and what every router on the
-way counted.  Each tick then costs one vectorised scatter of all payloads.
+way counted (:meth:`Fabric.follow_all`: every packet of a tick at once, hop
+by hop).  Each tick then costs one vectorised scatter of all payloads.
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -52,6 +54,33 @@ class Router:
         hits = np.flatnonzero((np.uint32(key) & self.masks) == self.keys)
         return int(self.routes[hits[0]]) if hits.size else None
 
+    def lookup_many(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`lookup` of many keys: (route bits, hit) arrays.  Per distinct
+        mask, a key's masked value is searched among the entries of that mask;
+        the first entry of all those found wins."""
+        keys = np.asarray(keys, dtype=np.uint32)
+        first = np.full(keys.size, len(self.keys), dtype=np.int64)
+        for mask, values, entry in self._by_mask:
+            masked = keys & mask
+            at = np.minimum(np.searchsorted(values, masked), len(values) - 1)
+            found = values[at] == masked
+            first[found] = np.minimum(first[found], entry[at[found]])
+        hit = first < len(self.keys)
+        routes = np.zeros(keys.size, dtype=np.int64)
+        routes[hit] = self.routes[first[hit]]
+        return routes, hit
+
+    @cached_property
+    def _by_mask(self) -> list:
+        """Per distinct mask: its entries' key values, sorted, each with the
+        first entry (table order) that has it."""
+        groups = []
+        for mask in np.unique(self.masks):
+            entry = np.flatnonzero(self.masks == mask)
+            values, at = np.unique(self.keys[entry], return_index=True)
+            groups.append((mask, values, entry[at]))  # np.unique: each value's first
+        return groups
+
 
 @dataclass
 class Trace:
@@ -60,6 +89,20 @@ class Trace:
     cores: list = field(default_factory=list)  # [(x, y, core)]
     counts: dict = field(default_factory=dict)  # (x, y) -> RouterCounts
     links: dict = field(default_factory=dict)  # (x, y, link) -> packets sent over it
+
+
+@dataclass
+class Deliveries:
+    """Where a batch of packets ends up (:meth:`Fabric.follow_all`): each
+    delivery's packet (its index in the batch) and core, in packet order,
+    and what the routers and links counted for the whole batch."""
+
+    packet: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    core: np.ndarray
+    counts: dict  # (x, y) -> RouterCounts
+    links: dict  # (x, y, link) -> packets sent over it
 
 
 class Fabric:
@@ -95,6 +138,85 @@ class Fabric:
         if memo is None:
             memo = self._traces[x, y, key] = self._follow(x, y, key)
         return memo
+
+    def follow_all(self, x: np.ndarray, y: np.ndarray, keys: np.ndarray) -> Deliveries:
+        """Every packet ``keys[i]`` sent by a core of chip (x[i], y[i]), once:
+        what :meth:`trace` finds for each, summed, breadth first over all of
+        them at once (a packet past ``max_hops`` routers is dropped, as there)."""
+        m = self.machine
+        height, n = m.height, len(keys)
+        keys = np.asarray(keys, dtype=np.uint32)
+        chips = m.width * height
+        # Per chip: the chip each link leads to (-1: none) and its running cores.
+        far = np.full((chips, N_LINKS), -1, dtype=np.int64)
+        for cx, cy in m.working_chips:
+            for link in range(N_LINKS):
+                there = m.neighbour(cx, cy, link)
+                if there is not None:
+                    far[cx * height + cy, link] = there[0] * height + there[1]
+        running = np.zeros((chips, N_CORES), dtype=bool)
+        for cx, cy, core in self.running:
+            running[cx * height + cy, core] = True
+        tally = {name: np.zeros(chips, dtype=np.int64)
+                 for name in ("visits", "local", "non_local", "default_routed", "dropped")}
+        link_sent = np.zeros(chips * N_LINKS, dtype=np.int64)
+        visits = np.zeros(n, dtype=np.int64)  # routers each packet's tree has visited
+        packet = np.arange(n)
+        chip = np.asarray(x, dtype=np.int64) * height + np.asarray(y, dtype=np.int64)
+        came = np.full(n, LOCAL, dtype=np.int64)
+        delivered = [(np.zeros(0, np.int64),) * 3]  # (packet, chip, core) of each hop's
+
+        def count(name, where):
+            tally[name] += np.bincount(where, minlength=chips)
+
+        while packet.size:
+            count("visits", chip)
+            order = np.argsort(packet, kind="stable")  # each packet's visits this hop, in turn
+            runs = np.r_[0, np.flatnonzero(np.diff(packet[order])) + 1]
+            rank = np.empty(packet.size, dtype=np.int64)
+            rank[order] = np.arange(packet.size) - np.repeat(runs, np.diff(np.r_[runs,
+                                                                                 packet.size]))
+            over = visits[packet] + rank >= self.max_hops
+            visits += np.bincount(packet, minlength=n)
+            count("dropped", chip[over])
+            packet, chip, came = packet[~over], chip[~over], came[~over]
+            local = came == LOCAL
+            count("local", chip[local])
+            count("non_local", chip[~local])
+            route = np.zeros(packet.size, dtype=np.int64)
+            hit = np.zeros(packet.size, dtype=bool)
+            for c in np.unique(chip):
+                at = np.flatnonzero(chip == c)
+                route[at], hit[at] = self.router(*divmod(int(c), height)).lookup_many(
+                    keys[packet[at]])
+            count("dropped", chip[~hit & local])
+            default = ~hit & ~local
+            count("default_routed", chip[default])
+            route[default] = 1 << ((came[default] + 3) % N_LINKS)
+            keep = hit | default
+            packet, chip, route = packet[keep], chip[keep], route[keep]
+            cores = (route[:, None] >> (N_LINKS + np.arange(N_CORES))) & 1 == 1
+            row, core = np.nonzero(cores)
+            reached = running[chip[row], core]
+            count("dropped", chip[row[~reached]])
+            delivered.append((packet[row[reached]], chip[row[reached]], core[reached]))
+            out = (route[:, None] >> np.arange(N_LINKS)) & 1 == 1
+            row, link = np.nonzero(out)
+            there = far[chip[row], link]
+            count("dropped", chip[row[there < 0]])
+            row, link, there = row[there >= 0], link[there >= 0], there[there >= 0]
+            link_sent += np.bincount(chip[row] * N_LINKS + link, minlength=chips * N_LINKS)
+            packet, chip, came = packet[row], there, (link + 3) % N_LINKS
+        packet, chip, core = (np.concatenate(parts) for parts in zip(*delivered))
+        order = np.argsort(packet, kind="stable")  # by packet, as the batch is
+        packet, chip, core = packet[order], chip[order], core[order]
+        counts = {divmod(int(c), height): RouterCounts(*(int(tally[name][c]) for name in
+                                                         ("local", "non_local",
+                                                          "default_routed", "dropped")))
+                  for c in np.flatnonzero(tally["visits"])}
+        links = {(*divmod(int(i) // N_LINKS, height), int(i) % N_LINKS): int(link_sent[i])
+                 for i in np.flatnonzero(link_sent)}
+        return Deliveries(packet, chip // height, chip % height, core, counts, links)
 
     def _follow(self, x0: int, y0: int, key: int) -> Trace:
         trace = Trace()
