@@ -12,6 +12,8 @@ each part on an OpenMP thread (serially where the compiler has no OpenMP:
 the same bits, the parts' sums being exact).
 """
 
+import numpy as np
+
 from cpython.pycapsule cimport PyCapsule_GetPointer
 from cython.parallel cimport prange
 from libc.stdint cimport int32_t, int64_t
@@ -39,11 +41,6 @@ cdef inline int64_t _sat(int64_t x) noexcept nogil:
     return x
 
 
-ctypedef fused number:
-    int64_t
-    double
-
-
 def encode(const int32_t[::1] words, const int64_t[::1] start, const int64_t[::1] base,
            const int32_t[::1] u, const int64_t[::1] bias, int64_t[::1] out):
     """``out[i]`` = the exact sum of ``words[start[i] + d] * u[base[i] + d]``
@@ -66,20 +63,44 @@ cdef inline int64_t _encoded(const int32_t *words, const int64_t *start, const i
     return _sat((acc + (1 << 14)) >> 15)
 
 
-def decode(const int64_t[::1] spikes, const int64_t[::1] start, const int64_t[::1] slot,
-           const number[::1] weight, number[::1] total):
+def decode(const int64_t[::1] spikes, const int64_t[::1] start, const int32_t[::1] slot,
+           weight, total):
     """Add ``weight[start[i]:start[i + 1]]`` into ``total`` at
     ``slot[start[i]:start[i + 1]]`` for every neuron ``i`` in ``spikes``, in
-    that order (int64: exact; float64: the order a sparse product adds in)."""
-    if spikes.shape[0] and slot.shape[0]:
+    that order: int32 words into int64 sums (exact), or float64 into
+    float64 (the order a sparse product adds in)."""
+    cdef const int32_t[::1] words
+    cdef int64_t[::1] sums
+    cdef const double[::1] reals
+    cdef double[::1] real_sums
+    if spikes.shape[0] == 0 or slot.shape[0] == 0:
+        return
+    if weight.dtype == np.int32:
+        words, sums = weight, total
         with nogil:
-            _decode(&spikes[0], spikes.shape[0], &start[0], &slot[0], &weight[0], &total[0])
+            _decode(&spikes[0], spikes.shape[0], &start[0], &slot[0], &words[0], &sums[0])
+    else:
+        reals, real_sums = weight, total
+        with nogil:
+            _decode_reals(&spikes[0], spikes.shape[0], &start[0], &slot[0], &reals[0],
+                          &real_sums[0])
 
 
 cdef inline void _decode(const int64_t *spikes, Py_ssize_t n, const int64_t *start,
-                         const int64_t *slot, const number *weight,
-                         number *total) noexcept nogil:
-    """:func:`decode` of the ``n`` neurons ``spikes``."""
+                         const int32_t *slot, const int32_t *weight,
+                         int64_t *total) noexcept nogil:
+    """:func:`decode` of the ``n`` neurons ``spikes`` (int32 words: half the
+    memory traffic of int64, which this loop is bound by)."""
+    cdef Py_ssize_t s, k, i
+    for s in range(n):
+        i = spikes[s]
+        for k in range(start[i], start[i + 1]):
+            total[slot[k]] += weight[k]
+
+
+cdef void _decode_reals(const int64_t *spikes, Py_ssize_t n, const int64_t *start,
+                        const int32_t *slot, const double *weight,
+                        double *total) noexcept nogil:
     cdef Py_ssize_t s, k, i
     for s in range(n):
         i = spikes[s]
@@ -91,7 +112,7 @@ cdef void _tick_part(neuron_loop_t loop, const int64_t *constants, const int32_t
                      Py_ssize_t n_runs, const int64_t *runs, const int32_t *u,
                      const int64_t *bias, const int64_t *extra, int32_t *state,
                      Py_ssize_t stride, int32_t *current, int64_t *spikes,
-                     const int64_t *decode_start, const int64_t *slot, const int64_t *weight,
+                     const int64_t *decode_start, const int32_t *slot, const int32_t *weight,
                      int64_t *total, Py_ssize_t lo, Py_ssize_t hi,
                      int64_t *count) noexcept nogil:
     cdef Py_ssize_t s, n
@@ -111,7 +132,6 @@ def encoder_runs(const int64_t[::1] start, const int64_t[::1] base):
     consecutive neurons of equal inputs and number of encoders, as one array
     of each run's first neuron (and the end), its encoders per neuron, its
     first word and its first input."""
-    import numpy as np
     counts = np.diff(np.asarray(start))
     base_ = np.asarray(base)
     if counts.size == 0:
@@ -125,8 +145,8 @@ def ensemble_tick(loop, const int64_t[::1] constants, const int32_t[::1] words,
                   const int64_t[::1] runs, const int32_t[::1] u,
                   const int64_t[::1] bias, const int64_t[::1] extra, int32_t[:, ::1] state,
                   int32_t[::1] current, int64_t[::1] spikes,
-                  const int64_t[::1] decode_start, const int64_t[::1] slot,
-                  const int64_t[::1] weight, int64_t[:, ::1] totals,
+                  const int64_t[::1] decode_start, const int32_t[::1] slot,
+                  const int32_t[::1] weight, int64_t[:, ::1] totals,
                   const int64_t[::1] parts, int64_t[::1] counts, int threads):
     """One tick of a population of one neuron model (its compiled ``loop``,
     a "spinnc.neuron_loop" capsule, and its packed ``constants``), for the
@@ -142,8 +162,8 @@ def ensemble_tick(loop, const int64_t[::1] constants, const int32_t[::1] words,
     cdef Py_ssize_t p, n_parts = parts.shape[0] - 1, n_runs = (runs.shape[0] - 1) // 4
     cdef const int64_t *more = &extra[0] if extra.shape[0] else NULL
     cdef const int32_t *w = &words[0] if words.shape[0] else NULL
-    cdef const int64_t *dw = &weight[0] if weight.shape[0] else NULL
-    cdef const int64_t *ds = &slot[0] if slot.shape[0] else NULL
+    cdef const int32_t *dw = &weight[0] if weight.shape[0] else NULL
+    cdef const int32_t *ds = &slot[0] if slot.shape[0] else NULL
     if current.shape[0] == 0:
         return
     for p in prange(n_parts, nogil=True, num_threads=threads, schedule="static", chunksize=1):

@@ -33,6 +33,7 @@ import scipy.sparse
 from .. import fixed, learning
 from .. import neurons as models
 from ..learning import voja
+from ..errors import ImageError
 from ..fixed import S16_15, Format
 from ._kernels import decode, encode, encoder_runs, ensemble_tick
 from .packets import scatter
@@ -471,8 +472,14 @@ class EnsembleKernel:
         cols = np.concatenate(cols or [np.zeros(0, np.int64)])
         values = ar.param(np.concatenate(values or [np.zeros(0, np.int64)]))
         order = np.lexsort((rows, cols))  # by neuron, then slot
-        self.decode_slot = np.ascontiguousarray(rows[order], dtype=np.int64)
-        self.decode_weight = np.ascontiguousarray(values[order], dtype=ar.wide_dtype)
+        # int32 slots and words (reals in float mode): the per-spike loop reads
+        # these, and is bound by their memory traffic
+        if self.slots.size + n_probe >= 2**31:
+            raise ImageError(f"{self.slots.size + n_probe:,} packet slots and probe rows: "
+                             "the emulator's decoding indexes them with 32 bits")
+        self.decode_slot = np.ascontiguousarray(rows[order], dtype=np.int32)
+        self.decode_weight = np.ascontiguousarray(
+            values[order], dtype=np.int32 if isinstance(ar, FixedArithmetic) else np.float64)
         self.decode_start = np.concatenate(
             [[0], np.cumsum(np.bincount(cols, minlength=n))]).astype(np.int64)
         # One group per model and set of constants: (key, neuron indices, state).

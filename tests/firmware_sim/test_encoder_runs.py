@@ -54,7 +54,7 @@ def test_runs_encode_as_each_neuron(seed):
     cut = int(rng.integers(1, n))  # almost surely inside a run
     parts = np.array([0, cut, n], dtype=np.int64)
     ensemble_tick(_lif.LOOP, packed_constants(LIF), words, runs, u, bias, extra, state,
-                  current, spikes, no_decoders, np.zeros(0, np.int64), np.zeros(0, np.int64),
+                  current, spikes, no_decoders, np.zeros(0, np.int32), np.zeros(0, np.int32),
                   np.zeros((2, 1), np.int64), parts, np.zeros(2, np.int64), 2)
     np.testing.assert_array_equal(current, expected)
 
