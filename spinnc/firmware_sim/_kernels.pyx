@@ -101,6 +101,7 @@ cdef inline void _decode(const int64_t *spikes, Py_ssize_t n, const int64_t *sta
 cdef void _decode_reals(const int64_t *spikes, Py_ssize_t n, const int64_t *start,
                         const int32_t *slot, const double *weight,
                         double *total) noexcept nogil:
+    """:func:`decode` of the ``n`` neurons ``spikes``, in float64."""
     cdef Py_ssize_t s, k, i
     for s in range(n):
         i = spikes[s]
@@ -152,9 +153,8 @@ def ensemble_tick(loop, const int64_t[::1] constants, const int32_t[::1] words,
     a "spinnc.neuron_loop" capsule, and its packed ``constants``), for the
     neurons ``parts[p] .. parts[p + 1]`` of each part ``p`` on up to
     ``threads`` threads.  ``current[i]`` = sat(:func:`encode` + ``extra[i]``)
-    (encoded in the :func:`encoder_runs` ``runs``)
     (``extra`` the gain times the neuron inputs, or empty), the neurons'
-    input words; ``state`` (variables x neurons, int32 words) is updated in place;
+    input words, encoded run by run (``runs``, :func:`encoder_runs`); ``state`` (variables x neurons, int32 words) is updated in place;
     part ``p``'s spikes, in increasing order, go to ``spikes`` from
     ``parts[p]`` (``counts[p]`` of them) and their decoders are added into
     ``totals[p]``."""

@@ -52,7 +52,7 @@ from ..regions import Region, pack_regions, read_regions, unpack_regions
 from .kernels import (EnsembleKernel, FilterBank, InputShare, Member, MemberInputs,
                       OutputShare, PlaybackKernel, Recorder, TransformKernel, arithmetic)
 from .engines import ticks_to_run
-from .packets import Fabric, RouterCounts
+from .packets import Fabric, RouterCounts, groups
 from ..formats.provenance import CoreProvenance, LinkProvenance, Provenance, RouterProvenance
 
 Host = Callable[[str, float, np.ndarray], np.ndarray]
@@ -335,19 +335,18 @@ class Emulator:
                             dtype=np.int64)
         for index, n in zip(*np.unique(receiver, return_counts=True)):
             self.cores[index].received += int(n)
-        to, frm, order = [], [], []
-        for index in np.unique(receiver):
-            at = np.flatnonzero(receiver == index)
-            t, entry = self._input_dims(self.cores[index], self.slot_key[reached.packet[at]])
-            to.append(t)
-            frm.append(reached.packet[at][entry[0]])
-            order.append(at[entry[0]] * (1 << 20) + entry[1])  # delivery, then entry
-        if to:
-            sort = np.argsort(np.concatenate(order), kind="stable")
-            self.deliver_to = np.concatenate(to)[sort]
-            self.deliver_from = np.concatenate(frm)[sort]
-        else:
-            self.deliver_to = self.deliver_from = np.zeros(0, dtype=np.int64)
+        to, delivery, entries = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], \
+            [np.zeros(0, np.int64)]
+        for index, at in groups(receiver):
+            dims, (row, entry) = self._input_dims(self.cores[index],
+                                                  self.slot_key[reached.packet[at]])
+            to.append(dims)
+            delivery.append(at[row])
+            entries.append(entry)
+        delivery, entries = np.concatenate(delivery), np.concatenate(entries)
+        order = np.lexsort((entries, delivery))  # by delivery (so by slot), then entry
+        self.deliver_to = np.concatenate(to)[order]
+        self.deliver_from = reached.packet[delivery[order]]
 
     def _input_dims(self, receiver: Core, keys: np.ndarray):
         """The filter dimension each of ``keys`` (packets ``receiver`` gets)

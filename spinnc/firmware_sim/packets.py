@@ -185,8 +185,7 @@ class Fabric:
             count("non_local", chip[~local])
             route = np.zeros(packet.size, dtype=np.int64)
             hit = np.zeros(packet.size, dtype=bool)
-            for c in np.unique(chip):
-                at = np.flatnonzero(chip == c)
+            for c, at in groups(chip):
                 route[at], hit[at] = self.router(*divmod(int(c), height)).lookup_many(
                     keys[packet[at]])
             count("dropped", chip[~hit & local])
@@ -256,6 +255,15 @@ class Fabric:
                     else:
                         counts.dropped += 1
         return trace
+
+
+def groups(values: np.ndarray):
+    """(value, the indices holding it) for each distinct value, in order."""
+    if values.size == 0:
+        return zip([], [])
+    order = np.argsort(values, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(values[order]) != 0])
+    return zip(values[order[starts]], np.split(order, starts[1:]))
 
 
 def scatter(deliver_to: np.ndarray, deliver_from: np.ndarray, payloads: np.ndarray,
