@@ -32,7 +32,10 @@ def test_the_state_counts_packets_per_tick_and_each_core_s_load():
 
 
 def test_the_page_updates_while_the_model_runs(tmp_path):
-    with spinnc.Simulator(demo_model(0), progress_bar=False, horizon=3000) as sim, \
+    # in real time: 3 s of ticks, a dozen of the page's updates (unpaced, the
+    # emulator can finish before the page asks twice)
+    with spinnc.Simulator(demo_model(0), progress_bar=False, horizon=3000,
+                          realtime=True) as sim, \
             sim.machine_view() as view, Chromium(tmp_path / "profile") as page:
         page.open(view.url)
         page.wait_for("Number(document.body.dataset.updates) > 0", 30, "the first update")
