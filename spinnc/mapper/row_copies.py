@@ -66,7 +66,10 @@ def copy_learned_rows(graph: Graph, machine: Machine,
             continue
         chosen, worse = None, 0
         for k in _block_counts(c.size_out):
-            trial = _with_copies(graph, matrices, {**blocks, c.name: k})
+            try:
+                trial = _with_copies(graph, matrices, {**blocks, c.name: k})
+            except _CannotCopy:  # connections into the population that cannot be cut
+                break
             try:
                 cores = planned_cores(trial, machine, cycle_fraction)
             except DoesNotFit as error:
@@ -106,17 +109,12 @@ def _learns_matrix(c: Connection) -> bool:
 def _may_copy(graph: Graph, c: Connection, matrices: dict, blocks: dict) -> bool:
     """Whether ``c``'s population may have row copies: not a population
     whose encoders learn (its copies would need to learn them too), not a
-    matrix into itself, one matrix cut per population, and connections into
-    it that can be cut (:func:`_with_copies`)."""
+    matrix into itself, and one matrix cut per population (whether the
+    connections into it can be cut, :func:`_with_copies` finds out)."""
     pop = graph.populations[c.pre]
     others = [o for o in matrices.values() if o.pre == c.pre and o is not c]
-    if pop.encoder_learning or c.post == c.pre or any(blocks[o.name] > 1 for o in others):
-        return False
-    try:
-        _with_copies(graph, matrices, {**blocks, c.name: 2})
-    except _CannotCopy:
-        return False
-    return True
+    return not (pop.encoder_learning or c.post == c.pre
+                or any(blocks[o.name] > 1 for o in others))
 
 
 def _with_copies(graph: Graph, matrices: dict, blocks: dict) -> Graph:
