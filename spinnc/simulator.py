@@ -549,7 +549,8 @@ class Simulator:
         with live host functions has it (AttributeError otherwise)."""
         if self.target not in BOARD_TARGETS or not self.compilation.image.host_functions:
             raise AttributeError("max_steps: only a live run on a board has a fixed length")
-        return self._horizon or max(1, round(LIVE_SECONDS / self.dt))
+        return max(1, int(self._horizon) if self._horizon is not None
+                   else round(LIVE_SECONDS / self.dt))
 
     def _run_live_on_board(self, steps: int) -> None:
         """A board with host functions: the Image, compiled for exactly these

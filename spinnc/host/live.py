@@ -90,8 +90,10 @@ class LiveHost:
                 if c.application == "host_in":
                     self.answer_to[c.name] = (c.x, c.y, c.core)
         self.rx_ports: dict[str, int] = {}
-        served = {name for name, _ in self.where.values()}
-        self.unserved = sorted(set(image.host_functions) - served)  # called each tick
+        self.served = {name for name, _ in self.where.values()}
+        # the others, called each tick with zeros of their input size
+        self.unserved = [(name, int(image.host_functions[name]["size_in"]))
+                         for name in sorted(set(image.host_functions) - self.served)]
         self._clock_tick = -1  # the last tick they were called for
         self._opened = 0.0
         self.latencies: deque = deque(maxlen=RECENT)  # seconds from a tick's input to its answer
@@ -253,8 +255,7 @@ class LiveHost:
         (within the run) not yet called for."""
         last = min(tick, self.image.n_steps - 1)
         for t in range(self._clock_tick + 1, last + 1):
-            for name in self.unserved:
-                size_in = int(self.image.host_functions[name]["size_in"])
+            for name, size_in in self.unserved:  # a fresh input: a function may write it
                 self.call(name, (t + 1) * self.image.dt, np.zeros(size_in))
         self._clock_tick = max(self._clock_tick, last)
 
@@ -264,7 +265,7 @@ class LiveHost:
         :data:`RECENT` ticks)."""
         recent = np.array(self.latencies) if self.latencies else np.zeros(1)
         never = sum(self.image.n_steps - 1 - self._last.get(name, -1)
-                    for name in set(self.image.host_functions) - set(self.unserved))
+                    for name in self.served)
         return {"ticks_answered": self.answered, "ticks_lost": self.lost + never,
                 "malformed": self.malformed,
                 "latency_ms_mean": round(1e3 * self.latency_total / max(self.answered, 1), 4),

@@ -14,8 +14,8 @@
 #define SPINNC_CHUNK 256      /* spiking neurons per pass of the crossing times */
 
 /* table[delta] is k(delta) in s1.30 for delta 0..ONE, inverse[k - 1] 1/k in s1.30;
- * the arrays hold int32 words.  Returns how many spiked, their indices at the
- * front of spikes[], which is scratch for all n. */
+ * current, voltage and refractory are int32 words.  Returns how many spiked,
+ * their indices at the front of spikes[], which is scratch for all n. */
 SPINNC_CLONES
 static ptrdiff_t spinnc_lif_loop(const int64_t *restrict table, const int64_t *restrict inverse,
                                  int64_t tau_rc_ticks, int64_t tau_ref_ticks,
